@@ -1,0 +1,56 @@
+# Member Center — the two commands: `make run` and `make test`.
+# Every target sets up what it needs; a second run reinstalls nothing unchanged.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+TOOLS_BIN := $(CURDIR)/tools/node_modules/.bin
+export PATH := $(TOOLS_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
+export REFLEX_USE_SYSTEM_BUN := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export PYTHONDONTWRITEBYTECODE := 1
+PORT ?= 3000
+
+.PHONY: run dev test test-unit test-e2e bench setup setup-python setup-tools chromium migrate seed clean
+
+run: setup migrate seed ## set up, migrate, seed demo data, serve the production build on :3000
+	@RXAPP_DEMO=$${RXAPP_DEMO:-1} $(PY) -m rxapp.cli banner --port $(PORT)
+	RXAPP_DEMO=$${RXAPP_DEMO:-1} RXAPP_PORT=$(PORT) $(VENV)/bin/reflex run --env prod --single-port --frontend-port $(PORT)
+
+dev: setup migrate seed ## hot-reload dev server
+	RXAPP_DEMO=$${RXAPP_DEMO:-1} $(VENV)/bin/reflex run --env dev
+
+test: setup chromium ## every test: unit, state, end-to-end (browser)
+	$(PY) -m pytest tests
+
+bench: setup ## benchmarks, each against a baseline measured in the same run
+	$(PY) -m bench
+
+setup: setup-python setup-tools
+
+setup-python: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup-tools: tools/.installed
+tools/.installed: tools/package.json
+	cd tools && npm install --no-audit --no-fund --no-package-lock --loglevel=error
+	touch $@
+
+chromium: ## Debian's chromium for browser tests (Playwright's own download does not work offline)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else echo "chromium is missing: run 'sudo apt-get install chromium' and try again" >&2; exit 1; fi; }
+
+migrate: setup-python
+	$(PY) -m rxapp.cli migrate
+
+seed: setup-python
+	$(PY) -m rxapp.cli seed-if-empty
+
+clean:
+	rm -rf .web .states artifacts

@@ -1,0 +1,106 @@
+"""Engine and sessions for the one database (no Reflex import).
+
+SQLite runs with WAL and foreign keys on; PostgreSQL is used as it is.
+Services receive a ``Session``; callers own the transaction with
+``session_scope()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlmodel import Session
+
+from rxapp import settings
+
+_engines: dict[str, sa.Engine] = {}
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=15000")
+    cur.close()
+
+
+def make_engine(url: str) -> sa.Engine:
+    """A new engine for ``url`` with this project's connection settings."""
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 15},
+            pool_size=10,
+            max_overflow=20,
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # Let SQLAlchemy issue BEGIN itself, so BEGIN IMMEDIATE can be chosen per use.
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def get_engine(url: str | None = None) -> sa.Engine:
+    """The shared engine for ``url`` (default: the configured database)."""
+    url = url or settings.get().database_url
+    if url not in _engines:
+        _engines[url] = make_engine(url)
+    return _engines[url]
+
+
+def dispose_all() -> None:
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
+@contextmanager
+def session_scope(url: str | None = None) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back on error."""
+    with Session(get_engine(url), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def alembic_config(connection=None):
+    """Alembic's config for this project, optionally bound to a connection."""
+    from alembic.config import Config
+
+    cfg = Config(str(settings.PROJECT_ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(settings.PROJECT_ROOT / "alembic"))
+    cfg.attributes["configure_logger"] = False
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def migrate(url: str | None = None) -> None:
+    """Bring the database at ``url`` to the newest migration (idempotent).
+
+    On PostgreSQL an advisory lock keeps several starting workers from
+    migrating at once; SQLite serialises writers by itself.
+    """
+    from alembic import command
+
+    engine = get_engine(url)
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT pg_advisory_lock(727274)"))
+        try:
+            command.upgrade(alembic_config(connection), "head")
+            connection.commit()
+        finally:
+            if connection.dialect.name == "postgresql":
+                connection.execute(sa.text("SELECT pg_advisory_unlock(727274)"))
+                connection.commit()

@@ -1,0 +1,59 @@
+"""What time it is for the rules.
+
+Eligibility and due dates ask ``today(session)``: in demo mode a presenter can
+move "today" (the ``demo_date`` setting) so 2021 promotions show as running.
+Security clocks (sessions, throttling, captcha, signed links) always use the
+real time, ``now()``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session
+
+from rxapp.models import AppSetting, utcnow
+
+DEMO_DATE_KEY = "demo_date"
+
+
+def now() -> datetime:
+    """The real time (aware UTC)."""
+    return utcnow()
+
+
+def demo_date(session: Session) -> date | None:
+    row = session.get(AppSetting, DEMO_DATE_KEY)
+    if row is None or not row.value:
+        return None
+    try:
+        return date.fromisoformat(row.value)
+    except ValueError:
+        return None
+
+
+def set_demo_date(session: Session, value: date | None) -> None:
+    row = session.get(AppSetting, DEMO_DATE_KEY) or AppSetting(key=DEMO_DATE_KEY)
+    row.value = value.isoformat() if value else ""
+    session.add(row)
+    session.flush()
+
+
+def today(session: Session | None = None) -> date:
+    """The business date: the demo date when one is set, else today (UTC)."""
+    if session is not None:
+        d = demo_date(session)
+        if d is not None:
+            return d
+    return now().date()
+
+
+def add_working_days(start: date, days: int) -> date:
+    """``start`` plus ``days`` working days (Monday to Friday)."""
+    current = start
+    remaining = days
+    while remaining > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            remaining -= 1
+    return current

@@ -1,0 +1,142 @@
+"""Configuration from the environment, validated once at start-up.
+
+Each setting is read from one environment variable; a bad value raises
+``ConfigError`` whose message names the variable, and start-up stops with that
+one line and a non-zero exit (see ``rxconfig.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ValueError):
+    """A bad environment value; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    smtp_url: str | None
+    demo: bool
+    secret_key: str
+    vendor_name: str
+    base_url: str
+
+    @property
+    def files_dir(self) -> Path:
+        """Private uploads: never below Reflex's public upload folder."""
+        return self.data_dir / "private"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ConfigError(f"{name}: expected 1/0, true/false, yes/no or on/off, got {raw!r}")
+
+
+def _database_url(data_dir: Path) -> str:
+    raw = os.environ.get("DATABASE_URL", "").strip()
+    if not raw:
+        return f"sqlite:///{data_dir / 'member_center.db'}"
+    try:
+        url = make_url(raw)
+        sa.create_engine(url)  # resolves the dialect and driver without connecting
+    except Exception as exc:  # noqa: BLE001 - any parse or driver failure is a config error
+        raise ConfigError(f"DATABASE_URL: cannot use {raw!r} ({type(exc).__name__}: {exc})") from None
+    if url.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise ConfigError(f"DATABASE_URL: only sqlite and postgresql are supported, got {url.get_backend_name()!r}")
+    return raw
+
+
+def _url(name: str, schemes: set[str]) -> str | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in schemes or not parts.hostname:
+        raise ConfigError(f"{name}: expected {'/'.join(sorted(schemes))}://host[:port], got {raw!r}")
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise ConfigError(f"{name}: bad port in {raw!r}") from None
+    return raw
+
+
+def _secret_key(data_dir: Path) -> str:
+    raw = os.environ.get("RXAPP_SECRET_KEY", "")
+    if raw:
+        if len(raw) < 32:
+            raise ConfigError("RXAPP_SECRET_KEY: must be at least 32 characters")
+        return raw
+    key_file = data_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Create exclusively so two workers starting at once agree on one key.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def load() -> Settings:
+    """Read and validate every setting; raises ``ConfigError``."""
+    data_dir = Path(os.environ.get("RXAPP_DATA_DIR") or PROJECT_ROOT / "data").resolve()
+    base_url = os.environ.get("RXAPP_BASE_URL", "http://localhost:3000").rstrip("/")
+    if not urlsplit(base_url).scheme.startswith("http"):
+        raise ConfigError(f"RXAPP_BASE_URL: expected http(s)://host[:port], got {base_url!r}")
+    return Settings(
+        data_dir=data_dir,
+        database_url=_database_url(data_dir),
+        redis_url=_url("REDIS_URL", {"redis", "rediss"}),
+        smtp_url=_url("SMTP_URL", {"smtp", "smtps", "smtp+starttls"}),
+        demo=_flag("RXAPP_DEMO", False),
+        secret_key=_secret_key(data_dir),
+        vendor_name=os.environ.get("RXAPP_VENDOR_NAME", "MSI").strip() or "MSI",
+        base_url=base_url,
+    )
+
+
+_settings: Settings | None = None
+
+
+def get() -> Settings:
+    """The process's settings, loaded on first use."""
+    global _settings
+    if _settings is None:
+        _settings = load()
+    return _settings
+
+
+def reset() -> None:
+    """Forget the loaded settings (tests change the environment)."""
+    global _settings
+    _settings = None
