@@ -1,18 +1,19 @@
 """initial schema
 
-Revision ID: b1758ebdde76
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 19:28:32.738237
+Create Date: 2026-11-25 19:29:55.061820
 
 """
 from typing import Sequence, Union
 
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel  # noqa: F401 - autogenerate renders sqlmodel column types
+
 
 # revision identifiers, used by Alembic.
-revision: str = 'b1758ebdde76'
+revision: str = '0001'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
