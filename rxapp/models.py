@@ -87,12 +87,17 @@ class EmailStatus(str, enum.Enum):
 
 
 def _enum(e: type[enum.Enum], name: str) -> sa.Enum:
-    """A named SQL enum stored by value (portable across SQLite and PostgreSQL)."""
+    """A named SQL enum stored by value (portable across SQLite and PostgreSQL).
+
+    PostgreSQL gets a native ENUM type; SQLite gets a CHECK constraint.
+    """
     return sa.Enum(
         e,
         name=name,
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
+        # SQLite has no native enum: without this it would store any string.
+        create_constraint=True,
     )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 19:29:55.061820
+Create Date: 2026-11-25 19:32:36.290962
 
 """
 from typing import Sequence, Union
@@ -68,7 +68,7 @@ def upgrade() -> None:
     sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
     sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=False),
-    sa.Column('prize_type', sa.Enum('digital_code', 'physical', name='prizetype'), nullable=False),
+    sa.Column('prize_type', sa.Enum('digital_code', 'physical', name='prizetype', create_constraint=True), nullable=False),
     sa.Column('prize_name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
     sa.Column('prize_instructions', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
     sa.Column('physical_stock', sa.Integer(), nullable=True),
@@ -84,7 +84,7 @@ def upgrade() -> None:
     op.create_table('reasontemplate',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('text', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-    sa.Column('missing_document', sa.Enum('invoice', 'serial_photo', 'recipient', 'other', name='missingdocument'), nullable=False),
+    sa.Column('missing_document', sa.Enum('invoice', 'serial_photo', 'recipient', 'other', name='missingdocument', create_constraint=True), nullable=False),
     sa.Column('is_rejection', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('text')
@@ -125,7 +125,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('region_code', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-    sa.Column('channel', sa.Enum('retail', 'online', 'reseller', name='channel'), nullable=False),
+    sa.Column('channel', sa.Enum('retail', 'online', 'reseller', name='channel', create_constraint=True), nullable=False),
     sa.Column('is_partner', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['region_code'], ['region.code'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -144,7 +144,7 @@ def upgrade() -> None:
     sa.Column('phone_e164', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('newsletter', sa.Boolean(), nullable=False),
     sa.Column('reward_program', sa.Boolean(), nullable=False),
-    sa.Column('role', sa.Enum('customer', 'reviewer', 'admin', name='role'), nullable=False),
+    sa.Column('role', sa.Enum('customer', 'reviewer', 'admin', name='role', create_constraint=True), nullable=False),
     sa.Column('email_verified_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['region_code'], ['region.code'], ),
@@ -179,7 +179,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('serial', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('chk_wrong', 'already_registered', name='serialattemptkind'), nullable=False),
+    sa.Column('kind', sa.Enum('chk_wrong', 'already_registered', name='serialattemptkind', create_constraint=True), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
@@ -205,7 +205,7 @@ def upgrade() -> None:
     op.create_table('storedfile',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('owner_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('invoice', 'serial_photo', name='filekind'), nullable=False),
+    sa.Column('kind', sa.Enum('invoice', 'serial_photo', name='filekind', create_constraint=True), nullable=False),
     sa.Column('storage_key', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('thumb_key', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -231,7 +231,7 @@ def upgrade() -> None:
     sa.Column('serial_id', sa.Integer(), nullable=False),
     sa.Column('region_code', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
     sa.Column('store_id', sa.Integer(), nullable=False),
-    sa.Column('channel', sa.Enum('retail', 'online', 'reseller', name='channel'), nullable=False),
+    sa.Column('channel', sa.Enum('retail', 'online', 'reseller', name='channel', create_constraint=True), nullable=False),
     sa.Column('purchase_date', sa.Date(), nullable=False),
     sa.Column('invoice_file_id', sa.Integer(), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
@@ -253,7 +253,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('product_id', sa.Integer(), nullable=False),
     sa.Column('promotion_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.Enum('under_review', 'needs_info', 'approved', 'rejected', name='redemptionstatus'), nullable=False),
+    sa.Column('status', sa.Enum('under_review', 'needs_info', 'approved', 'rejected', name='redemptionstatus', create_constraint=True), nullable=False),
     sa.Column('invoice_file_id', sa.Integer(), nullable=True),
     sa.Column('serial_photo_file_id', sa.Integer(), nullable=True),
     sa.Column('first_name', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
@@ -267,8 +267,8 @@ def upgrade() -> None:
     sa.Column('due_on', sa.Date(), nullable=False),
     sa.Column('decided_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-    sa.Column('missing_document', sa.Enum('invoice', 'serial_photo', 'recipient', 'other', name='missingdocument'), nullable=True),
-    sa.Column('shipping_status', sa.Enum('preparing', 'shipped', 'delivered', name='shippingstatus'), nullable=True),
+    sa.Column('missing_document', sa.Enum('invoice', 'serial_photo', 'recipient', 'other', name='missingdocument', create_constraint=True), nullable=True),
+    sa.Column('shipping_status', sa.Enum('preparing', 'shipped', 'delivered', name='shippingstatus', create_constraint=True), nullable=True),
     sa.Column('tracking_number', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['invoice_file_id'], ['storedfile.id'], ),
@@ -297,7 +297,7 @@ def upgrade() -> None:
     sa.Column('body_text', sa.Text(), nullable=False),
     sa.Column('body_html', sa.Text(), nullable=False),
     sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', name='emailstatus'), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', name='emailstatus', create_constraint=True), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
@@ -336,8 +336,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('redemption_id', sa.Integer(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('from_status', sa.Enum('under_review', 'needs_info', 'approved', 'rejected', name='redemptionstatus'), nullable=True),
-    sa.Column('to_status', sa.Enum('under_review', 'needs_info', 'approved', 'rejected', name='redemptionstatus'), nullable=False),
+    sa.Column('from_status', sa.Enum('under_review', 'needs_info', 'approved', 'rejected', name='redemptionstatus', create_constraint=True), nullable=True),
+    sa.Column('to_status', sa.Enum('under_review', 'needs_info', 'approved', 'rejected', name='redemptionstatus', create_constraint=True), nullable=False),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('snapshot', sa.Text(), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
