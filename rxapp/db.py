@@ -104,3 +104,26 @@ def migrate(url: str | None = None) -> None:
             if connection.dialect.name == "postgresql":
                 connection.execute(sa.text("SELECT pg_advisory_unlock(727274)"))
                 connection.commit()
+
+
+@contextmanager
+def write_session(url: str | None = None) -> Iterator[Session]:
+    """One *writing* transaction: like ``session_scope``, but on SQLite it
+    starts with ``BEGIN IMMEDIATE``.
+
+    SQLite allows one writer at a time.  A deferred transaction that read first
+    and writes later can fail at once with "database is locked" when another
+    writer committed in between (the busy timeout cannot help an upgrade).
+    Taking the write lock up front makes concurrent writers queue politely
+    (up to the 15 s busy timeout) and lets them read what they will change.
+    PostgreSQL needs nothing special here.
+    """
+    with Session(get_engine(url), expire_on_commit=False) as session:
+        try:
+            if session.get_bind().dialect.name == "sqlite":
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
