@@ -20,6 +20,10 @@ config = rx.Config(
     telemetry_enabled=False,
     show_built_with_reflex=False,
     frontend_port=int(os.environ.get("RXAPP_PORT", "3000")),
-    plugins=[rx.plugins.RadixThemesPlugin()],
-    disable_plugins=["reflex_base.plugins.sitemap.SitemapPlugin"],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(accent_color="red", gray_color="slate", radius="small", appearance="light")
+        )
+    ],
+    disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -2,13 +2,34 @@
 
 import reflex as rx
 
-from rxapp import models  # noqa: F401 - registers every table on SQLModel.metadata
+from rxapp import models  # noqa: F401 - every table on SQLModel.metadata for `reflex db`
+from rxapp import routes
+from rxapp.pages import account, auth, home, info
+from rxapp.state import account as account_state
+from rxapp.state.auth import LoginState, SignUpState
+from rxapp.state.session import SessionState
+
+app = rx.App(
+    head_components=[rx.el.meta(name="description", content="Register products, redeem promotions, follow claims.")],
+)
 
 
+def member(route: str, view, title: str, load=None) -> None:
+    """A page of the signed-in area: the session check runs first, then the page's own load."""
+    on_load = [SessionState.require_member] + ([load] if load is not None else [])
+    app.add_page(view, route=route, title=f"{title} | Member Center", on_load=on_load)
 
-def index():
-    return rx.heading("Member Center")
 
+app.add_page(home.index, route=routes.HOME, title="Member Center", on_load=SessionState.load_public)
+app.add_page(auth.login, route=routes.LOGIN, title="Log in | Member Center", on_load=LoginState.load)
+app.add_page(auth.signup, route=routes.SIGNUP, title="Sign Up | Member Center", on_load=SignUpState.load)
+app.add_page(account.verify_email, route=routes.VERIFY_EMAIL, title="Email verification | Member Center",
+             on_load=account_state.VerifyEmailState.load)
 
-app = rx.App()
-app.add_page(index)
+member(routes.ACCOUNT_OVERVIEW, account.overview, "Account Overview", account_state.OverviewState.load)
+member(routes.PROFILE, account.profile, "My Profile", account_state.ProfileState.load)
+member(routes.CHANGE_PASSWORD, account.change_password, "Change Password", account_state.PasswordState.load)
+member(routes.LOGIN_MANAGEMENT, account.login_management, "Login Management",
+       account_state.LoginManagementState.load)
+member(routes.SUBSCRIBE, account.subscribe, "Subscribe", account_state.SubscribeState.load)
+info.add_pages(app)

@@ -1,0 +1,176 @@
+"""Form pieces: a labelled field with its own error line, selects, checkboxes, captcha.
+
+Inputs are uncontrolled inside ``rx.form``: what the user typed stays in the
+page when the server answers with errors (nothing is lost).  Each field's
+error comes from an ``errors`` dict var keyed by the field's name.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from rxapp.components.shell import ACCENT
+
+
+def _label(text: str, html_for: str, required: bool) -> rx.Component:
+    return rx.el.label(
+        text,
+        rx.cond(required, rx.el.span(" *", color=ACCENT, aria_hidden="true"), rx.fragment()),
+        html_for=html_for,
+        style={"font_weight": "600", "font_size": "0.9rem", "display": "block", "margin_bottom": "4px"},
+    )
+
+
+def error_line(message, field_id: str) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.text(message, id=f"{field_id}-error", color="#c0101c", size="2", margin_top="4px", role="alert"),
+    )
+
+
+def hint_line(text: str) -> rx.Component:
+    return rx.text(text, size="1", color="#666", margin_top="3px")
+
+
+def field(
+    label: str,
+    name: str,
+    errors,
+    *,
+    type: str = "text",
+    required: bool = False,
+    hint: str = "",
+    autocomplete: str = "off",
+    default_value=None,
+    max_length: int = 200,
+    id_prefix: str = "f",
+    **input_props,
+) -> rx.Component:
+    """A labelled input with its hint and its own error line under it."""
+    fid = f"{id_prefix}-{name}"
+    message = errors[name].to(str) if hasattr(errors, "__getitem__") else errors
+    props = dict(
+        id=fid,
+        name=name,
+        type=type,
+        auto_complete=autocomplete,
+        max_length=max_length,
+        aria_describedby=f"{fid}-error",
+        aria_invalid=rx.cond(errors.contains(name), "true", "false"),
+        size="3",
+        width="100%",
+    )
+    if default_value is not None:
+        props["default_value"] = default_value
+    props.update(input_props)
+    return rx.box(
+        _label(label, fid, required),
+        rx.input(**props),
+        hint_line(hint) if hint else rx.fragment(),
+        error_line(rx.cond(errors.contains(name), message, ""), fid),
+        width="100%",
+        margin_bottom="12px",
+    )
+
+
+def textarea_field(label: str, name: str, errors, *, required: bool = False, rows: int = 4,
+                   default_value=None, id_prefix: str = "f", max_length: int = 500, hint: str = "") -> rx.Component:
+    fid = f"{id_prefix}-{name}"
+    props = dict(id=fid, name=name, rows=str(rows), max_length=max_length, width="100%",
+                 aria_describedby=f"{fid}-error")
+    if default_value is not None:
+        props["default_value"] = default_value
+    return rx.box(
+        _label(label, fid, required),
+        rx.text_area(**props),
+        hint_line(hint) if hint else rx.fragment(),
+        error_line(rx.cond(errors.contains(name), errors[name].to(str), ""), fid),
+        width="100%",
+        margin_bottom="12px",
+    )
+
+
+def select_field(label: str, name: str, options, errors, *, required: bool = False,
+                 placeholder: str = "Select", id_prefix: str = "f", default_value=None,
+                 on_change=None) -> rx.Component:
+    """A native select (labelled, keyboard friendly). ``options``: var of [value, label] pairs."""
+    fid = f"{id_prefix}-{name}"
+    props = dict(id=fid, name=name, aria_describedby=f"{fid}-error")
+    if default_value is not None:
+        props["default_value"] = default_value
+    if on_change is not None:
+        props["on_change"] = on_change
+    return rx.box(
+        _label(label, fid, required),
+        rx.el.select(
+            rx.el.option(placeholder, value=""),
+            rx.foreach(options, lambda o: rx.el.option(o[1], value=o[0])),
+            style={
+                "width": "100%",
+                "height": "40px",
+                "border": "1px solid #c8c8cf",
+                "border_radius": "4px",
+                "padding": "0 10px",
+                "background": "white",
+                "font_size": "1rem",
+            },
+            **props,
+        ),
+        error_line(rx.cond(errors.contains(name), errors[name].to(str), ""), fid),
+        width="100%",
+        margin_bottom="12px",
+    )
+
+
+def checkbox_field(label, name: str, errors=None, *, required: bool = False, description=None,
+                   default_checked: bool | None = None, id_prefix: str = "f") -> rx.Component:
+    fid = f"{id_prefix}-{name}"
+    props = dict(id=fid, name=name, type="checkbox", value="on",
+                 style={"width": "18px", "height": "18px", "accent_color": ACCENT, "margin_top": "2px"})
+    if default_checked is not None:
+        props["default_checked"] = default_checked
+    return rx.box(
+        rx.hstack(
+            rx.el.input(**props),
+            rx.el.label(
+                label,
+                rx.cond(required, rx.el.span(" *", color=ACCENT, aria_hidden="true"), rx.fragment()),
+                html_for=fid,
+                style={"font_weight": "600", "font_size": "0.92rem"},
+            ),
+            spacing="2",
+            align="start",
+        ),
+        rx.box(description, padding_left="26px", font_size="0.85rem", color="#555") if description else rx.fragment(),
+        error_line(rx.cond(errors.contains(name), errors[name].to(str), ""), fid) if errors is not None
+        else rx.fragment(),
+        margin_bottom="12px",
+    )
+
+
+def captcha_field(question, errors, on_reformat, *, id_prefix: str = "f") -> rx.Component:
+    """The seed's arithmetic captcha: "24 + 2 =", an answer box and a Reformat button.
+
+    The input is keyed by the question, so a new question starts with an empty box.
+    """
+    fid = f"{id_prefix}-captcha"
+    return rx.box(
+        _label("Captcha", fid, True),
+        rx.hstack(
+            rx.text(question, weight="bold", size="4", font_family="monospace", min_width="90px",
+                    id=f"{fid}-question", aria_live="polite"),
+            rx.input(id=fid, name="captcha", key=question, type="text", input_mode="numeric",
+                     auto_complete="off", max_length=6, width="110px", size="3",
+                     aria_describedby=f"{fid}-question {fid}-error"),
+            rx.button("Reformat", type="button", variant="outline", on_click=on_reformat, size="2",
+                      aria_label="Reformat: draw a new captcha question"),
+            spacing="3",
+            align="center",
+        ),
+        error_line(rx.cond(errors.contains("captcha"), errors["captcha"].to(str), ""), fid),
+        margin_bottom="14px",
+    )
+
+
+def submit_button(label: str, *, loading=False, **props) -> rx.Component:
+    return rx.button(label, type="submit", size="3", loading=loading, **props)

@@ -1,0 +1,373 @@
+"""The member-center shell: dark top bar, left menu with the seed's groups, content.
+
+Every page is wrapped by ``member_page`` (signed-in area, with the side menu) or
+``public_page`` (top bar only).  On a phone the side menu folds into a drawer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import reflex as rx
+
+from rxapp import routes
+from rxapp.state.session import SessionState
+
+ACCENT = "#e5202e"
+
+
+@dataclass(frozen=True)
+class MenuGroup:
+    title: str
+    icon: str
+    route: str | None
+    items: tuple[tuple[str, str], ...] = ()
+
+
+MEMBER_MENU: tuple[MenuGroup, ...] = (
+    MenuGroup("Account Overview", "house", routes.ACCOUNT_OVERVIEW),
+    MenuGroup(
+        "Membership",
+        "star",
+        None,
+        (
+            ("Reward Program", routes.REWARD_PROGRAM),
+            ("Shout Out", routes.SHOUT_OUT),
+            ("Promotions", routes.PROMOTIONS),
+        ),
+    ),
+    MenuGroup(
+        "Product",
+        "square-plus",
+        None,
+        (
+            ("My Products", routes.MY_PRODUCTS),
+            ("Product Registration", routes.PRODUCT_REGISTRATION),
+            ("Appointment Service", routes.APPOINTMENT),
+        ),
+    ),
+    MenuGroup(
+        "Support",
+        "life-buoy",
+        None,
+        (
+            ("Web Ticket", routes.WEB_TICKET),
+            ("Ticket History", routes.TICKET_HISTORY),
+            ("Apply for Service", routes.APPLY_SERVICE),
+            ("Repair History", routes.REPAIR_HISTORY),
+            ("Live Chat", routes.LIVE_CHAT),
+        ),
+    ),
+    MenuGroup(
+        "Account",
+        "user-round",
+        None,
+        (
+            ("My Profile", routes.PROFILE),
+            ("Login Management", routes.LOGIN_MANAGEMENT),
+            ("Change Password", routes.CHANGE_PASSWORD),
+            ("Subscribe", routes.SUBSCRIBE),
+        ),
+    ),
+)
+
+REVIEWER_MENU = MenuGroup(
+    "Reviewer Console",
+    "shield-check",
+    None,
+    (
+        ("Claim Queue", routes.ADMIN),
+        ("Promotions & Codes", routes.ADMIN_PROMOTIONS),
+        ("Reason Templates", routes.ADMIN_TEMPLATES),
+        ("Insights", routes.ADMIN_INSIGHTS),
+        ("Users & Roles", routes.ADMIN_USERS),
+    ),
+)
+
+DEMO_MENU = MenuGroup(
+    "Demo Kit",
+    "presentation",
+    None,
+    (
+        ("Personas & Reset", routes.DEMO),
+        ("Mailbox", routes.MAILBOX),
+        ("S/N Sticker Sheet", routes.DEMO_STICKERS),
+    ),
+)
+
+TOP_LINKS = (
+    ("PRODUCTS", routes.VENDOR_PRODUCTS),
+    ("ODM SOLUTIONS", routes.VENDOR_ODM),
+    ("COMMUNITY", routes.VENDOR_COMMUNITY),
+    ("WHAT'S NEW", routes.VENDOR_WHATS_NEW),
+    ("SUPPORT", routes.VENDOR_SUPPORT),
+)
+
+
+def vendor_mark() -> rx.Component:
+    return rx.link(
+        rx.text(
+            SessionState.vendor_name.lower(),
+            font_style="italic",
+            font_weight="900",
+            font_size="1.6rem",
+            letter_spacing="-0.04em",
+            color="white",
+        ),
+        href=routes.HOME,
+        aria_label="Member Center home",
+        underline="none",
+    )
+
+
+def _menu_link(label: str, route: str, indent: bool = True) -> rx.Component:
+    active = SessionState.current_path == route
+    return rx.link(
+        label,
+        href=route,
+        display="block",
+        padding_y="5px",
+        padding_left="30px" if indent else "8px",
+        font_size="0.92rem",
+        color=rx.cond(active, ACCENT, "#333"),
+        font_weight=rx.cond(active, "700", "400"),
+        underline="none",
+        _hover={"color": ACCENT},
+    )
+
+
+def _menu_group(group: MenuGroup) -> rx.Component:
+    icon = rx.icon(group.icon, size=16, color=ACCENT, aria_hidden="true")
+    if group.route:
+        head = rx.link(
+            rx.hstack(icon, rx.text(group.title, weight="bold"), spacing="2", align="center"),
+            href=group.route,
+            color="#111",
+            underline="none",
+            padding_y="6px",
+            padding_left="4px",
+            _hover={"color": ACCENT},
+        )
+        return rx.box(head, padding_y="2px")
+    return rx.box(
+        rx.hstack(icon, rx.text(group.title, weight="bold", color="#111"), spacing="2", align="center",
+                  padding_y="6px", padding_left="4px"),
+        *[_menu_link(label, route) for label, route in group.items],
+        padding_y="2px",
+    )
+
+
+def side_menu() -> rx.Component:
+    return rx.vstack(
+        *[_menu_group(g) for g in MEMBER_MENU],
+        rx.cond(SessionState.is_reviewer, _menu_group(REVIEWER_MENU)),
+        rx.cond(SessionState.demo_mode, _menu_group(DEMO_MENU)),
+        spacing="1",
+        align="stretch",
+        width="100%",
+    )
+
+
+def _account_actions() -> rx.Component:
+    return rx.cond(
+        SessionState.signed_in,
+        rx.hstack(
+            rx.link(
+                rx.hstack(rx.icon("circle-user-round", size=18, aria_hidden="true"),
+                          rx.text(SessionState.display_name, size="2"), spacing="1", align="center"),
+                href=routes.ACCOUNT_OVERVIEW,
+                color="white",
+                underline="none",
+            ),
+            rx.button("Log out", on_click=SessionState.log_out, size="1", variant="outline",
+                      color_scheme="gray", style={"color": "white", "border_color": "#666"}),
+            spacing="3",
+            align="center",
+        ),
+        rx.hstack(
+            rx.link("Log in", href=routes.LOGIN, color="white", size="2"),
+            rx.link(rx.button("Sign Up", size="1"), href=routes.SIGNUP),
+            spacing="3",
+            align="center",
+        ),
+    )
+
+
+def mobile_menu_button() -> rx.Component:
+    return rx.drawer.root(
+        rx.drawer.trigger(
+            rx.icon_button(rx.icon("menu", aria_hidden="true"), variant="ghost", color_scheme="gray",
+                           aria_label="Open menu", style={"color": "white"}),
+        ),
+        rx.drawer.overlay(),
+        rx.drawer.portal(
+            rx.drawer.content(
+                rx.box(
+                    rx.hstack(
+                        rx.text("Menu", weight="bold"),
+                        rx.drawer.close(rx.icon_button(rx.icon("x", aria_hidden="true"), variant="ghost",
+                                                       aria_label="Close menu")),
+                        justify="between",
+                        width="100%",
+                    ),
+                    rx.vstack(
+                        *[rx.link(label, href=route, color="#111", weight="bold", size="2")
+                          for label, route in TOP_LINKS],
+                        spacing="2",
+                        padding_y="10px",
+                        border_bottom="1px solid #eee",
+                        margin_bottom="8px",
+                    ),
+                    side_menu(),
+                    padding="16px",
+                    overflow_y="auto",
+                    height="100%",
+                ),
+                background="white",
+                width="280px",
+                height="100%",
+                top="0",
+                left="0",
+            )
+        ),
+        direction="left",
+    )
+
+
+def top_bar() -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.box(mobile_menu_button(), display=["block", "block", "none"]),
+            vendor_mark(),
+            rx.hstack(
+                *[
+                    rx.link(label, href=route, color="#ddd", size="2", weight="medium",
+                            letter_spacing="0.04em", underline="none", _hover={"color": "white"})
+                    for label, route in TOP_LINKS
+                ],
+                spacing="5",
+                display=["none", "none", "flex"],
+                as_="nav",
+                aria_label="Vendor sections",
+            ),
+            rx.spacer(),
+            _account_actions(),
+            align="center",
+            spacing="5",
+            max_width="1200px",
+            margin_x="auto",
+            padding_x="16px",
+            height="56px",
+        ),
+        background="#111",
+        border_bottom=f"3px solid {ACCENT}",
+        width="100%",
+        as_="header",
+    )
+
+
+def ready_marker() -> rx.Component:
+    """An invisible marker that appears once the page is hydrated (tests wait for it)."""
+    return rx.cond(rx.State.is_hydrated, rx.el.span(id="app-ready", hidden=True))
+
+
+def footer() -> rx.Component:
+    return rx.box(
+        rx.text(
+            "MADE FOR GAMERS & CREATORS",
+            size="1",
+            color="#aaa",
+            letter_spacing="0.2em",
+            text_align="center",
+        ),
+        padding_y="18px",
+        background="#111",
+        margin_top="40px",
+        as_="footer",
+    )
+
+
+def flash() -> rx.Component:
+    """A one-line notice set by handlers (e.g. after a redirect)."""
+    return rx.cond(
+        SessionState.notice != "",
+        rx.callout(SessionState.notice, icon="info", color_scheme="blue", size="1", margin_bottom="12px",
+                   role="status"),
+    )
+
+
+def member_page(title: str, *children: rx.Component) -> rx.Component:
+    """The signed-in area: top bar, side menu, the page's heading and content."""
+    return rx.box(
+        top_bar(),
+        rx.hstack(
+            rx.box(
+                side_menu(),
+                as_="nav",
+                aria_label="Member center",
+                width="230px",
+                min_width="230px",
+                padding="18px 10px",
+                border_right="1px solid #eee",
+                display=["none", "none", "block"],
+            ),
+            rx.box(
+                rx.heading(title, size="6", margin_bottom="14px", as_="h1"),
+                flash(),
+                rx.cond(
+                    SessionState.signed_in,
+                    rx.fragment(*children),
+                    rx.hstack(rx.spinner(), rx.text("Checking your session…"), spacing="2"),
+                ),
+                as_="main",
+                flex="1",
+                min_width="0",
+                padding="22px 20px 40px 24px",
+            ),
+            align="start",
+            spacing="0",
+            max_width="1200px",
+            margin_x="auto",
+            width="100%",
+        ),
+        footer(),
+        ready_marker(),
+        min_height="100vh",
+        background="white",
+    )
+
+
+def public_page(title: str, *children: rx.Component, width: str = "720px") -> rx.Component:
+    """Pages for everyone (log in, sign up, vendor sections)."""
+    return rx.box(
+        top_bar(),
+        rx.box(
+            rx.heading(title, size="7", margin_bottom="14px", as_="h1"),
+            flash(),
+            *children,
+            as_="main",
+            max_width=width,
+            margin_x="auto",
+            padding="28px 16px 40px 16px",
+        ),
+        footer(),
+        ready_marker(),
+        min_height="100vh",
+        background="white",
+    )
+
+
+def info_panel(text: str, *links: tuple[str, str]) -> rx.Component:
+    """The body of a page outside this product's scope: what it is, and where to go."""
+    return rx.card(
+        rx.vstack(
+            rx.text(text, size="3"),
+            rx.hstack(
+                *[rx.link(rx.button(label, variant="soft"), href=route) for label, route in links],
+                spacing="3",
+                wrap="wrap",
+            ),
+            spacing="4",
+        ),
+        max_width="680px",
+    )

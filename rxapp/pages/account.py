@@ -1,0 +1,226 @@
+"""Account Overview, My Profile, Change Password, Login Management, Subscribe, email verification."""
+
+import reflex as rx
+
+from rxapp import routes
+from rxapp.components.forms import checkbox_field, field, select_field, submit_button
+from rxapp.components.shell import ACCENT, member_page, public_page
+from rxapp.state.account import (
+    LoginManagementState,
+    OverviewState,
+    PasswordState,
+    ProfileState,
+    SubscribeState,
+    VerifyEmailState,
+)
+
+
+def _stat(label: str, value, href: str) -> rx.Component:
+    return rx.link(
+        rx.card(
+            rx.vstack(
+                rx.text(value, size="7", weight="bold", color=ACCENT),
+                rx.text(label, size="2", color="#444"),
+                spacing="1",
+            ),
+            min_width="160px",
+        ),
+        href=href,
+        underline="none",
+    )
+
+
+def overview() -> rx.Component:
+    info = OverviewState.info
+    counts = OverviewState.counts
+    return member_page(
+        "Account Overview",
+        rx.cond(
+            ~OverviewState.verified,
+            rx.callout(
+                rx.hstack(
+                    rx.text("Your email address is not verified yet. Check your inbox for our email."),
+                    rx.button("Resend verification email", size="1", variant="outline",
+                              on_click=OverviewState.resend_verification),
+                    spacing="3",
+                    wrap="wrap",
+                    align="center",
+                ),
+                icon="mail-warning",
+                color_scheme="amber",
+                margin_bottom="14px",
+            ),
+        ),
+        rx.cond(OverviewState.message != "", rx.text(OverviewState.message, role="status", size="2",
+                                                      margin_bottom="10px")),
+        rx.card(
+            rx.hstack(
+                rx.icon("circle-user-round", size=40, color=ACCENT, aria_hidden="true"),
+                rx.vstack(
+                    rx.text("Hello, ", info["name"].to(str), weight="bold", size="5"),
+                    rx.text(info["email"].to(str), color="#555", size="2"),
+                    rx.text("Membership: ", info["membership"].to(str), " · member since ",
+                            info["member_since"].to(str), size="2", color="#555"),
+                    spacing="1",
+                ),
+                spacing="4",
+                align="center",
+            ),
+            margin_bottom="18px",
+        ),
+        rx.flex(
+            _stat("Registered products", counts["products"].to(int), routes.MY_PRODUCTS),
+            _stat("Claims under review", counts["claims.under_review"].to(int), routes.REDEEM_HISTORY),
+            _stat("Waiting for you", counts["claims.needs_info"].to(int), routes.REDEEM_HISTORY),
+            _stat("Redeemed", counts["claims.approved"].to(int), routes.REDEEM_HISTORY),
+            gap="12px",
+            wrap="wrap",
+            margin_bottom="22px",
+        ),
+        rx.heading("Next steps", size="4", as_="h2", margin_bottom="8px"),
+        rx.vstack(
+            rx.link("Register a new product ›", href=routes.PRODUCT_REGISTRATION),
+            rx.link("See the promotions your products qualify for ›", href=routes.PROMOTIONS),
+            rx.link("Follow your claims in Redeem History ›", href=routes.REDEEM_HISTORY),
+            spacing="2",
+        ),
+    )
+
+
+def profile() -> rx.Component:
+    errors = ProfileState.errors
+    p = ProfileState.profile
+    return member_page(
+        "My Profile",
+        rx.card(
+            rx.form(
+                rx.text("Email: ", p["email"].to(str), size="2", color="#555", margin_bottom="12px"),
+                field("First Name", "first_name", errors, required=True, default_value=p["first_name"].to(str),
+                      autocomplete="given-name", max_length=80, id_prefix="profile"),
+                field("Last Name", "last_name", errors, default_value=p["last_name"].to(str),
+                      autocomplete="family-name", max_length=80, id_prefix="profile"),
+                select_field("Region / Location", "region", ProfileState.regions, errors, required=True,
+                             default_value=p["region"].to(str), id_prefix="profile"),
+                field("Contact Number", "phone", errors, type="tel", default_value=p["phone"].to(str),
+                      autocomplete="tel", max_length=30, id_prefix="profile"),
+                rx.hstack(
+                    submit_button("Save"),
+                    rx.cond(ProfileState.saved, rx.text("Saved.", color="green", role="status")),
+                    align="center",
+                    spacing="3",
+                ),
+                on_submit=ProfileState.submit,
+                key=ProfileState.form_key,
+            ),
+            max_width="560px",
+            padding="22px",
+        ),
+    )
+
+
+def change_password() -> rx.Component:
+    errors = PasswordState.errors
+    return member_page(
+        "Change Password",
+        rx.card(
+            rx.form(
+                field("Current Password", "current_password", errors, type="password", required=True,
+                      autocomplete="current-password", max_length=1024, id_prefix="pw"),
+                field("New Password", "new_password", errors, type="password", required=True,
+                      autocomplete="new-password", max_length=1024, id_prefix="pw",
+                      hint="At least 10 characters; not your email; not a common password."),
+                field("Confirm New Password", "confirm_password", errors, type="password", required=True,
+                      autocomplete="new-password", max_length=1024, id_prefix="pw"),
+                rx.text("Changing your password signs out every other browser.", size="2", color="#555",
+                        margin_bottom="10px"),
+                rx.hstack(
+                    submit_button("Change Password"),
+                    rx.cond(PasswordState.saved, rx.text("Your password was changed.", color="green",
+                                                         role="status")),
+                    align="center",
+                    spacing="3",
+                ),
+                on_submit=PasswordState.submit,
+            ),
+            max_width="560px",
+            padding="22px",
+        ),
+    )
+
+
+def login_management() -> rx.Component:
+    return member_page(
+        "Login Management",
+        rx.text("Every browser signed in to your account. Log out any you do not recognise.", size="2",
+                color="#555", margin_bottom="12px"),
+        rx.cond(LoginManagementState.message != "",
+                rx.text(LoginManagementState.message, role="status", size="2", margin_bottom="8px")),
+        rx.box(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Browser"),
+                        rx.table.column_header_cell("Address"),
+                        rx.table.column_header_cell("Signed in"),
+                        rx.table.column_header_cell("Last activity"),
+                        rx.table.column_header_cell("Action"),
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        LoginManagementState.rows,
+                        lambda r: rx.table.row(
+                            rx.table.cell(r["browser"], rx.cond(r["current"] != "",
+                                                               rx.badge("this browser", margin_left="6px"))),
+                            rx.table.cell(r["ip_address"]),
+                            rx.table.cell(r["created_at"]),
+                            rx.table.cell(r["last_seen_at"]),
+                            rx.table.cell(
+                                rx.button(rx.cond(r["current"] != "", "Log out", "Revoke"), size="1",
+                                          variant="outline",
+                                          on_click=LoginManagementState.revoke(r["id"]))
+                            ),
+                        ),
+                    )
+                ),
+                variant="surface",
+                width="100%",
+            ),
+            overflow_x="auto",
+        ),
+    )
+
+
+def subscribe() -> rx.Component:
+    return member_page(
+        "Subscribe",
+        rx.card(
+            rx.form(
+                checkbox_field("Subscribe Latest Information", "newsletter",
+                               default_checked=SubscribeState.newsletter, id_prefix="sub",
+                               description="News, launches and promotions by email."),
+                checkbox_field("Reward Program", "reward_program", default_checked=SubscribeState.reward_program,
+                               id_prefix="sub", description="Points, exclusive offers and VIP event invites."),
+                rx.hstack(
+                    submit_button("Save"),
+                    rx.cond(SubscribeState.saved, rx.text("Your choices were saved.", color="green",
+                                                          role="status")),
+                    spacing="3",
+                    align="center",
+                ),
+                on_submit=SubscribeState.submit,
+                key=SubscribeState.newsletter.to(str) + SubscribeState.reward_program.to(str),
+            ),
+            max_width="560px",
+            padding="22px",
+        ),
+    )
+
+
+def verify_email() -> rx.Component:
+    return public_page(
+        "Email verification",
+        rx.callout(VerifyEmailState.result, icon="info",
+                   color_scheme=rx.cond(VerifyEmailState.ok, "green", "red")),
+        rx.link("Go to Account Overview ›", href=routes.ACCOUNT_OVERVIEW, margin_top="14px", display="block"),
+    )

@@ -1,0 +1,48 @@
+"""Every route of the app, in one place."""
+
+HOME = "/"
+LOGIN = "/login"
+SIGNUP = "/signup"
+VERIFY_EMAIL = "/verify-email"
+
+ACCOUNT_OVERVIEW = "/account"
+PROFILE = "/account/profile"
+LOGIN_MANAGEMENT = "/account/sessions"
+CHANGE_PASSWORD = "/account/password"
+SUBSCRIBE = "/account/subscribe"
+
+REWARD_PROGRAM = "/membership/reward-program"
+SHOUT_OUT = "/membership/shout-out"
+PROMOTIONS = "/promotions"
+REDEEM = "/promotions/redeem"
+REDEEM_DONE = "/promotions/redeem/done"
+REDEEM_HISTORY = "/promotions/history"
+CLAIM = "/promotions/claim"
+FAQ = "/promotions/faq"
+
+MY_PRODUCTS = "/products"
+PRODUCT_REGISTRATION = "/products/register"
+APPOINTMENT = "/products/appointment"
+
+WEB_TICKET = "/support/web-ticket"
+TICKET_HISTORY = "/support/tickets"
+APPLY_SERVICE = "/support/apply-for-service"
+REPAIR_HISTORY = "/support/repair-history"
+LIVE_CHAT = "/support/live-chat"
+
+VENDOR_PRODUCTS = "/vendor/products"
+VENDOR_ODM = "/vendor/odm-solutions"
+VENDOR_COMMUNITY = "/vendor/community"
+VENDOR_WHATS_NEW = "/vendor/whats-new"
+VENDOR_SUPPORT = "/vendor/support"
+
+ADMIN = "/admin"
+ADMIN_CLAIM = "/admin/claim"
+ADMIN_PROMOTIONS = "/admin/promotions"
+ADMIN_TEMPLATES = "/admin/templates"
+ADMIN_INSIGHTS = "/admin/insights"
+ADMIN_USERS = "/admin/users"
+
+MAILBOX = "/demo/mailbox"
+DEMO = "/demo"
+DEMO_STICKERS = "/demo/stickers"

@@ -1,0 +1,246 @@
+"""The Account pages: overview, profile, password, login management, subscribe."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from rxapp import routes
+from rxapp.db import session_scope
+from rxapp.services import accounts, sessions
+from rxapp.services.errors import Conflict, FieldErrors, NotFound, ServiceError
+from rxapp.state.session import SessionState, Viewer
+
+
+def _text(form, key: str, limit: int = 300) -> str:
+    value = form.get(key, "") if isinstance(form, dict) else ""
+    return value[:limit] if isinstance(value, str) else ""
+
+
+class MemberMixin(rx.State, mixin=True):
+    """Every member state starts its handlers with ``_viewer()``."""
+
+    async def _viewer(self) -> Viewer | None:
+        session_state = await self.get_state(SessionState)
+        return await session_state.viewer()
+
+    async def _signed_out(self):
+        session_state = await self.get_state(SessionState)
+        return session_state._login_redirect()
+
+
+class OverviewState(MemberMixin, rx.State):
+    info: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    verified: bool = True
+    message: str = ""
+
+    @rx.event
+    async def load(self):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        with session_scope() as s:
+            data = accounts.overview(session=s, user_id=viewer.user_id)
+        self.verified = bool(data.get("verified"))
+        self.info = {k: str(v) for k, v in data.items() if not isinstance(v, dict)}
+        counts = {}
+        for key, value in data.items():
+            if isinstance(value, dict):
+                counts.update({f"{key}.{k}": int(v) for k, v in value.items()})
+            elif isinstance(value, int) and not isinstance(value, bool):
+                counts[key] = value
+        self.counts = counts
+        self.message = ""
+
+    @rx.event
+    async def resend_verification(self):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        try:
+            with session_scope() as s:
+                accounts.resend_verification(session=s, user_id=viewer.user_id)
+            self.message = "We sent you a new verification email."
+        except ServiceError as exc:
+            self.message = exc.message
+
+
+class ProfileState(MemberMixin, rx.State):
+    errors: dict[str, str] = {}
+    regions: list[list[str]] = []
+    profile: dict[str, str] = {}
+    saved: bool = False
+    form_key: int = 0
+
+    @rx.event
+    async def load(self):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        self.errors = {}
+        self.saved = False
+        with session_scope() as s:
+            self.regions = [[c, n] for c, n in accounts.regions(session=s)]
+            data = accounts.overview(session=s, user_id=viewer.user_id)
+        self.profile = {k: str(data.get(k, "") or "") for k in ("first_name", "last_name", "region", "phone", "email")}
+        self.form_key += 1
+
+    @rx.event
+    async def submit(self, form: dict):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        data = {k: _text(form, k, 200) for k in ("first_name", "last_name", "region", "phone")}
+        try:
+            with session_scope() as s:
+                accounts.update_profile(session=s, user_id=viewer.user_id, form=data)
+        except FieldErrors as exc:
+            self.errors = exc.errors
+            self.saved = False
+            return
+        self.errors = {}
+        self.saved = True
+        self.profile = {**self.profile, **data}
+        session_state = await self.get_state(SessionState)
+        await session_state.viewer()
+
+
+class PasswordState(MemberMixin, rx.State):
+    errors: dict[str, str] = {}
+    saved: bool = False
+
+    @rx.event
+    async def load(self):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        self.errors = {}
+        self.saved = False
+
+    @rx.event
+    async def submit(self, form: dict):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        try:
+            with session_scope() as s:
+                accounts.change_password(
+                    session=s,
+                    user_id=viewer.user_id,
+                    current_password=_text(form, "current_password", 1024),
+                    new_password=_text(form, "new_password", 1024),
+                    confirm_password=_text(form, "confirm_password", 1024),
+                    keep_session_id=viewer.session_id,
+                )
+        except FieldErrors as exc:
+            self.errors = exc.errors
+            self.saved = False
+            return
+        self.errors = {}
+        self.saved = True
+        return [rx.set_value(f"pw-{name}", "") for name in ("current_password", "new_password", "confirm_password")]
+
+
+class LoginManagementState(MemberMixin, rx.State):
+    rows: list[dict[str, str]] = []
+    message: str = ""
+
+    def _reload(self, viewer: Viewer) -> None:
+        with session_scope() as s:
+            rows = sessions.list_active(session=s, user_id=viewer.user_id, current_session_id=viewer.session_id)
+        self.rows = [
+            {
+                "id": str(r["id"]),
+                "browser": str(r.get("browser", "")),
+                "ip_address": str(r.get("ip_address", "")),
+                "created_at": _fmt(r.get("created_at")),
+                "last_seen_at": _fmt(r.get("last_seen_at")),
+                "current": "yes" if r.get("is_current") else "",
+            }
+            for r in rows
+        ]
+
+    @rx.event
+    async def load(self):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        self.message = ""
+        self._reload(viewer)
+
+    @rx.event
+    async def revoke(self, session_id):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        try:
+            sid = int(session_id)
+        except (TypeError, ValueError):
+            return
+        if sid == viewer.session_id:
+            return SessionState.log_out
+        try:
+            with session_scope() as s:
+                sessions.revoke(session=s, user_id=viewer.user_id, session_id=sid)
+            self.message = "That session was signed out."
+        except NotFound:
+            self.message = "That session no longer exists."
+        self._reload(viewer)
+
+
+class SubscribeState(MemberMixin, rx.State):
+    newsletter: bool = False
+    reward_program: bool = False
+    saved: bool = False
+
+    @rx.event
+    async def load(self):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        with session_scope() as s:
+            data = accounts.overview(session=s, user_id=viewer.user_id)
+        self.newsletter = bool(data.get("newsletter"))
+        self.reward_program = bool(data.get("reward_program"))
+        self.saved = False
+
+    @rx.event
+    async def submit(self, form: dict):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        newsletter = isinstance(form, dict) and form.get("newsletter") == "on"
+        reward = isinstance(form, dict) and form.get("reward_program") == "on"
+        with session_scope() as s:
+            accounts.update_subscriptions(session=s, user_id=viewer.user_id, newsletter=newsletter,
+                                          reward_program=reward)
+        self.newsletter, self.reward_program, self.saved = newsletter, reward, True
+
+
+class VerifyEmailState(rx.State):
+    result: str = ""
+    ok: bool = False
+
+    @rx.event
+    async def load(self):
+        token = self.router.url.query_parameters.get("token", "")
+        session_state = await self.get_state(SessionState)
+        session_state._app_facts()
+        await session_state.viewer()
+        try:
+            with session_scope() as s:
+                accounts.verify_email(session=s, token=token if isinstance(token, str) else "")
+            self.ok = True
+            self.result = "Thank you — your email address is verified."
+        except (ServiceError, Conflict) as exc:
+            self.ok = False
+            self.result = exc.message or "This verification link is not valid any more."
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return ""
+    try:
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    except AttributeError:
+        return str(value)

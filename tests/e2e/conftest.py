@@ -1,0 +1,184 @@
+"""Browser tests: the production build of the app, driven by Playwright in Chromium.
+
+One app per test session (``reflex.testing.AppHarnessProd``: the frontend is
+exported for production and served statically, the backend runs in this
+process), on its own data folder with migrations applied and demo data
+seeded through the services.  Every page a test visits through ``visit`` is
+checked with axe-core; a failing test leaves a screenshot in ``artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts"
+AXE_JS = ROOT / "tools" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
+
+
+@pytest.fixture(scope="session")
+def app_data_dir(tmp_path_factory) -> Path:
+    """Environment for the app under test: its own data folder, demo mode on."""
+    from rxapp import db, settings
+
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    os.environ["RXAPP_DATA_DIR"] = str(data_dir)
+    os.environ["RXAPP_DEMO"] = "1"
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("REDIS_URL", None)
+    os.environ.pop("SMTP_URL", None)
+    settings.reset()
+    db.dispose_all()
+    db.migrate()
+    from rxapp.services import demo_data
+
+    with db.session_scope() as s:
+        demo_data.seed(session=s)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def app(app_data_dir):
+    from reflex.testing import AppHarnessProd
+
+    with AppHarnessProd.create(root=ROOT, app_name="rxapp") as harness:
+        yield harness
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+class Site:
+    """A browser tab on the app under test."""
+
+    def __init__(self, page, base_url: str):
+        self.page = page
+        self.base_url = base_url.rstrip("/")
+        self.a11y_checked: set[str] = set()
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def wait_ready(self) -> None:
+        """Wait until the websocket is up and the page's on_load events have run."""
+        self.page.wait_for_selector("#app-ready", state="attached", timeout=30_000)
+
+    def visit(self, path: str, *, check_a11y: bool = True):
+        self.page.goto(self.url(path))
+        self.wait_ready()
+        if check_a11y:
+            self.check_a11y()
+        return self.page
+
+    def check_a11y(self) -> None:
+        """Fail on serious or critical axe-core violations of the current page."""
+        path = re.sub(r"\?.*$", "", self.page.url)
+        self.page.add_script_tag(path=str(AXE_JS))
+        result = self.page.evaluate(
+            "async () => await axe.run(document, {resultTypes: ['violations']})"
+        )
+        bad = [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
+        details = [
+            f"{v['id']} ({v['impact']}): {v['help']} -> "
+            + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:5])
+            for v in bad
+        ]
+        assert not bad, f"accessibility violations on {path}:\n" + "\n".join(details)
+        self.a11y_checked.add(path)
+
+
+@pytest.fixture()
+def context(browser, request):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    ctx.set_default_timeout(15_000)
+    yield ctx
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
+        for i, pg in enumerate(ctx.pages):
+            try:
+                pg.screenshot(path=str(ARTIFACTS / f"{name}-{i}.png"), full_page=True)
+            except Exception:  # noqa: BLE001 - best effort
+                pass
+    ctx.close()
+
+
+@pytest.fixture()
+def site(app, context) -> Site:
+    return Site(context.new_page(), app.frontend_url)
+
+
+@pytest.fixture()
+def new_site(app, browser, request):
+    """A factory for extra, independent browsers (own storage): `other = new_site()`."""
+    contexts = []
+
+    def make() -> Site:
+        ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+        ctx.set_default_timeout(15_000)
+        contexts.append(ctx)
+        return Site(ctx.new_page(), app.frontend_url)
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+DEMO_CUSTOMER = ("demo@member-center.test", "demo-customer-2021")
+
+
+def log_in(site: Site, email: str, password: str, *, next_path: str | None = None) -> None:
+    """Log in through the form, as a person would."""
+    page = site.visit("/login" + (f"?next={next_path}" if next_path else ""))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/login" not in url, timeout=20_000)
+    site.wait_ready()
+
+
+@pytest.fixture()
+def customer_site(site) -> Site:
+    """A browser signed in as the demo customer."""
+    log_in(site, *DEMO_CUSTOMER)
+    return site
