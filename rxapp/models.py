@@ -373,6 +373,9 @@ class Redemption(SQLModel, table=True):
         sa.UniqueConstraint("product_id", "promotion_id", name="uq_claim_product_promotion"),
         # The queue: oldest due first, keyset-paged by (due_on, id).
         sa.Index("ix_redemption_queue", "status", "due_on", "id"),
+        # The queue filtered by promotion, and the queue over every status.
+        sa.Index("ix_redemption_promotion_queue", "promotion_id", "status", "due_on", "id"),
+        sa.Index("ix_redemption_due", "due_on", "id"),
     )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 19:32:36.290962
+Create Date: 2026-11-25 19:37:02.101885
 
 """
 from typing import Sequence, Union
@@ -281,8 +281,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('redemption', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_redemption_address_key'), ['address_key'], unique=False)
+        batch_op.create_index('ix_redemption_due', ['due_on', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_redemption_product_id'), ['product_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_redemption_promotion_id'), ['promotion_id'], unique=False)
+        batch_op.create_index('ix_redemption_promotion_queue', ['promotion_id', 'status', 'due_on', 'id'], unique=False)
         batch_op.create_index('ix_redemption_queue', ['status', 'due_on', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_redemption_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_redemption_user_id'), ['user_id'], unique=False)
@@ -376,8 +378,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_redemption_user_id'))
         batch_op.drop_index(batch_op.f('ix_redemption_status'))
         batch_op.drop_index('ix_redemption_queue')
+        batch_op.drop_index('ix_redemption_promotion_queue')
         batch_op.drop_index(batch_op.f('ix_redemption_promotion_id'))
         batch_op.drop_index(batch_op.f('ix_redemption_product_id'))
+        batch_op.drop_index('ix_redemption_due')
         batch_op.drop_index(batch_op.f('ix_redemption_address_key'))
 
     op.drop_table('redemption')
