@@ -21,14 +21,33 @@ _context = CryptContext(
 _DUMMY_HASH = _context.hash("not-a-real-password-only-for-timing")
 
 
+# passlib refuses longer secrets (PasswordSizeError); the sign-up rules stop well before.
+MAX_BYTES = 4096
+
+
+def acceptable(password: object) -> bool:
+    """True when ``password`` can be hashed at all: a str that encodes to at most MAX_BYTES of UTF-8."""
+    if not isinstance(password, str):
+        return False
+    try:
+        return len(password.encode("utf-8")) <= MAX_BYTES
+    except UnicodeEncodeError:  # lone surrogates, e.g. from a crafted JSON payload
+        return False
+
+
 def hash_password(password: str) -> str:
     return _context.hash(password)
 
 
-def verify_password(password: str, password_hash: str | None) -> bool:
-    """True when ``password`` matches; with no hash, burns the same time and says False."""
-    if not password_hash:
-        _context.verify(password, _DUMMY_HASH)
+def verify_password(password: object, password_hash: str | None) -> bool:
+    """True when ``password`` matches ``password_hash``.
+
+    With no hash, or a password that cannot be hashed (wrong type, too long,
+    unencodable), it still spends one verification against a dummy hash and
+    says False, so the answer takes the same time either way.  Never raises.
+    """
+    if not password_hash or not acceptable(password):
+        _context.verify(password if acceptable(password) else "", _DUMMY_HASH)
         return False
     try:
         return _context.verify(password, password_hash)
