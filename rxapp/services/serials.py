@@ -1,0 +1,399 @@
+"""Serial numbers: normalising, live hints while typing, and the CHK check.
+
+The formats are described in ``rxapp.services.catalog``.  ``hints`` runs on
+every keystroke (debounced by the page): it does at most three indexed
+lookups (category by id, the serial, one corrected candidate) and never scans.
+
+The CHK lock: 5 wrong CHK codes for one serial within an hour (from any
+account) lock that serial for an hour after the fifth.  1,000 possible codes
+would otherwise be guessed in minutes.
+
+Attempts (wrong CHK, a serial already registered to another account) must be
+kept even though the caller's transaction fails: they are written in their
+own short transaction on a separate connection (``_record_attempt``).  The
+one exception is a SQLite caller that already holds the write lock (it has
+written in its transaction): a second writer would wait for it, so the
+attempt then goes into the caller's session and the caller must commit it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from rxapp.models import (
+    ProductCategory,
+    ProductModel,
+    RegisteredProduct,
+    SerialAttempt,
+    SerialAttemptKind,
+    SerialRecord,
+    utcnow,
+)
+from rxapp.services import clock
+from rxapp.services.errors import Conflict, FieldErrors, Locked
+
+log = logging.getLogger(__name__)
+
+MAX_CHK_TRIES = 5
+LOCK_WINDOW = timedelta(hours=1)
+LOCK_DURATION = timedelta(hours=1)
+
+SUPPORT_HINT = (
+    "If you bought this product, please contact support via Web Ticket with your invoice."
+)
+ALREADY_YOURS = "You have already registered this product: you can find it in My Products."
+CHK_HELP = 'The CHK code is the 3 digits printed next to "CHK" on the serial number sticker.'
+ALREADY_REGISTERED_ELSEWHERE = (
+    "This serial number is already registered to another account. " + SUPPORT_HINT
+)
+
+# A letter typed where the format wants a digit, and the digit meant.
+_LETTER_FOR_DIGIT = {"O": "0", "I": "1", "L": "1", "S": "5", "B": "8"}
+# A digit typed where the format wants a letter, and the letter meant.
+_DIGIT_FOR_LETTER = {"0": "O", "1": "I", "5": "S", "8": "B"}
+# How to name a typed character: upper-casing hides that "L" was typed as "l".
+_SHOWN = {"L": "l"}
+
+_SEPARATORS = re.compile(r"[\s\-_.]+")
+
+
+def normalise(raw: str | None, serial_format: str | None = None) -> str:
+    """Upper case, no spaces; dashes only where ``serial_format`` has them.
+
+    Without a format all dashes go.  With a format, the format's literal
+    characters are put back at their places as far as the input reaches, so
+    "602 3da1 0123", "60233DA10123" and "602-3DA1-0123" read alike.
+    """
+    compact = _SEPARATORS.sub("", (raw or "").upper())
+    if not serial_format or all(ch in "#A" for ch in serial_format):
+        return compact
+    out: list[str] = []
+    i = 0
+    for ch in serial_format:
+        if i >= len(compact):
+            break
+        if ch in "#A":
+            out.append(compact[i])
+            i += 1
+        else:
+            out.append(ch)
+    out.append(compact[i:])
+    return "".join(out)
+
+
+def format_help(category: ProductCategory) -> str:
+    """The format in words: 'AA####A###### (A = letter, # = digit), e.g. MB2110N004217'."""
+    from rxapp.services.catalog import example_serial
+
+    return (
+        f"{category.serial_format} (A = letter, # = digit), "
+        f"e.g. {example_serial(category.serial_format)}"
+    )
+
+
+@dataclass
+class SerialHints:
+    normalised: str
+    status: str  # empty | typing | format_mismatch | confusable | not_found | found
+    message: str = ""
+    suggestion: str = ""
+    position: int | None = None  # 1-based position the message is about
+    product_type: str = ""
+    product_name: str = ""
+    model: str = ""
+    model_id: int | None = None
+    serial_id: int | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _expected(kind: str) -> str:
+    return "a digit" if kind == "#" else "a letter"
+
+
+def hints(*, session: Session, category_id: int, raw: str) -> SerialHints:
+    """What to tell the customer about the serial typed so far, for one category.
+
+    Cheap enough for every keystroke: a primary-key read, one unique-index
+    lookup, and at most one more for a "did you mean" candidate.
+    """
+    category = session.get(ProductCategory, category_id)
+    if category is None:
+        return SerialHints(normalised="", status="empty", message="Please choose a product category first.")
+    fmt = category.serial_format
+    serial = normalise(raw, fmt)
+    if not serial:
+        return SerialHints(normalised="", status="empty")
+
+    help_text = format_help(category)
+    if len(serial) > len(fmt):
+        return SerialHints(
+            normalised=serial,
+            status="format_mismatch",
+            message=(
+                f"This is too long for a {category.name} serial number "
+                f"({len(serial.replace('-', ''))} characters). "
+                f"{category.name} serials look like {help_text}."
+            ),
+        )
+
+    corrected = []
+    first_confusion: tuple[int, str, str, str] | None = None  # (pos, kind, typed, meant)
+    plain_mismatch = False
+    for pos, (typed, kind) in enumerate(zip(serial, fmt), start=1):
+        if kind == "#" and not typed.isdigit():
+            meant = _LETTER_FOR_DIGIT.get(typed)
+        elif kind == "A" and not ("A" <= typed <= "Z"):
+            meant = _DIGIT_FOR_LETTER.get(typed)
+        elif kind not in "#A" and typed != kind:
+            meant = None
+        else:
+            corrected.append(typed)
+            continue
+        if meant is None:
+            plain_mismatch = True
+            break
+        corrected.append(meant)
+        if first_confusion is None:
+            first_confusion = (pos, kind, typed, meant)
+
+    if plain_mismatch:
+        message = (
+            f"This does not look like a {category.name} serial number. "
+            f"{category.name} serials look like {help_text}."
+        )
+        other = _other_category(session, category, raw)
+        if other is not None:
+            message += (
+                f" It looks like a {other.name} serial number: if the product is a "
+                f"{other.name}, go back and choose {other.name}."
+            )
+        return SerialHints(normalised=serial, status="format_mismatch", message=message)
+
+    if first_confusion is not None:
+        pos, kind, typed, meant = first_confusion
+        shown = _SHOWN.get(typed, typed)
+        if kind == "#":
+            message = (
+                f'Position {pos} should be a digit: did you type the letter "{shown}" '
+                f'instead of the number "{meant}"?'
+            )
+        else:
+            message = (
+                f'Position {pos} should be a letter: did you type the number "{typed}" '
+                f'instead of the letter "{meant}"?'
+            )
+        fixed = "".join(corrected)
+        suggestion = ""
+        if len(fixed) == len(fmt):
+            if _lookup(session, fixed) is not None:
+                suggestion = fixed
+                message += f" Did you mean {fixed}?"
+        return SerialHints(
+            normalised=serial, status="confusable", message=message, suggestion=suggestion, position=pos
+        )
+
+    if len(serial) < len(fmt):
+        left = sum(1 for ch in fmt[len(serial):] if ch in "#A")
+        return SerialHints(
+            normalised=serial,
+            status="typing",
+            message=f"Keep typing: {left} more character{'s' if left != 1 else ''} ({help_text}).",
+        )
+
+    found = _lookup(session, serial)
+    if found is None:
+        return SerialHints(
+            normalised=serial,
+            status="not_found",
+            message=(
+                "We cannot find this serial number. Please compare it with the sticker "
+                'character by character (mind "0" and "O", "1" and "l").'
+            ),
+        )
+    record, model, model_category = found
+    if model_category.id != category.id:
+        return SerialHints(
+            normalised=serial,
+            status="format_mismatch",
+            message=(
+                f"This serial number belongs to a {model_category.name}, not a {category.name}: "
+                f"go back and choose {model_category.name}."
+            ),
+        )
+    return SerialHints(
+        normalised=serial,
+        status="found",
+        message=f"Found: {model.name} ({model_category.name}).",
+        product_type=model_category.name,
+        product_name=model.name,
+        model=model.model_number,
+        model_id=model.id,
+        serial_id=record.id,
+    )
+
+
+def _lookup(session: Session, serial: str):
+    """(SerialRecord, ProductModel, ProductCategory) for an exact normalised serial."""
+    return session.exec(
+        select(SerialRecord, ProductModel, ProductCategory)
+        .join(ProductModel, SerialRecord.model_id == ProductModel.id)
+        .join(ProductCategory, ProductModel.category_id == ProductCategory.id)
+        .where(SerialRecord.serial == serial)
+    ).first()
+
+
+def _other_category(session: Session, category: ProductCategory, raw: str) -> ProductCategory | None:
+    for other in session.exec(select(ProductCategory).where(ProductCategory.id != category.id)).all():
+        if re.fullmatch(other.serial_pattern, normalise(raw, other.serial_format)):
+            return other
+    return None
+
+
+def find_serial(*, session: Session, raw: str) -> SerialRecord | None:
+    """The registry row for a serial as typed (any category's normalisation)."""
+    formats = set(session.exec(select(ProductCategory.serial_format)).all())
+    candidates = {normalise(raw)} | {normalise(raw, f) for f in formats}
+    candidates.discard("")
+    if not candidates:
+        return None
+    return session.exec(select(SerialRecord).where(SerialRecord.serial.in_(candidates))).first()
+
+
+# --------------------------------------------------------------------------- CHK and the lock
+
+
+def locked_until(*, session: Session, serial: str, now: datetime | None = None) -> datetime | None:
+    """When the CHK lock of ``serial`` ends, or None when it is not locked.
+
+    Locked: some run of 5 wrong tries within an hour ended less than an hour ago.
+    """
+    now = now or clock.now()
+    since = now - LOCK_WINDOW - LOCK_DURATION
+    times = session.exec(
+        select(SerialAttempt.created_at)
+        .where(
+            SerialAttempt.serial == serial,
+            SerialAttempt.kind == SerialAttemptKind.chk_wrong,
+            SerialAttempt.created_at > since,
+        )
+        .order_by(SerialAttempt.created_at)
+        .limit(200)
+    ).all()
+    until = None
+    k = MAX_CHK_TRIES - 1
+    for i in range(k, len(times)):
+        if times[i] - times[i - k] <= LOCK_WINDOW:
+            end = times[i] + LOCK_DURATION
+            if end > now and (until is None or end > until):
+                until = end
+    return until
+
+
+def _wrong_tries_in_window(session: Session, serial: str, now: datetime) -> int:
+    return session.exec(
+        select(sa.func.count())
+        .select_from(SerialAttempt)
+        .where(
+            SerialAttempt.serial == serial,
+            SerialAttempt.kind == SerialAttemptKind.chk_wrong,
+            SerialAttempt.created_at > now - LOCK_WINDOW,
+        )
+    ).one()
+
+
+def _caller_holds_sqlite_write_lock(session: Session) -> bool:
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return False
+    return bool(getattr(conn.connection.driver_connection, "in_transaction", False))
+
+
+def _record_attempt(session: Session, *, serial: str, user_id: int, kind: SerialAttemptKind) -> None:
+    """Write an attempt that survives the caller's rollback (see the module docstring)."""
+    row = dict(serial=serial, user_id=user_id, kind=kind, created_at=utcnow())
+    if not _caller_holds_sqlite_write_lock(session):
+        try:
+            with Session(session.get_bind()) as side:
+                side.add(SerialAttempt(**row))
+                side.commit()
+            return
+        except sa.exc.SQLAlchemyError:  # e.g. the user row is not committed yet
+            log.warning("serial attempt kept in the caller's transaction", exc_info=True)
+    session.add(SerialAttempt(**row))
+    session.flush()
+
+
+def _lock_message(until: datetime) -> str:
+    minutes = max(1, int((until - clock.now()).total_seconds() // 60) + 1)
+    return (
+        "Too many wrong CHK codes for this serial number. For your security it is locked "
+        f"until {until.strftime('%H:%M')} UTC (about {minutes} minute{'s' if minutes != 1 else ''}). "
+        "Please check the 3-digit CHK code on the sticker and try again then."
+    )
+
+
+def check_chk(*, session: Session, user_id: int, serial: str, chk: str) -> SerialRecord:
+    """The registry row of ``serial`` when ``chk`` is its CHK and the customer may register it.
+
+    Raises FieldErrors({"serial": …}) for an unknown serial or one this
+    customer registered already, FieldErrors({"chk": …}) for a malformed or
+    wrong CHK (a wrong one is recorded), Locked when the serial is locked
+    (the 5th wrong try within an hour locks it for an hour), and Conflict
+    when it is actively registered to another account (recorded for
+    reviewers).  Recorded attempts survive the caller's rollback.
+    """
+    record = find_serial(session=session, raw=serial)
+    if record is None:
+        raise FieldErrors(
+            {"serial": (
+                "We cannot find this serial number. "
+                "Please check it against the sticker on the product."
+            )}
+        )
+    until = locked_until(session=session, serial=record.serial)
+    if until is not None:
+        raise Locked(_lock_message(until), until)
+    typed = (chk or "").strip()
+    if not re.fullmatch(r"\d{3}", typed):
+        raise FieldErrors({"chk": CHK_HELP})
+    if not hmac.compare_digest(typed, record.chk):
+        _record_attempt(session, serial=record.serial, user_id=user_id, kind=SerialAttemptKind.chk_wrong)
+        now = clock.now()
+        until = locked_until(session=session, serial=record.serial, now=now)
+        if until is not None:
+            raise Locked(_lock_message(until), until)
+        left = MAX_CHK_TRIES - _wrong_tries_in_window(session, record.serial, now)
+        raise FieldErrors(
+            {
+                "chk": (
+                    "This CHK code does not match the serial number. Please check the 3 digits after "
+                    f'"CHK" on the sticker. {left} tr{"ies" if left != 1 else "y"} left before this '
+                    "serial number is locked for an hour."
+                )
+            }
+        )
+    owner = session.exec(
+        select(RegisteredProduct.user_id).where(
+            RegisteredProduct.serial_id == record.id, RegisteredProduct.is_active == True  # noqa: E712
+        )
+    ).first()
+    if owner is not None:
+        if owner == user_id:
+            raise FieldErrors({"serial": ALREADY_YOURS})
+        record_conflict(session=session, user_id=user_id, serial=record.serial)
+        raise Conflict(ALREADY_REGISTERED_ELSEWHERE)
+    return record
+
+
+def record_conflict(*, session: Session, user_id: int, serial: str) -> None:
+    """Record a refused duplicate registration (survives the caller's rollback)."""
+    _record_attempt(session, serial=serial, user_id=user_id, kind=SerialAttemptKind.already_registered)
