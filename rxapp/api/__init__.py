@@ -1,0 +1,1 @@
+"""Plain Starlette endpoints mounted beside the Reflex app (see ``rxapp.api.files.routes``)."""
