@@ -71,7 +71,7 @@ CATEGORIES: list[dict] = [
         "serial_format": "AAA########",
         "warranty_months": 24,
         "sticker_text": (
-            "On the back panel of the case, above the rear I/O ports "
+            "On the back panel of the case, next to the rear I/O ports "
             "(on some small cases: on the bottom)."
         ),
     },
