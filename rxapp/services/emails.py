@@ -75,3 +75,136 @@ def queue_welcome(*, session: Session, user: User) -> EmailMessage:
         body_html=page,
         user_id=user.id,
     )
+
+
+# --------------------------------------------------------------------------- claim emails
+# One email per claim transition, queued by rxapp.services.redemptions in the
+# transaction of that transition.
+
+from rxapp.models import (  # noqa: E402 - appended section, kept self-contained
+    PrizeType,
+    ProductModel,
+    Promotion,
+    RegisteredProduct,
+    Redemption,
+    SerialRecord,
+)
+
+HISTORY_PATH = "/promotions/history"
+
+
+def _claim_context(session: Session, redemption: Redemption) -> tuple[User, Promotion, str]:
+    """(customer, promotion, "Product name (S/N …)") of a claim."""
+    user = session.get(User, redemption.user_id)
+    promotion = session.get(Promotion, redemption.promotion_id)
+    product = session.get(RegisteredProduct, redemption.product_id)
+    serial = session.get(SerialRecord, product.serial_id)
+    model = session.get(ProductModel, serial.model_id)
+    return user, promotion, f"{model.name} (S/N {serial.serial})"
+
+
+def _claim_subject(outcome: str) -> str:
+    return f"[No Reply] {vendor()} Redeem Notice - {outcome}"
+
+
+def _queue_claim(session: Session, redemption: Redemption, user: User, kind: str, outcome: str, paragraphs, link):
+    text, page = _render(paragraphs, link)
+    return outbox.enqueue(
+        session=session,
+        to_email=user.email,
+        kind=kind,
+        subject=_claim_subject(outcome),
+        body_text=text,
+        body_html=page,
+        user_id=user.id,
+        redemption_id=redemption.id,
+    )
+
+
+def queue_claim_received(*, session: Session, redemption: Redemption) -> EmailMessage:
+    """"We received your claim": the seed's confirmation, with the due date."""
+    user, promotion, product = _claim_context(session, redemption)
+    return _queue_claim(
+        session,
+        redemption,
+        user,
+        "claim_received",
+        "Received",
+        [
+            f"Thank you for your redemption request for “{promotion.name}” with your {product}.",
+            "Your request has been successfully sent. All applications are checked by our staff and might take"
+            f" up to 7 ~ 14 working days: you will have our answer by {redemption.due_on.isoformat()} at the latest.",
+            "You can follow your claim at any time in Redeem History.",
+            "If you do not see our emails in your inbox, please check the Spam, Junk or Archive folder.",
+        ],
+        ("Redeem History", app_url(HISTORY_PATH)),
+    )
+
+
+def queue_needs_info(*, session: Session, redemption: Redemption) -> EmailMessage:
+    """A document is missing: the reviewer's reason and a link to Redeem Again."""
+    user, promotion, product = _claim_context(session, redemption)
+    return _queue_claim(
+        session,
+        redemption,
+        user,
+        "needs_info",
+        "Documents needed",
+        [
+            f"Thank you for your redemption request for “{promotion.name}” with your {product}.",
+            "We are sorry: we cannot approve it yet, because a document of your claim is missing or unclear.",
+            f"Reason : {redemption.reason}",
+            "Please open Redeem History, choose Redeem Again on this claim, upload the requested document"
+            " and send it again. Everything else you sent is kept, and your claim keeps its place and due date.",
+        ],
+        ("Redeem Again in Redeem History", app_url(HISTORY_PATH)),
+    )
+
+
+def queue_success(*, session: Session, redemption: Redemption, code: str | None = None) -> EmailMessage:
+    """Approved: the activation code and how to use it, or the shipping details."""
+    user, promotion, product = _claim_context(session, redemption)
+    paragraphs = [f"Congratulations on the purchase of your {product}!"]
+    if promotion.prize_type == PrizeType.digital_code:
+        paragraphs += [
+            f"Your {promotion.prize_name} activation code is {code}",
+            "Notice: this activation code is sent only to the email address you registered with."
+            " You can also find it in Redeem History.",
+        ]
+        if promotion.prize_instructions:
+            paragraphs.append(f"How to activate {promotion.prize_name}?\n{promotion.prize_instructions}")
+    else:
+        paragraphs += [
+            f"Your claim for {promotion.prize_name} is approved. We are preparing your parcel and will ship it to:",
+            f"{redemption.first_name} {redemption.last_name}\n{redemption.address}\n{redemption.zipcode}\n"
+            f"Phone: {redemption.phone}",
+            "Physical prizes are usually delivered within 8 - 12 weeks. Redeem History shows the shipping state"
+            " and the tracking number as soon as the parcel leaves.",
+        ]
+        if promotion.prize_instructions:
+            paragraphs.append(promotion.prize_instructions)
+    paragraphs.append("Thank you!")
+    return _queue_claim(
+        session, redemption, user, "success", "Success", paragraphs, ("Redeem History", app_url(HISTORY_PATH))
+    )
+
+
+def queue_rejected(*, session: Session, redemption: Redemption) -> EmailMessage:
+    """Rejected (final): the reviewer's reason."""
+    user, promotion, product = _claim_context(session, redemption)
+    return _queue_claim(
+        session,
+        redemption,
+        user,
+        "rejected",
+        "Rejected",
+        [
+            f"Thank you for your redemption request for “{promotion.name}” with your {product}.",
+            "We are sorry: after checking your documents we cannot accept this claim.",
+            f"Reason : {redemption.reason}",
+            "This decision is final for this product and promotion. If you think it is a mistake,"
+            " please contact us through Web Ticket and quote your claim number"
+            f" #{redemption.id}.",
+        ],
+        ("Redeem History", app_url(HISTORY_PATH)),
+    )

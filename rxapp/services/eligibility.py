@@ -1,0 +1,499 @@
+"""Can this product redeem this promotion?  The seed's FAQ as live checks.
+
+Each rule is one small pure function over plain facts (``ProductFacts``,
+``PromotionFacts`` and a few counts) that returns ``None`` when the rule
+holds, or a plain-words reason with the data that broke it.  The facts are
+loaded in a handful of queries, so the All Promotions page costs the same few
+queries however many products and promotions a customer has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from rxapp.models import (
+    PrizeType,
+    ProductCategory,
+    ProductModel,
+    Promotion,
+    PromotionCategory,
+    PromotionModel,
+    PromotionRegion,
+    Redemption,
+    RedemptionStatus,
+    Region,
+    RegisteredProduct,
+    SerialRecord,
+    Store,
+)
+from rxapp.services import clock, codes
+from rxapp.services.errors import NotFound
+
+
+# --------------------------------------------------------------------------- facts
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    """What the rules need to know about one registered product."""
+
+    id: int
+    user_id: int
+    serial: str
+    model_id: int
+    model_name: str
+    category_id: int
+    category_name: str
+    region_code: str
+    region_name: str
+    store_id: int
+    store_name: str
+    store_region_code: str
+    store_is_partner: bool
+    purchase_date: date
+    invoice_file_id: int | None
+
+
+@dataclass(frozen=True)
+class PromotionFacts:
+    """What the rules need to know about one promotion (with its rule lists)."""
+
+    id: int
+    name: str
+    starts_on: date
+    ends_on: date
+    prize_type: PrizeType
+    prize_name: str
+    physical_stock: int | None
+    per_customer_limit: int
+    requires_partner_store: bool
+    model_ids: frozenset[int] = frozenset()
+    model_names: tuple[str, ...] = ()
+    category_ids: frozenset[int] = frozenset()
+    category_names: tuple[str, ...] = ()
+    region_codes: frozenset[str] = frozenset()
+    region_names: tuple[str, ...] = ()
+
+    @property
+    def period(self) -> str:
+        return f"{self.starts_on.isoformat()} ~ {self.ends_on.isoformat()}"
+
+
+@dataclass(frozen=True)
+class Reason:
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    eligible: bool
+    reasons: list[Reason] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _names(items) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def rule_running(promotion: PromotionFacts, today: date) -> str | None:
+    """The promotion accepts claims today (today within its period)."""
+    if today < promotion.starts_on:
+        return f"This promotion has not started yet: it runs {promotion.period}."
+    if today > promotion.ends_on:
+        return f"This promotion ended on {promotion.ends_on.isoformat()} (it ran {promotion.period})."
+    return None
+
+
+def rule_eligible_model(product: ProductFacts, promotion: PromotionFacts) -> str | None:
+    """Listed models, when any, are the only ones that qualify; else the listed categories."""
+    if promotion.model_ids:
+        if product.model_id in promotion.model_ids:
+            return None
+        return f"{product.model_name} is not one of the models of this promotion ({_names(promotion.model_names)})."
+    if promotion.category_ids and product.category_id not in promotion.category_ids:
+        return (
+            f"{product.model_name} is a {product.category_name} product; this promotion is for "
+            f"{_names(promotion.category_names)} products."
+        )
+    return None
+
+
+def rule_purchase_date(product: ProductFacts, promotion: PromotionFacts) -> str | None:
+    """The product was bought inside the promotion period."""
+    bought = product.purchase_date.isoformat()
+    if product.purchase_date < promotion.starts_on:
+        return f"Bought on {bought}, before the promotion period {promotion.period}."
+    if product.purchase_date > promotion.ends_on:
+        return f"Bought on {bought}, after the promotion period {promotion.period}."
+    return None
+
+
+def rule_region(product: ProductFacts, promotion: PromotionFacts) -> str | None:
+    """The product was bought in one of the promotion's regions (no regions listed: all)."""
+    if not promotion.region_codes or product.region_code in promotion.region_codes:
+        return None
+    return (
+        f"Bought in {product.region_name} ({product.region_code}); this promotion is only for "
+        f"{_names(promotion.region_names)}."
+    )
+
+
+def rule_partner_store(product: ProductFacts, promotion: PromotionFacts) -> str | None:
+    """When the promotion asks for it: bought from a partner store of the product's region."""
+    if not promotion.requires_partner_store:
+        return None
+    if not product.store_is_partner:
+        return f"Bought at {product.store_name}, which is not a partner store; this promotion needs a purchase from a partner store."
+    if product.store_region_code != product.region_code:
+        return (
+            f"Bought at {product.store_name}, a partner store of {product.store_region_code}, not of "
+            f"{product.region_name} where the product was registered."
+        )
+    return None
+
+
+def rule_purchase_proof(product: ProductFacts) -> str | None:
+    """A proof of purchase (invoice) is on file."""
+    if product.invoice_file_id is None:
+        return "No proof of purchase on file: upload the invoice of this product first."
+    return None
+
+
+def rule_not_claimed(existing_status: RedemptionStatus | None, submitted_on: date | None = None) -> str | None:
+    """No claim exists yet for this product and promotion (a rejected claim stays final)."""
+    if existing_status is None:
+        return None
+    when = f" on {submitted_on.isoformat()}" if submitted_on else ""
+    if existing_status == RedemptionStatus.rejected:
+        return f"This product's claim for this promotion{when} was rejected; a rejected claim is final."
+    if existing_status == RedemptionStatus.needs_info:
+        return f"Already redeemed{when}: the claim waits for a document from you. Use Redeem Again in Redeem History."
+    if existing_status == RedemptionStatus.approved:
+        return f"Already redeemed{when}: Redeem Success."
+    return f"Already redeemed{when}: the claim is under review."
+
+
+def rule_customer_limit(promotion: PromotionFacts, other_claims: int) -> str | None:
+    """The customer's claims (not rejected) on other products stay under the promotion's limit."""
+    limit = promotion.per_customer_limit
+    if other_claims < limit:
+        return None
+    each = "claim" if limit == 1 else "claims"
+    return f"You have reached this promotion's limit of {limit} {each} per customer."
+
+
+def rule_stock(promotion: PromotionFacts, available: int | None) -> str | None:
+    """Prizes are left: free codes (digital) or physical stock minus claims; ``None`` = unlimited."""
+    if available is None or available > 0:
+        return None
+    return f"Out of stock: every {promotion.prize_name} of this promotion has been claimed."
+
+
+RULES = (
+    "running",
+    "eligible_model",
+    "purchase_date",
+    "region",
+    "partner_store",
+    "purchase_proof",
+    "not_claimed",
+    "customer_limit",
+    "stock",
+)
+
+
+def evaluate(
+    product: ProductFacts,
+    promotion: PromotionFacts,
+    *,
+    today: date,
+    existing_status: RedemptionStatus | None,
+    existing_submitted_on: date | None,
+    other_claims: int,
+    available: int | None,
+) -> Eligibility:
+    """All rules for one (product, promotion), in the order the FAQ asks them.
+
+    When a claim already exists, the limit and stock rules are not asked: that
+    claim already counts and already holds its prize.
+    """
+    results = [
+        ("running", rule_running(promotion, today)),
+        ("eligible_model", rule_eligible_model(product, promotion)),
+        ("purchase_date", rule_purchase_date(product, promotion)),
+        ("region", rule_region(product, promotion)),
+        ("partner_store", rule_partner_store(product, promotion)),
+        ("purchase_proof", rule_purchase_proof(product)),
+        ("not_claimed", rule_not_claimed(existing_status, existing_submitted_on)),
+    ]
+    if existing_status is None:
+        results += [
+            ("customer_limit", rule_customer_limit(promotion, other_claims)),
+            ("stock", rule_stock(promotion, available)),
+        ]
+    reasons = [Reason(rule, message) for rule, message in results if message]
+    return Eligibility(eligible=not reasons, reasons=reasons)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _product_query():
+    return (
+        select(
+            RegisteredProduct.id,
+            RegisteredProduct.user_id,
+            SerialRecord.serial,
+            ProductModel.id,
+            ProductModel.name,
+            ProductCategory.id,
+            ProductCategory.name,
+            RegisteredProduct.region_code,
+            Region.name,
+            Store.id,
+            Store.name,
+            Store.region_code,
+            Store.is_partner,
+            RegisteredProduct.purchase_date,
+            RegisteredProduct.invoice_file_id,
+        )
+        .join(SerialRecord, SerialRecord.id == RegisteredProduct.serial_id)
+        .join(ProductModel, ProductModel.id == SerialRecord.model_id)
+        .join(ProductCategory, ProductCategory.id == ProductModel.category_id)
+        .join(Region, Region.code == RegisteredProduct.region_code)
+        .join(Store, Store.id == RegisteredProduct.store_id)
+    )
+
+
+def load_products(session: Session, *, user_id: int, product_id: int | None = None) -> list[ProductFacts]:
+    """The user's active products (or the one asked for), as facts, in one query."""
+    q = _product_query().where(RegisteredProduct.user_id == user_id, RegisteredProduct.is_active)
+    if product_id is not None:
+        q = q.where(RegisteredProduct.id == product_id)
+    q = q.order_by(RegisteredProduct.registered_at.desc(), RegisteredProduct.id.desc())
+    return [ProductFacts(*row) for row in session.exec(q).all()]
+
+
+def load_promotions(session: Session, promotions: list[Promotion]) -> list[PromotionFacts]:
+    """Promotions with their model, category and region lists (three queries)."""
+    ids = [p.id for p in promotions]
+    models: dict[int, list[tuple[int, str]]] = {i: [] for i in ids}
+    cats: dict[int, list[tuple[int, str]]] = {i: [] for i in ids}
+    regions: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
+    if ids:
+        for pid, mid, name in session.exec(
+            select(PromotionModel.promotion_id, ProductModel.id, ProductModel.name)
+            .join(ProductModel, ProductModel.id == PromotionModel.model_id)
+            .where(PromotionModel.promotion_id.in_(ids))
+            .order_by(ProductModel.name)
+        ).all():
+            models[pid].append((mid, name))
+        for pid, cid, name in session.exec(
+            select(PromotionCategory.promotion_id, ProductCategory.id, ProductCategory.name)
+            .join(ProductCategory, ProductCategory.id == PromotionCategory.category_id)
+            .where(PromotionCategory.promotion_id.in_(ids))
+            .order_by(ProductCategory.sort_order, ProductCategory.name)
+        ).all():
+            cats[pid].append((cid, name))
+        for pid, code, name in session.exec(
+            select(PromotionRegion.promotion_id, Region.code, Region.name)
+            .join(Region, Region.code == PromotionRegion.region_code)
+            .where(PromotionRegion.promotion_id.in_(ids))
+            .order_by(Region.name)
+        ).all():
+            regions[pid].append((code, name))
+    return [
+        PromotionFacts(
+            id=p.id,
+            name=p.name,
+            starts_on=p.starts_on,
+            ends_on=p.ends_on,
+            prize_type=p.prize_type,
+            prize_name=p.prize_name,
+            physical_stock=p.physical_stock,
+            per_customer_limit=p.per_customer_limit,
+            requires_partner_store=p.requires_partner_store,
+            model_ids=frozenset(m for m, _ in models[p.id]),
+            model_names=tuple(n for _, n in models[p.id]),
+            category_ids=frozenset(c for c, _ in cats[p.id]),
+            category_names=tuple(n for _, n in cats[p.id]),
+            region_codes=frozenset(c for c, _ in regions[p.id]),
+            region_names=tuple(n for _, n in regions[p.id]),
+        )
+        for p in promotions
+    ]
+
+
+def load_available(session: Session, promotions: list[PromotionFacts]) -> dict[int, int | None]:
+    """Prizes left per promotion (``None`` = unlimited physical stock), in two queries."""
+    digital = [p.id for p in promotions if p.prize_type == PrizeType.digital_code]
+    physical = [p for p in promotions if p.prize_type == PrizeType.physical and p.physical_stock is not None]
+    free = codes.available_by_promotion(session=session, promotion_ids=digital)
+    result: dict[int, int | None] = {p.id: None for p in promotions}
+    for pid in digital:
+        result[pid] = free.get(pid, 0)
+    if physical:
+        claimed = dict(
+            session.exec(
+                select(Redemption.promotion_id, sa.func.count(Redemption.id))
+                .where(
+                    Redemption.promotion_id.in_([p.id for p in physical]),
+                    Redemption.status != RedemptionStatus.rejected,
+                )
+                .group_by(Redemption.promotion_id)
+            ).all()
+        )
+        for p in physical:
+            result[p.id] = max(0, p.physical_stock - claimed.get(p.id, 0))
+    return result
+
+
+def _user_claims(session: Session, *, user_id: int, promotion_ids: list[int]):
+    """(product_id, promotion_id) -> (claim id, status, submitted date, reason) of the user."""
+    if not promotion_ids:
+        return {}
+    rows = session.exec(
+        select(
+            Redemption.product_id,
+            Redemption.promotion_id,
+            Redemption.id,
+            Redemption.status,
+            Redemption.submitted_at,
+            Redemption.reason,
+        ).where(Redemption.user_id == user_id, Redemption.promotion_id.in_(promotion_ids))
+    ).all()
+    return {(r[0], r[1]): (r[2], r[3], r[4].date(), r[5]) for r in rows}
+
+
+def _other_claims(claims: dict, product_id: int, promotion_id: int) -> int:
+    return sum(
+        1
+        for (prod, promo), (_, status, _, _) in claims.items()
+        if promo == promotion_id and prod != product_id and status != RedemptionStatus.rejected
+    )
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def check(
+    *,
+    session: Session,
+    product_id: int,
+    promotion_id: int,
+    user_id: int,
+    invoice_file_id: int | None = None,
+) -> Eligibility:
+    """Every rule for one of the user's products and one promotion.
+
+    ``invoice_file_id`` (optional) stands for a replacement invoice given at
+    submission.  Raises ``NotFound`` when the product is not the user's
+    (or no longer active) or the promotion does not exist.
+    """
+    products = load_products(session, user_id=user_id, product_id=product_id)
+    if not products:
+        raise NotFound("We could not find this product in your account.")
+    product = products[0]
+    if invoice_file_id is not None:
+        product = replace(product, invoice_file_id=invoice_file_id)
+    promotion_row = session.get(Promotion, promotion_id)
+    if promotion_row is None:
+        raise NotFound("This promotion does not exist.")
+    (promotion,) = load_promotions(session, [promotion_row])
+    claims = _user_claims(session, user_id=user_id, promotion_ids=[promotion_id])
+    existing = claims.get((product_id, promotion_id))
+    available = load_available(session, [promotion])[promotion_id] if existing is None else None
+    return evaluate(
+        product,
+        promotion,
+        today=clock.today(session),
+        existing_status=existing[1] if existing else None,
+        existing_submitted_on=existing[2] if existing else None,
+        other_claims=_other_claims(claims, product_id, promotion_id),
+        available=available,
+    )
+
+
+def running_promotions(session: Session, today: date) -> list[Promotion]:
+    return list(
+        session.exec(
+            select(Promotion)
+            .where(Promotion.starts_on <= today, Promotion.ends_on >= today)
+            .order_by(Promotion.ends_on, Promotion.id)
+        ).all()
+    )
+
+
+def promotions_for_user(*, session: Session, user_id: int) -> list[dict]:
+    """The All Promotions page: each running promotion with, for each of the
+    user's products, whether it can redeem, why not, and its claim if any.
+
+    Plain dicts (dates as ISO strings).  About seven queries in all, whatever
+    the number of products and promotions.
+    """
+    from rxapp.services.redemptions import status_text  # one place for the wording
+
+    today = clock.today(session)
+    promo_rows = running_promotions(session, today)
+    promotions = load_promotions(session, promo_rows)
+    products = load_products(session, user_id=user_id)
+    claims = _user_claims(session, user_id=user_id, promotion_ids=[p.id for p in promotions])
+    available = load_available(session, promotions)
+    out = []
+    for row, promo in zip(promo_rows, promotions):
+        items = []
+        for product in products:
+            existing = claims.get((product.id, promo.id))
+            result = evaluate(
+                product,
+                promo,
+                today=today,
+                existing_status=existing[1] if existing else None,
+                existing_submitted_on=existing[2] if existing else None,
+                other_claims=_other_claims(claims, product.id, promo.id),
+                available=available[promo.id],
+            )
+            items.append(
+                {
+                    "product_id": product.id,
+                    "product_name": product.model_name,
+                    "serial": product.serial,
+                    "category": product.category_name,
+                    "purchase_date": product.purchase_date.isoformat(),
+                    "eligible": result.eligible,
+                    "reasons": [{"rule": r.rule, "message": r.message} for r in result.reasons],
+                    "claim_id": existing[0] if existing else None,
+                    "claim_status": existing[1].value if existing else "",
+                    "claim_status_text": status_text(existing[1], existing[3]) if existing else "",
+                }
+            )
+        out.append(
+            {
+                "id": promo.id,
+                "slug": row.slug,
+                "name": promo.name,
+                "description": row.description,
+                "starts_on": promo.starts_on.isoformat(),
+                "ends_on": promo.ends_on.isoformat(),
+                "period": promo.period,
+                "categories": list(promo.category_names),
+                "models": list(promo.model_names),
+                "regions": list(promo.region_names),
+                "prize_type": promo.prize_type.value,
+                "prize_name": promo.prize_name,
+                "available": available[promo.id],
+                "products": items,
+                "eligible_count": sum(1 for i in items if i["eligible"]),
+            }
+        )
+    return out
