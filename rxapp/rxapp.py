@@ -4,8 +4,9 @@ import reflex as rx
 
 from rxapp import models  # noqa: F401 - every table on SQLModel.metadata for `reflex db`
 from rxapp import routes
-from rxapp.pages import account, auth, home, info
+from rxapp.pages import account, auth, home, info, registration
 from rxapp.state import account as account_state
+from rxapp.state import registration as registration_state
 from rxapp.state.auth import LoginState, SignUpState
 from rxapp.state.session import SessionState
 
@@ -32,4 +33,7 @@ member(routes.CHANGE_PASSWORD, account.change_password, "Change Password", accou
 member(routes.LOGIN_MANAGEMENT, account.login_management, "Login Management",
        account_state.LoginManagementState.load)
 member(routes.SUBSCRIBE, account.subscribe, "Subscribe", account_state.SubscribeState.load)
+member(routes.MY_PRODUCTS, registration.my_products, "My Products", registration_state.MyProductsState.load)
+member(routes.PRODUCT_REGISTRATION, registration.registration, "Product Registration",
+       registration_state.RegistrationState.load)
 info.add_pages(app)

@@ -1,0 +1,81 @@
+"""A private-file upload field: label, drop zone, checked the moment a file is chosen.
+
+The whole zone sits inside its <label>, so the visible label names the file
+input (``get_by_label("Invoice Upload")``) and a click opens the file chooser
+once.  Files stream to a background handler (``rx.upload_files_chunk``).
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from rxapp.components.shell import ACCENT
+
+ACCEPT = {"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/gif": [".gif"]}
+
+
+def upload_field(
+    upload_id: str,
+    label: str,
+    handler,
+    *,
+    required: bool = True,
+    hint: str = "",
+    busy=False,
+    file_name="",
+    message="",
+    message_is_error=True,
+    thumb_url="",
+    extra=None,
+) -> rx.Component:
+    return rx.box(
+        rx.el.label(
+            rx.text(label, rx.cond(required, rx.el.span(" *", color=ACCENT, aria_hidden="true"), rx.fragment()),
+                    weight="bold", size="2", margin_bottom="4px"),
+            rx.upload.root(
+                rx.hstack(
+                    rx.icon("upload", size=20, color=ACCENT, aria_hidden="true"),
+                    rx.vstack(
+                        rx.cond(
+                            file_name != "",
+                            rx.text(file_name, weight="medium", size="2"),
+                            rx.text("Choose a file or drop it here", weight="medium", size="2"),
+                        ),
+                        rx.text(".jpg, .gif or .png · at most 1600 px wide · at most 10 MB", size="1",
+                                color="#666"),
+                        spacing="0",
+                    ),
+                    rx.cond(busy, rx.spinner(size="2")),
+                    spacing="3",
+                    align="center",
+                ),
+                id=upload_id,
+                accept=ACCEPT,
+                multiple=False,
+                max_files=1,
+                no_click=True,
+                on_drop=handler(rx.upload_files_chunk(upload_id=upload_id)),
+                border="1px dashed #bbb",
+                border_radius="6px",
+                padding="14px",
+                cursor="pointer",
+                background="#fafafa",
+                _hover={"border_color": ACCENT},
+            ),
+            display="block",
+        ),
+        rx.text(hint, size="1", color="#666", margin_top="4px") if hint else rx.fragment(),
+        rx.cond(
+            message != "",
+            rx.text(message, color=rx.cond(message_is_error, "#c0101c", "#1a7f37"), size="2", margin_top="6px",
+                    role="alert", id=f"{upload_id}-message"),
+        ),
+        extra if extra is not None else rx.fragment(),
+        rx.cond(
+            thumb_url != "",
+            rx.image(src=thumb_url, alt=f"{label} preview", max_width="220px", max_height="160px",
+                     margin_top="8px", border="1px solid #eee", border_radius="4px"),
+        ),
+        margin_bottom="14px",
+        width="100%",
+    )

@@ -1,0 +1,313 @@
+"""Product Registration (Step 1 → 4) and My Products."""
+
+import reflex as rx
+
+from rxapp import routes
+from rxapp.components.forms import captcha_field, error_line, hint_line
+from rxapp.components.shell import ACCENT, member_page
+from rxapp.components.stepper import stepper
+from rxapp.components.upload import upload_field
+from rxapp.state.registration import CHANNEL_LABELS, MyProductsState, RegistrationState as R
+
+STEPS = ["Category", "Serial Number", "CHK code", "Purchase details"]
+
+
+def _label(text: str, html_for: str, required: bool = True) -> rx.Component:
+    return rx.el.label(
+        text,
+        rx.el.span(" *", color=ACCENT, aria_hidden="true") if required else rx.fragment(),
+        html_for=html_for,
+        style={"font_weight": "600", "font_size": "0.9rem", "display": "block", "margin_bottom": "4px"},
+    )
+
+
+def _err(name: str, fid: str) -> rx.Component:
+    return error_line(rx.cond(R.errors.contains(name), R.errors[name].to(str), ""), fid)
+
+
+def _sticker_help() -> rx.Component:
+    return rx.cond(
+        R.category_id != "",
+        rx.card(
+            rx.hstack(
+                rx.image(src=R.category["sticker_image"], alt=R.category["name"].to(str) + " S/N sticker location",
+                         width="240px", max_width="100%", border_radius="4px"),
+                rx.vstack(
+                    rx.heading("How to Identify Product Serial Number?", size="3", as_="h2"),
+                    rx.text(R.category["sticker_text"], size="2"),
+                    rx.text("Format: ", rx.code(R.category["serial_format"]), " · e.g. ",
+                            rx.code(R.category["example"]), size="2"),
+                    spacing="2",
+                ),
+                spacing="4",
+                wrap="wrap",
+            ),
+            margin_y="12px",
+        ),
+    )
+
+
+def step_category() -> rx.Component:
+    return rx.box(
+        rx.el.fieldset(
+            rx.el.legend("Choose the category of your product", style={"font_weight": "600", "margin_bottom": "8px"}),
+            rx.flex(
+                rx.foreach(
+                    R.categories,
+                    lambda c: rx.el.label(
+                        rx.el.input(type="radio", name="category", value=c["id"],
+                                    checked=R.category_id == c["id"],
+                                    on_change=R.choose_category(c["id"]),
+                                    style={"accent_color": ACCENT}),
+                        rx.text(c["name"], weight="medium"),
+                        style={"display": "flex", "gap": "8px", "align_items": "center",
+                               "border": "1px solid #ddd", "border_radius": "6px", "padding": "10px 14px",
+                               "cursor": "pointer", "min_width": "150px"},
+                    ),
+                ),
+                gap="10px",
+                wrap="wrap",
+            ),
+            style={"border": "none", "padding": "0"},
+        ),
+        _err("category", "reg-category"),
+        _sticker_help(),
+    )
+
+
+def _hint() -> rx.Component:
+    color = rx.match(R.hint_status, ("found", "#1a7f37"), ("typing", "#555"), ("empty", "#555"), "#b35c00")
+    return rx.box(
+        rx.cond(
+            R.hint_message != "",
+            rx.text(R.hint_message, id="reg-serial-hint", size="2", color=color, aria_live="polite"),
+        ),
+        rx.cond(
+            R.suggestion != "",
+            rx.button(rx.text("Use ", R.suggestion), on_click=R.use_suggestion, size="1", variant="soft",
+                      margin_top="6px", type="button"),
+        ),
+        margin_top="6px",
+    )
+
+
+def _facts() -> rx.Component:
+    return rx.cond(
+        R.product_name != "",
+        rx.grid(
+            *[
+                rx.box(rx.text(label, size="1", color="#666"), rx.text(value, weight="bold", size="2"))
+                for label, value in (("Product Type", R.product_type), ("Product Name", R.product_name),
+                                     ("Model", R.model), ("Serial Number", R.serial))
+            ],
+            columns=rx.breakpoints(initial="2", md="4"),
+            spacing="3",
+            padding="12px",
+            border="1px solid #e3f1e6",
+            background="#f5fbf6",
+            border_radius="6px",
+            margin_y="10px",
+        ),
+    )
+
+
+def step_serial() -> rx.Component:
+    return rx.box(
+        _label("Serial Number", "reg-serial"),
+        rx.input(id="reg-serial", value=R.serial, on_change=R.set_serial, debounce_timeout=250,
+                 max_length=40, size="3", auto_complete="off", spell_check=False,
+                 aria_describedby="reg-serial-hint reg-serial-error", style={"text_transform": "uppercase"}),
+        hint_line('Please pay attention to the differences between "0" and "O", "1" and "l".'),
+        _hint(),
+        _err("serial", "reg-serial"),
+        _facts(),
+        _sticker_help(),
+    )
+
+
+def step_chk() -> rx.Component:
+    return rx.box(
+        _facts(),
+        _label("CHK", "reg-chk"),
+        rx.input(id="reg-chk", value=R.chk, on_change=R.set_chk, max_length=3, size="3", width="120px",
+                 input_mode="numeric", auto_complete="off", aria_describedby="reg-chk-error"),
+        hint_line("Find the Serial Number sticker on the product and type the 3-digit CHK code printed on it."),
+        _err("chk", "reg-chk"),
+        _sticker_help(),
+    )
+
+
+def _select(fid: str, label: str, value, options, on_change, error_key: str) -> rx.Component:
+    return rx.box(
+        _label(label, fid),
+        rx.el.select(
+            rx.el.option("Select", value=""),
+            rx.foreach(options, lambda o: rx.el.option(o[1], value=o[0])),
+            id=fid,
+            name=error_key,
+            value=value,
+            on_change=on_change,
+            aria_describedby=f"{fid}-error",
+            style={"width": "100%", "height": "40px", "border": "1px solid #c8c8cf", "border_radius": "4px",
+                   "padding": "0 10px", "background": "white", "font_size": "1rem"},
+        ),
+        _err(error_key, fid),
+        margin_bottom="12px",
+    )
+
+
+def step_purchase() -> rx.Component:
+    return rx.form(
+        _facts(),
+        rx.grid(
+            _select("reg-region", "Region / Location", R.region, R.regions, R.set_region, "region"),
+            _select("reg-store", "Store Name", R.store_id, R.stores, R.set_store, "store"),
+            columns=rx.breakpoints(initial="1", sm="2"),
+            spacing="4",
+            width="100%",
+        ),
+        rx.box(
+            _label("Purchase Date", "reg-date"),
+            rx.input(id="reg-date", name="purchase_date", type="date", value=R.purchase_date, on_change=R.set_purchase_date,
+                     max=R.max_date, size="3", width="220px", aria_describedby="reg-date-error"),
+            _err("purchase_date", "reg-date"),
+            margin_bottom="12px",
+        ),
+        rx.el.fieldset(
+            rx.el.legend("Where did you purchase the product",
+                         rx.el.span(" *", color=ACCENT, aria_hidden="true"),
+                         style={"font_weight": "600", "font_size": "0.9rem", "margin_bottom": "6px"}),
+            rx.hstack(
+                *[
+                    rx.el.label(
+                        rx.el.input(type="radio", name="channel", value=value, checked=R.channel == value,
+                                    on_change=R.set_channel(value), style={"accent_color": ACCENT}),
+                        label,
+                        style={"display": "flex", "gap": "6px", "align_items": "center", "cursor": "pointer"},
+                    )
+                    for value, label in CHANNEL_LABELS.items()
+                ],
+                spacing="5",
+                wrap="wrap",
+            ),
+            _err("channel", "reg-channel"),
+            style={"border": "none", "padding": "0", "margin_bottom": "12px"},
+        ),
+        upload_field(
+            "invoice",
+            "Invoice Upload",
+            R.upload_invoice,
+            hint="The image should include the model name, invoice date, and invoice number.",
+            busy=R.uploading,
+            file_name=R.invoice_name,
+            message=rx.cond(R.errors.contains("invoice"), R.errors["invoice"].to(str), R.invoice_message),
+            message_is_error=~R.invoice_ok,
+            thumb_url=R.invoice_thumb,
+            extra=rx.cond(R.invoice_too_wide,
+                          rx.button("Resize for me", on_click=R.resize_invoice, type="button", size="2",
+                                    margin_top="6px")),
+        ),
+        captcha_field(R.captcha_question, R.errors, R.reformat_captcha, id_prefix="reg"),
+        rx.cond(R.errors.contains("form"), rx.callout(R.errors["form"].to(str), color_scheme="red", icon="info")),
+        rx.hstack(
+            rx.button("Back", on_click=R.back, type="button", variant="outline", size="3"),
+            rx.button("Next", type="submit", size="3"),
+            spacing="3",
+        ),
+        rx.text("★ Don't forget to upload the invoice!", size="2", color=ACCENT, margin_top="10px"),
+        on_submit=R.submit,
+        reset_on_submit=False,
+    )
+
+
+def registration() -> rx.Component:
+    return member_page(
+        "Product Registration",
+        stepper(R.step, STEPS),
+        rx.card(
+            rx.match(
+                R.step,
+                (1, step_category()),
+                (2, step_serial()),
+                (3, step_chk()),
+                step_purchase(),
+            ),
+            rx.cond(
+                R.step < 4,
+                rx.hstack(
+                    rx.cond(R.step > 1, rx.button("Back", on_click=R.back, variant="outline", size="3")),
+                    rx.button("Next", on_click=R.next_step, size="3"),
+                    spacing="3",
+                    margin_top="14px",
+                ),
+            ),
+            padding="20px",
+        ),
+    )
+
+
+def my_products() -> rx.Component:
+    M = MyProductsState
+    return member_page(
+        "My Products",
+        rx.cond(M.message != "", rx.text(M.message, role="status", color="green", size="2", margin_bottom="8px")),
+        rx.box(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Category"),
+                        rx.table.column_header_cell("Product Name / Serial Number"),
+                        rx.table.column_header_cell("Purchase Date"),
+                        rx.table.column_header_cell("Warranty Period"),
+                        rx.table.column_header_cell("Purchase proof"),
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        M.rows,
+                        lambda r: rx.table.row(
+                            rx.table.cell(r["category"]),
+                            rx.table.cell(rx.text(r["product_name"], weight="bold"), rx.text(r["serial"], size="1",
+                                                                                           color="#555")),
+                            rx.table.cell(r["purchase_date"]),
+                            rx.table.cell(
+                                rx.text("until ", r["warranty_end"], size="2"),
+                                rx.badge(r["warranty_text"], color_scheme=rx.cond(r["expired"] != "", "gray", "green")),
+                            ),
+                            rx.table.cell(
+                                rx.cond(
+                                    M.replacing == r["id"],
+                                    upload_field("replace-invoice", "New purchase proof", M.upload_replacement,
+                                                 message=M.replace_message,
+                                                 extra=rx.hstack(
+                                                     rx.cond(M.replace_too_wide,
+                                                             rx.button("Resize for me", size="1", type="button",
+                                                                       on_click=M.resize_replacement)),
+                                                     rx.button("Cancel", size="1", variant="outline", type="button",
+                                                               on_click=M.cancel_replace),
+                                                     spacing="2", margin_top="6px")),
+                                    rx.hstack(
+                                        rx.cond(r["has_invoice"] != "", rx.badge("on file", color_scheme="green"),
+                                                rx.badge("missing", color_scheme="amber")),
+                                        rx.button("Replace", size="1", variant="outline",
+                                                  on_click=M.start_replace(r["id"]),
+                                                  aria_label="Replace purchase proof of " + r["product_name"]),
+                                        spacing="2",
+                                        align="center",
+                                    ),
+                                )
+                            ),
+                        ),
+                    )
+                ),
+                variant="surface",
+                width="100%",
+            ),
+            overflow_x="auto",
+        ),
+        rx.cond(M.rows.length() == 0,
+                rx.text("No products yet. Register the product you bought to see its warranty and promotions.",
+                        color="#555", margin_top="12px")),
+        rx.link(rx.button("Register New Product ›", size="3"), href=routes.PRODUCT_REGISTRATION, margin_top="16px",
+                display="inline-block"),
+    )

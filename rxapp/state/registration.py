@@ -1,0 +1,461 @@
+"""Product Registration wizard (Step 1 → Step 4) and My Products.
+
+The draft lives in this state (typed values in vars, the invoice as a private
+file id in a backend var) and reaches the database only when Step 4 succeeds.
+Every step is re-checked on the server by the services; Back and Next never
+lose what was typed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import reflex as rx
+
+from rxapp import routes
+from rxapp.db import session_scope
+from rxapp.models import Channel, FileKind
+from rxapp.services import captcha as captcha_service
+from rxapp.services import accounts, catalog, clock, products, serials
+from rxapp.services.errors import Conflict, FieldErrors, Locked, ServiceError
+from rxapp.state import uploads
+from rxapp.state.account import MemberMixin
+from rxapp.state.captcha import CaptchaMixin
+from rxapp.state.session import SessionState
+
+CHANNEL_LABELS = {
+    Channel.retail.value: "Retail store",
+    Channel.online.value: "Online retailer",
+    Channel.reseller.value: "Reseller",
+}
+
+
+def _str(value, limit: int = 100) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+class RegistrationState(CaptchaMixin, MemberMixin, rx.State):
+    step: int = 1
+    categories: list[dict[str, str]] = []
+    category_id: str = ""
+    # Step 2
+    serial: str = ""
+    hint_status: str = ""
+    hint_message: str = ""
+    suggestion: str = ""
+    product_type: str = ""
+    product_name: str = ""
+    model: str = ""
+    # Step 3
+    chk: str = ""
+    # Step 4
+    regions: list[list[str]] = []
+    region: str = ""
+    stores: list[list[str]] = []
+    store_id: str = ""
+    purchase_date: str = ""
+    channel: str = ""
+    invoice_name: str = ""
+    invoice_message: str = ""
+    invoice_too_wide: bool = False
+    invoice_ok: bool = False
+    invoice_thumb: str = ""
+    uploading: bool = False
+    max_date: str = ""
+    errors: dict[str, str] = {}
+    _invoice_file_id: int | None = None
+
+    @rx.var
+    def category(self) -> dict[str, str]:
+        for c in self.categories:
+            if c.get("id") == self.category_id:
+                return c
+        return {}
+
+
+    # ------------------------------------------------------------------ loading
+
+    def _reset_draft(self) -> None:
+        self.step = 1
+        self.category_id = ""
+        self.serial = self.hint_status = self.hint_message = self.suggestion = ""
+        self.product_type = self.product_name = self.model = ""
+        self.chk = ""
+        self.region = self.store_id = self.purchase_date = self.channel = ""
+        self.stores = []
+        self.invoice_name = self.invoice_message = self.invoice_thumb = ""
+        self.invoice_too_wide = self.invoice_ok = False
+        self.errors = {}
+        self._invoice_file_id = None
+
+    @rx.event
+    async def load(self):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        self._reset_draft()
+        with session_scope() as s:
+            self.categories = [
+                {
+                    "id": str(c["id"]),
+                    "name": str(c["name"]),
+                    "slug": str(c.get("slug", "")),
+                    "sticker_text": str(c.get("sticker_text", "")),
+                    "sticker_image": str(c.get("sticker_image", "")),
+                    "serial_format": str(c.get("serial_format", "")),
+                    "example": str(c.get("serial_example", "")),
+                }
+                for c in catalog.categories(session=s)
+            ]
+            self.regions = [[str(r["code"]), str(r["name"])] for r in catalog.regions(session=s)]
+            profile_region = _profile_region(s, viewer.user_id)
+            self.max_date = clock.today(s).isoformat()
+        self.region = profile_region if any(r[0] == profile_region for r in self.regions) else ""
+        if self.region:
+            self._load_stores()
+
+    def _load_stores(self) -> None:
+        with session_scope() as s:
+            self.stores = [
+                [str(st["id"]), f'{st["name"]} ({CHANNEL_LABELS.get(str(st["channel"]), st["channel"])})']
+                for st in catalog.stores_for_region(session=s, region_code=self.region)
+            ]
+
+    # ------------------------------------------------------------------ step 1
+
+    @rx.event
+    async def choose_category(self, category_id):
+        if await self._viewer() is None:
+            return await self._signed_out()
+        cid = _str(category_id, 12)
+        if not any(c["id"] == cid for c in self.categories):
+            return
+        if cid != self.category_id:
+            self.category_id = cid
+            # A serial typed for another category is re-checked for this one.
+            if self.serial:
+                self._compute_hints()
+        self.errors = {}
+
+    # ------------------------------------------------------------------ step 2
+
+    def _compute_hints(self) -> None:
+        try:
+            cid = int(self.category_id)
+        except ValueError:
+            return
+        with session_scope() as s:
+            h = serials.hints(session=s, category_id=cid, raw=self.serial)
+        self.hint_status = h.status
+        self.hint_message = h.message
+        self.suggestion = h.suggestion
+        self.product_type = h.product_type
+        self.product_name = h.product_name
+        self.model = h.model
+
+    @rx.event
+    async def set_serial(self, value):
+        """Hints while typing (debounced in the browser)."""
+        if await self._viewer() is None:
+            return await self._signed_out()
+        self.serial = _str(value, 40)
+        self.errors = {k: v for k, v in self.errors.items() if k != "serial"}
+        self._compute_hints()
+
+    @rx.event
+    async def use_suggestion(self):
+        if await self._viewer() is None:
+            return await self._signed_out()
+        if self.suggestion:
+            self.serial = self.suggestion
+            self._compute_hints()
+
+    # ------------------------------------------------------------------ step 3
+
+    @rx.event
+    async def set_chk(self, value):
+        if await self._viewer() is None:
+            return await self._signed_out()
+        self.chk = _str(value, 3)
+
+    # ------------------------------------------------------------------ step 4 fields
+
+    @rx.event
+    async def set_region(self, value):
+        if await self._viewer() is None:
+            return await self._signed_out()
+        code = _str(value, 2)
+        if code and not any(r[0] == code for r in self.regions):
+            return
+        if code != self.region:
+            self.region = code
+            self.store_id = ""
+            self._load_stores() if code else setattr(self, "stores", [])
+
+    @rx.event
+    async def set_store(self, value):
+        if await self._viewer() is None:
+            return await self._signed_out()
+        sid = _str(value, 12)
+        if sid == "" or any(st[0] == sid for st in self.stores):
+            self.store_id = sid
+
+    @rx.event
+    async def set_purchase_date(self, value):
+        if await self._viewer() is None:
+            return await self._signed_out()
+        self.purchase_date = _str(value, 10)
+
+    @rx.event
+    async def set_channel(self, value):
+        if await self._viewer() is None:
+            return await self._signed_out()
+        if value in CHANNEL_LABELS:
+            self.channel = value
+
+    @rx.event(background=True)
+    async def upload_invoice(self, chunks: rx.UploadChunkIterator):
+        """The invoice is checked the moment it is chosen (streamed, size-capped)."""
+        async with self:
+            viewer = await self._viewer()
+            if viewer is None:
+                return
+            self.uploading = True
+            self.invoice_message = ""
+        got = await uploads.receive(chunks, owner_id=viewer.user_id, kind=FileKind.invoice)
+        async with self:
+            self.uploading = False
+            self._apply_invoice(got, viewer.user_id)
+
+    def _apply_invoice(self, got: uploads.Received, user_id: int) -> None:
+        self.errors = {k: v for k, v in self.errors.items() if k != "invoice"}
+        if got.file_id is None:
+            # Refused: nothing was kept; an earlier good invoice stays in the draft.
+            self.invoice_message = got.message
+            self.invoice_too_wide = False
+            if not self.invoice_ok:
+                self.invoice_name = ""
+            return
+        self._invoice_file_id = got.file_id
+        self.invoice_name = got.name
+        self.invoice_message = got.message
+        self.invoice_too_wide = got.too_wide
+        self.invoice_ok = got.ok
+        self.invoice_thumb = uploads.thumb_url(file_id=got.file_id, user_id=user_id) if got.ok else ""
+
+    @rx.event
+    async def resize_invoice(self):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        if not self._invoice_file_id or not self.invoice_too_wide:
+            return
+        got = uploads.resize(owner_id=viewer.user_id, file_id=self._invoice_file_id)
+        if got.file_id is None:
+            self.invoice_message = got.message
+            return
+        self._apply_invoice(
+            uploads.Received(got.file_id, self.invoice_name, "", False, True), viewer.user_id
+        )
+        self.invoice_message = "Resized to 1600 px wide. Thank you!"
+
+    # ------------------------------------------------------------------ navigation
+
+    @rx.event
+    async def back(self):
+        if await self._viewer() is None:
+            return await self._signed_out()
+        self.errors = {}
+        self.step = max(1, self.step - 1)
+
+    @rx.event
+    async def next_step(self):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        self.errors = {}
+        if self.step == 1:
+            if not self.category_id:
+                self.errors = {"category": "Please choose the category of your product."}
+                return
+            self.step = 2
+        elif self.step == 2:
+            self._compute_hints()
+            if self.hint_status != "found":
+                self.errors = {"serial": self.hint_message or "Please enter the serial number from the sticker."}
+                return
+            self.step = 3
+        elif self.step == 3:
+            try:
+                with session_scope() as s:
+                    serials.check_chk(session=s, user_id=viewer.user_id, serial=self.serial, chk=self.chk)
+            except FieldErrors as exc:
+                self.errors = exc.errors
+                if "serial" in exc.errors:
+                    self.step = 2
+                return
+            except (Locked, Conflict) as exc:
+                self.errors = {"chk": exc.message}
+                return
+            self.step = 4
+            self._draw_captcha()
+
+    @rx.event
+    async def submit(self, form: dict):
+        """Step 4 → the product is registered (one transaction), then My Products."""
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        if self.step != 4:
+            return
+        answer = form.get("captcha", "") if isinstance(form, dict) else ""
+        errors: dict[str, str] = {}
+        with session_scope() as s:
+            if not captcha_service.check(session=s, challenge_id=self._captcha_id, answer=answer):
+                errors["captcha"] = "That answer is not right. Please solve the new question."
+        try:
+            purchase = date.fromisoformat(self.purchase_date) if self.purchase_date else None
+        except ValueError:
+            purchase = None
+            errors["purchase_date"] = "Please pick the purchase date from the calendar."
+        try:
+            store = int(self.store_id) if self.store_id else 0
+        except ValueError:
+            store = 0
+        if errors:
+            self.errors = errors
+            self._draw_captcha()
+            return
+        try:
+            with session_scope() as s:
+                products.register(
+                    session=s,
+                    user_id=viewer.user_id,
+                    serial=self.serial,
+                    chk=self.chk,
+                    region_code=self.region,
+                    store_id=store,
+                    purchase_date=purchase,
+                    channel=self.channel,
+                    invoice_file_id=self._invoice_file_id,
+                )
+        except FieldErrors as exc:
+            self.errors = exc.errors
+            self._draw_captcha()
+            if "serial" in exc.errors or "chk" in exc.errors:
+                self.step = 2 if "serial" in exc.errors else 3
+            return
+        except (Locked, Conflict) as exc:
+            self.errors = {"serial": exc.message}
+            self.step = 2
+            return
+        except ServiceError as exc:
+            self.errors = {"form": exc.message}
+            self._draw_captcha()
+            return
+        name = self.product_name
+        self._reset_draft()
+        session_state = await self.get_state(SessionState)
+        session_state.notice = f"{name} is registered. You can now redeem the promotions it qualifies for."
+        return rx.redirect(routes.MY_PRODUCTS)
+
+
+class MyProductsState(MemberMixin, rx.State):
+    rows: list[dict[str, str]] = []
+    message: str = ""
+    replacing: str = ""
+    replace_message: str = ""
+    replace_too_wide: bool = False
+    _pending_file_id: int | None = None
+
+    @rx.event
+    async def load(self):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        self.replacing = ""
+        self.replace_message = ""
+        self._reload(viewer.user_id)
+
+    def _reload(self, user_id: int) -> None:
+        with session_scope() as s:
+            rows = products.my_products(session=s, user_id=user_id, today=clock.today(s))
+        self.rows = [
+            {
+                "id": str(r["id"]),
+                "category": str(r["category"]),
+                "product_name": str(r["product_name"]),
+                "serial": str(r["serial"]),
+                "purchase_date": str(r["purchase_date"]),
+                "warranty_end": str(r["warranty_end"]),
+                "warranty_text": str(r["warranty_text"]),
+                "expired": "yes" if r.get("warranty_expired") else "",
+                "has_invoice": "yes" if r.get("has_invoice") else "",
+            }
+            for r in rows
+        ]
+
+    @rx.event
+    async def start_replace(self, product_id):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        pid = _str(str(product_id), 12)
+        if any(r["id"] == pid for r in self.rows):
+            self.replacing = pid
+            self.replace_message = ""
+
+    @rx.event
+    async def cancel_replace(self):
+        self.replacing = ""
+        self.replace_message = ""
+
+    @rx.event(background=True)
+    async def upload_replacement(self, chunks: rx.UploadChunkIterator):
+        async with self:
+            viewer = await self._viewer()
+            if viewer is None:
+                return
+            self.replace_message = "Checking the file…"
+            self.replace_too_wide = False
+        got = await uploads.receive(chunks, owner_id=viewer.user_id, kind=FileKind.invoice)
+        async with self:
+            if got.file_id is None or got.too_wide:
+                self._pending_file_id = got.file_id
+                self.replace_too_wide = got.too_wide
+                self.replace_message = got.message
+                return
+            self._attach(viewer.user_id, got.file_id)
+
+    @rx.event
+    async def resize_replacement(self):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        if not self._pending_file_id:
+            return
+        got = uploads.resize(owner_id=viewer.user_id, file_id=self._pending_file_id)
+        self._pending_file_id = None
+        self.replace_too_wide = False
+        if got.file_id is None:
+            self.replace_message = got.message
+            return
+        self._attach(viewer.user_id, got.file_id)
+
+    def _attach(self, user_id: int, file_id: int) -> None:
+        try:
+            product_id = int(self.replacing)
+            with session_scope() as s:
+                products.replace_invoice(session=s, user_id=user_id, product_id=product_id,
+                                         invoice_file_id=file_id)
+        except (ServiceError, ValueError) as exc:
+            self.replace_message = getattr(exc, "message", "") or "This product cannot be changed."
+            return
+        self.replacing = ""
+        self.replace_message = ""
+        self.message = "The purchase proof was replaced."
+        self._reload(user_id)
+
+
+def _profile_region(session, user_id: int) -> str:
+    return str(accounts.overview(session=session, user_id=user_id).get("region", ""))
