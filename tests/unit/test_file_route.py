@@ -26,7 +26,7 @@ from tests.unit.test_files import make_user
 
 with warnings.catch_warnings():
     # Starlette's TestClient prefers httpx2; httpx is what is installed here, and works.
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from starlette.testclient import TestClient
 
 
