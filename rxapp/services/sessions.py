@@ -177,7 +177,9 @@ def list_active(
     ]
 
 
-def purge_expired(*, session: Session, now: datetime | None = None, keep: timedelta = timedelta(days=30)) -> int:
+def purge_expired(
+    *, session: Session, now: datetime | None = None, keep: timedelta = timedelta(days=30)
+) -> int:
     """Delete sessions that ended more than ``keep`` ago; returns how many."""
     now = now or clock.now()
     cutoff = now - keep
