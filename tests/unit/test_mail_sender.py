@@ -336,6 +336,37 @@ def test_a_message_under_another_senders_lease_is_left_alone(engine, session, sm
     assert (r.status, r.next_attempt_at, r.attempts) == (EmailStatus.sending, lease, 0)
 
 
+def test_a_sender_out_of_lease_time_hands_its_batch_back_unsent(engine, session, smtp_server):
+    queued = queue(session, 3)
+    # With no lease time at all, the sender must not send late: it gives every row back.
+    report = deliver_due(engine_or_session_factory=engine, smtp=smtp_server.config(), lease_seconds=0)
+    assert sorted(report.released) == sorted(r.id for r in queued) and report.sent == []
+    assert smtp_server.inbox.envelopes == []
+    assert all((r.status, r.attempts) == (EmailStatus.pending, 0) for r in rows(engine).values())
+    assert len(deliver_due(engine_or_session_factory=engine, smtp=smtp_server.config()).sent) == 3
+
+
+def test_a_sender_that_lost_its_lease_does_not_overwrite_the_new_owner(engine, session, smtp_server):
+    [row] = queue(session, 1)
+    takeover = utcnow() + timedelta(minutes=10)
+    inbox = smtp_server.inbox
+    accept = inbox.handle_DATA
+
+    async def slow_then_taken_over(server, sess, envelope):
+        # While the server holds the message, another sender takes the row over
+        # (as if this one had been too slow and its lease ran out).
+        with Session(engine) as s:
+            s.execute(sa.update(EmailMessage).where(EmailMessage.id == row.id).values(next_attempt_at=takeover))
+            s.commit()
+        return await accept(server, sess, envelope)
+
+    inbox.handle_DATA = slow_then_taken_over
+    report = deliver_due(engine_or_session_factory=engine, smtp=smtp_server.config())
+    assert report.lost_lease == [row.id] and report.sent == []
+    r = rows(engine)[row.id]
+    assert (r.status, r.next_attempt_at, r.sent_at) == (EmailStatus.sending, takeover, None)
+
+
 def _race(target, smtp, workers: int = 2, batch: int = 3) -> list:
     barrier = threading.Barrier(workers)
     reports: list = []
@@ -439,13 +470,21 @@ def test_starttls_is_required_when_asked_for(engine, session, smtp_server):
     assert "STARTTLS" in rows(engine)[row.id].last_error
 
 
+def test_implicit_tls_never_falls_back_to_plain_text(engine, session, smtp_server):
+    [row] = queue(session, 1)
+    report = deliver_due(engine_or_session_factory=engine, smtp=smtp_server.config(security="tls"))
+    assert report.retrying == [row.id]
+    assert smtp_server.inbox.envelopes == []
+    assert "cannot reach 127.0.0.1" in rows(engine)[row.id].last_error
+
+
 def test_login_uses_the_decoded_user_and_password(engine, session):
     seen = []
 
     def authenticator(server, sess, envelope, mechanism, auth_data):
         assert isinstance(auth_data, LoginPassword)
         seen.append((auth_data.login.decode(), auth_data.password.decode()))
-        return AuthResult(success=auth_data.password == b"p@ss:w/rd")
+        return AuthResult(success=auth_data.password == b"p@ss:w/rd", handled=False)
 
     server = SmtpServer(auth_require_tls=False, authenticator=authenticator)
     server.start()
@@ -460,7 +499,8 @@ def test_login_uses_the_decoded_user_and_password(engine, session):
         wrong = parse_smtp_url(f"smtp://shop%40msi.example:nope@127.0.0.1:{server.port}")
         report = deliver_due(engine_or_session_factory=engine, smtp=wrong)
         assert report.retrying == [other.id]
-        assert rows(engine)[other.id].status == EmailStatus.pending
+        r = rows(engine)[other.id]
+        assert r.status == EmailStatus.pending and "535" in r.last_error
     finally:
         server.stop()
 
