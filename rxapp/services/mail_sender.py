@@ -437,8 +437,9 @@ def requeue(*, session: Session, message_id: int) -> EmailMessage:
 def delivery_state(*, session: Session, redemption_id: int) -> list[dict]:
     """Every email about one claim, oldest first, with its delivery state.
 
-    For the reviewer's claim page: kind, recipient, subject, status
-    (pending/sending/sent/failed), attempts, last_error, created_at, sent_at.
+    For the reviewer's claim page: id, kind, to, subject, status
+    (pending/sending/sent/failed), attempts, last_error, created_at,
+    sent_at, message_id.
     """
     rows = session.execute(
         sa.select(EmailMessage)
@@ -456,6 +457,7 @@ def delivery_state(*, session: Session, redemption_id: int) -> list[dict]:
             "last_error": r.last_error,
             "created_at": r.created_at,
             "sent_at": r.sent_at,
+            "message_id": r.message_id,
         }
         for r in rows
     ]

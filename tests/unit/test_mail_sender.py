@@ -244,6 +244,46 @@ def test_a_real_welcome_email_arrives_as_rendered(engine, session, smtp_server):
     assert "Verify my email" in m.get_body(("html",)).get_content()
 
 
+def test_each_claim_event_arrives_as_one_email_and_its_state_shows_on_the_claim(engine, session, smtp_server):
+    from rxapp.models import Role
+    from rxapp.services import redemptions
+    from tests.unit import factories as f
+
+    world = f.claimable(session, codes=3)
+    reviewer = f.make_user(session, email="reviewer@msi.test", role=Role.reviewer)
+    session.commit()
+    customer = world["user"].email
+    claim = redemptions.submit(
+        session=session, user_id=world["user"].id, product_id=world["product"].id,
+        promotion_id=world["promotion"].id, recipient=f.RECIPIENT, serial_photo_file_id=world["photo"].id,
+    )
+    session.commit()
+    [received] = mail_sender.delivery_state(session=session, redemption_id=claim.id)
+    assert (received["status"], received["to"], received["sent_at"]) == ("pending", customer, None)
+
+    deliver_due(engine_or_session_factory=engine, smtp=smtp_server.config())
+    reason = "Please provide the invoice with your product name on it, thanks."
+    redemptions.decide(
+        session=session, claim_id=claim.id, reviewer_id=reviewer.id, decision="needs_info",
+        reason=reason, missing_document="invoice",
+    )
+    session.commit()
+    deliver_due(engine_or_session_factory=engine, smtp=smtp_server.config())
+
+    state = mail_sender.delivery_state(session=session, redemption_id=claim.id)
+    assert [e["status"] for e in state] == ["sent", "sent"]
+    assert all(e["sent_at"] is not None and e["attempts"] == 0 for e in state)
+    envelopes = smtp_server.inbox.envelopes
+    assert len(envelopes) == 2 and all(rcpts == [customer] for _, rcpts, _ in envelopes)
+    assert [m["Subject"] for _, _, m in envelopes] == [e["subject"] for e in state]
+    needs_info = envelopes[1][2]
+    for part in ("plain", "html"):
+        body = needs_info.get_body((part,)).get_content()
+        assert "invoice with your product name on it" in body
+        assert "http" in body  # a link back to the app
+    assert smtp_server.inbox.ids() == Counter({e["message_id"]: 1 for e in state})
+
+
 def test_text_only_email_is_a_plain_message(engine, session, smtp_server):
     outbox.enqueue(session=session, to_email="a@example.com", kind="t", subject="S", body_text="only text\n")
     session.commit()
