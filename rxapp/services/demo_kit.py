@@ -97,9 +97,13 @@ def persona_user_id(*, session: Session, key: str) -> int:
     )
     if match is None:
         raise NotFound("There is no such demo persona. Pick one from the persona switcher.")
-    user_id = session.execute(sa.select(models.User.id).where(models.User.email == match.email.lower())).scalar()
+    user_id = session.execute(
+        sa.select(models.User.id).where(models.User.email == match.email.lower())
+    ).scalar()
     if user_id is None:
-        raise NotFound(f"The demo account {match.email} is missing. Press “Reset demo data” to bring it back.")
+        raise NotFound(
+            f"The demo account {match.email} is missing. Press “Reset demo data” to bring it back."
+        )
     return int(user_id)
 
 
@@ -202,6 +206,9 @@ def reset(
 # --------------------------------------------------------------------------- demo date
 
 
+_DATE_FORMAT = "Enter the demo date as YYYY-MM-DD, for example 2021-12-01."
+
+
 def _as_date(value) -> date | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -213,8 +220,8 @@ def _as_date(value) -> date | None:
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            raise FieldErrors({"demo_date": "Enter the demo date as YYYY-MM-DD, for example 2021-12-01."}) from None
-    raise FieldErrors({"demo_date": "Enter the demo date as YYYY-MM-DD, for example 2021-12-01."})
+            raise FieldErrors({"demo_date": _DATE_FORMAT}) from None
+    raise FieldErrors({"demo_date": _DATE_FORMAT})
 
 
 def set_demo_date(*, session: Session, value: date | str | None) -> date | None:

@@ -122,7 +122,9 @@ def parse_smtp_url(url: str) -> SmtpConfig:
     """
     raw = (url or "").strip()
     if not raw:
-        raise ValueError("SMTP_URL: empty; expected smtp://, smtp+starttls:// or smtps://user:password@host:port")
+        raise ValueError(
+            "SMTP_URL: empty; expected smtp://, smtp+starttls:// or smtps://user:password@host:port"
+        )
     try:
         parts = urlsplit(raw)
         port = parts.port
@@ -131,7 +133,8 @@ def parse_smtp_url(url: str) -> SmtpConfig:
     scheme = parts.scheme.lower()
     if scheme not in _SCHEMES:
         raise ValueError(
-            f"SMTP_URL: scheme must be smtp, smtp+starttls or smtps, got {scheme or 'none'!r} in {_masked(raw)!r}"
+            "SMTP_URL: scheme must be smtp, smtp+starttls or smtps, "
+            f"got {scheme or 'none'!r} in {_masked(raw)!r}"
         )
     if not parts.hostname:
         raise ValueError(f"SMTP_URL: no host in {_masked(raw)!r}")
@@ -211,7 +214,8 @@ def backoff(attempts: int) -> timedelta:
 
 def _short(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
-        detail = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        err = exc.smtp_error
+        detail = err.decode(errors="replace") if isinstance(err, bytes) else str(err)
         text = f"{exc.smtp_code} {detail}"
     elif isinstance(exc, smtplib.SMTPRecipientsRefused):
         text = "; ".join(
@@ -336,11 +340,8 @@ def deliver_due(
         report.claimed = _claim(s, start, lease_until, batch)
         if not report.claimed:
             return report
-        messages = list(
-            s.execute(sa.select(EmailMessage).where(EmailMessage.id.in_(report.claimed)).order_by(EmailMessage.id))
-            .scalars()
-            .all()
-        )
+        claimed = sa.select(EmailMessage).where(EmailMessage.id.in_(report.claimed)).order_by(EmailMessage.id)
+        messages = list(s.execute(claimed).scalars().all())
         s.expunge_all()
 
     conn: smtplib.SMTP | None = None
@@ -349,7 +350,8 @@ def deliver_due(
         for row in messages:
             if time.monotonic() - started > lease_seconds / 2:
                 # Too slow: hand the rest back rather than send after the lease.
-                if _finish(make_session, row.id, lease_until, status=EmailStatus.pending, next_attempt_at=clock()):
+                back = dict(status=EmailStatus.pending, next_attempt_at=clock())
+                if _finish(make_session, row.id, lease_until, **back):
                     report.released.append(row.id)
                 continue
             error: str | None = None
@@ -369,7 +371,7 @@ def deliver_due(
                 # Our From address is refused: a setting to fix, not this message's fault.
                 error = _short(exc)
                 server_fault = True
-            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException, ValueError, UnicodeError) as exc:
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException, ValueError) as exc:
                 # The server answered about this message (smtplib has reset the transaction).
                 error = _short(exc)
                 permanent = _is_permanent(exc)
@@ -385,7 +387,8 @@ def deliver_due(
                     conn = None
 
             if error is None:
-                ok = _finish(make_session, row.id, lease_until, status=EmailStatus.sent, sent_at=clock(), last_error="")
+                done = dict(status=EmailStatus.sent, sent_at=clock(), last_error="")
+                ok = _finish(make_session, row.id, lease_until, **done)
                 (report.sent if ok else report.lost_lease).append(row.id)
                 continue
             attempts = row.attempts + 1

@@ -53,7 +53,8 @@ def list_messages(*, session: Session, limit: int = 100, to_email: str | None = 
         limit = max(1, min(int(limit), MAX_LIMIT))
     except (TypeError, ValueError):
         limit = 100
-    stmt = sa.select(EmailMessage).order_by(EmailMessage.created_at.desc(), EmailMessage.id.desc()).limit(limit)
+    newest_first = (EmailMessage.created_at.desc(), EmailMessage.id.desc())
+    stmt = sa.select(EmailMessage).order_by(*newest_first).limit(limit)
     if to_email is not None and to_email.strip():
         stmt = stmt.where(sa.func.lower(EmailMessage.to_email) == to_email.strip().lower())
     return [_row(m) for m in session.execute(stmt).scalars()]

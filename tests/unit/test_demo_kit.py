@@ -92,7 +92,9 @@ def test_reset_puts_back_exactly_the_seeded_state_quickly(engine):
     # A presenter's session: new rows everywhere, a demo date, private files.
     with Session(engine) as s:
         s.add(User(email="visitor@example.com", password_hash="x", first_name="V", region_code="US"))
-        outbox.enqueue(session=s, to_email="visitor@example.com", kind="welcome", subject="Hi", body_text="hi")
+        outbox.enqueue(
+            session=s, to_email="visitor@example.com", kind="welcome", subject="Hi", body_text="hi"
+        )
         demo_kit.set_demo_date(session=s, value=date(2021, 12, 1))
         s.commit()
     (files_dir / "ab").mkdir(parents=True, exist_ok=True)
@@ -143,7 +145,9 @@ def test_a_failing_reset_changes_nothing(engine, monkeypatch):
 
 def test_reset_calls_extra_seeders_in_the_same_transaction(engine, monkeypatch):
     def seed_extras(*, session):
-        outbox.enqueue(session=session, to_email="demo@member-center.test", kind="extra", subject="s", body_text="t")
+        outbox.enqueue(
+            session=session, to_email="demo@member-center.test", kind="extra", subject="s", body_text="t"
+        )
 
     monkeypatch.setattr(demo_data, "seed_extras", seed_extras, raising=False)
     demo_kit.reset(engine=engine)
@@ -178,7 +182,8 @@ def test_demo_date_moves_today_and_clears(session):
     assert demo_kit.get_demo_date(session=session) == date(2021, 12, 1)
     assert clock.today(session) == date(2021, 12, 1)
     assert demo_kit.set_demo_date(session=session, value=" 2021-11-20 ") == date(2021, 11, 20)
-    assert demo_kit.set_demo_date(session=session, value=datetime(2022, 1, 2, 3, 4, tzinfo=timezone.utc)) == date(2022, 1, 2)
+    moment = datetime(2022, 1, 2, 3, 4, tzinfo=timezone.utc)
+    assert demo_kit.set_demo_date(session=session, value=moment) == date(2022, 1, 2)
     assert demo_kit.set_demo_date(session=session, value="") is None
     assert demo_kit.get_demo_date(session=session) is None
     demo_kit.set_demo_date(session=session, value=date(2021, 12, 1))
@@ -226,7 +231,8 @@ def test_with_demo_mode_off_every_demo_kit_function_refuses(engine, monkeypatch)
     demo_kit.reset(engine=engine)
     with Session(engine) as s:
         demo_kit.set_demo_date(session=s, value=date(2021, 12, 1))
-        s.add(User(email="visitor@example.com", password_hash="x", first_name="V", region_code="US", role=Role.customer))
+        s.add(User(email="visitor@example.com", password_hash="x", first_name="V", region_code="US",
+                   role=Role.customer))
         s.commit()
     files_dir = settings.get().files_dir
     (files_dir / "private.png").write_bytes(b"p")

@@ -142,7 +142,10 @@ def rows(engine) -> dict[int, EmailMessage]:
         ("smtp+starttls://u:p@smtp.example.com", SmtpConfig("smtp.example.com", 587, "starttls", "u", "p")),
         ("smtp+starttls://smtp.example.com:25", SmtpConfig("smtp.example.com", 25, "starttls")),
         ("smtps://u@smtp.example.com", SmtpConfig("smtp.example.com", 465, "tls", "u", "")),
-        ("SMTPS://a%40b.com:p%40ss%3Aw%2Frd@smtp.example.com:1465/", SmtpConfig("smtp.example.com", 1465, "tls", "a@b.com", "p@ss:w/rd")),
+        (
+            "SMTPS://a%40b.com:p%40ss%3Aw%2Frd@smtp.example.com:1465/",
+            SmtpConfig("smtp.example.com", 1465, "tls", "a@b.com", "p@ss:w/rd"),
+        ),
         ("smtp://[::1]:2525", SmtpConfig("::1", 2525, "plain")),
     ],
 )
@@ -201,7 +204,9 @@ def test_backoff_doubles_from_30_seconds_and_stops_at_an_hour():
 # --------------------------------------------------------------------------- delivery
 
 
-def test_one_message_per_email_with_recipient_subject_id_and_both_parts(engine, session, smtp_server, monkeypatch):
+def test_one_message_per_email_with_recipient_subject_id_and_both_parts(
+    engine, session, smtp_server, monkeypatch
+):
     monkeypatch.setenv("RXAPP_MAIL_FROM", "no-reply@msi.example")
     queued = queue(session, 3)
     report = deliver_due(engine_or_session_factory=engine, smtp=smtp_server.config())
@@ -307,7 +312,9 @@ def test_server_down_messages_wait_then_are_delivered_once(engine, session, smtp
         assert "cannot reach 127.0.0.1" in r.last_error
 
     # Not due yet: nothing is claimed, nothing is counted.
-    early = deliver_due(engine_or_session_factory=engine, smtp=smtp_server.config(), now=t0 + timedelta(seconds=29))
+    early = deliver_due(
+        engine_or_session_factory=engine, smtp=smtp_server.config(), now=t0 + timedelta(seconds=29)
+    )
     assert early.claimed == []
 
     t1 = t0 + timedelta(seconds=31)
@@ -317,11 +324,14 @@ def test_server_down_messages_wait_then_are_delivered_once(engine, session, smtp
         assert r.next_attempt_at == t1 + timedelta(seconds=60)
 
     smtp_server.start()  # back, on the same port
-    assert deliver_due(engine_or_session_factory=engine, smtp=smtp_server.config(), now=t1 + timedelta(seconds=59)).claimed == []
+    not_yet = t1 + timedelta(seconds=59)
+    assert deliver_due(engine_or_session_factory=engine, smtp=smtp_server.config(), now=not_yet).claimed == []
     t2 = t1 + timedelta(seconds=61)
     report = deliver_due(engine_or_session_factory=engine, smtp=smtp_server.config(), now=t2)
     assert len(report.sent) == 4
-    later = deliver_due(engine_or_session_factory=engine, smtp=smtp_server.config(), now=t2 + timedelta(hours=5))
+    later = deliver_due(
+        engine_or_session_factory=engine, smtp=smtp_server.config(), now=t2 + timedelta(hours=5)
+    )
     assert later.claimed == []
 
     assert smtp_server.inbox.ids() == Counter({r.message_id: 1 for r in queued})
@@ -396,7 +406,9 @@ def test_a_sender_that_lost_its_lease_does_not_overwrite_the_new_owner(engine, s
         # While the server holds the message, another sender takes the row over
         # (as if this one had been too slow and its lease ran out).
         with Session(engine) as s:
-            s.execute(sa.update(EmailMessage).where(EmailMessage.id == row.id).values(next_attempt_at=takeover))
+            s.execute(
+                sa.update(EmailMessage).where(EmailMessage.id == row.id).values(next_attempt_at=takeover)
+            )
             s.commit()
         return await accept(server, sess, envelope)
 
@@ -464,7 +476,9 @@ def test_a_refused_recipient_fails_for_good_and_the_rest_still_go(engine, sessio
     assert r.status == EmailStatus.failed and r.attempts == 1
     assert "550" in r.last_error and "No such user" in r.last_error
     # A failed message is never picked up again by itself...
-    assert deliver_due(engine_or_session_factory=engine, smtp=smtp_server.config(), now=utcnow() + timedelta(days=1)).claimed == []
+    tomorrow = utcnow() + timedelta(days=1)
+    later = deliver_due(engine_or_session_factory=engine, smtp=smtp_server.config(), now=tomorrow)
+    assert later.claimed == []
     # ...until someone puts it back.
     del smtp_server.inbox.refuse_rcpt["nobody@example.com"]
     with Session(engine) as s:
@@ -493,7 +507,8 @@ def test_a_temporary_refusal_is_retried_then_given_up_visibly(engine, session, s
 def test_an_email_that_cannot_be_built_fails_at_once(engine, session, smtp_server):
     [row] = queue(session, 1)
     with Session(engine) as s:
-        s.execute(sa.update(EmailMessage).where(EmailMessage.id == row.id).values(subject="bad\r\nBcc: x@evil.example"))
+        injected = "bad\r\nBcc: x@evil.example"
+        s.execute(sa.update(EmailMessage).where(EmailMessage.id == row.id).values(subject=injected))
         s.commit()
     report = deliver_due(engine_or_session_factory=engine, smtp=smtp_server.config())
     assert report.failed == [row.id]
