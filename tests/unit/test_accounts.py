@@ -42,7 +42,8 @@ IP = "198.51.100.20"
 
 @pytest.fixture()
 def regions(session):
-    for code, name in [("US", "United States"), ("GB", "United Kingdom"), ("DE", "Germany"), ("FR", "France"), ("TW", "Taiwan")]:
+    names = {"US": "United States", "GB": "United Kingdom", "DE": "Germany", "FR": "France", "TW": "Taiwan"}
+    for code, name in names.items():
         session.add(Region(code=code, name=name))
     session.commit()
 
@@ -117,6 +118,20 @@ def test_valid_form_has_no_errors(session, regions):
     assert accounts.validate_sign_up(session=session, form=form()) == {}
 
 
+@pytest.mark.parametrize("junk", [None, [], "email=a@b.c", 42, ("email", "x")])
+def test_a_form_that_is_not_a_dict_is_an_empty_form(session, regions, junk):
+    assert set(accounts.validate_sign_up(session=session, form=junk)) == {
+        "email", "password", "confirm_password", "first_name", "region", "consent"
+    }
+    cid, answer = solved(session)
+    assert "captcha" not in errors_of(
+        lambda: accounts.sign_up(session=session, form=junk, captcha_id=cid, captcha_answer=answer)
+    )
+    assert set(errors_of(lambda: accounts.update_profile(session=session, user_id=sign_up(session).id, form=junk))) == {
+        "first_name", "region"
+    }
+
+
 def test_empty_form_reports_every_required_field(session, regions):
     errors = accounts.validate_sign_up(session=session, form={})
     assert set(errors) == {"email", "password", "confirm_password", "first_name", "region", "consent"}
@@ -124,7 +139,10 @@ def test_empty_form_reports_every_required_field(session, regions):
     assert errors["consent"].startswith("Please agree to the Privacy Policy")
 
 
-@pytest.mark.parametrize("email", ["plain", "a@b", "a@@example.com", "a b@example.com", "ann@example", "@example.com", "ann@.com", "x" * 250 + "@example.com"])
+@pytest.mark.parametrize(
+    "email",
+    ["plain", "a@b", "a@@example.com", "a b@example.com", "ann@example", "@example.com", "ann@.com", "x" * 250 + "@x.com"],
+)
 def test_bad_email_syntax(session, regions, email):
     errors = accounts.validate_sign_up(session=session, form=form(email=email))
     assert errors["email"].startswith("Please check your email address")
@@ -239,7 +257,11 @@ def test_phone_needs_a_region(session, regions):
     assert "choose your region / location first" in errors["phone"]
 
 
-@pytest.mark.parametrize("consent,ok", [(True, True), ("on", True), ("true", True), (1, True), (False, False), ("", False), (None, False), ("off", False), ([1], False)])
+@pytest.mark.parametrize(
+    "consent,ok",
+    [(True, True), ("on", True), ("true", True), (1, True)]
+    + [(False, False), ("", False), (None, False), ("off", False), ([1], False)],
+)
 def test_consent_required(session, regions, consent, ok):
     errors = accounts.validate_sign_up(session=session, form=form(consent=consent))
     assert ("consent" not in errors) is ok
@@ -526,7 +548,10 @@ def test_update_subscriptions(session, regions):
 
 
 def _product_with_claims(session, user, statuses):
-    cat = ProductCategory(slug="mb", name="Motherboard", serial_pattern=".*", serial_format="#", warranty_months=36, sticker_text="", sticker_image="")
+    cat = ProductCategory(
+        slug="mb", name="Motherboard", serial_pattern=".*", serial_format="#",
+        warranty_months=36, sticker_text="", sticker_image="",
+    )
     session.add(cat)
     session.flush()
     model = ProductModel(category_id=cat.id, name="MAG B650", model_number="7D75", release_date=date(2023, 1, 1))
@@ -537,12 +562,23 @@ def _product_with_claims(session, user, statuses):
         serial = SerialRecord(serial=f"S{i:05d}", chk="ABC", model_id=model.id)
         session.add(serial)
         session.flush()
-        product = RegisteredProduct(user_id=user.id, serial_id=serial.id, region_code="US", store_id=store.id, channel=Channel.retail, purchase_date=date(2024, 1, 1))
-        promo = Promotion(slug=f"p{i}", name=f"P{i}", starts_on=date(2024, 1, 1), ends_on=date(2024, 12, 31), prize_type=PrizeType.physical, prize_name="Bag")
+        product = RegisteredProduct(
+            user_id=user.id, serial_id=serial.id, region_code="US", store_id=store.id,
+            channel=Channel.retail, purchase_date=date(2024, 1, 1),
+        )
+        promo = Promotion(
+            slug=f"p{i}", name=f"P{i}", starts_on=date(2024, 1, 1), ends_on=date(2024, 12, 31),
+            prize_type=PrizeType.physical, prize_name="Bag",
+        )
         session.add_all([product, promo])
         session.flush()
         if status is not None:
-            session.add(Redemption(user_id=user.id, product_id=product.id, promotion_id=promo.id, status=status, first_name="A", last_name="L", zipcode="1", address="x", phone="1", due_on=date(2024, 2, 1)))
+            session.add(
+                Redemption(
+                    user_id=user.id, product_id=product.id, promotion_id=promo.id, status=status,
+                    first_name="A", last_name="L", zipcode="1", address="x", phone="1", due_on=date(2024, 2, 1),
+                )
+            )
     session.flush()
 
 
@@ -642,15 +678,30 @@ def test_set_role(session, regions):
 NASTY = st.sampled_from(
     ["", " ", "\x00", "\ud800", "\u202e", "Ω" * 300, "😀", "a@b.c", "x" * 10_000, "0", "-1", "null", "<script>", "İ@example.com"]
 )
-JUNK = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2), NASTY)
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    NASTY,
+)
 NAMES = st.one_of(st.text(max_size=100), JUNK)
 PHONES = st.one_of(
     st.from_regex(r"\+?[0-9 ()\-.]{0,25}", fullmatch=True),
-    st.sampled_from(["(201) 555-0123", "+1 201 555 0123", "0912 345 678", "+886 912 345 678", "07400 123456", "+44 7400 123456", "06 12 34 56 78", "tel:+1-201-555-0123", "+1 (201) 555-0123 ext. 5"]),
+    st.sampled_from(
+        ["(201) 555-0123", "+1 201 555 0123", "0912 345 678", "+886 912 345 678", "07400 123456"]
+        + ["+44 7400 123456", "06 12 34 56 78", "tel:+1-201-555-0123", "+1 (201) 555-0123 ext. 5"]
+    ),
     JUNK,
 )
-EMAILS = st.one_of(st.emails(), st.text(max_size=60), st.builds(lambda a: f"{a}@example.com", st.text(min_size=1, max_size=20)), JUNK)
-PASSWORDS = st.one_of(st.text(min_size=0, max_size=40), st.sampled_from([GOOD_PASSWORD, "password123", "1234567890"]), JUNK)
+EMAILS = st.one_of(
+    st.emails(), st.text(max_size=60), st.builds(lambda a: f"{a}@example.com", st.text(min_size=1, max_size=20)), JUNK
+)
+PASSWORDS = st.one_of(
+    st.text(min_size=0, max_size=40), st.sampled_from([GOOD_PASSWORD, "password123", "1234567890"]), JUNK
+)
 REGIONS = st.one_of(st.sampled_from(["US", "GB", "DE", "FR", "TW", "us", "XX"]), JUNK)
 
 
@@ -705,7 +756,8 @@ def _example_phones() -> list[tuple[str, str]]:
     for region in ("US", "GB", "DE", "FR", "TW"):
         for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE):
             number = phonenumbers.example_number_for_type(region, kind)
-            for fmt in (phonenumbers.PhoneNumberFormat.NATIONAL, phonenumbers.PhoneNumberFormat.INTERNATIONAL, phonenumbers.PhoneNumberFormat.E164):
+            for fmt in (phonenumbers.PhoneNumberFormat.NATIONAL, phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+                        phonenumbers.PhoneNumberFormat.E164):
                 pairs.append((region, phonenumbers.format_number(number, fmt)))
     return pairs
 
@@ -718,7 +770,10 @@ PLAUSIBLE = st.tuples(
     st.one_of(st.sampled_from(_example_phones()), st.tuples(st.sampled_from(["US", "TW"]), st.just(""))),
     st.booleans(),
 ).map(
-    lambda t: form(email=t[0], password=t[1], confirm_password=t[1], first_name=t[2], last_name=t[3], region=t[4][0], phone=t[4][1], newsletter=t[5])
+    lambda t: form(
+        email=t[0], password=t[1], confirm_password=t[1], first_name=t[2], last_name=t[3],
+        region=t[4][0], phone=t[4][1], newsletter=t[5],
+    )
 )
 
 
@@ -744,12 +799,20 @@ def test_fuzz_sign_up_plausible_forms(session, regions, data):
 
 
 @FUZZ
-@given(email=st.one_of(EMAILS, st.sampled_from(["ann.lee@example.com", "ANN.LEE@example.com "])), password=PASSWORDS, ip=st.one_of(st.text(max_size=80), JUNK), cid=JUNK, answer=JUNK)
+@given(
+    email=st.one_of(EMAILS, st.sampled_from(["ann.lee@example.com", "ANN.LEE@example.com "])),
+    password=PASSWORDS,
+    ip=st.one_of(st.text(max_size=80), JUNK),
+    cid=JUNK,
+    answer=JUNK,
+)
 def test_fuzz_authenticate(session, regions, email, password, ip, cid, answer):
     if not session.exec(select(User)).first():
         sign_up(session)
     try:
-        accounts.authenticate(session=session, email=email, password=password, ip_address=ip, captcha_id=cid, captcha_answer=answer)
+        accounts.authenticate(
+            session=session, email=email, password=password, ip_address=ip, captcha_id=cid, captcha_answer=answer
+        )
     except (FieldErrors, Locked) as exc:
         event(type(exc).__name__)
         assert exc.message
@@ -764,7 +827,9 @@ def test_fuzz_update_profile(session, regions, first, last, region, phone, extra
     user = session.exec(select(User)).first() or sign_up(session)
     try:
         updated = accounts.update_profile(
-            session=session, user_id=user.id, form={"first_name": first, "last_name": last, "region": region, "phone": phone, "role": extra}
+            session=session,
+            user_id=user.id,
+            form={"first_name": first, "last_name": last, "region": region, "phone": phone, "role": extra},
         )
     except FieldErrors as exc:
         assert set(exc.errors) <= {"first_name", "last_name", "region", "phone"}
@@ -783,7 +848,10 @@ def test_fuzz_change_password(session, regions, current, new, confirm):
     assume(new != "copper-lantern-42")
     user = session.exec(select(User)).first() or sign_up(session)
     try:
-        accounts.change_password(session=session, user_id=user.id, current_password=current, new_password=new, confirm_password=confirm, keep_session_id=None)
+        accounts.change_password(
+            session=session, user_id=user.id, current_password=current, new_password=new,
+            confirm_password=confirm, keep_session_id=None,
+        )
     except FieldErrors as exc:
         assert set(exc.errors) <= {"current_password", "new_password", "confirm_password"}
     session.rollback()

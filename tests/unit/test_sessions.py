@@ -225,7 +225,10 @@ def test_describe_user_agent_never_raises(ua):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ua=st.one_of(st.none(), st.text(max_size=600), st.just("\ud800")), ip=st.one_of(st.none(), st.text(max_size=100), st.just("\udc80")))
+@given(
+    ua=st.one_of(st.none(), st.text(max_size=600), st.just("\ud800")),
+    ip=st.one_of(st.none(), st.text(max_size=100), st.just("\udc80")),
+)
 def test_create_with_odd_client_details(session, user, ua, ip):
     token, row = sessions.create(session=session, user_id=user.id, user_agent=ua, ip_address=ip)
     session.commit()
