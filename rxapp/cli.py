@@ -57,7 +57,7 @@ def banner(port: int) -> None:
         "  demo logins:",
     ]
     for user in demo_data.DEMO_USERS:
-        lines.append(f"    {user['label']:<28} {user['email']:<32} {user['password']}")
+        lines.append(f"    {user.label:<42} {user.email:<30} {user.password}")
     print("\n".join(lines) + "\n", flush=True)
 
 

@@ -1,9 +1,11 @@
 """The app: created here, pages added here; nothing else."""
 
 import reflex as rx
+from starlette.applications import Starlette
 
 from rxapp import models  # noqa: F401 - every table on SQLModel.metadata for `reflex db`
 from rxapp import routes
+from rxapp.api import files as file_routes
 from rxapp.pages import account, auth, home, info, registration
 from rxapp.state import account as account_state
 from rxapp.state import registration as registration_state
@@ -11,6 +13,9 @@ from rxapp.state.auth import LoginState, SignUpState
 from rxapp.state.session import SessionState
 
 app = rx.App(
+    # Private files (invoices, S/N photos) behind short-lived signed links: /files/<token>.
+    api_transformer=Starlette(routes=file_routes.routes),
+    stylesheets=["/theme.css"],
     head_components=[rx.el.meta(name="description", content="Register products, redeem promotions, follow claims.")],
 )
 

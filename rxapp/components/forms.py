@@ -12,13 +12,20 @@ import reflex as rx
 from rxapp.components.shell import ACCENT
 
 
-def _label(text: str, html_for: str, required: bool) -> rx.Component:
-    return rx.el.label(
-        text,
-        rx.cond(required, rx.el.span(" *", color=ACCENT, aria_hidden="true"), rx.fragment()),
-        html_for=html_for,
-        style={"font_weight": "600", "font_size": "0.9rem", "display": "block", "margin_bottom": "4px"},
+def required_mark() -> rx.Component:
+    """The red asterisk; outside the <label>, so the label's text is exactly the field's name."""
+    return rx.el.span(" *", style={"color": ACCENT, "font_weight": "600"}, aria_hidden="true")
+
+
+def field_label(text, html_for: str, required: bool = False) -> rx.Component:
+    return rx.el.div(
+        rx.el.label(text, html_for=html_for, style={"font_weight": "600", "font_size": "0.9rem"}),
+        required_mark() if required else rx.fragment(),
+        style={"margin_bottom": "4px"},
     )
+
+
+_label = field_label
 
 
 def error_line(message, field_id: str) -> rx.Component:
@@ -53,6 +60,7 @@ def field(
         id=fid,
         name=name,
         type=type,
+        aria_required="true" if required else "false",
         auto_complete=autocomplete,
         max_length=max_length,
         aria_describedby=f"{fid}-error",
@@ -132,12 +140,8 @@ def checkbox_field(label, name: str, errors=None, *, required: bool = False, des
     return rx.box(
         rx.hstack(
             rx.el.input(**props),
-            rx.el.label(
-                label,
-                rx.cond(required, rx.el.span(" *", color=ACCENT, aria_hidden="true"), rx.fragment()),
-                html_for=fid,
-                style={"font_weight": "600", "font_size": "0.92rem"},
-            ),
+            rx.el.label(label, html_for=fid, style={"font_weight": "600", "font_size": "0.92rem"}),
+            required_mark() if required else rx.fragment(),
             spacing="2",
             align="start",
         ),

@@ -13,7 +13,7 @@ import reflex as rx
 from rxapp import routes
 from rxapp.state.session import SessionState
 
-ACCENT = "#e5202e"
+ACCENT = "#c8102e"
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def vendor_mark() -> rx.Component:
             color="white",
         ),
         href=routes.HOME,
-        aria_label="Member Center home",
+        title="Member Center home",
         underline="none",
     )
 
@@ -235,7 +235,7 @@ def mobile_menu_button() -> rx.Component:
 
 
 def top_bar() -> rx.Component:
-    return rx.box(
+    return rx.el.header(
         rx.hstack(
             rx.box(mobile_menu_button(), display=["block", "block", "none"]),
             vendor_mark(),
@@ -247,7 +247,7 @@ def top_bar() -> rx.Component:
                 ],
                 spacing="5",
                 display=["none", "none", "flex"],
-                as_="nav",
+                role="navigation",
                 aria_label="Vendor sections",
             ),
             rx.spacer(),
@@ -259,10 +259,7 @@ def top_bar() -> rx.Component:
             padding_x="16px",
             height="56px",
         ),
-        background="#111",
-        border_bottom=f"3px solid {ACCENT}",
-        width="100%",
-        as_="header",
+        style={"background": "#111", "border_bottom": f"3px solid {ACCENT}", "width": "100%"},
     )
 
 
@@ -272,7 +269,7 @@ def ready_marker() -> rx.Component:
 
 
 def footer() -> rx.Component:
-    return rx.box(
+    return rx.el.footer(
         rx.text(
             "MADE FOR GAMERS & CREATORS",
             size="1",
@@ -280,10 +277,7 @@ def footer() -> rx.Component:
             letter_spacing="0.2em",
             text_align="center",
         ),
-        padding_y="18px",
-        background="#111",
-        margin_top="40px",
-        as_="footer",
+        style={"padding_y": "18px", "background": "#111", "margin_top": "40px"},
     )
 
 
@@ -301,9 +295,8 @@ def member_page(title: str, *children: rx.Component) -> rx.Component:
     return rx.box(
         top_bar(),
         rx.hstack(
-            rx.box(
+            rx.el.nav(
                 side_menu(),
-                as_="nav",
                 aria_label="Member center",
                 width="230px",
                 min_width="230px",
@@ -311,7 +304,7 @@ def member_page(title: str, *children: rx.Component) -> rx.Component:
                 border_right="1px solid #eee",
                 display=["none", "none", "block"],
             ),
-            rx.box(
+            rx.el.main(
                 rx.heading(title, size="6", margin_bottom="14px", as_="h1"),
                 flash(),
                 rx.cond(
@@ -319,10 +312,7 @@ def member_page(title: str, *children: rx.Component) -> rx.Component:
                     rx.fragment(*children),
                     rx.hstack(rx.spinner(), rx.text("Checking your session…"), spacing="2"),
                 ),
-                as_="main",
-                flex="1",
-                min_width="0",
-                padding="22px 20px 40px 24px",
+                style={"flex": "1", "min_width": "0", "padding": "22px 20px 40px 24px"},
             ),
             align="start",
             spacing="0",
@@ -341,14 +331,11 @@ def public_page(title: str, *children: rx.Component, width: str = "720px") -> rx
     """Pages for everyone (log in, sign up, vendor sections)."""
     return rx.box(
         top_bar(),
-        rx.box(
+        rx.el.main(
             rx.heading(title, size="7", margin_bottom="14px", as_="h1"),
             flash(),
             *children,
-            as_="main",
-            max_width=width,
-            margin_x="auto",
-            padding="28px 16px 40px 16px",
+            style={"max_width": width, "margin_x": "auto", "padding": "28px 16px 40px 16px"},
         ),
         footer(),
         ready_marker(),

@@ -30,8 +30,7 @@ def upload_field(
 ) -> rx.Component:
     return rx.box(
         rx.el.label(
-            rx.text(label, rx.cond(required, rx.el.span(" *", color=ACCENT, aria_hidden="true"), rx.fragment()),
-                    weight="bold", size="2", margin_bottom="4px"),
+            rx.text(label, weight="bold", size="2", margin_bottom="4px"),
             rx.upload.root(
                 rx.hstack(
                     rx.icon("upload", size=20, color=ACCENT, aria_hidden="true"),

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from rxapp import routes
-from rxapp.components.forms import captcha_field, error_line, hint_line
+from rxapp.components.forms import captcha_field, error_line, field_label, hint_line, required_mark
 from rxapp.components.shell import ACCENT, member_page
 from rxapp.components.stepper import stepper
 from rxapp.components.upload import upload_field
@@ -13,12 +13,7 @@ STEPS = ["Category", "Serial Number", "CHK code", "Purchase details"]
 
 
 def _label(text: str, html_for: str, required: bool = True) -> rx.Component:
-    return rx.el.label(
-        text,
-        rx.el.span(" *", color=ACCENT, aria_hidden="true") if required else rx.fragment(),
-        html_for=html_for,
-        style={"font_weight": "600", "font_size": "0.9rem", "display": "block", "margin_bottom": "4px"},
-    )
+    return field_label(text, html_for, required)
 
 
 def _err(name: str, fid: str) -> rx.Component:
@@ -174,8 +169,7 @@ def step_purchase() -> rx.Component:
             margin_bottom="12px",
         ),
         rx.el.fieldset(
-            rx.el.legend("Where did you purchase the product",
-                         rx.el.span(" *", color=ACCENT, aria_hidden="true"),
+            rx.el.legend("Where did you purchase the product", required_mark(),
                          style={"font_weight": "600", "font_size": "0.9rem", "margin_bottom": "6px"}),
             rx.hstack(
                 *[

@@ -49,7 +49,8 @@ class SessionState(rx.State):
 
     @rx.var
     def current_path(self) -> str:
-        return self.router.url.path
+        # The production build serves pages as folders: "/account/" is "/account".
+        return self.router.url.path.rstrip("/") or "/"
 
     @rx.var
     def is_reviewer(self) -> bool:
@@ -94,7 +95,7 @@ class SessionState(rx.State):
         return viewer
 
     def _login_redirect(self):
-        target = self.router.url.path or routes.ACCOUNT_OVERVIEW
+        target = self.router.url.path.rstrip("/") or routes.ACCOUNT_OVERVIEW
         query = self.router.url.query
         if query:
             target = f"{target}?{query}"
