@@ -242,7 +242,7 @@ def _sniff(head: bytes) -> str:
         return "an SVG drawing"
     if text.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<script", b"<meta")):
         return "a web page (HTML)"
-    if text.startswith(b"<?xml") or text.startswith(b"<"):
+    if text.startswith((b"<?xml", b"<")):
         return "an XML or web document"
     try:
         head[:4096].decode("utf-8")
@@ -384,27 +384,39 @@ class UploadSpool:
             self._fh = None
         _unlink(self._path)
         self._path = None
+        self._head = bytearray()
 
     def feed(self, chunk: bytes) -> None:
         if not chunk:
             return
         if self._size + len(chunk) > MAX_BYTES:
-            # Over the limit: stop here, before writing a byte more.
+            # Over the limit: stop here, before keeping a byte more.
             self._size += len(chunk)
             hint = self.size_hint if self.size_hint and self.size_hint > MAX_BYTES else None
             self._refuse("too_big", _msg_too_big(hint))
-        if self._fh is None:
-            self._path = _tmp_dir() / f"{secrets.token_urlsafe(18)}.part"
-            self._fh = _open_private(self._path)
-        self._fh.write(chunk)
-        self._sha.update(chunk)
         self._size += len(chunk)
-        if self._dims is None and len(self._head) < HEADER_WINDOW:
-            self._head += chunk[: HEADER_WINDOW - len(self._head)]  # bytearray: no O(n²)
-            self._check_head(final=False)
+        if self._fh is not None:
+            self._write(chunk)
+            return
+        # Until the type and the dimensions are known the bytes stay in memory (at most
+        # HEADER_WINDOW and a chunk): a wrong type or a bomb never touches the disk.
+        self._head += chunk
+        self._check_head(final=False)
+        if self._fmt is not None and self._dims is not None:
+            self._spill()
+
+    def _spill(self) -> None:
+        self._path = _tmp_dir() / f"{secrets.token_urlsafe(18)}.part"
+        self._fh = _open_private(self._path)
+        self._write(self._head)
+        self._head = bytearray()
+
+    def _write(self, data) -> None:
+        self._fh.write(data)
+        self._sha.update(data)
 
     def _check_head(self, *, final: bool) -> None:
-        head = bytes(self._head)
+        head = self._head  # a bytearray, read in place (no copies per chunk)
         if self._fmt is None:
             found = _sniff(head)
             # Our three types are known from 8 bytes; naming anything else needs more.
@@ -432,9 +444,11 @@ class UploadSpool:
         """All bytes are in: decode-check the file; returns the checked spool."""
         if self._size == 0:
             self._refuse("empty", _msg_empty())
+        if self._fh is None:
+            self._check_head(final=True)
+            self._spill()
         self._fh.close()
         self._fh = None
-        self._check_head(final=True)
         try:
             width, height = _decode_check(self._path, self._fmt)
         except _Pixels as exc:
@@ -612,7 +626,8 @@ def check_and_store_stream(
     kept.  Flushes; the caller commits.
     """
     pull, declared = _source(chunks)
-    with UploadSpool(kind=kind, field=field, size_hint=size_hint if size_hint is not None else declared) as spool:
+    declared = size_hint if size_hint is not None else declared
+    with UploadSpool(kind=kind, field=field, size_hint=declared) as spool:
         while True:
             chunk = pull()
             if not chunk:
@@ -710,7 +725,9 @@ def resize_for_me(*, session: Session, owner_id: int, file_id: int) -> UploadRes
     return result
 
 
-def require_usable(*, session: Session, owner_id: int, file_id: int, kind: FileKind | None = None) -> StoredFile:
+def require_usable(
+    *, session: Session, owner_id: int, file_id: int, kind: FileKind | None = None
+) -> StoredFile:
     """The caller's permanent file ``file_id`` (of ``kind`` if given), for attaching to a record.
 
     Raises ``NotFound`` for another user's file, a missing one, a temporary
@@ -734,7 +751,8 @@ def _delete(session: Session, row: StoredFile) -> None:
 
 def _referenced_ids(session: Session) -> set[int]:
     ids: set[int] = set()
-    for col in (RegisteredProduct.invoice_file_id, Redemption.invoice_file_id, Redemption.serial_photo_file_id):
+    columns = (RegisteredProduct.invoice_file_id, Redemption.invoice_file_id, Redemption.serial_photo_file_id)
+    for col in columns:
         ids.update(i for i in session.exec(select(col).where(col.is_not(None))).all())
     return ids
 

@@ -6,6 +6,7 @@ import hashlib
 import io
 import os
 import stat
+import struct
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -497,3 +498,43 @@ def test_a_link_dies_with_the_viewers_access(session, alice, data_dir, corpus):
     session.commit()
     with pytest.raises(NotFound):
         files.open_for_token(session=session, token=token)
+
+
+# --------------------------------------------------------------------------- when the header alone is not enough
+
+
+def _gif_with_frame(frame_w: int, frame_h: int) -> bytes:
+    """A GIF whose screen says 10 × 10 but whose first frame is far bigger."""
+    return (
+        b"GIF89a" + struct.pack("<HHBBB", 10, 10, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
+        + b"\x2c" + struct.pack("<HHHHB", 0, 0, frame_w, frame_h, 0) + b"\x02\x02\x44\x01\x00\x3b"
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("frame", [(7000, 7000), (20000, 20000)])
+def test_a_gif_frame_bigger_than_its_screen_is_still_caught(session, alice, data_dir, frame):
+    with pytest.raises(files.UploadRefused) as refused:
+        upload(session, alice, _gif_with_frame(*frame), name="g.gif")
+    assert refused.value.reason == "too_many_pixels"
+    assert "the limit is 40 megapixels" in refused.value.message
+    assert stored_files(settings.get().files_dir) == [] and rows(session) == []
+
+
+def _with_long_metadata(jpeg: bytes, kilobytes: int) -> bytes:
+    """The same JPEG with ``kilobytes`` of comment segments before its frame header."""
+    segs = b"".join(b"\xff\xfe" + struct.pack(">H", 1026) + b"c" * 1024 for _ in range(kilobytes))
+    return jpeg[:2] + segs + jpeg[2:]
+
+
+def test_metadata_longer_than_the_header_window_is_accepted(session, alice, data_dir, corpus):
+    jpeg = corpus["gray.jpg"].path.read_bytes()
+    result = upload(session, alice, _with_long_metadata(jpeg, 700), name="long.jpg")
+    assert (result.width, result.height) == (900, 700)
+
+
+def test_a_bomb_behind_long_metadata_is_refused_before_decoding(session, alice, data_dir, corpus):
+    bomb = corpus["bomb.jpg"].path.read_bytes()
+    with pytest.raises(files.UploadRefused) as refused:
+        upload(session, alice, _with_long_metadata(bomb, 700), name="bomb.jpg")
+    assert refused.value.reason == "too_many_pixels" and "30000 × 30000" in refused.value.message
+    assert stored_files(settings.get().files_dir) == [] and rows(session) == []
