@@ -61,7 +61,8 @@ def test_formats_are_distinct_and_have_digit_runs():
     # No serial can fit two categories: the patterns do not overlap.
     for a in catalog.CATEGORIES:
         example = catalog.example_serial(a["serial_format"])
-        fits = [b["slug"] for b in catalog.CATEGORIES if re.fullmatch(catalog.format_to_pattern(b["serial_format"]), example)]
+        patterns = {b["slug"]: catalog.format_to_pattern(b["serial_format"]) for b in catalog.CATEGORIES}
+        fits = [slug for slug, pattern in patterns.items() if re.fullmatch(pattern, example)]
         assert fits == [a["slug"]]
 
 
@@ -163,7 +164,11 @@ def test_import_is_all_or_nothing_and_reports_every_bad_line(cat):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("", "empty"), ("serial,model\nA,B\n", "must name the columns"), ("serial,chk,model\n", "no serial lines")],
+    [
+        ("", "empty"),
+        ("serial,model\nA,B\n", "must name the columns"),
+        ("serial,chk,model\n", "no serial lines"),
+    ],
 )
 def test_import_refuses_a_file_without_proper_header_or_lines(cat, text, expected):
     report = catalog.import_serials_csv(session=cat, text=text)

@@ -105,7 +105,8 @@ def test_hint_statuses_while_typing(reg):
     found = h(" " + record.serial.lower() + " ")
     model = reg.get(ProductModel, record.model_id)
     assert found.status == "found"
-    assert (found.product_type, found.product_name, found.model) == ("Monitor", model.name, model.model_number)
+    assert found.product_type == "Monitor"
+    assert (found.product_name, found.model) == (model.name, model.model_number)
     assert (found.model_id, found.serial_id, found.normalised) == (model.id, record.id, record.serial)
 
     mismatch = h("602-3DA1")
@@ -133,7 +134,9 @@ def test_hint_for_letter_O_where_a_digit_is_expected_suggests_the_registry_seria
     hint = serials.hints(session=reg, category_id=gpu.id, raw=typed.lower())
     assert hint.status == "confusable"
     assert hint.position == 5
-    assert 'Position 5 should be a digit: did you type the letter "O" instead of the number "0"?' in hint.message
+    assert 'Position 5 should be a digit: did you type the letter "O" instead of the number "0"?' in (
+        hint.message
+    )
     assert hint.suggestion == target
     assert hint.message.endswith(f"Did you mean {target}?")
 
@@ -149,7 +152,9 @@ def test_hint_for_digit_zero_where_a_letter_is_expected(reg):
     monitor = category(reg, "monitor")
     hint = serials.hints(session=reg, category_id=monitor.id, raw="M0")
     assert hint.status == "confusable"
-    assert 'Position 2 should be a letter: did you type the number "0" instead of the letter "O"?' in hint.message
+    assert 'Position 2 should be a letter: did you type the number "0" instead of the letter "O"?' in (
+        hint.message
+    )
 
 
 def test_hint_names_the_category_a_serial_seems_to_belong_to(reg):
@@ -204,7 +209,8 @@ def test_hints_use_few_indexed_queries(reg, engine):
 def test_right_chk_returns_the_registry_row(reg):
     user = make_user(reg)
     record = unit(reg, "laptop")
-    assert serials.check_chk(session=reg, user_id=user.id, serial=record.serial.lower(), chk=record.chk).id == record.id
+    found = serials.check_chk(session=reg, user_id=user.id, serial=record.serial.lower(), chk=record.chk)
+    assert found.id == record.id
 
 
 def _wrong(chk: str) -> str:
@@ -358,7 +364,8 @@ def test_an_inactive_registration_does_not_block(reg):
     product.is_active = False
     reg.add(product)
     reg.commit()
-    assert serials.check_chk(session=reg, user_id=second.id, serial=record.serial, chk=record.chk).id == record.id
+    found = serials.check_chk(session=reg, user_id=second.id, serial=record.serial, chk=record.chk)
+    assert found.id == record.id
 
 
 def test_find_serial_accepts_any_typing(reg):
