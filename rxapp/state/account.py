@@ -81,7 +81,7 @@ class ProfileState(MemberMixin, rx.State):
         self.saved = False
         with session_scope() as s:
             self.regions = [[c, n] for c, n in accounts.regions(session=s)]
-            data = accounts.overview(session=s, user_id=viewer.user_id)
+            data = accounts.profile(session=s, user_id=viewer.user_id)
         self.profile = {k: str(data.get(k, "") or "") for k in ("first_name", "last_name", "region", "phone", "email")}
         self.form_key += 1
 
@@ -199,7 +199,7 @@ class SubscribeState(MemberMixin, rx.State):
         if viewer is None:
             return await self._signed_out()
         with session_scope() as s:
-            data = accounts.overview(session=s, user_id=viewer.user_id)
+            data = accounts.profile(session=s, user_id=viewer.user_id)
         self.newsletter = bool(data.get("newsletter"))
         self.reward_program = bool(data.get("reward_program"))
         self.saved = False

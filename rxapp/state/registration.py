@@ -458,4 +458,4 @@ class MyProductsState(MemberMixin, rx.State):
 
 
 def _profile_region(session, user_id: int) -> str:
-    return str(accounts.overview(session=session, user_id=user_id).get("region", ""))
+    return str(accounts.profile(session=session, user_id=user_id).get("region", ""))
