@@ -26,6 +26,12 @@ def member(route: str, view, title: str, load=None) -> None:
     app.add_page(view, route=route, title=f"{title} | Member Center", on_load=on_load)
 
 
+def reviewer(route: str, view, title: str, load=None) -> None:
+    """A page of the reviewer console: customers are sent away before anything loads."""
+    on_load = [SessionState.require_reviewer] + ([load] if load is not None else [])
+    app.add_page(view, route=route, title=f"{title} | Reviewer Console", on_load=on_load)
+
+
 app.add_page(home.index, route=routes.HOME, title="Member Center", on_load=SessionState.load_public)
 app.add_page(auth.login, route=routes.LOGIN, title="Log in | Member Center", on_load=LoginState.load)
 app.add_page(auth.signup, route=routes.SIGNUP, title="Sign Up | Member Center", on_load=SignUpState.load)
