@@ -22,7 +22,6 @@ CSV import rules (decided here, shown to the reviewer line by line):
 from __future__ import annotations
 
 import csv
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -166,51 +165,41 @@ def import_csv(*, session: Session, promotion_id: int, text: str) -> ImportRepor
 def reserve(*, session: Session, promotion_id: int, redemption_id: int) -> PromotionCode | None:
     """Reserve one free code of the promotion for the claim; ``None`` when the pool is empty.
 
-    Safe under concurrency: on PostgreSQL the free row is picked with
-    ``FOR UPDATE SKIP LOCKED`` (concurrent claims take different codes without
-    waiting for each other); elsewhere with a conditional
-    ``UPDATE … WHERE redemption_id IS NULL`` retried on a lost race.  A claim
-    that already holds a code gets that code back.
+    Safe under concurrency: the UPDATE is conditional (``… AND redemption_id
+    IS NULL``) and retried on a lost race; on PostgreSQL the free row is also
+    picked with ``FOR UPDATE SKIP LOCKED`` so concurrent claims take different
+    codes without queueing on one.  A claim that already holds a code gets
+    that code back.
     """
     held = session.exec(select(PromotionCode).where(PromotionCode.redemption_id == redemption_id)).first()
     if held is not None:
         return held
     table = PromotionCode.__table__
     now = utcnow()
-    if session.get_bind().dialect.name == "postgresql":
+    postgres = session.get_bind().dialect.name == "postgresql"
+    code_id = None
+    for _ in range(_RESERVE_RETRIES):
         free = (
             sa.select(table.c.id)
             .where(table.c.promotion_id == promotion_id, table.c.redemption_id.is_(None))
             .order_by(table.c.id)
             .limit(1)
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
         )
-        code_id = session.execute(
+        if postgres:
+            # Concurrent claims skip each other's rows instead of queueing on one.
+            free = free.with_for_update(skip_locked=True)
+        candidate = session.execute(free).scalar()
+        if candidate is None:
+            break
+        # Conditional: a code somebody took meanwhile is not taken twice.
+        result = session.execute(
             sa.update(table)
-            .where(table.c.id == free)
+            .where(table.c.id == candidate, table.c.redemption_id.is_(None))
             .values(redemption_id=redemption_id, reserved_at=now)
-            .returning(table.c.id)
-        ).scalar()
-    else:
-        code_id = None
-        for _ in range(_RESERVE_RETRIES):
-            candidate = session.execute(
-                sa.select(table.c.id)
-                .where(table.c.promotion_id == promotion_id, table.c.redemption_id.is_(None))
-                .order_by(table.c.id)
-                .limit(1)
-            ).scalar()
-            if candidate is None:
-                break
-            result = session.execute(
-                sa.update(table)
-                .where(table.c.id == candidate, table.c.redemption_id.is_(None))
-                .values(redemption_id=redemption_id, reserved_at=now)
-            )
-            if result.rowcount == 1:
-                code_id = candidate
-                break
+        )
+        if result.rowcount == 1:
+            code_id = candidate
+            break
     if code_id is None:
         return None
     return session.get(PromotionCode, code_id, populate_existing=True)

@@ -393,11 +393,15 @@ def check(
     promotion_id: int,
     user_id: int,
     invoice_file_id: int | None = None,
+    as_of: date | None = None,
 ) -> Eligibility:
     """Every rule for one of the user's products and one promotion.
 
     ``invoice_file_id`` (optional) stands for a replacement invoice given at
-    submission.  Raises ``NotFound`` when the product is not the user's
+    submission.  ``as_of`` is the day the "promotion running" rule asks about
+    (default: ``clock.today``); a reviewer re-checking a claim passes the day
+    it was submitted, so a claim sent in time is not flagged once the
+    promotion has ended.  Raises ``NotFound`` when the product is not the user's
     (or no longer active) or the promotion does not exist.
     """
     products = load_products(session, user_id=user_id, product_id=product_id)
@@ -416,7 +420,7 @@ def check(
     return evaluate(
         product,
         promotion,
-        today=clock.today(session),
+        today=as_of or clock.today(session),
         existing_status=existing[1] if existing else None,
         existing_submitted_on=existing[2] if existing else None,
         other_claims=_other_claims(claims, product_id, promotion_id),

@@ -202,7 +202,7 @@ def address_key(zipcode: str, address: str) -> str:
 # --------------------------------------------------------------------------- helpers
 
 
-def _own_file(session: Session, *, user_id: int, file_id: int, kind: FileKind, field: str) -> StoredFile:
+def _own_file(session: Session, *, user_id: int, file_id: int, kind: FileKind) -> StoredFile:
     f = session.get(StoredFile, file_id)
     if f is None or f.owner_id != user_id or f.kind != kind or f.expires_at is not None:
         what = "invoice" if kind == FileKind.invoice else "S/N photo"
@@ -345,9 +345,9 @@ def submit(
         )
     if errors:
         raise FieldErrors(errors)
-    _own_file(session, user_id=user_id, file_id=serial_photo_file_id, kind=FileKind.serial_photo, field="serial_photo")
+    _own_file(session, user_id=user_id, file_id=serial_photo_file_id, kind=FileKind.serial_photo)
     if invoice_file_id is not None:
-        _own_file(session, user_id=user_id, file_id=invoice_file_id, kind=FileKind.invoice, field="invoice")
+        _own_file(session, user_id=user_id, file_id=invoice_file_id, kind=FileKind.invoice)
     existing = session.exec(
         select(Redemption.id).where(Redemption.product_id == product_id, Redemption.promotion_id == promotion_id)
     ).first()
@@ -360,6 +360,8 @@ def submit(
         user_id=user_id,
         invoice_file_id=invoice_file_id,
     )
+    if any(r.rule == "not_claimed" for r in result.reasons):
+        raise Conflict(ALREADY_REDEEMED)  # committed by a concurrent submission just now
     if not result.eligible:
         raise NotEligible(result.reasons)
     today = clock.today(session)
@@ -541,7 +543,7 @@ def resubmit(
             if asked == doc:
                 errors[field_name] = f"Please upload a new {'invoice' if doc == MissingDocument.invoice else 'S/N photo'}: {claim.reason}"
             continue
-        new = _own_file(session, user_id=user_id, file_id=given, kind=kind, field=field_name)
+        new = _own_file(session, user_id=user_id, file_id=given, kind=kind)
         old = session.get(StoredFile, current) if current else None
         if old is not None and (old.id == new.id or old.sha256 == new.sha256):
             errors[field_name] = (

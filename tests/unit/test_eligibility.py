@@ -4,7 +4,7 @@ test per rule, as the customer sees it), then the All Promotions listing."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -156,6 +156,10 @@ def test_check_promotion_not_running(session, world):
     result = _check(session, world)
     assert _rules(result) == ["running"]
     assert "ended on 2021-12-31" in result.reasons[0].message
+    d = world["product"]
+    as_of = el.check(session=session, product_id=d.id, promotion_id=world["promotion"].id, user_id=d.user_id,
+                     as_of=date(2021, 12, 20))
+    assert as_of.eligible
 
 
 def test_check_model_not_eligible(session, world):
