@@ -6,8 +6,9 @@ from starlette.applications import Starlette
 from rxapp import models  # noqa: F401 - every table on SQLModel.metadata for `reflex db`
 from rxapp import routes
 from rxapp.api import files as file_routes
-from rxapp.pages import account, auth, home, info, registration
+from rxapp.pages import account, auth, home, info, promotions, registration
 from rxapp.state import account as account_state
+from rxapp.state import live
 from rxapp.state import registration as registration_state
 from rxapp.state.auth import LoginState, SignUpState
 from rxapp.state.session import SessionState
@@ -47,4 +48,6 @@ member(routes.SUBSCRIBE, account.subscribe, "Subscribe", account_state.Subscribe
 member(routes.MY_PRODUCTS, registration.my_products, "My Products", registration_state.MyProductsState.load)
 member(routes.PRODUCT_REGISTRATION, registration.registration, "Product Registration",
        registration_state.RegistrationState.load)
+promotions.add_pages(app, member, reviewer)
 info.add_pages(app)
+app.register_lifespan_task(live.poll_forever)

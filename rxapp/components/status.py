@@ -1,0 +1,34 @@
+"""Claim status: the seed's wording with a coloured badge beside it."""
+
+import reflex as rx
+
+BADGE = {
+    "under_review": ("Under review", "amber"),
+    "needs_info": ("Action needed", "orange"),
+    "approved": ("Success", "green"),
+    "rejected": ("Rejected", "gray"),
+}
+
+
+def status_badge(status) -> rx.Component:
+    return rx.match(
+        status,
+        *[(key, rx.badge(label, color_scheme=color, variant="soft", size="1")) for key, (label, color) in BADGE.items()],
+        rx.badge(status, size="1"),
+    )
+
+
+def status_cell(status, text) -> rx.Component:
+    return rx.hstack(status_badge(status), rx.text(text, size="2"), spacing="2", align="center", wrap="wrap")
+
+
+def copy_code(code) -> rx.Component:
+    """A prize code with a copy button."""
+    return rx.hstack(
+        rx.code(code, size="3", variant="outline"),
+        rx.button(rx.icon("copy", size=14, aria_hidden="true"), "Copy", size="1", variant="soft",
+                  on_click=[rx.set_clipboard(code), rx.toast.success("Code copied")],
+                  aria_label="Copy code"),
+        spacing="2",
+        align="center",
+    )

@@ -1,0 +1,487 @@
+"""Promotions: All Promotions, Redeem confirm / Redeem Again, the success message,
+Redeem History (live), a claim's timeline, and the FAQ."""
+
+import reflex as rx
+
+from rxapp import routes
+from rxapp.components.forms import captcha_field, field, textarea_field
+from rxapp.components.shell import ACCENT, member_page, public_page
+from rxapp.components.status import copy_code, status_cell
+from rxapp.components.upload import upload_field
+from rxapp.state.promotions import ClaimState, PromotionsState, RedeemHistoryState, RedeemState
+from rxapp.state.session import SessionState
+
+SUCCESS_MESSAGE = (
+    "Your request has been successfully sent. Application is under process, please keep in mind that all "
+    "applications are checked by our staff and might take up to 7 ~ 14 working days."
+)
+
+
+def tabs(current: str) -> rx.Component:
+    def tab(label: str, route: str) -> rx.Component:
+        active = route == current
+        return rx.link(
+            label,
+            href=route,
+            padding="8px 14px",
+            border_bottom=f"3px solid {ACCENT}" if active else "3px solid transparent",
+            weight="bold" if active else "regular",
+            color="#111",
+            underline="none",
+            aria_current="page" if active else "false",
+        )
+
+    return rx.hstack(
+        tab("All Promotions", routes.PROMOTIONS),
+        tab("Redeem History", routes.REDEEM_HISTORY),
+        tab("FAQ", routes.FAQ),
+        spacing="1",
+        border_bottom="1px solid #e5e5e5",
+        margin_bottom="18px",
+        role="navigation",
+        aria_label="Promotions",
+    )
+
+
+# --------------------------------------------------------------------------- All Promotions
+
+
+def _offer(promo, offer) -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.vstack(
+                rx.text(offer.product_name, weight="bold", size="2"),
+                rx.text(offer.category, " · S/N ", offer.serial, " · bought ", offer.purchase_date, size="1",
+                        color="#555"),
+                spacing="0",
+            ),
+            rx.spacer(),
+            rx.cond(
+                offer.claim_status != "",
+                rx.hstack(
+                    status_cell(offer.claim_status, offer.claim_status_text),
+                    rx.link("Details", href=routes.CLAIM + "?id=" + offer.claim_id, size="2"),
+                    spacing="3",
+                    align="center",
+                ),
+                rx.cond(
+                    offer.eligible,
+                    rx.link(
+                        rx.button("Redeem ›", size="2"),
+                        href=routes.REDEEM + "?product=" + offer.product_id + "&promotion=" + promo.id,
+                        aria_label="Redeem " + promo.name + " for " + offer.product_name,
+                    ),
+                    rx.badge("Not eligible", color_scheme="gray", variant="soft"),
+                ),
+            ),
+            align="center",
+            spacing="3",
+            wrap="wrap",
+        ),
+        rx.cond(
+            (~offer.eligible) & (offer.claim_status == ""),
+            rx.el.ul(
+                rx.foreach(offer.reasons, lambda r: rx.el.li(r, style={"font_size": "0.85rem", "color": "#8a4b00"})),
+                style={"margin": "6px 0 0 18px", "padding": "0"},
+                aria_label="Why " + offer.product_name + " is not eligible",
+            ),
+        ),
+        padding="10px 12px",
+        border_top="1px solid #eee",
+    )
+
+
+def _promo_card(promo) -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.vstack(
+                rx.heading(promo.name, size="5", as_="h2"),
+                rx.text(promo.period, weight="bold", color=ACCENT, size="2"),
+                rx.text(promo.categories, size="2"),
+                spacing="1",
+            ),
+            rx.spacer(),
+            rx.vstack(
+                rx.badge(promo.prize_type, variant="outline"),
+                rx.text(promo.prize, weight="bold", size="2"),
+                rx.cond(promo.stock != "", rx.text(promo.stock, size="1", color="#555")),
+                align="end",
+                spacing="1",
+            ),
+            wrap="wrap",
+            spacing="3",
+        ),
+        rx.cond(promo.description != "", rx.text(promo.description, size="2", color="#444", margin_top="6px")),
+        rx.text("Regions: ", promo.regions, size="1", color="#666", margin_top="4px"),
+        rx.box(
+            rx.cond(
+                promo.offers.length() > 0,
+                rx.foreach(promo.offers, lambda o: _offer(promo, o)),
+                rx.text("You have no registered product yet.", size="2", color="#555", padding="10px 12px"),
+            ),
+            margin_top="10px",
+        ),
+        margin_bottom="16px",
+        width="100%",
+    )
+
+
+def all_promotions() -> rx.Component:
+    return member_page(
+        "Promotions",
+        tabs(routes.PROMOTIONS),
+        rx.cond(
+            PromotionsState.promotions.length() == 0,
+            rx.callout("There is no running promotion right now. Registered products keep their place: "
+                       "come back when the next promotion starts.", icon="info"),
+        ),
+        rx.foreach(PromotionsState.promotions, _promo_card),
+        rx.hstack(
+            rx.link("Register another product ›", href=routes.PRODUCT_REGISTRATION, size="2"),
+            rx.link("Why is my product not eligible? (FAQ)", href=routes.FAQ, size="2"),
+            spacing="5",
+            wrap="wrap",
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- Redeem confirm
+
+
+def _fact(label: str, value) -> rx.Component:
+    return rx.box(rx.text(label, size="1", color="#666"), rx.text(value, weight="bold", size="2"))
+
+
+def redeem() -> rx.Component:
+    S = RedeemState
+    errors = S.errors
+    r = S.recipient
+    photo_required = ~S.again | (S.missing_document == "serial_photo")
+    invoice_asked = S.again & (S.missing_document == "invoice")
+    facts = rx.card(
+        rx.heading("Redeem Products", size="4", as_="h2", margin_bottom="10px"),
+        rx.grid(
+            _fact("Promotion", S.ctx["promotion_name"]),
+            _fact("Product Type", S.ctx["product_type"]),
+            _fact("Product Name", S.ctx["product_name"]),
+            _fact("Serial Number", S.ctx["serial"]),
+            _fact("Purchase Date", S.ctx["purchase_date"]),
+            _fact("Purchased Region / Location", S.ctx["region"]),
+            _fact("Store", S.ctx["store"]),
+            _fact("Prize", S.ctx["prize_name"]),
+            columns=rx.breakpoints(initial="2", md="4"),
+            spacing="3",
+        ),
+        margin_bottom="14px",
+    )
+    documents = rx.card(
+        rx.heading("Documents", size="4", as_="h2", margin_bottom="10px"),
+        rx.grid(
+            rx.box(
+                rx.cond(
+                    S.again & ~invoice_asked,
+                    rx.vstack(rx.text("Proof of purchase", weight="bold", size="2"),
+                              rx.text("Accepted — kept as it is.", size="2", color="#1a7f37"),
+                              rx.cond(S.invoice_thumb != "", rx.image(src=S.invoice_thumb, alt="Invoice on file",
+                                                                       max_width="200px")), spacing="1"),
+                    upload_field("invoice", "Proof of purchase", S.upload_invoice, required=invoice_asked,
+                                 hint="Your invoice on file is used unless you upload a new one. It must show "
+                                      "the channel name, purchase date and model name.",
+                                 busy=S.uploading, file_name=S.new_invoice_name,
+                                 message=rx.cond(errors.contains("invoice"), errors["invoice"].to(str),
+                                                 S.invoice_message),
+                                 message_is_error=~S.invoice_ok, thumb_url=S.invoice_thumb,
+                                 extra=rx.cond(S.invoice_too_wide,
+                                               rx.button("Resize for me", type="button", size="2",
+                                                         on_click=S.resize("invoice")))),
+                ),
+            ),
+            rx.box(
+                rx.cond(
+                    photo_required,
+                    upload_field("serial-photo", "Product Barcode / S/N photo", S.upload_photo,
+                                 hint="A photo of the S/N sticker on the product itself, not on the package.",
+                                 busy=S.uploading, file_name=S.photo_name,
+                                 message=rx.cond(errors.contains("serial_photo"), errors["serial_photo"].to(str),
+                                                 S.photo_message),
+                                 message_is_error=~S.photo_ok, thumb_url=S.photo_thumb,
+                                 extra=rx.cond(S.photo_too_wide,
+                                               rx.button("Resize for me", type="button", size="2",
+                                                         on_click=S.resize("serial_photo")))),
+                    rx.vstack(rx.text("Product Barcode / S/N photo", weight="bold", size="2"),
+                              rx.text("Accepted — kept as it is.", size="2", color="#1a7f37"),
+                              rx.cond(S.photo_thumb != "", rx.image(src=S.photo_thumb, alt="S/N photo on file",
+                                                                     max_width="200px")), spacing="1"),
+                ),
+            ),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+        ),
+        rx.text("Please make sure you have uploaded 2 items: 1. Invoice / purchase proof (channel name, purchase "
+                "date, purchased model name); 2. the S/N number on the product, not on the package.",
+                size="1", color="#555"),
+        margin_bottom="14px",
+    )
+    recipient = rx.card(
+        rx.heading("Recipient Information", size="4", as_="h2", margin_bottom="10px"),
+        rx.form(
+            rx.grid(
+                field("First Name", "first_name", errors, required=True, default_value=r["first_name"],
+                      autocomplete="given-name", max_length=80, id_prefix="rd"),
+                field("Last Name", "last_name", errors, required=True, default_value=r["last_name"],
+                      autocomplete="family-name", max_length=80, id_prefix="rd"),
+                columns=rx.breakpoints(initial="1", sm="2"),
+                spacing="4",
+            ),
+            field("Zipcode", "zipcode", errors, required=True, default_value=r["zipcode"],
+                  autocomplete="postal-code", max_length=20, id_prefix="rd"),
+            textarea_field("Address", "address", errors, required=True, rows=4, default_value=r["address"],
+                           id_prefix="rd", hint="Street, city, state — one per line."),
+            field("Contact Number", "contact_number", errors, type="tel", required=True,
+                  default_value=r["contact_number"], autocomplete="tel", max_length=30, id_prefix="rd"),
+            textarea_field("Note", "note", errors, rows=2, default_value=r["note"], id_prefix="rd",
+                           max_length=1000),
+            captcha_field(S.captcha_question, errors, S.reformat_captcha, id_prefix="rd"),
+            rx.cond(errors.contains("form"),
+                    rx.callout(errors["form"].to(str), icon="triangle-alert", color_scheme="red", role="alert",
+                               margin_bottom="10px")),
+            rx.hstack(
+                rx.button("Redeem", type="submit", size="3"),
+                rx.link(rx.button("Cancel", type="button", variant="outline", size="3"), href=routes.PROMOTIONS),
+                spacing="3",
+            ),
+            on_submit=S.submit,
+            key=S.form_key,
+        ),
+    )
+    return member_page(
+        "Promotion Redeem Confirm",
+        rx.cond(
+            S.not_found != "",
+            rx.callout(S.not_found, icon="info", color_scheme="amber"),
+            rx.box(
+                rx.cond(
+                    S.again,
+                    rx.callout(rx.text(rx.text.strong("Reason: "), S.ctx["reason"]), icon="mail-warning",
+                               color_scheme="orange", margin_bottom="14px",
+                               title="Redeem Again"),
+                ),
+                rx.cond(
+                    ~S.eligible,
+                    rx.callout(
+                        rx.vstack(rx.text("This product cannot be redeemed for this promotion:", weight="bold"),
+                                  rx.foreach(S.reasons, lambda x: rx.text("• ", x)), spacing="1"),
+                        icon="info", color_scheme="amber", margin_bottom="14px",
+                    ),
+                ),
+                facts,
+                documents,
+                recipient,
+            ),
+        ),
+    )
+
+
+def redeem_done() -> rx.Component:
+    return member_page(
+        "Message",
+        rx.card(
+            rx.vstack(
+                rx.text("Dear Customer,"),
+                rx.text(SUCCESS_MESSAGE),
+                rx.text("Thank you for your patience."),
+                rx.text("If you didn't receive our email in your inbox, please kindly check in the Spam, Junk, "
+                        "Trash, Deleted Items, or Archive folder."),
+                rx.text("Redeem History shows the decision the moment it is made — no need to reload.",
+                        color="#1a7f37", size="2"),
+                rx.hstack(
+                    rx.link(rx.button("Back to Promotion", variant="outline"), href=routes.PROMOTIONS),
+                    rx.link(rx.button("Redeem History"), href=routes.REDEEM_HISTORY),
+                    spacing="3",
+                ),
+                spacing="3",
+            ),
+            max_width="720px",
+            role="status",
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- Redeem History
+
+
+def _history_row(row) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row.redeem_date),
+        rx.table.cell(row.promotion_name),
+        rx.table.cell(rx.text(row.product_name, weight="bold", size="2"), rx.text(row.serial, size="1", color="#555")),
+        rx.table.cell(
+            rx.vstack(
+                status_cell(row.status, row.status_text),
+                rx.cond(row.can_redeem_again,
+                        rx.link(rx.button("Redeem Again", size="1"), href=routes.REDEEM + "?claim=" + row.claim_id)),
+                rx.cond(row.code != "", copy_code(row.code)),
+                rx.cond(row.shipping != "", rx.text(row.shipping, size="1", color="#555")),
+                rx.cond(row.status == "under_review",
+                        rx.text("Decision due by ", row.due_on, size="1", color="#555")),
+                rx.link("Details", href=routes.CLAIM + "?id=" + row.claim_id, size="1"),
+                spacing="1",
+                align="start",
+            )
+        ),
+        aria_label="Claim " + row.claim_id,
+    )
+
+
+def redeem_history() -> rx.Component:
+    H = RedeemHistoryState
+    return member_page(
+        "Promotions",
+        tabs(routes.REDEEM_HISTORY),
+        rx.box(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Redeem Date"),
+                        rx.table.column_header_cell("Promotion Name"),
+                        rx.table.column_header_cell("Product Name / Serial Number"),
+                        rx.table.column_header_cell("Status"),
+                    )
+                ),
+                rx.table.body(rx.foreach(H.rows, _history_row)),
+                variant="surface",
+                width="100%",
+            ),
+            overflow_x="auto",
+            aria_live="polite",
+        ),
+        rx.cond(H.rows.length() == 0,
+                rx.text("No redemption yet. Eligible products show a Redeem button under each promotion.",
+                        color="#555", margin_top="12px")),
+        rx.text("This table updates by itself when a reviewer decides. Questions? See the ",
+                rx.link("FAQ", href=routes.FAQ), ".", size="1", color="#666", margin_top="10px"),
+    )
+
+
+# --------------------------------------------------------------------------- claim timeline
+
+
+def claim() -> rx.Component:
+    C = ClaimState
+    c = C.claim
+    return member_page(
+        "Claim details",
+        tabs(routes.REDEEM_HISTORY),
+        rx.cond(
+            C.not_found != "",
+            rx.callout(C.not_found, icon="info", color_scheme="amber"),
+            rx.vstack(
+                rx.card(
+                    rx.hstack(
+                        rx.vstack(
+                            rx.heading(c["promotion_name"], size="5", as_="h2"),
+                            rx.text(c["product_name"], " · S/N ", c["serial"], size="2", color="#555"),
+                            spacing="1",
+                        ),
+                        rx.spacer(),
+                        status_cell(c["status"], c["status_text"]),
+                        wrap="wrap",
+                        spacing="3",
+                    ),
+                    rx.cond(c["status"] == "under_review",
+                            rx.text("A decision is due by ", rx.text.strong(c["due_on"]),
+                                    " (14 working days from submission).", size="2", margin_top="8px")),
+                    rx.cond(c["code"] != "", rx.box(rx.text("Your code", size="1", color="#555"),
+                                                    copy_code(c["code"]), margin_top="8px")),
+                    rx.cond(c["shipping_text"] != "", rx.text("Shipping: ", c["shipping_text"],
+                                                               rx.cond(c["tracking_number"] != "",
+                                                                       " · tracking " + c["tracking_number"], ""),
+                                                               size="2", margin_top="8px")),
+                    rx.cond(c["can_redeem_again"] == "True",
+                            rx.link(rx.button("Redeem Again", margin_top="10px"),
+                                    href=routes.REDEEM + "?claim=" + c["claim_id"])),
+                    width="100%",
+                ),
+                rx.heading("Timeline", size="4", as_="h2"),
+                rx.el.ol(
+                    rx.foreach(
+                        C.events,
+                        lambda e: rx.el.li(
+                            rx.hstack(
+                                rx.box(width="10px", height="10px", border_radius="50%", background=ACCENT,
+                                       margin_top="6px"),
+                                rx.vstack(
+                                    rx.text(e["label"], weight="bold", size="2"),
+                                    rx.text(e["date"], " · ", e["actor"], size="1", color="#555"),
+                                    rx.cond(e["reason"] != "", rx.text(e["reason"], size="2")),
+                                    spacing="0",
+                                ),
+                                spacing="3",
+                                align="start",
+                            ),
+                            style={"margin_bottom": "12px", "list_style": "none"},
+                        ),
+                    ),
+                    style={"padding": "0", "margin": "0"},
+                ),
+                spacing="3",
+                align="stretch",
+            ),
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- FAQ
+
+FAQ_ITEMS = (
+    ("Why is there no promotion for my product in my member center account?",
+     "Each promotion lists your products with the rule that fails, checked live against your own data: "
+     "the eligible model, the purchase date inside the promotion period, the region you live in, a partner "
+     "store in your region, the purchase proof, and the stock left.",
+     ("See the live check on All Promotions", routes.PROMOTIONS)),
+    ("What should I do if I received an email that my claim was incomplete?",
+     "Open Redeem History and press Redeem Again on that claim. The reason names the document we need — "
+     "an invoice or purchase proof that shows the purchase date, the store and the model, or a photo of the "
+     "S/N number on the product itself, not on the package. You only replace that document; what was "
+     "accepted is kept.",
+     ("Open Redeem History", routes.REDEEM_HISTORY)),
+    ("How long does it take to process the application and when will I receive my gift?",
+     "Digital codes: 7 ~ 14 working days to be verified — each claim shows the date its decision is due. "
+     "Physical prizes: 8 ~ 12 weeks to be delivered after your redemption is approved; the claim shows the "
+     "shipping state.",
+     None),
+    ("Why did I not receive any email after my participation?",
+     "Please check your spam folder and deactivate your email filter. Every decision and every code is also "
+     "shown in Redeem History, so nothing depends on the email arriving.",
+     ("Open Redeem History", routes.REDEEM_HISTORY)),
+)
+
+
+def faq() -> rx.Component:
+    return public_page(
+        "FAQ",
+        tabs(routes.FAQ),
+        rx.vstack(
+            *[
+                rx.card(
+                    rx.heading(q, size="4", as_="h2"),
+                    rx.text(a, size="2", margin_top="6px"),
+                    rx.link(link[0] + " ›", href=link[1], size="2", margin_top="6px", display="block")
+                    if link else rx.fragment(),
+                    width="100%",
+                )
+                for q, a, link in FAQ_ITEMS
+            ],
+            spacing="3",
+        ),
+        width="860px",
+    )
+
+
+def add_pages(app, member, reviewer) -> None:  # noqa: ARG001 - same signature as the other page families
+    member(routes.PROMOTIONS, all_promotions, "Promotions", PromotionsState.load)
+    member(routes.REDEEM, redeem, "Promotion Redeem Confirm", RedeemState.load)
+    member(routes.REDEEM_DONE, redeem_done, "Message")
+    member(routes.REDEEM_HISTORY, redeem_history, "Redeem History", RedeemHistoryState.load)
+    member(routes.CLAIM, claim, "Claim details", ClaimState.load)
+    app.add_page(faq, route=routes.FAQ, title="FAQ | Member Center", on_load=SessionState.load_public)

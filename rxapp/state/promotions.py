@@ -1,0 +1,399 @@
+"""Promotions: All Promotions, Redeem confirm / Redeem Again, Redeem History (live), a claim's timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import reflex as rx
+
+from rxapp import routes
+from rxapp.db import session_scope
+from rxapp.models import FileKind
+from rxapp.services import captcha as captcha_service
+from rxapp.services import eligibility, redeem_context, redemptions
+from rxapp.services.errors import Conflict, FieldErrors, NotFound, ServiceError
+from rxapp.state import live, uploads
+from rxapp.state.account import MemberMixin
+from rxapp.state.captcha import CaptchaMixin
+from rxapp.state.session import SessionState
+
+RECIPIENT_FIELDS = ("first_name", "last_name", "zipcode", "address", "contact_number", "note")
+
+
+def _int(value) -> int | None:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**31 else None
+
+
+@dataclass
+class Offer:
+    """One of the customer's products under one promotion."""
+
+    product_id: str = ""
+    product_name: str = ""
+    serial: str = ""
+    category: str = ""
+    purchase_date: str = ""
+    eligible: bool = False
+    reasons: list[str] = field(default_factory=list)
+    claim_id: str = ""
+    claim_status: str = ""
+    claim_status_text: str = ""
+
+
+@dataclass
+class PromoCard:
+    id: str = ""
+    name: str = ""
+    description: str = ""
+    period: str = ""
+    categories: str = ""
+    regions: str = ""
+    prize: str = ""
+    prize_type: str = ""
+    stock: str = ""
+    offers: list[Offer] = field(default_factory=list)
+
+
+class PromotionsState(MemberMixin, rx.State):
+    promotions: list[PromoCard] = []
+    has_products: bool = True
+
+    @rx.event
+    async def load(self):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        with session_scope() as s:
+            rows = eligibility.promotions_for_user(session=s, user_id=viewer.user_id)
+        cards = []
+        for p in rows:
+            offers = [
+                Offer(
+                    product_id=str(o["product_id"]),
+                    product_name=str(o["product_name"]),
+                    serial=str(o["serial"]),
+                    category=str(o["category"]),
+                    purchase_date=str(o["purchase_date"]),
+                    eligible=bool(o["eligible"]),
+                    reasons=[str(r["message"]) for r in o["reasons"]],
+                    claim_id=str(o["claim_id"] or ""),
+                    claim_status=str(o["claim_status"]),
+                    claim_status_text=str(o["claim_status_text"]),
+                )
+                for o in p["products"]
+            ]
+            available = p.get("available")
+            cards.append(
+                PromoCard(
+                    id=str(p["id"]),
+                    name=str(p["name"]),
+                    description=str(p.get("description") or ""),
+                    period=f'{p["starts_on"]}~{p["ends_on"]}',
+                    categories=", ".join(p["categories"]) or "All categories",
+                    regions=", ".join(p["regions"]) or "All regions",
+                    prize=str(p["prize_name"]),
+                    prize_type="Digital code" if p["prize_type"] == "digital_code" else "Physical prize",
+                    stock="" if available is None else f"{available} left",
+                    offers=offers,
+                )
+            )
+        self.promotions = cards
+        self.has_products = any(c.offers for c in cards) or not cards
+
+
+class RedeemState(CaptchaMixin, MemberMixin, rx.State):
+    """Promotion Redeem Confirm, and Redeem Again (``?claim=N``) on the same form."""
+
+    ctx: dict[str, str] = {}
+    recipient: dict[str, str] = {}
+    reasons: list[str] = []
+    eligible: bool = False
+    again: bool = False
+    missing_document: str = ""
+    errors: dict[str, str] = {}
+    not_found: str = ""
+    form_key: int = 0
+    invoice_thumb: str = ""
+    new_invoice_name: str = ""
+    invoice_message: str = ""
+    invoice_ok: bool = False
+    invoice_too_wide: bool = False
+    photo_name: str = ""
+    photo_message: str = ""
+    photo_ok: bool = False
+    photo_too_wide: bool = False
+    photo_thumb: str = ""
+    uploading: bool = False
+    _product_id: int | None = None
+    _promotion_id: int | None = None
+    _claim_id: int | None = None
+    _new_invoice_id: int | None = None
+    _photo_id: int | None = None
+
+    def _reset(self) -> None:
+        self.ctx, self.recipient, self.reasons, self.errors = {}, {}, [], {}
+        self.eligible = self.again = False
+        self.missing_document = self.not_found = ""
+        self.invoice_thumb = self.new_invoice_name = self.invoice_message = ""
+        self.photo_name = self.photo_message = self.photo_thumb = ""
+        self.invoice_ok = self.invoice_too_wide = self.photo_ok = self.photo_too_wide = False
+        self._product_id = self._promotion_id = self._claim_id = None
+        self._new_invoice_id = self._photo_id = None
+
+    @rx.event
+    async def load(self):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        self._reset()
+        params = self.router.url.query_parameters
+        claim_id = _int(params.get("claim"))
+        try:
+            with session_scope() as s:
+                if claim_id:
+                    data = redeem_context.again_context(session=s, user_id=viewer.user_id, claim_id=claim_id)
+                else:
+                    product_id, promotion_id = _int(params.get("product")), _int(params.get("promotion"))
+                    if not product_id or not promotion_id:
+                        raise NotFound("Choose a product and a promotion on the Promotions page.")
+                    data = redeem_context.confirm_context(session=s, user_id=viewer.user_id,
+                                                          product_id=product_id, promotion_id=promotion_id)
+        except NotFound as exc:
+            self.not_found = exc.message
+            return
+        self._product_id = int(data["product_id"])
+        self._promotion_id = int(data["promotion_id"])
+        self._claim_id = int(data["claim_id"]) if claim_id else None
+        self.again = bool(claim_id)
+        self.missing_document = str(data.get("missing_document", ""))
+        self.ctx = {k: str(v) for k, v in data.items()
+                    if k not in ("recipient", "reasons", "invoice_file_id", "serial_photo_file_id", "eligible")}
+        self.recipient = {k: str(data["recipient"].get(k, "") or "") for k in RECIPIENT_FIELDS}
+        self.reasons = list(data["reasons"])
+        self.eligible = bool(data["eligible"])
+        self.invoice_thumb = uploads.thumb_url(file_id=data.get("invoice_file_id"), user_id=viewer.user_id)
+        if self.again and data.get("serial_photo_file_id"):
+            self.photo_thumb = uploads.thumb_url(file_id=data["serial_photo_file_id"], user_id=viewer.user_id)
+            self.photo_ok = True
+            self.photo_name = "S/N photo on file"
+        self.form_key += 1
+        self._draw_captcha()
+
+    # ------------------------------------------------------------------ uploads
+
+    @rx.event(background=True)
+    async def upload_photo(self, chunks: rx.UploadChunkIterator):
+        async with self:
+            viewer = await self._viewer()
+            if viewer is None:
+                return
+            self.uploading = True
+        got = await uploads.receive(chunks, owner_id=viewer.user_id, kind=FileKind.serial_photo)
+        async with self:
+            self.uploading = False
+            self.errors = {k: v for k, v in self.errors.items() if k != "serial_photo"}
+            if got.file_id is None:
+                self.photo_message = got.message
+                return
+            self._photo_id = got.file_id
+            self.photo_name, self.photo_message = got.name, got.message
+            self.photo_ok, self.photo_too_wide = got.ok, got.too_wide
+            self.photo_thumb = uploads.thumb_url(file_id=got.file_id, user_id=viewer.user_id) if got.ok else ""
+
+    @rx.event(background=True)
+    async def upload_invoice(self, chunks: rx.UploadChunkIterator):
+        async with self:
+            viewer = await self._viewer()
+            if viewer is None:
+                return
+            self.uploading = True
+        got = await uploads.receive(chunks, owner_id=viewer.user_id, kind=FileKind.invoice)
+        async with self:
+            self.uploading = False
+            self.errors = {k: v for k, v in self.errors.items() if k != "invoice"}
+            if got.file_id is None:
+                self.invoice_message = got.message
+                return
+            self._new_invoice_id = got.file_id
+            self.new_invoice_name, self.invoice_message = got.name, got.message
+            self.invoice_ok, self.invoice_too_wide = got.ok, got.too_wide
+            if got.ok:
+                self.invoice_thumb = uploads.thumb_url(file_id=got.file_id, user_id=viewer.user_id)
+
+    @rx.event
+    async def resize(self, which: str):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        file_id = self._photo_id if which == "serial_photo" else self._new_invoice_id if which == "invoice" else None
+        if not file_id:
+            return
+        got = uploads.resize(owner_id=viewer.user_id, file_id=file_id)
+        if got.file_id is None:
+            if which == "serial_photo":
+                self.photo_message = got.message
+            else:
+                self.invoice_message = got.message
+            return
+        thumb = uploads.thumb_url(file_id=got.file_id, user_id=viewer.user_id)
+        if which == "serial_photo":
+            self._photo_id, self.photo_ok, self.photo_too_wide, self.photo_thumb = got.file_id, True, False, thumb
+            self.photo_message = "Resized to 1600 px wide."
+        else:
+            self._new_invoice_id, self.invoice_ok, self.invoice_too_wide = got.file_id, True, False
+            self.invoice_thumb, self.invoice_message = thumb, "Resized to 1600 px wide."
+
+    # ------------------------------------------------------------------ submit
+
+    @rx.event
+    async def submit(self, form: dict):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        if not self._product_id or not self._promotion_id:
+            return
+        form = form if isinstance(form, dict) else {}
+        data = {k: (form.get(k) if isinstance(form.get(k), str) else "")[:600] for k in RECIPIENT_FIELDS}
+        # Keep what was typed, whatever happens next.
+        self.recipient = dict(data)
+        with session_scope() as s:
+            right = captcha_service.check(session=s, challenge_id=self._captcha_id,
+                                          answer=form.get("captcha", ""))
+        if not right:
+            self.errors = {"captcha": "That answer is not right. Please solve the new question."}
+            self._draw_captcha()
+            self.form_key += 1
+            return
+        try:
+            with session_scope() as s:
+                if self.again and self._claim_id:
+                    redemptions.resubmit(session=s, user_id=viewer.user_id, claim_id=self._claim_id,
+                                         recipient=data, invoice_file_id=self._new_invoice_id,
+                                         serial_photo_file_id=self._photo_id)
+                else:
+                    redemptions.submit(session=s, user_id=viewer.user_id, product_id=self._product_id,
+                                       promotion_id=self._promotion_id, recipient=data,
+                                       serial_photo_file_id=self._photo_id,
+                                       invoice_file_id=self._new_invoice_id)
+        except FieldErrors as exc:
+            self.errors = exc.errors
+        except redemptions.NotEligible as exc:
+            self.errors = {"form": exc.message or "This product cannot be redeemed for this promotion."}
+            self.reasons = [getattr(r, "message", str(r)) for r in getattr(exc, "reasons", [])]
+        except Conflict as exc:
+            self.errors = {"form": exc.message}
+        except ServiceError as exc:
+            self.errors = {"form": exc.message or "Something went wrong. Please try again."}
+        else:
+            self._reset()
+            return rx.redirect(routes.REDEEM_DONE)
+        self._draw_captcha()
+        self.form_key += 1
+
+
+@dataclass
+class HistoryRow:
+    claim_id: str = ""
+    redeem_date: str = ""
+    promotion_name: str = ""
+    product_name: str = ""
+    serial: str = ""
+    status: str = ""
+    status_text: str = ""
+    can_redeem_again: bool = False
+    code: str = ""
+    prize_type: str = ""
+    shipping: str = ""
+    due_on: str = ""
+
+
+SHIPPING_TEXT = {"preparing": "Preparing your prize", "shipped": "Shipped", "delivered": "Delivered"}
+
+
+def history_rows(user_id: int) -> list[HistoryRow]:
+    with session_scope() as s:
+        rows = redemptions.history(session=s, user_id=user_id)
+    return [
+        HistoryRow(
+            claim_id=str(r["claim_id"]),
+            redeem_date=str(r["redeem_date"]),
+            promotion_name=str(r["promotion_name"]),
+            product_name=str(r["product_name"]),
+            serial=str(r["serial"]),
+            status=str(r["status"]),
+            status_text=str(r["status_text"]),
+            can_redeem_again=bool(r["can_redeem_again"]),
+            code=str(r["code"] or ""),
+            prize_type=str(r["prize_type"]),
+            shipping=(SHIPPING_TEXT.get(r["shipping_status"], "") +
+                      (f' · tracking {r["tracking_number"]}' if r.get("tracking_number") else "")),
+            due_on=str(r["due_on"]),
+        )
+        for r in rows
+    ]
+
+
+class RedeemHistoryState(MemberMixin, rx.State):
+    rows: list[HistoryRow] = []
+    live_note: str = ""
+
+    @rx.event
+    async def load(self):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        self.rows = history_rows(viewer.user_id)
+        live.watch(viewer.user_id, self.router.session.client_token, RedeemHistoryState)
+
+    async def _live_refresh(self, user_id: int) -> None:
+        """Called by the live poller (not from the browser) when a claim of ``user_id`` changed."""
+        session_state = await self.get_state(SessionState)
+        viewer = await session_state.viewer()
+        if viewer is None or viewer.user_id != user_id:
+            return
+        self.rows = history_rows(user_id)
+        self.live_note = "Updated just now"
+
+
+class ClaimState(MemberMixin, rx.State):
+    claim: dict[str, str] = {}
+    events: list[dict[str, str]] = []
+    not_found: str = ""
+    _claim_id: int | None = None
+
+    def _read(self, user_id: int) -> None:
+        with session_scope() as s:
+            data = redemptions.timeline(session=s, user_id=user_id, claim_id=self._claim_id)
+        self.claim = {k: str(v) for k, v in data.items() if k != "events" and not isinstance(v, (dict, list))}
+        self.claim["shipping_text"] = SHIPPING_TEXT.get(data.get("shipping_status") or "", "")
+        self.events = [{k: str(v) for k, v in e.items()} for e in data["events"]]
+
+    @rx.event
+    async def load(self):
+        viewer = await self._viewer()
+        if viewer is None:
+            return await self._signed_out()
+        self.claim, self.events, self.not_found = {}, [], ""
+        self._claim_id = _int(self.router.url.query_parameters.get("id"))
+        try:
+            if not self._claim_id:
+                raise NotFound("We could not find this claim in your account.")
+            self._read(viewer.user_id)
+        except NotFound as exc:
+            self.not_found = exc.message
+            return
+        live.watch(viewer.user_id, self.router.session.client_token, ClaimState)
+
+    async def _live_refresh(self, user_id: int) -> None:
+        session_state = await self.get_state(SessionState)
+        viewer = await session_state.viewer()
+        if viewer is None or viewer.user_id != user_id or not self._claim_id:
+            return
+        try:
+            self._read(user_id)
+        except NotFound:
+            pass
