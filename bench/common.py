@@ -65,37 +65,65 @@ def _rss_bytes() -> int | None:
         return None
 
 
-def rss_growth(fn: Callable[[], object]) -> int:
-    """How far one call pushes the process's peak RSS above where it stands (ru_maxrss).
+def _vm_kb(field: str) -> int | None:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
 
-    Meaningful in a fresh process only: memory freed earlier but kept by the
-    allocator would hide growth.  Sees C buffers (Pillow) that tracemalloc misses.
+
+def _reset_peak() -> bool:
+    """Linux: set the peak RSS (VmHWM, what ru_maxrss reports) back to the current RSS."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def rss_growth(fn: Callable[[], object]) -> tuple[int, str]:
+    """How far one call pushes the process's peak RSS above its RSS before the call.
+
+    Sees C buffers (Pillow's) that tracemalloc misses.  Use it in a fresh
+    process: memory freed earlier but kept by the allocator would hide growth.
+    On Linux the peak is reset first (``/proc/self/clear_refs``), because a
+    process started by fork+exec inherits its parent's ru_maxrss; elsewhere
+    it is the plain ru_maxrss delta.  Returns (bytes, how it was measured).
     """
     gc.collect()
+    rss_kb = _vm_kb("VmRSS")
+    if rss_kb is not None and _reset_peak():
+        fn()
+        return max(0, (_vm_kb("VmHWM") - rss_kb) * 1024), "VmHWM after reset"
     before_peak = _maxrss_bytes()
     now = _rss_bytes() or before_peak
     fn()
-    after_peak = _maxrss_bytes()
-    # Growth above the larger of the current RSS and the earlier peak.
-    return max(0, after_peak - max(now, before_peak))
+    return max(0, _maxrss_bytes() - max(now, before_peak)), "ru_maxrss delta"
 
 
 RSS_MARK = "RSS_GROWTH_BYTES"
 
 
-def report_rss(growth: int) -> None:
-    """The child's side of ``fresh_rss``."""
-    print(f"{RSS_MARK} {growth}", flush=True)
+def report_rss(measured: tuple[int, str]) -> None:
+    """The child's side of ``fresh_rss``: prints what ``rss_growth`` returned."""
+    growth, how = measured
+    print(f"{RSS_MARK} {growth} {how}", flush=True)
 
 
-def fresh_rss(argv: list[str], env: dict | None = None) -> int | None:
-    """Run ``python argv…`` in a fresh process that calls ``report_rss``; its number."""
+def fresh_rss(argv: list[str], env: dict | None = None) -> tuple[int | None, str]:
+    """Run ``python argv…`` in a fresh process that calls ``report_rss``: (bytes, how)."""
     out = subprocess.run([sys.executable, *argv], capture_output=True, text=True, env=env, check=False)
     for line in reversed(out.stdout.splitlines()):
         if line.startswith(RSS_MARK):
-            return int(line.split()[1])
+            _, growth, how = line.split(" ", 2)
+            return int(growth), how
     sys.stderr.write(out.stderr[-2000:])
-    return None
+    return None, "failed"
 
 
 def ms(seconds: float) -> str:

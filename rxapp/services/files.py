@@ -128,6 +128,7 @@ class _Checked:
     sha256: str
     width: int  # displayed (after EXIF orientation)
     height: int
+    thumb: bytes  # the JPEG thumbnail, made from the checking decode
 
 
 # --------------------------------------------------------------------------- paths
@@ -450,14 +451,14 @@ class UploadSpool:
         self._fh.close()
         self._fh = None
         try:
-            width, height = _decode_check(self._path, self._fmt)
+            width, height, thumb = _decode_check(self._path, self._fmt)
         except _Pixels as exc:
             self._refuse("too_many_pixels", _msg_pixels(*exc.args))
         except Image.DecompressionBombError:
             self._refuse("too_many_pixels", _msg_pixels())
         except Exception:  # noqa: BLE001 - any decoder failure means a damaged file
             self._refuse("corrupt", _msg_corrupt(self.kind))
-        return _Checked(self._path, self._fmt, self._size, self._sha.hexdigest(), width, height)
+        return _Checked(self._path, self._fmt, self._size, self._sha.hexdigest(), width, height, thumb)
 
 
 class _Pixels(Exception):
@@ -474,8 +475,11 @@ def _displayed(im: Image.Image) -> tuple[int, int]:
     return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
 
 
-def _decode_check(path: Path, fmt: str) -> tuple[int, int]:
-    """Open with Pillow as ``fmt`` only, verify, then decode every byte once."""
+def _decode_check(path: Path, fmt: str) -> tuple[int, int, bytes]:
+    """Open with Pillow as ``fmt`` only, verify, decode every byte once; (width, height, thumbnail).
+
+    The one decode also makes the thumbnail, so a PNG is decoded once, not twice.
+    """
     with Image.open(path, formats=[fmt]) as im:
         if im.format != fmt:
             raise ValueError("format mismatch")
@@ -487,11 +491,17 @@ def _decode_check(path: Path, fmt: str) -> tuple[int, int]:
             raise _Pixels(im.width, im.height)
         displayed = _displayed(im)  # before draft() shrinks the decoded size
         if fmt == "JPEG":
-            # Decode at a reduced DCT scale: every byte is still read (truncation is
-            # caught) but memory stays a fraction of the full picture.
-            im.draft(im.mode, (max(1, im.width // 8), max(1, im.height // 8)))
+            # Decode at a reduced DCT scale (down to 1/8, never below the thumbnail's
+            # size): every byte is still read, so truncation is caught, but memory is
+            # a fraction of the full picture.
+            scale = min(THUMB_BOX[0] / im.width, THUMB_BOX[1] / im.height, 1.0)
+            im.draft(im.mode, (max(1, round(im.width * scale)), max(1, round(im.height * scale))))
         im.load()
-        return displayed
+    try:
+        thumb = _thumbnail(im)
+    except Exception:  # noqa: BLE001 - a sound image we cannot shrink is stored without a thumbnail
+        thumb = b""
+    return displayed[0], displayed[1], thumb
 
 
 def _source(chunks) -> tuple[Callable[[], bytes | None], int | None]:
@@ -531,25 +541,36 @@ def _remaining_size(fh) -> int | None:
 # --------------------------------------------------------------------------- storing
 
 
-def _thumbnail(src: Path, dest: Path) -> None:
-    """A JPEG of at most 320 px, orientation applied, transparency on white."""
-    with Image.open(src) as im:
-        im.draft("RGB", THUMB_BOX)  # JPEG: decode at a small scale
-        im = ImageOps.exif_transpose(im)
-        if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
-            # 16-bit grey: scale to 8 bits rather than clipping to white.
-            im = im.convert("I").point(lambda v: v * (1 / 256)).convert("L")
-        elif im.mode == "F":
-            im = im.convert("L")
-        if im.mode in ("P", "PA", "LA", "RGBA", "La", "RGBa") or "transparency" in im.info:
-            rgba = im.convert("RGBA")
-            im = Image.new("RGB", rgba.size, "white")
-            im.paste(rgba, mask=rgba.getchannel("A"))
-        elif im.mode not in ("RGB", "L"):
-            im = im.convert("RGB")  # CMYK, YCbCr, 1
-        im.thumbnail(THUMB_BOX, Image.Resampling.LANCZOS)
-        with _open_private(dest) as fh:
-            im.save(fh, "JPEG", quality=82, optimize=True)
+def _thumbnail(im: Image.Image) -> bytes:
+    """A JPEG of at most 320 px from a loaded image: orientation applied, transparency on white.
+
+    Shrinks first (in place: the caller is done with ``im``), so no full-size
+    copy is made; the square box fits either way round, so rotating after is fine.
+    """
+    if im.mode in ("1", "P", "PA") and max(im.size) > 4 * max(THUMB_BOX):
+        # Pillow resizes palette images by nearest neighbour only: cut them down to
+        # a few times the box that way, then convert and finish smoothly.
+        im.thumbnail((4 * THUMB_BOX[0], 4 * THUMB_BOX[1]), Image.Resampling.NEAREST)
+    if im.mode in ("1", "P", "PA"):
+        im = im.convert("RGBA" if im.mode != "1" else "L")
+    # reduce() (the fast first step) has no 16-bit or float support: plain resize there.
+    gap = None if im.mode.startswith(("I", "F")) else 2.0
+    im.thumbnail(THUMB_BOX, Image.Resampling.LANCZOS, reducing_gap=gap)
+    im = ImageOps.exif_transpose(im)
+    if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        # 16-bit grey: scale to 8 bits rather than clipping to white.
+        im = im.convert("I").point(lambda v: v * (1 / 256)).convert("L")
+    elif im.mode == "F":
+        im = im.convert("L")
+    if im.mode in ("P", "PA", "LA", "RGBA", "La", "RGBa") or "transparency" in im.info:
+        rgba = im.convert("RGBA")
+        im = Image.new("RGB", rgba.size, "white")
+        im.paste(rgba, mask=rgba.getchannel("A"))
+    elif im.mode not in ("RGB", "L"):
+        im = im.convert("RGB")  # CMYK, YCbCr
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=82, optimize=True)
+    return buf.getvalue()
 
 
 def _store(
@@ -561,7 +582,11 @@ def _store(
     try:
         os.replace(checked.spool_path, path)
         os.chmod(path, 0o600)
-        _thumbnail(path, thumb)
+        if checked.thumb:
+            with _open_private(thumb) as fh:
+                fh.write(checked.thumb)
+        else:
+            thumb_key = ""
         row = StoredFile(
             owner_id=owner_id,
             kind=FileKind(kind),

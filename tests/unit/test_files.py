@@ -238,6 +238,8 @@ def test_good_files_are_stored_privately_with_a_thumbnail(session, alice, data_d
     with Image.open(thumb) as t:
         assert t.format == "JPEG"
         assert max(t.size) <= 320
+        if max(case.width, case.height) >= 320:
+            assert max(t.size) == 320  # made from a decode at no less than the thumbnail's size
         # The thumbnail is upright: its shape follows the displayed size.
         assert (t.width >= t.height) == (case.width >= case.height)
 
@@ -315,6 +317,8 @@ def test_resize_for_me_makes_a_1600_px_copy_and_drops_the_temporary(session, ali
     assert temp.too_wide and temp.width == case.width
     temp_row = session.get(StoredFile, temp.file_id)
     temp_keys = {temp_row.storage_key, temp_row.thumb_key}
+    # The temporary file has its preview too (the page shows it beside the offer).
+    assert temp_row.thumb_key and (settings.get().files_dir / temp_row.thumb_key).is_file()
 
     result = files.resize_for_me(session=session, owner_id=alice.id, file_id=temp.file_id)
     session.commit()
