@@ -617,3 +617,31 @@ def set_role(*, session: Session, actor_id: int, user_id: int, role: Role | str)
     session.add(user)
     session.flush()
     return user
+
+
+def find_users(*, session: Session, actor_id: int, query: str, limit: int = 25) -> list[dict]:
+    """Accounts whose email contains ``query`` (any case), for the admin's Users & roles page.
+
+    An empty query lists the reviewers and admins.  Each row: user_id, email,
+    name, role.  Raises ``Forbidden`` unless ``actor_id`` is an admin.
+    """
+    actor = session.get(User, actor_id) if isinstance(actor_id, int) and not isinstance(actor_id, bool) else None
+    if actor is None or actor.role is not Role.admin:
+        raise Forbidden("Only an administrator can manage roles.")
+    text = " ".join(str(query or "").split()).lower()[:254]
+    stmt = select(User)
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(User.email.like(f"%{escaped}%", escape="\\"))
+    else:
+        stmt = stmt.where(User.role.in_([Role.reviewer, Role.admin]))
+    rows = session.exec(stmt.order_by(User.email).limit(max(1, min(int(limit), 100)))).all()
+    return [
+        {
+            "user_id": u.id,
+            "email": u.email,
+            "name": f"{u.first_name} {u.last_name}".strip(),
+            "role": u.role.value,
+        }
+        for u in rows
+    ]
