@@ -442,7 +442,7 @@ def promotions_for_user(*, session: Session, user_id: int) -> list[dict]:
     """The All Promotions page: each running promotion with, for each of the
     user's products, whether it can redeem, why not, and its claim if any.
 
-    Plain dicts (dates as ISO strings).  About seven queries in all, whatever
+    Plain dicts (dates as ISO strings).  At most nine queries, whatever
     the number of products and promotions.
     """
     from rxapp.services.redemptions import status_text  # one place for the wording
