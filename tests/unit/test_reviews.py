@@ -520,6 +520,13 @@ def test_claim_detail_recomputes_eligibility(session):
     failed = {c["rule"] for c in elig["checks"] if not c["ok"]}
     assert elig["eligible"] is False and failed == {"region"}
     assert "not_claimed" not in {c["rule"] for c in elig["checks"]}
+    # Reviewed after the promotion ended: what counts is that the claim came in while it ran.
+    promo.ends_on = date(2024, 6, 30)
+    session.add(promo)
+    clock.set_demo_date(session, date(2024, 8, 1))
+    session.commit()
+    checks = {c["rule"]: c for c in reviews.claim_detail(session=session, reviewer_id=reviewer.id, claim_id=claim.id)["eligibility"]["checks"]}
+    assert checks["running"]["ok"] and "Submitted on 2024-04-10" in checks["running"]["message"]
 
 
 def test_claim_detail_is_for_reviewers_of_existing_claims(session):
