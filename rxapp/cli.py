@@ -43,6 +43,7 @@ def seed_if_empty() -> None:
             print("database already has data: demo seed skipped")
             return
         demo_data.seed(session=s)
+        demo_data.seed_claims(session=s)  # the same two steps as the demo reset
     print("demo data loaded")
 
 
