@@ -185,7 +185,8 @@ def _criteria(flt: QueueFilter, *, with_status: bool = True) -> tuple[tuple[str,
             params["search_serial"] = serial
             terms += 1
         email = text.lower()
-        if not any(ch.isspace() for ch in email):
+        # Prefixes shorter than 3 characters would match most customers.
+        if len(email) >= 3 and not any(ch.isspace() for ch in email):
             shape.append("search_email")
             params["search_email"] = email
             params["search_email_end"] = email + "\U0010ffff"
@@ -200,42 +201,54 @@ def _where(shape: tuple[str, ...]) -> list:
     """The WHERE clauses of a filter shape, with bound parameters."""
     bp = sa.bindparam
     conds = []
+    searching = any(part.startswith("search_") for part in shape)
     if "status" in shape:
-        conds.append(_R.c.status == bp("status"))
+        # While searching, the status must not steer the planner into walking
+        # the whole (status, due_on) index: wrapped, it is only checked.
+        status = sa.func.coalesce(_R.c.status, _R.c.status) if searching else _R.c.status
+        conds.append(status == bp("status"))
     if "promotion" in shape:
-        conds.append(_R.c.promotion_id == bp("promotion_id"))
+        promotion = sa.func.coalesce(_R.c.promotion_id, 0) if searching else _R.c.promotion_id
+        conds.append(promotion == bp("promotion_id"))
     if "region" in shape:
         conds.append(_P.c.region_code == bp("region_code"))
     if "from" in shape:
         conds.append(_R.c.submitted_at >= bp("submitted_from"))
     if "to" in shape:
         conds.append(_R.c.submitted_at < bp("submitted_to"))
+    # A search names few claims: collect their ids through the indexes
+    # (claim number, serial → product, email prefix → user) so the database
+    # drives the page from those ids instead of walking the whole queue.
     terms = []
     if "search_id" in shape:
-        terms.append(_R.c.id == bp("search_id"))
+        terms.append(sa.select(_R.c.id).where(_R.c.id == bp("search_id")))
     if "search_serial" in shape:
         terms.append(
-            _R.c.product_id.in_(
-                sa.select(_P.c.id)
-                .join(_S, _S.c.id == _P.c.serial_id)
-                .where(_S.c.serial == bp("search_serial"))
+            sa.select(_R.c.id).where(
+                _R.c.product_id.in_(
+                    sa.select(_P.c.id)
+                    .join(_S, _S.c.id == _P.c.serial_id)
+                    .where(_S.c.serial == bp("search_serial"))
+                )
             )
         )
     if "search_email" in shape:
         # A range walks the unique index on user.email; substr keeps the answer
         # right under collations where a range alone would not.
         terms.append(
-            _R.c.user_id.in_(
-                sa.select(_U.c.id).where(
-                    _U.c.email >= bp("search_email"),
-                    _U.c.email < bp("search_email_end"),
-                    sa.func.substr(_U.c.email, 1, bp("search_email_len", type_=sa.Integer))
-                    == bp("search_email"),
+            sa.select(_R.c.id).where(
+                _R.c.user_id.in_(
+                    sa.select(_U.c.id).where(
+                        _U.c.email >= bp("search_email"),
+                        _U.c.email < bp("search_email_end"),
+                        sa.func.substr(_U.c.email, 1, bp("search_email_len", type_=sa.Integer))
+                        == bp("search_email", type_=sa.String),
+                    )
                 )
             )
         )
     if terms:
-        conds.append(sa.or_(*terms))
+        conds.append(_R.c.id.in_(sa.union_all(*terms) if len(terms) > 1 else terms[0]))
     if "search_none" in shape:
         conds.append(sa.false())
     return conds

@@ -353,6 +353,14 @@ def test_search_by_serial_email_or_claim_number(session, world):
     assert _ids(session, search=f"#{c['bob_fr_p2_ok']}") == set()  # approved: not in the open queue
     assert _ids(session, search="no such thing at all") == set()
     assert _ids(session, search="%") == set()
+    assert _ids(session, search="bo") == set()  # too short to be an email prefix
+
+
+@pytest.mark.parametrize("search", ["ada@", "AB12CD34", "#12"])
+def test_a_search_drives_the_page_from_matching_ids_not_the_whole_queue(session, world, search):
+    for flt in (reviews.QueueFilter(search=search), reviews.QueueFilter(search=search, promotion_id=1)):
+        plan = reviews.queue_plan(session=session, flt=flt)
+        assert plan[0] == "SEARCH redemption USING INTEGER PRIMARY KEY (rowid=?)", plan
 
 
 def test_counts_per_status_ignore_the_status_filter(session, world):
