@@ -26,7 +26,10 @@ _PRIVATE_HEADERS = {
     # An image shown on its own needs nothing else: nothing in it may run or load.
     "Content-Security-Policy": "default-src 'none'",
     "Referrer-Policy": "no-referrer",
-    "Cross-Origin-Resource-Policy": "same-origin",
+    # same-site, not same-origin: where the page and the backend run on two
+    # ports of one host (AppHarnessProd, split deployments) an <img> from the
+    # page is cross-origin but same-site.  Other sites still cannot embed it.
+    "Cross-Origin-Resource-Policy": "same-site",
 }
 
 

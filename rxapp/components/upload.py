@@ -10,6 +10,7 @@ from __future__ import annotations
 import reflex as rx
 
 from rxapp.components.shell import ACCENT
+from rxapp.state.uploads import file_url
 
 ACCEPT = {"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/gif": [".gif"]}
 
@@ -72,7 +73,7 @@ def upload_field(
         extra if extra is not None else rx.fragment(),
         rx.cond(
             thumb_url != "",
-            rx.image(src=thumb_url, alt=f"{label} preview", max_width="220px", max_height="160px",
+            rx.image(src=file_url(thumb_url), alt=f"{label} preview", max_width="220px", max_height="160px",
                      margin_top="8px", border="1px solid #eee", border_radius="4px"),
         ),
         margin_bottom="14px",

@@ -43,7 +43,7 @@ async def _start_session(state: rx.State, user_id: int) -> None:
             ip_address=session_state._client_ip(),
         )
     session_state.token = token
-    await session_state.viewer_from_token(token)
+    await session_state._viewer_from_token(token)
 
 
 class LoginState(CaptchaMixin, rx.State):

@@ -8,6 +8,7 @@ expired session is signed out on its next action.  Other states ask
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -74,11 +75,16 @@ class SessionState(rx.State):
         self.display_name = ""
         self.role = ""
 
-    async def viewer(self) -> Viewer | None:
+    async def _viewer(self) -> Viewer | None:
         """The signed-in user for this client, checked against the database now."""
-        return await self.viewer_from_token(self.token)
+        return await self._viewer_from_token(self.token)
 
-    async def viewer_from_token(self, token) -> Viewer | None:
+    # ``await session_state.viewer()`` is how other states ask.  It is bound as a
+    # partialmethod, not written as a method: every public *method* of a State
+    # is an event any browser may call, and this one is for the server only.
+    viewer = functools.partialmethod(_viewer)
+
+    async def _viewer_from_token(self, token) -> Viewer | None:
         if not token or not isinstance(token, str) or len(token) > 200:
             self._sign_out_locally()
             return None
@@ -112,20 +118,20 @@ class SessionState(rx.State):
     async def load_public(self):
         """on_load of public pages: learn whether someone is signed in."""
         self._app_facts()
-        await self.viewer()
+        await self._viewer()
 
     @rx.event
     async def require_member(self):
         """on_load of member pages: signed-out visitors go to log in, then back."""
         self._app_facts()
-        if await self.viewer() is None:
+        if await self._viewer() is None:
             return self._login_redirect()
 
     @rx.event
     async def require_reviewer(self):
         """on_load of the reviewer console: customers are sent away."""
         self._app_facts()
-        viewer = await self.viewer()
+        viewer = await self._viewer()
         if viewer is None:
             return self._login_redirect()
         if not viewer.is_reviewer:
