@@ -13,7 +13,7 @@ BADGE = {
 def status_badge(status) -> rx.Component:
     return rx.match(
         status,
-        *[(key, rx.badge(label, color_scheme=color, variant="soft", size="1")) for key, (label, color) in BADGE.items()],
+        *[(key, rx.badge(label, color_scheme=color, variant="soft", size="1", high_contrast=True)) for key, (label, color) in BADGE.items()],
         rx.badge(status, size="1"),
     )
 

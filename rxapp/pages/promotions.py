@@ -71,7 +71,7 @@ def _offer(promo, offer) -> rx.Component:
                         href=routes.REDEEM + "?product=" + offer.product_id + "&promotion=" + promo.id,
                         aria_label="Redeem " + promo.name + " for " + offer.product_name,
                     ),
-                    rx.badge("Not eligible", color_scheme="gray", variant="soft"),
+                    rx.badge("Not eligible", color_scheme="gray", variant="soft", high_contrast=True),
                 ),
             ),
             align="center",
@@ -102,7 +102,7 @@ def _promo_card(promo) -> rx.Component:
             ),
             rx.spacer(),
             rx.vstack(
-                rx.badge(promo.prize_type, variant="outline"),
+                rx.badge(promo.prize_type, variant="outline", high_contrast=True),
                 rx.text(promo.prize, weight="bold", size="2"),
                 rx.cond(promo.stock != "", rx.text(promo.stock, size="1", color="#555")),
                 align="end",
@@ -359,7 +359,7 @@ def redeem_history() -> rx.Component:
                 rx.text("No redemption yet. Eligible products show a Redeem button under each promotion.",
                         color="#555", margin_top="12px")),
         rx.text("This table updates by itself when a reviewer decides. Questions? See the ",
-                rx.link("FAQ", href=routes.FAQ), ".", size="1", color="#666", margin_top="10px"),
+                rx.link("FAQ", href=routes.FAQ, underline="always"), ".", size="1", color="#666", margin_top="10px"),
     )
 
 
@@ -423,6 +423,7 @@ def claim() -> rx.Component:
                         ),
                     ),
                     style={"padding": "0", "margin": "0"},
+                    aria_label="Timeline",
                 ),
                 spacing="3",
                 align="stretch",
