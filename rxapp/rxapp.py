@@ -5,8 +5,9 @@ from starlette.applications import Starlette
 
 from rxapp import models  # noqa: F401 - every table on SQLModel.metadata for `reflex db`
 from rxapp import routes
+from rxapp.api import export as export_routes
 from rxapp.api import files as file_routes
-from rxapp.pages import account, auth, home, info, promotions, registration
+from rxapp.pages import account, admin, auth, home, info, promotions, registration
 from rxapp.state import account as account_state
 from rxapp.state import live
 from rxapp.state import registration as registration_state
@@ -15,7 +16,7 @@ from rxapp.state.session import SessionState
 
 app = rx.App(
     # Private files (invoices, S/N photos) behind short-lived signed links: /files/<token>.
-    api_transformer=Starlette(routes=file_routes.routes),
+    api_transformer=Starlette(routes=file_routes.routes + export_routes.routes),
     stylesheets=["/theme.css"],
     head_components=[rx.el.meta(name="description", content="Register products, redeem promotions, follow claims.")],
 )
@@ -49,5 +50,6 @@ member(routes.MY_PRODUCTS, registration.my_products, "My Products", registration
 member(routes.PRODUCT_REGISTRATION, registration.registration, "Product Registration",
        registration_state.RegistrationState.load)
 promotions.add_pages(app, member, reviewer)
+admin.add_pages(app, member, reviewer)
 info.add_pages(app)
 app.register_lifespan_task(live.poll_forever)

@@ -1,0 +1,215 @@
+"""The reviewer console in a browser: access, queue, evidence, decisions, keyboard, two reviewers."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import ARTIFACTS, DEMO_CUSTOMER, log_in
+
+REVIEWER = ("reviewer@member-center.test", "reviewer-2021")
+ADMIN = ("admin@member-center.test", "admin-2021")
+TEMPLATE = "Please provide the invoice with your product name on it, thanks."
+_n = itertools.count(1)
+
+
+@pytest.fixture()
+def make_claim(app):
+    """A fresh claim under review (its own customer, a real invoice image and S/N photo), via the services."""
+    from sqlmodel import select
+
+    from rxapp import db
+    from rxapp.models import Channel, FileKind, ProductCategory, ProductModel, Promotion, Store, User
+    from rxapp.services import clock, demo_data, files, products, redemptions
+    from rxapp.services.passwords import hash_password
+
+    def make() -> dict:
+        n = next(_n)
+        with db.session_scope() as s:
+            today = clock.today(s)
+            bought = today - timedelta(days=5)
+            user = User(email=f"e2e-admin-{n}@example.test", password_hash=hash_password("x" * 16),
+                        first_name="Pat", last_name=f"Tester{n}", region_code="US")
+            s.add(user)
+            s.flush()
+            monitor = s.exec(select(ProductCategory).where(ProductCategory.slug == "monitor")).one()
+            model = s.exec(
+                select(ProductModel)
+                .where(ProductModel.category_id == monitor.id, ProductModel.release_date <= bought)
+                .order_by(ProductModel.name)
+            ).first()
+            record = demo_data._first_free_serial(s, model)
+            store = s.exec(select(Store).where(Store.region_code == "US", Store.name == "Best Buy")).one()
+            spec = demo_data.InvoiceSpec(
+                store="Best Buy", number=f"INV-E2E-{n:05d}", order_number=f"E2E-{n}", day=bought,
+                buyer=("Pat Tester", "1 Main Street", "Portland, OR"),
+                lines=((1, f"MSI {model.name} {model.model_number}", 329.99),),
+            )
+            invoice = files.check_and_store_stream(session=s, owner_id=user.id, kind=FileKind.invoice,
+                                                   chunks=demo_data.invoice_image(spec), filename="invoice.jpg")
+            photo = files.check_and_store_stream(
+                session=s, owner_id=user.id, kind=FileKind.serial_photo, filename="sn.jpg",
+                chunks=demo_data.serial_photo_image(record.serial, record.chk, model.name, model.model_number,
+                                                    monitor.name))
+            product = products.register(
+                session=s, user_id=user.id, serial=record.serial, chk=record.chk, region_code="US",
+                store_id=store.id, purchase_date=bought, channel=Channel.retail, invoice_file_id=invoice.file_id,
+            )
+            promo = s.exec(select(Promotion).where(Promotion.slug == "game-on-bundle")).one()
+            claim = redemptions.submit(
+                session=s, user_id=user.id, product_id=product.id, promotion_id=promo.id,
+                recipient={"first_name": "Pat", "last_name": "Tester", "zipcode": "97205",
+                           "address": f"{n} Main Street\nPortland, OR", "contact_number": "+1 503 555 0142",
+                           "note": ""},
+                serial_photo_file_id=photo.file_id,
+            )
+            return {"id": claim.id, "serial": record.serial, "email": user.email}
+
+    return make
+
+
+def test_a_customer_is_sent_away_from_the_console(customer_site, make_claim):
+    claim = make_claim()
+    site = customer_site
+    for path in ("/admin", f"/admin/claim?id={claim['id']}", "/admin/users"):
+        page = site.visit(path, check_a11y=False)
+        page.wait_for_url(re.compile(r"/account/?$"))
+        site.wait_ready()
+        expect(page.get_by_text("The reviewer console is for reviewers only.")).to_be_visible()
+        expect(page.locator("body")).not_to_contain_text(claim["serial"])
+        expect(page.get_by_role("button", name="Approve selected")).to_have_count(0)
+
+
+def test_reviewer_filters_opens_a_claim_and_asks_for_the_invoice(site, make_claim):
+    claim = make_claim()
+    make_claim()  # another claim the search must leave out
+    log_in(site, *REVIEWER)
+    page = site.visit("/admin")
+    expect(page.get_by_role("heading", name="Claim Queue")).to_be_visible()
+    page.get_by_label("Search").fill(claim["serial"].lower())
+    page.get_by_role("button", name="Apply filters").click()
+    rows = page.get_by_role("table").get_by_role("row")
+    expect(rows).to_have_count(2)  # header + the one claim
+    expect(rows.nth(1)).to_contain_text(claim["email"])
+
+    # The export link streams the filtered queue as CSV (signed, for this reviewer).
+    href = page.get_by_role("link", name="Export CSV").get_attribute("href")
+    csv = page.request.get(href)
+    assert csv.status == 200 and "text/csv" in csv.headers["content-type"]
+    lines = csv.text().strip().splitlines()
+    assert lines[0].startswith("claim_id,") and len(lines) == 2 and claim["serial"] in lines[1]
+    assert page.request.get(href[:-3] + "AAA").status == 404
+
+    page.get_by_role("link", name=f"#{claim['id']}", exact=True).click()
+    page.wait_for_url(re.compile(rf"/admin/claim/?\?id={claim['id']}$"))
+    expect(page.get_by_role("heading", name=f"Claim #{claim['id']}")).to_be_visible()
+    invoice = page.locator("#img-invoice")
+    expect(invoice).to_be_visible()
+    page.wait_for_function("() => { const i = document.getElementById('img-invoice');"
+                           " return i && i.complete && i.naturalWidth > 0; }")
+    page.wait_for_function("() => { const i = document.getElementById('img-serial');"
+                           " return i && i.complete && i.naturalWidth > 0; }")
+    expect(page.get_by_text(claim["serial"], exact=True)).to_be_visible()
+    expect(page.get_by_text("Keyboard: A approve · N needs info · R reject · J next · K previous")).to_be_visible()
+    site.check_a11y()
+
+    # Zoom and rotate the invoice (in the browser only).
+    page.get_by_role("button", name="Zoom in Invoice").click()
+    expect(invoice).to_have_attribute("data-z", "1.5")
+    page.get_by_role("button", name="Rotate Invoice").click()
+    expect(invoice).to_have_attribute("style", re.compile(r"rotate\(90deg\)"))
+
+    page.get_by_label("Reason template").select_option(label=TEMPLATE)
+    expect(page.get_by_label("Reason for the customer")).to_have_value(TEMPLATE)
+    expect(page.get_by_label("Missing document")).to_have_value("invoice")
+    page.get_by_role("button", name="Ask for information").click()
+    expect(page.get_by_role("status").filter(has_text="Asked the customer for information.")).to_be_visible()
+    timeline = page.locator("#claim-timeline")
+    expect(timeline).to_contain_text("Under review → Needs info")
+    expect(timeline).to_contain_text(TEMPLATE)
+    expect(timeline).to_contain_text(REVIEWER[0])
+
+
+def test_reviewer_approves_with_the_keyboard_and_a_code_is_issued(site, make_claim):
+    claim = make_claim()
+    log_in(site, *REVIEWER)
+    page = site.visit(f"/admin/claim?id={claim['id']}")
+    expect(page.get_by_role("button", name="Approve")).to_be_visible()
+    # Typing an "a" in a reason box is text, not a decision.
+    page.get_by_label("Reason for rejection").fill("a")
+    page.get_by_label("Reason for rejection").press("a")
+    expect(page.get_by_role("button", name="Approve")).to_be_visible()
+    page.get_by_label("Reason for rejection").blur()
+    page.keyboard.press("a")
+    expect(page.get_by_role("status").filter(has_text="Approved: Redeem Success.")).to_be_visible()
+    expect(page.locator("#issued-code")).to_have_text(re.compile(r"^GAME-[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+    expect(page.locator("#claim-timeline")).to_contain_text("Under review → Approved")
+
+    from rxapp import db
+    from rxapp.models import PromotionCode, Redemption
+    from sqlmodel import select
+
+    with db.session_scope() as s:
+        assert s.get(Redemption, claim["id"]).status.value == "approved"
+        code = s.exec(select(PromotionCode).where(PromotionCode.redemption_id == claim["id"])).one()
+        assert code.issued_at is not None
+
+
+def test_two_reviewers_deciding_one_claim_the_second_is_told_who_won(site, new_site, make_claim):
+    claim = make_claim()
+    other = new_site()
+    log_in(site, *REVIEWER)
+    log_in(other, *ADMIN)
+    first = site.visit(f"/admin/claim?id={claim['id']}")
+    second = other.visit(f"/admin/claim?id={claim['id']}")
+    expect(first.get_by_role("button", name="Approve")).to_be_visible()
+    expect(second.get_by_role("button", name="Approve")).to_be_visible()
+
+    first.get_by_role("button", name="Approve").click()
+    expect(first.get_by_role("status").filter(has_text="Approved: Redeem Success.")).to_be_visible()
+
+    second.get_by_label("Reason for rejection").fill("The invoice looks edited.")
+    second.get_by_role("button", name="Reject").click()
+    told = second.get_by_role("status").filter(has_text="Already decided by")
+    expect(told).to_contain_text(f"Already decided by {REVIEWER[0]} at ")
+    expect(told).to_contain_text("Redeem Success")
+    # The loser's page now shows the decision that stands.
+    expect(second.get_by_text("Decided:")).to_be_visible()
+
+
+def test_console_pages_on_desktop_and_phone(site, browser, app, make_claim):
+    """Every console page renders for the admin and passes axe; screenshots for a look."""
+    claim = make_claim()
+    log_in(site, *ADMIN)
+    shots = ARTIFACTS / "admin-shots"
+    shots.mkdir(parents=True, exist_ok=True)
+    pages = {
+        "queue": "/admin",
+        "claim": f"/admin/claim?id={claim['id']}",
+        "promotions": "/admin/promotions",
+        "templates": "/admin/templates",
+        "insights": "/admin/insights",
+        "users": "/admin/users",
+    }
+    for name, path in pages.items():
+        page = site.visit(path)
+        expect(page.locator("main h1")).to_be_visible()
+        expect(page.locator("body")).not_to_contain_text("Traceback")
+        page.screenshot(path=str(shots / f"{name}-desktop.png"), full_page=True)
+    token = site.page.evaluate("() => window.localStorage.getItem('mc_session')")
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        p = phone.new_page()
+        p.goto(app.frontend_url.rstrip("/") + "/")
+        p.evaluate("t => window.localStorage.setItem('mc_session', t)", token)
+        for name, path in pages.items():
+            p.goto(app.frontend_url.rstrip("/") + path)
+            p.wait_for_selector("#app-ready", state="attached")
+            expect(p.locator("main h1")).to_be_visible()
+            p.screenshot(path=str(shots / f"{name}-phone.png"), full_page=True)
+    finally:
+        phone.close()

@@ -1,0 +1,194 @@
+"""The reviewer console's handlers, called directly: customers and strangers get nothing, change nothing.
+
+Every handler of the console's states is sent, through Reflex's real event
+processing, with payloads that *would* act if the caller were a reviewer (a
+real claim id, a real template, a real promotion, a real user): from a
+signed-in customer and from a signed-out tab.  The database must not change,
+no claim data may reach the client, and the customer ends on Account
+Overview.  A reviewer and an admin doing the same prove the payloads were
+real.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlmodel import select
+
+from rxapp.state import admin as admin_state
+from rxapp.state import admin_manage
+from tests.state.conftest import session_token_for
+from tests.state.test_guard import table_fingerprints
+
+CUSTOMER = "demo@member-center.test"
+REVIEWER = "reviewer@member-center.test"
+ADMIN = "admin@member-center.test"
+CONSOLE_STATES = (
+    admin_state.QueueState,
+    admin_state.ClaimState,
+    admin_state.TemplatesState,
+    admin_manage.PromotionsAdminState,
+    admin_manage.InsightsState,
+    admin_manage.UsersState,
+)
+
+
+@pytest.fixture(scope="module")
+def facts(app_db):
+    """Real ids to aim at: an open claim, a template, a digital promotion, a customer."""
+    from rxapp import db
+    from rxapp.models import PrizeType, Promotion, ReasonTemplate, Redemption, RedemptionStatus, User
+    from rxapp.services import demo_data
+
+    with db.session_scope() as s:
+        demo_data.seed_claims(session=s)
+    with db.session_scope() as s:
+        claim = s.exec(select(Redemption).where(Redemption.status == RedemptionStatus.under_review)
+                       .order_by(Redemption.id)).first()
+        assert claim is not None, "the demo data has a claim under review"
+        serial_owner = s.get(User, claim.user_id)
+        return {
+            "claim_id": claim.id,
+            "claim_email": serial_owner.email,
+            "template_id": s.exec(select(ReasonTemplate.id)).first(),
+            "promotion_id": s.exec(select(Promotion.id).where(Promotion.prize_type == PrizeType.digital_code)).first(),
+            "customer_id": s.exec(select(User.id).where(User.email == "new@member-center.test")).one(),
+        }
+
+
+def attacks(f: dict) -> list[tuple[object, dict]]:
+    """(handler, payload) pairs that would change or reveal something for a reviewer."""
+    Q, C, T = admin_state.QueueState, admin_state.ClaimState, admin_state.TemplatesState
+    P, I, U = admin_manage.PromotionsAdminState, admin_manage.InsightsState, admin_manage.UsersState
+    cid = f["claim_id"]
+    promo = {"name": "Hijacked", "starts_on": "2020-01-01", "ends_on": "2030-01-01", "prize_type": "digital_code",
+             "prize_name": "x", "per_customer_limit": "9", "due_working_days": "5", "cat-1": "on", "reg-US": "on"}
+    return [
+        (Q.load, {}),
+        (Q.apply_filters, {"form": {"status": "all", "search": ""}}),
+        (Q.show_status, {"status": "all"}),
+        (Q.clear_filters, {}),
+        (Q.next_page, {}),
+        (Q.prev_page, {}),
+        (Q.approve_selected, {"form": {f"claim-{cid}": "on"}}),
+        (C.load, {}),
+        (C.approve, {}),
+        (C.needs_info, {"form": {"reason": "Send it again", "missing_document": "invoice"}}),
+        (C.reject, {"form": {"reason": "No"}}),
+        (C.pick_template, {"template_id": str(f["template_id"])}),
+        (T.load, {}),
+        (T.add, {"form": {"text": "Injected reason", "missing_document": "other"}}),
+        (T.start_edit, {"template_id": str(f["template_id"])}),
+        (T.save_edit, {"form": {"text": "Changed", "missing_document": "other"}}),
+        (T.cancel_edit, {}),
+        (T.delete, {"template_id": str(f["template_id"])}),
+        (P.load, {}),
+        (P.new_promotion, {}),
+        (P.edit_promotion, {"promotion_id": str(f["promotion_id"])}),
+        (P.save, {"form": promo}),
+        (P.save_anyway, {}),
+        (P.close_form, {}),
+        (P.choose_codes_promotion, {"value": str(f["promotion_id"])}),
+        (P.import_pasted, {"form": {"codes": "HACK-0001\nHACK-0002"}}),
+        (I.load, {}),
+        (I.set_days, {"value": "90"}),
+        (U.load, {}),
+        (U.search, {"form": {"query": "@"}}),
+        (U.grant_reviewer, {"user_id": str(f["customer_id"])}),
+        (U.remove_reviewer, {"user_id": str(f["customer_id"])}),
+    ]
+
+
+def _console_vars(client) -> str:
+    allvars = client.frontend_vars()
+    names = {cls.get_full_name() for cls in CONSOLE_STATES}
+    return json.dumps({k: v for k, v in allvars.items() if k in names}, default=str)
+
+
+@pytest.mark.parametrize("who", ["customer", "signed out"])
+def test_console_handlers_give_nothing_and_change_nothing(new_client, facts, who):
+    client = new_client()
+    if who == "customer":
+        token, _ = session_token_for(CUSTOMER)
+        client._store_token(token)
+    client.open("/account")
+    before = table_fingerprints()
+    for handler, payload in attacks(facts):
+        path = f"/admin/claim?id={facts['claim_id']}" if handler is admin_state.ClaimState.load else "/admin"
+        result = client.call(handler, path=path, **payload)
+        assert not result.errors, (handler, result.errors)
+        target = " ".join(result.redirects)
+        if who == "customer":
+            assert "/account" in target, (handler, result.redirects)
+        else:
+            assert "/login" in target, (handler, result.redirects)
+    assert table_fingerprints() == before
+    shown = _console_vars(client)
+    assert facts["claim_email"] not in shown
+    assert "export/claims.csv" not in shown
+    assert "/files/" not in shown
+    for cls in CONSOLE_STATES:
+        state = client.get(cls)
+        for name in ("rows", "counts", "facts", "events", "linked", "per_day"):
+            assert not getattr(state, name, []), (cls.__name__, name)
+
+
+def test_the_same_payloads_act_for_a_reviewer(new_client, facts):
+    """Control: the payloads above are real (a reviewer sees the queue and decides the claim)."""
+    from rxapp import db
+    from rxapp.models import Redemption
+
+    client = new_client()
+    token, _ = session_token_for(REVIEWER)
+    client._store_token(token)
+    client.open("/admin")
+    r = client.call(admin_state.QueueState.load, path="/admin")
+    assert not r.errors and not r.redirects
+    queue = client.get(admin_state.QueueState)
+    assert str(facts["claim_id"]) in [row["claim_id"] for row in queue.rows]
+    assert queue.export_href.startswith("/export/claims.csv?t=")
+
+    r = client.call(admin_state.ClaimState.load, path=f"/admin/claim?id={facts['claim_id']}")
+    claim = client.get(admin_state.ClaimState)
+    assert not r.errors and claim.found and claim.claim["status"] == "under_review"
+    assert claim.invoice_url.startswith("/files/")
+    r = client.call(admin_state.ClaimState.needs_info, form={"reason": "", "missing_document": ""})
+    assert set(client.get(admin_state.ClaimState).errors) == {"needs_info.reason", "needs_info.missing_document"}
+    r = client.call(admin_state.ClaimState.approve)
+    assert not r.errors
+    assert client.get(admin_state.ClaimState).message.startswith("Approved: Redeem Success.")
+    with db.session_scope() as s:
+        assert s.get(Redemption, facts["claim_id"]).status.value == "approved"
+
+    # A second decision on the same (now stale) version is refused with who decided it.
+    r = client.call(admin_state.ClaimState.reject, form={"reason": "Too late"})
+    state = client.get(admin_state.ClaimState)
+    assert state.message_kind == "conflict"
+    assert state.message.startswith(f"Already decided by {REVIEWER} at ")
+    # A reviewer is not an admin: the Users page shows nothing and grants nothing.
+    client.call(admin_manage.UsersState.load, path="/admin/users")
+    before = table_fingerprints()
+    client.call(admin_manage.UsersState.grant_reviewer, user_id=str(facts["customer_id"]))
+    assert table_fingerprints() == before
+    assert client.get(admin_manage.UsersState).allowed is False
+
+
+def test_an_admin_grants_and_removes_the_reviewer_role(new_client, facts):
+    from rxapp import db
+    from rxapp.models import User
+
+    client = new_client()
+    token, _ = session_token_for(ADMIN)
+    client._store_token(token)
+    client.open("/admin/users")
+    client.call(admin_manage.UsersState.load, path="/admin/users")
+    client.call(admin_manage.UsersState.search, form={"query": "new@member"})
+    users = client.get(admin_manage.UsersState)
+    assert users.allowed and [u["email"] for u in users.rows] == ["new@member-center.test"]
+    client.call(admin_manage.UsersState.grant_reviewer, user_id=str(facts["customer_id"]))
+    with db.session_scope() as s:
+        assert s.get(User, facts["customer_id"]).role.value == "reviewer"
+    client.call(admin_manage.UsersState.remove_reviewer, user_id=str(facts["customer_id"]))
+    with db.session_scope() as s:
+        assert s.get(User, facts["customer_id"]).role.value == "customer"
