@@ -51,21 +51,44 @@ def make_customer(prefix: str = "customer", region: str = "US") -> tuple[int, st
         return user.id, email
 
 
-def register_product(user_id: int, promotion_slug: str = "game-on-bundle", region: str = "US") -> dict:
-    """Register a demo unit fit for the promotion, bought last week at a partner store, with an invoice."""
+_used_serials: set[str] = set()
+
+
+def register_product(
+    user_id: int,
+    promotion_slug: str = "game-on-bundle",
+    region: str = "US",
+    *,
+    category_slug: str | None = None,
+    partner: bool = True,
+    days_ago: int = 7,
+    with_invoice: bool = True,
+) -> dict:
+    """Register a demo unit (fit for the promotion, or of ``category_slug``) with the services.
+
+    Default: bought a week ago at a partner retail store of ``region``, with an invoice.
+    """
     with db.session_scope() as s:
         promo = s.exec(select(Promotion).where(Promotion.slug == promotion_slug)).one()
-        sticker = next(st for st in demo_data.demo_stickers(session=s, limit=60) if promo.name in st["promotions"])
-        store = next(st for st in catalog.stores_for_region(session=s, region_code=region)
-                     if st["is_partner"] and st["channel"] == Channel.retail.value)
-        invoice = files.check_and_store_stream(
-            session=s, owner_id=user_id, kind=FileKind.invoice,
-            chunks=image_bytes(text=f"INVOICE {sticker['model']}"), filename="invoice.png",
+        stickers = demo_data.demo_stickers(session=s, limit=200)
+        sticker = next(
+            st for st in stickers
+            if st["serial"] not in _used_serials
+            and (st["category_slug"] == category_slug if category_slug else promo.name in st["promotions"])
         )
+        _used_serials.add(sticker["serial"])
+        store = next(st for st in catalog.stores_for_region(session=s, region_code=region)
+                     if st["is_partner"] == partner and (st["channel"] == Channel.retail.value or not partner))
+        invoice_id = None
+        if with_invoice:
+            invoice_id = files.check_and_store_stream(
+                session=s, owner_id=user_id, kind=FileKind.invoice,
+                chunks=image_bytes(text=f"INVOICE {sticker['model']}"), filename="invoice.png",
+            ).file_id
         product = products.register(
             session=s, user_id=user_id, serial=sticker["serial"], chk=sticker["chk"], region_code=region,
-            store_id=store["id"], purchase_date=clock.today(s) - timedelta(days=7), channel=Channel.retail,
-            invoice_file_id=invoice.file_id,
+            store_id=store["id"], purchase_date=clock.today(s) - timedelta(days=days_ago),
+            channel=Channel(store["channel"]), invoice_file_id=invoice_id, require_invoice=with_invoice,
         )
         return {"product_id": product.id, "promotion_id": promo.id, "promotion_name": promo.name,
                 "model": sticker["model"], "serial": sticker["serial"]}
