@@ -39,7 +39,7 @@ def _render(paragraphs: list[str], link: tuple[str, str] | None = None) -> tuple
     body = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
     if link:
         body += (
-            f'<p><a href="{html.escape(link[1])}" style="background:#e5202e;color:#fff;'
+            f'<p><a href="{html.escape(link[1])}" style="background:#c8102e;color:#fff;'
             f'padding:10px 18px;border-radius:4px;text-decoration:none">{html.escape(link[0])}</a></p>'
         )
     page = (
