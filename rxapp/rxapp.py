@@ -7,8 +7,10 @@ from rxapp import models  # noqa: F401 - every table on SQLModel.metadata for `r
 from rxapp import routes
 from rxapp.api import export as export_routes
 from rxapp.api import files as file_routes
+from rxapp.pages import demo as demo_pages
 from rxapp.pages import account, admin, auth, home, info, promotions, registration
 from rxapp.state import account as account_state
+from rxapp.state import background
 from rxapp.state import live
 from rxapp.state import registration as registration_state
 from rxapp.state.auth import LoginState, SignUpState
@@ -51,5 +53,7 @@ member(routes.PRODUCT_REGISTRATION, registration.registration, "Product Registra
        registration_state.RegistrationState.load)
 promotions.add_pages(app, member, reviewer)
 admin.add_pages(app, member, reviewer)
+demo_pages.add_pages(app, member, reviewer)
 info.add_pages(app)
 app.register_lifespan_task(live.poll_forever)
+background.register(app)

@@ -251,6 +251,8 @@ def top_bar() -> rx.Component:
                 aria_label="Vendor sections",
             ),
             rx.spacer(),
+            rx.cond(SessionState.demo_mode, rx.link(rx.badge("DEMO", color_scheme="amber", variant="solid"),
+                                                    href=routes.DEMO, aria_label="Demo mode: open the demo kit")),
             _account_actions(),
             align="center",
             spacing="5",
@@ -286,7 +288,7 @@ def flash() -> rx.Component:
     return rx.cond(
         SessionState.notice != "",
         rx.callout(SessionState.notice, icon="info", color_scheme="blue", size="1", margin_bottom="12px",
-                   role="status"),
+                   high_contrast=True, role="status"),
     )
 
 

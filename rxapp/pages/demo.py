@@ -1,0 +1,408 @@
+"""The demo kit (demo mode only): personas and reset, the S/N sticker sheet, the Mailbox.
+
+All three are member pages (a presenter logs in once with any persona, then
+switches in one click; see ``state/demo.py`` for why ``/demo`` is not
+public).  With demo mode off each page says so and its handlers refuse.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from rxapp import routes
+from rxapp.components.forms import error_line, field_label
+from rxapp.components.shell import ACCENT, member_page
+from rxapp.state import demo as demo_state
+from rxapp.state.demo import DemoState as D
+from rxapp.state.demo import MailboxState as M
+from rxapp.state.demo import StickerSheetState as S
+
+
+
+def demo_off() -> rx.Component:
+    return rx.box(
+        rx.text("Demo mode is off. Start the app with RXAPP_DEMO=1 (as `make run` does) to use the demo kit.",
+                size="3", color="#333"),
+        role="status",
+        background="#f4f4f5",
+        padding="12px 14px",
+        border_radius="6px",
+    )
+
+
+def note(message, *, error: bool = False) -> rx.Component:
+    """A one-line result (plain colours with AA contrast, unlike a soft callout)."""
+    return rx.box(
+        rx.text(message, size="2", color="#7a0916" if error else "#14532d"),
+        role="alert" if error else "status",
+        background="#fdf2f3" if error else "#eef7ef",
+        border_left=f"3px solid {'#c0101c' if error else '#1a7f37'}",
+        padding="8px 12px",
+        border_radius="4px",
+        width="100%",
+    )
+
+
+def _section(title: str, *children: rx.Component) -> rx.Component:
+    return rx.card(
+        rx.heading(title, size="4", as_="h2", margin_bottom="10px"),
+        *children,
+        width="100%",
+        padding="18px",
+    )
+
+
+# --------------------------------------------------------------------------- /demo
+
+
+def _persona_card(p) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(p["label"], size="3", as_="h3"),
+                rx.badge(p["role"], color_scheme=rx.match(p["role"], ("reviewer", "amber"), ("admin", "crimson"),
+                                                          "blue")),
+                justify="between",
+                width="100%",
+                align="start",
+            ),
+            rx.text(p["email"], size="2", color="#555", font_family="monospace"),
+            rx.text(p["description"], size="2"),
+            rx.spacer(),
+            rx.button(
+                "Sign in as ", p["email"],
+                on_click=D.switch_persona(p["key"]),
+                size="2",
+                width="100%",
+                variant=rx.cond(D.signed_in_as == p["email"], "soft", "solid"),
+            ),
+            spacing="2",
+            height="100%",
+        ),
+        padding="14px",
+    )
+
+
+def _personas() -> rx.Component:
+    return _section(
+        "Switch persona",
+        rx.text(
+            "You are signed in as ", rx.el.strong(D.signed_in_as), ". One click signs this browser in as a persona and opens its starting page.",
+            size="2",
+            color="#444",
+            margin_bottom="12px",
+        ),
+        rx.grid(
+            rx.foreach(D.personas, _persona_card),
+            columns=rx.breakpoints(initial="1", sm="2"),
+            spacing="3",
+        ),
+    )
+
+
+def _demo_date() -> rx.Component:
+    return _section(
+        "Demo date",
+        rx.text(D.today_text, weight="bold", size="3", role="status", id="demo-today"),
+        rx.text(
+            "Moves “today” for eligibility and due dates, so the 2021 promotions of the seed can be shown "
+            "as running (e.g. 15 December 2021 for the Christmas Deal). Security clocks keep the real time.",
+            size="2",
+            color="#555",
+            margin_y="8px",
+        ),
+        rx.form(
+            rx.hstack(
+                rx.box(
+                    field_label("Demo date", "demo-date"),
+                    rx.input(id="demo-date", name="demo_date", type="date", default_value=D.demo_date,
+                             key=D.form_key, size="3", width="200px", aria_describedby="demo-date-error"),
+                ),
+                rx.button("Set demo date", type="submit", size="3"),
+                rx.button("Clear", type="button", on_click=D.clear_demo_date, variant="outline", size="3"),
+                rx.button("Christmas Deal 2021", type="button", on_click=D.use_christmas_deal_date,
+                          variant="soft", size="3"),
+                spacing="3",
+                align="end",
+                wrap="wrap",
+            ),
+            error_line(D.date_error, "demo-date"),
+            on_submit=D.set_demo_date,
+            reset_on_submit=False,
+        ),
+    )
+
+
+def _reset() -> rx.Component:
+    return _section(
+        "Reset demo data",
+        rx.text(
+            "Back to the seeded state in a few seconds: accounts, products, claims in every status, codes, "
+            "emails and uploads. What was created since is deleted, and the demo date is cleared.",
+            size="2",
+            color="#555",
+            margin_bottom="10px",
+        ),
+        rx.alert_dialog.root(
+            rx.alert_dialog.trigger(
+                rx.button(rx.icon("rotate-ccw", size=16, aria_hidden="true"), "Reset demo data", size="3",
+                          loading=D.busy, color_scheme="red"),
+            ),
+            rx.alert_dialog.content(
+                rx.alert_dialog.title("Reset the demo data?"),
+                rx.alert_dialog.description(
+                    "Everything created since the last reset is deleted for every browser. "
+                    "If you are signed in as a persona, you are signed in again afterwards.",
+                    size="2",
+                ),
+                rx.hstack(
+                    rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                    rx.alert_dialog.action(rx.button("Reset now", color_scheme="red", on_click=D.reset_demo)),
+                    spacing="3",
+                    justify="end",
+                    margin_top="14px",
+                ),
+                max_width="440px",
+            ),
+        ),
+    )
+
+
+def _tools() -> rx.Component:
+    return _section(
+        "Presenter tools",
+        rx.hstack(
+            rx.link(rx.button(rx.icon("mail", size=16, aria_hidden="true"), "Mailbox", variant="soft"),
+                    href=routes.MAILBOX),
+            rx.link(rx.button(rx.icon("barcode", size=16, aria_hidden="true"), "S/N Sticker Sheet",
+                              variant="soft"), href=routes.DEMO_STICKERS),
+            spacing="3",
+            wrap="wrap",
+        ),
+    )
+
+
+def demo_home() -> rx.Component:
+    return member_page(
+        "Demo Kit",
+        rx.cond(
+            D.demo_on,
+            rx.vstack(
+                rx.cond(D.message != "", note(D.message)),
+                _personas(),
+                _demo_date(),
+                _reset(),
+                _tools(),
+                spacing="4",
+                width="100%",
+            ),
+            demo_off(),
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- /demo/stickers
+
+PRINT_CSS = """
+@media print {
+  .no-print { display: none !important; }
+  main { padding: 0 !important; }
+  main h1 { font-size: 14pt !important; margin: 0 0 6pt 0 !important; }
+  .sticker-grid { gap: 6pt !important; }
+  .sticker { break-inside: avoid; border-color: #000 !important; }
+}
+"""
+
+
+def _sticker(row) -> rx.Component:
+    return rx.el.article(
+        rx.hstack(
+            rx.text("msi", weight="bold", style={"color": ACCENT, "font_style": "italic", "font_size": "1.1rem"}),
+            rx.text(row["category"], size="1", color="#333"),
+            justify="between",
+            align="center",
+            width="100%",
+        ),
+        rx.text(row["model"], size="2", weight="bold", class_name="sticker-model"),
+        rx.text("Model: ", row["model_number"], size="1", color="#333"),
+        rx.image(src=row["barcode"], alt="", width="100%", height="44px", margin_y="4px"),
+        rx.hstack(
+            rx.text("S/N: ", rx.el.span(row["serial"], class_name="sticker-serial"), size="2",
+                    style={"font_family": "monospace", "font_weight": "700"}),
+            rx.text("CHK: ", rx.el.span(row["chk"], class_name="sticker-chk"), size="2",
+                    style={"font_family": "monospace", "font_weight": "700", "border": "1.5px solid #111",
+                           "padding": "0 5px"}),
+            justify="between",
+            align="center",
+            width="100%",
+            wrap="wrap",
+        ),
+        rx.text("Fits: ", row["promotions"], size="1", color="#555", class_name="no-print"),
+        aria_label="S/N sticker " + row["serial"],
+        class_name="sticker",
+        style={"border": "1.5px dashed #999", "border_radius": "6px", "padding": "10px 12px",
+               "background": "#fbfbf8", "display": "flex", "flex_direction": "column", "gap": "2px"},
+    )
+
+
+def sticker_sheet() -> rx.Component:
+    return member_page(
+        "S/N Sticker Sheet",
+        rx.el.style(PRINT_CSS),
+        rx.cond(
+            S.demo_on,
+            rx.box(
+                rx.hstack(
+                    rx.text(
+                        "Demo units nobody has registered yet: type a sticker's S/N and CHK into Product "
+                        "Registration. ", S.today_text,
+                        size="2",
+                        color="#444",
+                    ),
+                    rx.button(rx.icon("printer", size=16, aria_hidden="true"), "Print",
+                              on_click=rx.call_script("window.print()"), size="2"),
+                    justify="between",
+                    align="center",
+                    spacing="4",
+                    class_name="no-print",
+                    margin_bottom="14px",
+                    wrap="wrap",
+                ),
+                rx.grid(
+                    rx.foreach(S.stickers, _sticker),
+                    columns=rx.breakpoints(initial="1", sm="2", lg="3"),
+                    spacing="3",
+                    class_name="sticker-grid",
+                ),
+                rx.cond(S.stickers.length() == 0,
+                        rx.text("No free demo units left: reset the demo data.", color="#555")),
+            ),
+            demo_off(),
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- /demo/mailbox
+
+
+def _status_badge(status, label) -> rx.Component:
+    return rx.badge(label, color_scheme=rx.match(status, ("sent", "green"), ("failed", "red"),
+                                                 ("sending", "blue"), "gray"))
+
+
+def _filter() -> rx.Component:
+    return rx.cond(
+        M.sees_all,
+        rx.form(
+            rx.hstack(
+                rx.box(
+                    field_label("Recipient", "mailbox-recipient"),
+                    rx.input(id="mailbox-recipient", name="recipient", type="email", default_value=M.recipient,
+                             key=M.form_key, placeholder="name@example.com", size="2", width="280px"),
+                ),
+                rx.button("Filter", type="submit", size="2"),
+                rx.button("Show all", type="button", on_click=M.show_all, variant="outline", size="2"),
+                spacing="3",
+                align="end",
+                wrap="wrap",
+            ),
+            on_submit=M.filter_recipient,
+            reset_on_submit=False,
+            margin_bottom="12px",
+        ),
+        rx.text("Your own inbox: every email the app wrote to you.", size="2", color="#555",
+                margin_bottom="10px"),
+    )
+
+
+def _message_list() -> rx.Component:
+    return rx.box(
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell("Time"),
+                    rx.table.column_header_cell("To"),
+                    rx.table.column_header_cell("Subject"),
+                    rx.table.column_header_cell("Delivery"),
+                )
+            ),
+            rx.table.body(
+                rx.foreach(
+                    M.rows,
+                    lambda m: rx.table.row(
+                        rx.table.cell(m["time"], white_space="nowrap"),
+                        rx.table.cell(m["to"]),
+                        rx.table.cell(
+                            rx.link(m["subject"], href="#", on_click=M.open_message(m["id"]).prevent_default,
+                                    color=ACCENT, weight="medium"),
+                        ),
+                        rx.table.cell(_status_badge(m["status"], m["status_label"])),
+                        background=rx.cond(M.selected["id"] == m["id"], "#fdf2f3", "transparent"),
+                    ),
+                )
+            ),
+            variant="surface",
+            width="100%",
+        ),
+        rx.cond(M.rows.length() == 0, rx.text("No emails yet.", color="#555", margin_top="10px")),
+        overflow_x="auto",
+    )
+
+
+def _open_message() -> rx.Component:
+    sel = M.selected
+    return rx.cond(
+        sel.contains("id"),
+        rx.card(
+            rx.hstack(
+                rx.heading(sel["subject"], size="4", as_="h2"),
+                rx.button("Close", on_click=M.close_message, variant="outline", size="1"),
+                justify="between",
+                align="start",
+                width="100%",
+            ),
+            rx.text("To ", sel["to"], " · written ", sel["time"], " · ", sel["status_label"], size="2",
+                    color="#555", margin_bottom="10px"),
+            rx.el.iframe(
+                src_doc=sel["body_html"],
+                sandbox="",
+                title="Email as the customer sees it: " + sel["subject"],
+                style={"width": "100%", "height": "420px", "border": "1px solid #ddd", "border_radius": "6px",
+                       "background": "white"},
+            ),
+            rx.heading("Plain text", size="3", as_="h3", margin_top="14px", margin_bottom="6px"),
+            rx.el.pre(sel["body_text"], style={"white_space": "pre-wrap", "font_size": "0.85rem",
+                                                "background": "#f7f7f8", "padding": "12px",
+                                                "border_radius": "6px", "margin": "0"}),
+            margin_bottom="16px",
+            padding="16px",
+        ),
+    )
+
+
+def mailbox_page() -> rx.Component:
+    return member_page(
+        "Mailbox",
+        rx.cond(
+            M.demo_on,
+            rx.box(
+                rx.cond(M.smtp_note != "", rx.text(M.smtp_note, size="2", color="#555", margin_bottom="8px")),
+                rx.cond(M.message != "", rx.box(note(M.message, error=True), margin_bottom="12px")),
+                _filter(),
+                _open_message(),
+                _message_list(),
+            ),
+            demo_off(),
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- registration
+
+
+def add_pages(app, member, reviewer) -> None:  # noqa: ARG001 - same signature as every page module
+    """/demo, /demo/stickers and /demo/mailbox (signed in, demo mode)."""
+    demo_state.route_exists = lambda route: route.strip("/") in app._page_routes
+    member(routes.DEMO, demo_home, "Demo Kit", D.load)
+    member(routes.DEMO_STICKERS, sticker_sheet, "S/N Sticker Sheet", S.load)
+    member(routes.MAILBOX, mailbox_page, "Mailbox", M.load)
