@@ -131,6 +131,7 @@ def _menu_link(label: str, route: str, indent: bool = True) -> rx.Component:
         font_size="0.92rem",
         color=rx.cond(active, ACCENT, "#333"),
         font_weight=rx.cond(active, "700", "400"),
+        aria_current=rx.cond(active, "page", "false"),
         underline="none",
         _hover={"color": ACCENT},
     )
@@ -139,10 +140,12 @@ def _menu_link(label: str, route: str, indent: bool = True) -> rx.Component:
 def _menu_group(group: MenuGroup) -> rx.Component:
     icon = rx.icon(group.icon, size=16, color=ACCENT, aria_hidden="true")
     if group.route:
+        active = SessionState.current_path == group.route
         head = rx.link(
             rx.hstack(icon, rx.text(group.title, weight="bold"), spacing="2", align="center"),
             href=group.route,
-            color="#111",
+            color=rx.cond(active, ACCENT, "#111"),
+            aria_current=rx.cond(active, "page", "false"),
             underline="none",
             padding_y="6px",
             padding_left="4px",

@@ -116,7 +116,26 @@ def _promo_card(promo) -> rx.Component:
         rx.box(
             rx.cond(
                 promo.offers.length() > 0,
-                rx.foreach(promo.offers, lambda o: _offer(promo, o)),
+                rx.fragment(
+                    # Products that can redeem, or already did: always in view.
+                    rx.foreach(promo.offers, lambda o: rx.cond(o.eligible | (o.claim_status != ""),
+                                                               _offer(promo, o))),
+                    rx.cond(
+                        promo.blocked > 0,
+                        rx.el.details(
+                            rx.el.summary(
+                                rx.text("Why ", promo.blocked.to(str),
+                                        rx.cond(promo.blocked == 1, " of your products does", " of your products do"),
+                                        " not qualify", as_="span", size="2", weight="medium"),
+                                style={"cursor": "pointer", "padding": "8px 12px", "color": "#8a4b00"},
+                            ),
+                            rx.foreach(promo.offers, lambda o: rx.cond(~o.eligible & (o.claim_status == ""),
+                                                                       _offer(promo, o))),
+                            open=promo.eligible_count == 0,
+                            style={"border_top": "1px solid #eee"},
+                        ),
+                    ),
+                ),
                 rx.text("You have no registered product yet.", size="2", color="#555", padding="10px 12px"),
             ),
             margin_top="10px",

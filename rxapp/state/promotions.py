@@ -55,6 +55,8 @@ class PromoCard:
     prize: str = ""
     prize_type: str = ""
     stock: str = ""
+    eligible_count: int = 0
+    blocked: int = 0
     offers: list[Offer] = field(default_factory=list)
 
 
@@ -98,6 +100,8 @@ class PromotionsState(MemberMixin, rx.State):
                     prize=str(p["prize_name"]),
                     prize_type="Digital code" if p["prize_type"] == "digital_code" else "Physical prize",
                     stock="" if available is None else f"{available} left",
+                    eligible_count=sum(1 for o in offers if o.eligible),
+                    blocked=sum(1 for o in offers if not o.eligible and not o.claim_status),
                     offers=offers,
                 )
             )

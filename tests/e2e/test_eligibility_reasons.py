@@ -72,6 +72,10 @@ def test_each_failing_rule_is_explained(site, scenario, rule):
     log_in(site, scenario["email"], factories.PASSWORD)
     page = site.visit("/promotions")
     product = scenario["products"][rule]
+    card = page.locator(".rt-Card").filter(has=page.get_by_role("heading", name=RULE_PROMO))
+    summary = card.locator("summary")
+    if card.locator("details[open]").count() == 0:
+        summary.click()
     offer = page.get_by_role("list", name=f"Why {product['model']} is not eligible").filter(
         has_text=EXPECTED[rule])
     expect(offer.first).to_be_visible()
