@@ -331,7 +331,7 @@ def redeem_done() -> rx.Component:
 
 def _history_row(row) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row.redeem_date),
+        rx.table.cell(row.redeem_date, white_space="nowrap"),
         rx.table.cell(row.promotion_name),
         rx.table.cell(rx.text(row.product_name, weight="bold", size="2"), rx.text(row.serial, size="1", color="#555")),
         rx.table.cell(
