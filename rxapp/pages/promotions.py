@@ -31,11 +31,14 @@ def tabs(current: str) -> rx.Component:
             aria_current="page" if active else "false",
         )
 
-    return rx.hstack(
+    return rx.flex(
         tab("All Promotions", routes.PROMOTIONS),
         tab("Redeem History", routes.REDEEM_HISTORY),
         tab("FAQ", routes.FAQ),
-        spacing="1",
+        gap="4px",
+        wrap="nowrap",
+        overflow_x="auto",
+        white_space="nowrap",
         border_bottom="1px solid #e5e5e5",
         margin_bottom="18px",
         role="navigation",
@@ -334,21 +337,33 @@ def _history_row(row) -> rx.Component:
         rx.table.cell(row.redeem_date, white_space="nowrap"),
         rx.table.cell(row.promotion_name),
         rx.table.cell(rx.text(row.product_name, weight="bold", size="2"), rx.text(row.serial, size="1", color="#555")),
-        rx.table.cell(
-            rx.vstack(
-                status_cell(row.status, row.status_text),
-                rx.cond(row.can_redeem_again,
-                        rx.link(rx.button("Redeem Again", size="1"), href=routes.REDEEM + "?claim=" + row.claim_id)),
-                rx.cond(row.code != "", copy_code(row.code)),
-                rx.cond(row.shipping != "", rx.text(row.shipping, size="1", color="#555")),
-                rx.cond(row.status == "under_review",
-                        rx.text("Decision due by ", row.due_on, size="1", color="#555")),
-                rx.link("Details", href=routes.CLAIM + "?id=" + row.claim_id, size="1"),
-                spacing="1",
-                align="start",
-            )
-        ),
+        rx.table.cell(_status_block(row)),
         aria_label="Claim " + row.claim_id,
+    )
+
+
+def _status_block(row) -> rx.Component:
+    return rx.vstack(
+        status_cell(row.status, row.status_text),
+        rx.cond(row.can_redeem_again,
+                rx.link(rx.button("Redeem Again", size="1"), href=routes.REDEEM + "?claim=" + row.claim_id)),
+        rx.cond(row.code != "", copy_code(row.code)),
+        rx.cond(row.shipping != "", rx.text(row.shipping, size="1", color="#555")),
+        rx.cond(row.status == "under_review", rx.text("Decision due by ", row.due_on, size="1", color="#555")),
+        rx.link("Details", href=routes.CLAIM + "?id=" + row.claim_id, size="1"),
+        spacing="1",
+        align="start",
+    )
+
+
+def _history_card(row) -> rx.Component:
+    """The same row as a card, for phones."""
+    return rx.card(
+        rx.text(row.redeem_date, " · ", row.promotion_name, size="1", color="#555"),
+        rx.text(row.product_name, weight="bold", size="2"),
+        rx.text(row.serial, size="1", color="#555", margin_bottom="6px"),
+        _status_block(row),
+        width="100%",
     )
 
 
@@ -371,9 +386,10 @@ def redeem_history() -> rx.Component:
                 variant="surface",
                 width="100%",
             ),
-            overflow_x="auto",
+            display=["none", "none", "block"],
             aria_live="polite",
         ),
+        rx.vstack(rx.foreach(H.rows, _history_card), spacing="3", display=["flex", "flex", "none"]),
         rx.cond(H.rows.length() == 0,
                 rx.text("No redemption yet. Eligible products show a Redeem button under each promotion.",
                         color="#555", margin_top="12px")),
