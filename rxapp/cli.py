@@ -28,7 +28,9 @@ def migrate() -> None:
     try:
         db.migrate()
     except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback
-        print(f"migration failed ({settings.get().database_url.split('@')[-1]}): {exc}", file=sys.stderr)
+        detail = " ".join(str(getattr(exc, "orig", None) or exc).split())
+        print(f"DATABASE_URL: migration failed on {settings.get().database_url.split('@')[-1]}: {detail}",
+              file=sys.stderr)
         raise SystemExit(1) from None
     print("database is at the newest migration")
 
