@@ -60,8 +60,8 @@ def _persona_card(p) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.heading(p["label"], size="3", as_="h3"),
-                rx.badge(p["role"], color_scheme=rx.match(p["role"], ("reviewer", "amber"), ("admin", "crimson"),
-                                                          "blue")),
+                rx.badge(p["role"], color_scheme=rx.match(p["role"], ("reviewer", "amber"),
+                                                          ("admin", "crimson"), "blue")),
                 justify="between",
                 width="100%",
                 align="start",
@@ -87,7 +87,8 @@ def _personas() -> rx.Component:
     return _section(
         "Switch persona",
         rx.text(
-            "You are signed in as ", rx.el.strong(D.signed_in_as), ". One click signs this browser in as a persona and opens its starting page.",
+            "You are signed in as ", rx.el.strong(D.signed_in_as),
+            ". One click signs this browser in as a persona and opens its starting page.",
             size="2",
             color="#444",
             margin_bottom="12px",
@@ -217,7 +218,8 @@ PRINT_CSS = """
 def _sticker(row) -> rx.Component:
     return rx.el.article(
         rx.hstack(
-            rx.text("msi", weight="bold", style={"color": ACCENT, "font_style": "italic", "font_size": "1.1rem"}),
+            rx.text("msi", weight="bold",
+                    style={"color": ACCENT, "font_style": "italic", "font_size": "1.1rem"}),
             rx.text(row["category"], size="1", color="#333"),
             justify="between",
             align="center",
@@ -297,8 +299,9 @@ def _filter() -> rx.Component:
             rx.hstack(
                 rx.box(
                     field_label("Recipient", "mailbox-recipient"),
-                    rx.input(id="mailbox-recipient", name="recipient", type="email", default_value=M.recipient,
-                             key=M.form_key, placeholder="name@example.com", size="2", width="280px"),
+                    rx.input(id="mailbox-recipient", name="recipient", type="email",
+                             default_value=M.recipient, key=M.form_key, placeholder="name@example.com",
+                             size="2", width="280px"),
                 ),
                 rx.button("Filter", type="submit", size="2"),
                 rx.button("Show all", type="button", on_click=M.show_all, variant="outline", size="2"),

@@ -400,7 +400,8 @@ from rxapp.models import (  # noqa: E402
     StoredFile,
 )
 
-NEEDS_INFO_REASON = REASON_TEMPLATES[0][0]  # the seed's "Please provide the invoice with your product name on it"
+# The seed's "Please provide the invoice with your product name on it, thanks."
+NEEDS_INFO_REASON = REASON_TEMPLATES[0][0]
 REJECTED_REASON = (
     "Best Buy confirmed that this order was cancelled and refunded, so the monitor does not qualify "
     "for the promotion."
@@ -494,7 +495,8 @@ def invoice_image(spec: InvoiceSpec) -> bytes:
     d = ImageDraw.Draw(im)
     ink, muted, rule = (25, 25, 30), (95, 98, 105), (200, 202, 208)
     legal = _STORE_ADDRESSES.get(spec.store, (spec.store, "", ""))
-    d.text((80, 70), spec.store.lower() if "." in spec.store else spec.store, font=_font(54, bold=True), fill=ink)
+    brand = spec.store.lower() if "." in spec.store else spec.store  # "amazon.com", "Best Buy"
+    d.text((80, 70), brand, font=_font(54, bold=True), fill=ink)
     d.text((w - 80, 78), "INVOICE", font=_font(46, bold=True), fill=ink, anchor="ra")
     d.text((w - 80, 136), "Tax invoice / Facture", font=_font(22), fill=muted, anchor="ra")
     y = 160
@@ -521,7 +523,8 @@ def invoice_image(spec: InvoiceSpec) -> bytes:
     d.rectangle([(80, top), (w - 80, top + 48)], fill=(236, 237, 240))
     cols = [(96, "Qty"), (170, "Description"), (850, "Unit price"), (w - 96, "Total")]
     for x, label in cols:
-        d.text((x, top + 12), label, font=_font(22, bold=True), fill=ink, anchor="ra" if x == w - 96 else "la")
+        anchor = "ra" if x == w - 96 else "la"
+        d.text((x, top + 12), label, font=_font(22, bold=True), fill=ink, anchor=anchor)
     y = top + 70
     subtotal = 0.0
     for qty, description, unit in spec.lines:
@@ -643,7 +646,8 @@ class _ClaimSeeder:
         )
         return result.file_id
 
-    def invoice(self, user: User, store: str, day: date, lines, *, order_seed: str) -> tuple[int, InvoiceSpec]:
+    def invoice(self, user: User, store: str, day: date, lines, *, order_seed: str
+                ) -> tuple[int, InvoiceSpec]:
         rng = random.Random(order_seed)
         spec = InvoiceSpec(
             store=store,
@@ -687,20 +691,24 @@ class _ClaimSeeder:
         if model is None or bought > self.today:
             return None
         record = _first_free_serial(self.s, model)
-        invoice_id = self.invoice_for(user, model, bought, store, named=named_invoice, copy_of=invoice_bytes_of)
+        invoice_id = self.invoice_for(user, model, bought, store, named=named_invoice,
+                                      copy_of=invoice_bytes_of)
         with _business_day(self.s, max(bought, min(self.today, bought + timedelta(days=2)))):
             product = self.products.register(
                 session=self.s, user_id=user.id, serial=record.serial, chk=record.chk, region_code="US",
-                store_id=self.stores[store].id, purchase_date=bought, channel=channel, invoice_file_id=invoice_id,
+                store_id=self.stores[store].id, purchase_date=bought, channel=channel,
+                invoice_file_id=invoice_id,
             )
         return product
 
     def invoice_for(self, user, model, bought, store, *, named=True, copy_of=None) -> int:
         if copy_of is not None:  # the very same picture another account uploaded
             source = self.s.get(StoredFile, copy_of.invoice_file_id)
-            return self.store_file(user, FileKind.invoice, self.invoice_bytes[source.id], source.original_name)
+            data = self.invoice_bytes[source.id]
+            return self.store_file(user, FileKind.invoice, data, source.original_name)
         file_id, _spec = self.invoice(
-            user, store, bought, self.product_lines(model, named=named), order_seed=f"{user.email}|{model.name}"
+            user, store, bought, self.product_lines(model, named=named),
+            order_seed=f"{user.email}|{model.name}"
         )
         return file_id
 
@@ -708,7 +716,9 @@ class _ClaimSeeder:
         record = self.s.get(SerialRecord, product.serial_id)
         model = self.s.get(ProductModel, record.model_id)
         file_id = self.invoice_for(user, model, product.purchase_date, store)
-        self.products.replace_invoice(session=self.s, user_id=user.id, product_id=product.id, invoice_file_id=file_id)
+        self.products.replace_invoice(
+            session=self.s, user_id=user.id, product_id=product.id, invoice_file_id=file_id
+        )
 
     # ----------------------------------------------------------------- claims
 
@@ -741,12 +751,14 @@ class _ClaimSeeder:
         if claim is None:
             return None
         self.redemptions.set_shipping(
-            session=self.s, claim_id=claim.id, reviewer_id=self.reviewer.id, status=status, tracking_number=tracking
+            session=self.s, claim_id=claim.id, reviewer_id=self.reviewer.id, status=status,
+            tracking_number=tracking,
         )
         self.stamp(claim, at)
         return claim
 
-    def stamp(self, claim: Redemption, at: datetime, *, submitted: bool = False, decided: bool = False) -> None:
+    def stamp(self, claim: Redemption, at: datetime, *, submitted: bool = False,
+              decided: bool = False) -> None:
         """Date the claim's newest audit row and email (and the claim) at ``at``: a believable history."""
         at = min(at, utcnow() - timedelta(minutes=1))  # never in the future
         event_id = self.s.exec(
@@ -755,11 +767,13 @@ class _ClaimSeeder:
         ).first()
         self.s.execute(sa.update(RedemptionEvent).where(RedemptionEvent.id == event_id).values(created_at=at))
         mail_id = self.s.exec(
-            select(EmailMessage.id).where(EmailMessage.redemption_id == claim.id).order_by(EmailMessage.id.desc())
+            select(EmailMessage.id).where(EmailMessage.redemption_id == claim.id)
+            .order_by(EmailMessage.id.desc())
         ).first()
         if mail_id is not None and (submitted or decided):
             self.s.execute(
-                sa.update(EmailMessage).where(EmailMessage.id == mail_id).values(created_at=at, next_attempt_at=at)
+                sa.update(EmailMessage).where(EmailMessage.id == mail_id)
+                .values(created_at=at, next_attempt_at=at)
             )
         values = {}
         if submitted:
@@ -775,8 +789,8 @@ class _ClaimSeeder:
 def _extra_customer(session: Session, email: str, first: str, last: str) -> User:
     user = session.exec(select(User).where(User.email == email)).first()
     if user is None:
-        user = User(email=email, password_hash=_password_hash(_LOCKED_PASSWORD), first_name=first, last_name=last,
-                    region_code="US", role=Role.customer, email_verified_at=utcnow())
+        user = User(email=email, password_hash=_password_hash(_LOCKED_PASSWORD), first_name=first,
+                    last_name=last, region_code="US", role=Role.customer, email_verified_at=utcnow())
         session.add(user)
         session.flush()
     return user
@@ -819,7 +833,8 @@ def seed_claims(*, session: Session, today: date | None = None) -> dict:
 
     # The demo customer's products from ``seed`` get their invoices.
     own = session.exec(
-        select(RegisteredProduct).where(RegisteredProduct.user_id == customer.id).order_by(RegisteredProduct.id)
+        select(RegisteredProduct).where(RegisteredProduct.user_id == customer.id)
+        .order_by(RegisteredProduct.id)
     ).all()
     store_names = {s.id: s.name for s in stores.values()}
     by_category: dict[str, RegisteredProduct] = {}
@@ -836,7 +851,8 @@ def seed_claims(*, session: Session, today: date | None = None) -> dict:
     if laptop is not None:
         record = session.get(SerialRecord, laptop.serial_id)
         model = session.get(ProductModel, record.model_id)
-        file_id = seeder.invoice_for(customer, model, laptop.purchase_date, store_names[laptop.store_id], named=False)
+        file_id = seeder.invoice_for(customer, model, laptop.purchase_date, store_names[laptop.store_id],
+                                     named=False)
         seeder.products.replace_invoice(
             session=session, user_id=customer.id, product_id=laptop.id, invoice_file_id=file_id
         )
@@ -858,8 +874,8 @@ def seed_claims(*, session: Session, today: date | None = None) -> dict:
         seeder.decide(c, "needs_info", _at(min(today, day + timedelta(days=1)), 10, 15),
                       reason=NEEDS_INFO_REASON, missing=MissingDocument.invoice)
     # Board Upgrade Bonus: a new motherboard, waiting for the reviewer.
-    board = seeder.register(customer, ["MAG B650 TOMAHAWK WIFI", "MPG Z790 EDGE WIFI"], today - timedelta(days=6),
-                            "Micro Center", Channel.retail)
+    board = seeder.register(customer, ["MAG B650 TOMAHAWK WIFI", "MPG Z790 EDGE WIFI"],
+                            today - timedelta(days=6), "Micro Center", Channel.retail)
     seeder.claim(customer, board, "board-upgrade-bonus", today - timedelta(days=2), hour=8)
     # Live in Everyday Passion (2021): approved, then shipped -- the physical prize's history.
     sleeve_laptop = seeder.register(customer, ["GF63 Thin", "Modern 14"], date(2021, 8, 14), "Best Buy",
@@ -875,7 +891,8 @@ def seed_claims(*, session: Session, today: date | None = None) -> dict:
         twin = seeder.register(jamie, ["Radeon RX 7800 XT GAMING TRIO CLASSIC 16G",
                                        "GeForce RTX 3060 VENTUS 2X 12G OC"],
                                gpu.purchase_date, "Newegg", Channel.online, invoice_bytes_of=gpu)
-        seeder.claim(jamie, twin, "game-on-bundle", min(today, gpu.purchase_date + timedelta(days=3)), hour=22)
+        day = min(today, gpu.purchase_date + timedelta(days=3))
+        seeder.claim(jamie, twin, "game-on-bundle", day, hour=22)
     xmas = seeder.register(casey, ["Trident 3 Arctic"], date(2021, 12, 8), "Micro Center", Channel.retail)
     c = seeder.claim(casey, xmas, "christmas-deal-2021", date(2021, 12, 10), hour=12)
     seeder.decide(c, "approve", _at(date(2021, 12, 16), 9, 20))

@@ -249,7 +249,9 @@ class DemoState(MemberMixin, rx.State):
             self._off()
             return
         self.date_error = ""
-        self.message = f"Demo date set to {day.isoformat()}." if day else "Demo date cleared: today is the real date."
+        self.message = (
+            f"Demo date set to {day.isoformat()}." if day else "Demo date cleared: today is the real date."
+        )
         self._date_facts()
 
 

@@ -147,7 +147,8 @@ def test_a_presenters_run_through_the_whole_flow(site, new_site, tmp_path):
     console.get_by_label("Reason template").select_option(label=REASON)
     expect(console.get_by_label("Missing document")).to_have_value("invoice")
     console.get_by_role("button", name="Ask for information").click()
-    expect(console.get_by_role("status").filter(has_text="Asked the customer for information.")).to_be_visible()
+    asked = console.get_by_role("status").filter(has_text="Asked the customer for information.")
+    expect(asked).to_be_visible()
 
     # The customer's open Redeem History shows the reason without a reload.
     expect(row).to_contain_text(REASON, timeout=10_000)

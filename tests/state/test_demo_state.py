@@ -1,4 +1,4 @@
-"""The demo kit's states (persona switcher, reset, demo date, sticker sheet, Mailbox) and the background tasks.
+"""The demo kit's states (personas, reset, demo date, sticker sheet, Mailbox) and the background tasks.
 
 Driven through Reflex's real event processing (tests/state/conftest.py) with
 real session tokens.  The app under test runs with RXAPP_DEMO=1; the
@@ -108,8 +108,9 @@ def test_signed_out_the_demo_kit_sends_to_log_in_and_does_nothing(new_client):
 
     client = new_client(path="/demo")
     before = fingerprint()
-    for handler, payload in ((D.load, {}), (D.switch_persona, {"key": "admin"}), (D.reset_demo, {}),
-                             (D.set_demo_date, {"form": {"demo_date": "2021-12-15"}}), (D.clear_demo_date, {})):
+    calls = ((D.load, {}), (D.switch_persona, {"key": "admin"}), (D.reset_demo, {}),
+             (D.set_demo_date, {"form": {"demo_date": "2021-12-15"}}), (D.clear_demo_date, {}))
+    for handler, payload in calls:
         result = client.call(handler, **payload)
         assert any(r.startswith("/login") for r in result.redirects), handler
     assert fingerprint() == before

@@ -59,7 +59,8 @@ def user(s: Session, email: str) -> User:
 
 
 def claims_of(s: Session, email: str) -> list[Redemption]:
-    return s.exec(select(Redemption).where(Redemption.user_id == user(s, email).id).order_by(Redemption.id)).all()
+    uid = user(s, email).id
+    return s.exec(select(Redemption).where(Redemption.user_id == uid).order_by(Redemption.id)).all()
 
 
 def test_the_demo_customer_has_a_claim_in_every_status(seeded):
@@ -73,7 +74,8 @@ def test_the_demo_customer_has_a_claim_in_every_status(seeded):
     digital = [c for c in approved if promos[c.promotion_id].prize_type == PrizeType.digital_code]
     physical = [c for c in approved if promos[c.promotion_id].prize_type == PrizeType.physical]
     assert digital and all(rows[c.id]["code"] for c in digital)  # a code to show and copy
-    assert physical and all(c.shipping_status in (ShippingStatus.preparing, ShippingStatus.shipped) for c in physical)
+    shipping = (ShippingStatus.preparing, ShippingStatus.shipped)
+    assert physical and all(c.shipping_status in shipping for c in physical)
     assert any(c.shipping_status == ShippingStatus.shipped and c.tracking_number for c in physical)
 
     (asked,) = [c for c in claims if c.status == RedemptionStatus.needs_info]
@@ -85,7 +87,8 @@ def test_the_demo_customer_has_a_claim_in_every_status(seeded):
 
     # Most claims belong to promotions running today; the 2021 one is history.
     today = clock.today(s)
-    running = [c for c in claims if promos[c.promotion_id].starts_on <= today <= promos[c.promotion_id].ends_on]
+    running = [c for c in claims
+               if promos[c.promotion_id].starts_on <= today <= promos[c.promotion_id].ends_on]
     assert len(running) >= 4
     assert all(c.submitted_at.date() <= today for c in claims)
 
@@ -127,8 +130,10 @@ def test_audit_rows_and_outbox_emails_exist_for_every_claim(seeded):
         assert events[-1].to_status == claim.status
         if claim.status != RedemptionStatus.under_review:
             assert any(e.actor_id == reviewer_id for e in events)  # decided by the demo reviewer
-        kinds = [m.kind for m in s.exec(select(EmailMessage).where(EmailMessage.redemption_id == claim.id)).all()]
-        expected = {"under_review": [], "needs_info": ["needs_info"], "approved": ["success"], "rejected": ["rejected"]}
+        mails = s.exec(select(EmailMessage).where(EmailMessage.redemption_id == claim.id)).all()
+        kinds = [m.kind for m in mails]
+        expected = {"under_review": [], "needs_info": ["needs_info"], "approved": ["success"],
+                    "rejected": ["rejected"]}
         assert kinds == ["claim_received", *expected[claim.status.value]]
         assert claim.submitted_at <= events[-1].created_at or len(events) == 1
 
@@ -140,7 +145,7 @@ def test_the_reviewer_queue_has_other_customers_with_linked_claims(seeded):
     others = [c for c in s.exec(select(Redemption)).all() if c.user_id != user(s, CUSTOMER).id]
     waiting = [c for c in others if c.status == RedemptionStatus.under_review]
     assert len(waiting) >= 2
-    links = {kind for c in waiting for kind in (r["kind"] for r in reviews.linked_claims(session=s, claim_id=c.id))}
+    links = {r["kind"] for c in waiting for r in reviews.linked_claims(session=s, claim_id=c.id)}
     assert {reviews.KIND_SAME_INVOICE, reviews.KIND_SAME_ADDRESS} <= links
     # The Christmas Deal 2021 exists as approved history on another account.
     xmas = s.exec(select(Promotion).where(Promotion.slug == "christmas-deal-2021")).one()
@@ -160,8 +165,8 @@ def test_the_newcomer_stays_empty_and_the_christmas_deal_stays_free_for_the_demo
         select(RegisteredProduct).where(RegisteredProduct.user_id == customer.id,
                                         RegisteredProduct.purchase_date == date(2021, 12, 6))
     ).one()
-    result = eligibility.check(session=s, product_id=monitor_2021.id, promotion_id=xmas.id, user_id=customer.id,
-                               as_of=date(2021, 12, 15))
+    result = eligibility.check(session=s, product_id=monitor_2021.id, promotion_id=xmas.id,
+                               user_id=customer.id, as_of=date(2021, 12, 15))
     assert result.eligible, [r.message for r in result.reasons]
 
 
