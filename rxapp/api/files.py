@@ -2,9 +2,13 @@
 
 The token (made by ``services.files.signed_url``) names the file, the viewer
 and whether the thumbnail is wanted; ``services.files.open_for_token`` checks
-the signature, the expiry and that the viewer may still see the file.  Every
-failure is the same small 404, so a prober cannot tell a forged link from an
-expired one or from someone else's file.
+the signature, the expiry and that the viewer may still see the file.  The
+link alone is not enough: the request must also come from a browser signed
+in as that viewer (the ``mc_files`` session cookie, which SessionState keeps
+equal to its session token), so a link copied to another customer or to a
+signed-out visitor shows nothing.  Every failure is the same small 404, so a
+prober cannot tell a forged link from an expired one or from someone else's
+file.
 
 Mount ``routes`` into the Reflex app's backend (e.g. ``app.api_transformer``).
 """
@@ -17,8 +21,11 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from rxapp import db
-from rxapp.services import files
+from rxapp.services import files, sessions, signing
 from rxapp.services.errors import NotFound
+
+# The cookie SessionState sets (rx.Cookie name="mc_files").
+SESSION_COOKIE = "mc_files"
 
 _PRIVATE_HEADERS = {
     "Cache-Control": "private, no-store",
@@ -26,16 +33,30 @@ _PRIVATE_HEADERS = {
     # An image shown on its own needs nothing else: nothing in it may run or load.
     "Content-Security-Policy": "default-src 'none'",
     "Referrer-Policy": "no-referrer",
-    # same-site, not same-origin: where the page and the backend run on two
-    # ports of one host (AppHarnessProd, split deployments) an <img> from the
-    # page is cross-origin but same-site.  Other sites still cannot embed it.
-    "Cross-Origin-Resource-Policy": "same-site",
+    # No Cross-Origin-Resource-Policy: where the page and the backend run on
+    # two ports (AppHarnessProd, split deployments) the page's <img> is
+    # cross-origin, and Chromium refuses even "same-site" between two ports of
+    # 127.0.0.1.  Other sites cannot embed these files anyway: the route wants
+    # the viewer's session cookie, which is SameSite=Strict.
 }
 
 
-def _lookup(token: str):
+def _link_viewer(token: str) -> int | None:
+    try:
+        return int(signing.verify(files.FILE_PURPOSE, token)["u"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def _lookup(token: str, session_token: str):
     # Sync database work: run in a thread so the event loop keeps serving.
+    viewer_id = _link_viewer(token)
+    if viewer_id is None or not session_token or len(session_token) > 200:
+        raise NotFound("This link is not valid.")
     with db.session_scope() as session:
+        found = sessions.resolve(session=session, token=session_token)
+        if found is None or found[0].id != viewer_id:
+            raise NotFound("This link is not valid.")
         return files.open_for_token(session=session, token=token)
 
 
@@ -49,7 +70,9 @@ async def serve_file(request: Request) -> Response:
     if not token or len(token) > 1000:
         return not_found()
     try:
-        path, content_type, filename = await run_in_threadpool(_lookup, token)
+        path, content_type, filename = await run_in_threadpool(
+            _lookup, token, request.cookies.get(SESSION_COOKIE, "")
+        )
     except NotFound:
         return not_found()
     return FileResponse(

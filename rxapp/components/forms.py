@@ -152,22 +152,24 @@ def checkbox_field(label, name: str, errors=None, *, required: bool = False, des
     )
 
 
-def captcha_field(question, errors, on_reformat, *, id_prefix: str = "f") -> rx.Component:
+def captcha_field(question, errors, on_reformat, *, id_prefix: str = "f", round=None) -> rx.Component:
     """The seed's arithmetic captcha: "24 + 2 =", an answer box and a Reformat button.
 
-    The input is keyed by the question, so a new question starts with an empty box.
+    The input is keyed by the question (and by ``round``, the mixin's
+    ``captcha_round``, when given), so a new question starts with an empty box.
     """
     fid = f"{id_prefix}-captcha"
+    key = question if round is None else question + round.to(str)
     return rx.box(
         _label("Captcha", fid, True),
         rx.hstack(
             rx.text(question, weight="bold", size="4", font_family="monospace", min_width="90px",
                     id=f"{fid}-question", aria_live="polite"),
-            rx.input(id=fid, name="captcha", key=question, type="text", input_mode="numeric",
+            rx.input(id=fid, name="captcha", key=key, type="text", input_mode="numeric",
                      auto_complete="off", max_length=6, width="110px", size="3",
                      aria_describedby=f"{fid}-question {fid}-error"),
             rx.button("Reformat", type="button", variant="outline", on_click=on_reformat, size="2",
-                      aria_label="Reformat: draw a new captcha question"),
+                      aria_label="Reformat (draw a new question)"),
             spacing="3",
             align="center",
         ),

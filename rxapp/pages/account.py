@@ -40,7 +40,7 @@ def overview() -> rx.Component:
             rx.callout(
                 rx.hstack(
                     rx.text("Your email address is not verified yet. Check your inbox for our email."),
-                    rx.button("Resend verification email", size="1", variant="outline",
+                    rx.button("Resend verification email", size="1", variant="outline", high_contrast=True,
                               on_click=OverviewState.resend_verification),
                     spacing="3",
                     wrap="wrap",
@@ -48,6 +48,7 @@ def overview() -> rx.Component:
                 ),
                 icon="mail-warning",
                 color_scheme="amber",
+                high_contrast=True,
                 margin_bottom="14px",
             ),
         ),

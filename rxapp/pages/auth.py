@@ -4,7 +4,7 @@ import reflex as rx
 
 from rxapp import routes
 from rxapp.components.forms import captcha_field, checkbox_field, field, select_field, submit_button
-from rxapp.components.shell import public_page
+from rxapp.components.shell import ACCENT, public_page
 from rxapp.state.auth import LoginState, SignUpState
 from rxapp.state.session import SessionState
 
@@ -22,7 +22,7 @@ def login() -> rx.Component:
                 rx.cond(
                     LoginState.needs_captcha,
                     captcha_field(LoginState.captcha_question, errors, LoginState.reformat_captcha,
-                                  id_prefix="login"),
+                                  id_prefix="login", round=LoginState.captcha_round),
                 ),
                 rx.hstack(
                     submit_button("Log in ›"),
@@ -45,11 +45,30 @@ def signup() -> rx.Component:
     vendor = SessionState.vendor_name
     return public_page(
         "Sign Up",
-        rx.text(f"We are committed to respecting and protecting your privacy. The information you provide "
-                f"here helps us give you better service.", size="2", color="#555"),
-        rx.text("Items marked with * are required.", size="2", color="#555", margin_bottom="16px"),
+        rx.text(vendor, " is committed to respecting and protecting your privacy. The information you are "
+                "providing here will help us provide you with better service.", size="2", color="#444"),
+        rx.hstack(
+            rx.text("Items marked with ", rx.el.span("*", style={"color": ACCENT, "font_weight": "700"}),
+                    " are required for application.", size="2", color="#444"),
+            rx.spacer(),
+            rx.link("Already a member? Log in", href=routes.LOGIN, size="2"),
+            spacing="1",
+            wrap="wrap",
+            margin_bottom="16px",
+            margin_top="4px",
+            width="100%",
+        ),
         rx.card(
             rx.form(
+                rx.cond(
+                    SignUpState.errors.length() > 0,
+                    rx.callout(
+                        "Please check the fields marked below: each says what to change. "
+                        "Everything you typed is still here.",
+                        icon="triangle-alert", color_scheme="red", high_contrast=True, size="1",
+                        margin_bottom="14px", role="alert",
+                    ),
+                ),
                 field("Email", "email", errors, type="email", required=True, autocomplete="email",
                       max_length=254, id_prefix="signup"),
                 field("Password", "password", errors, type="password", required=True,
@@ -80,7 +99,7 @@ def signup() -> rx.Component:
                 checkbox_field(rx.fragment("I acknowledge and agree to the ", vendor, " Privacy Policy"),
                                "consent", errors, required=True, id_prefix="signup"),
                 captcha_field(SignUpState.captcha_question, errors, SignUpState.reformat_captcha,
-                              id_prefix="signup"),
+                              id_prefix="signup", round=SignUpState.captcha_round),
                 rx.hstack(
                     submit_button("Sign Up ›"),
                     rx.link(rx.button("Cancel ›", type="button", variant="outline", size="3"), href=routes.HOME),

@@ -26,7 +26,7 @@ def _sticker_help() -> rx.Component:
         rx.card(
             rx.hstack(
                 rx.image(src=R.category["sticker_image"], alt=R.category["name"].to(str) + " S/N sticker location",
-                         width="240px", max_width="100%", border_radius="4px"),
+                         width="320px", max_width="100%", border_radius="4px"),
                 rx.vstack(
                     rx.heading("How to Identify Product Serial Number?", size="3", as_="h2"),
                     rx.text(R.category["sticker_text"], size="2"),
@@ -50,8 +50,10 @@ def step_category() -> rx.Component:
                 rx.foreach(
                     R.categories,
                     lambda c: rx.el.label(
+                        # Uncontrolled (default_checked): the click shows at once; the
+                        # step re-mounts from the state when the customer comes back.
                         rx.el.input(type="radio", name="category", value=c["id"],
-                                    checked=R.category_id == c["id"],
+                                    default_checked=R.category_id == c["id"],
                                     on_change=R.choose_category(c["id"]),
                                     style={"accent_color": ACCENT}),
                         rx.text(c["name"], weight="medium"),
@@ -174,7 +176,7 @@ def step_purchase() -> rx.Component:
             rx.hstack(
                 *[
                     rx.el.label(
-                        rx.el.input(type="radio", name="channel", value=value, checked=R.channel == value,
+                        rx.el.input(type="radio", name="channel", value=value, default_checked=R.channel == value,
                                     on_change=R.set_channel(value), style={"accent_color": ACCENT}),
                         label,
                         style={"display": "flex", "gap": "6px", "align_items": "center", "cursor": "pointer"},
@@ -201,7 +203,7 @@ def step_purchase() -> rx.Component:
                           rx.button("Resize for me", on_click=R.resize_invoice, type="button", size="2",
                                     margin_top="6px")),
         ),
-        captcha_field(R.captcha_question, R.errors, R.reformat_captcha, id_prefix="reg"),
+        captcha_field(R.captcha_question, R.errors, R.reformat_captcha, id_prefix="reg", round=R.captcha_round),
         rx.cond(R.errors.contains("form"), rx.callout(R.errors["form"].to(str), color_scheme="red", icon="info")),
         rx.hstack(
             rx.button("Back", on_click=R.back, type="button", variant="outline", size="3"),
@@ -266,7 +268,8 @@ def my_products() -> rx.Component:
                             rx.table.cell(r["purchase_date"]),
                             rx.table.cell(
                                 rx.text("until ", r["warranty_end"], size="2"),
-                                rx.badge(r["warranty_text"], color_scheme=rx.cond(r["expired"] != "", "gray", "green")),
+                                rx.badge(r["warranty_text"], color_scheme=rx.cond(r["expired"] != "", "gray", "green"),
+                                         high_contrast=True, margin_left="6px"),
                             ),
                             rx.table.cell(
                                 rx.cond(
@@ -281,8 +284,9 @@ def my_products() -> rx.Component:
                                                                on_click=M.cancel_replace),
                                                      spacing="2", margin_top="6px")),
                                     rx.hstack(
-                                        rx.cond(r["has_invoice"] != "", rx.badge("on file", color_scheme="green"),
-                                                rx.badge("missing", color_scheme="amber")),
+                                        rx.cond(r["has_invoice"] != "",
+                                                rx.badge("on file", color_scheme="green", high_contrast=True),
+                                                rx.badge("missing", color_scheme="amber", high_contrast=True)),
                                         rx.button("Replace", size="1", variant="outline",
                                                   on_click=M.start_replace(r["id"]),
                                                   aria_label="Replace purchase proof of " + r["product_name"]),

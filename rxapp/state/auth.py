@@ -13,6 +13,8 @@ from rxapp.services.errors import FieldErrors, Locked
 from rxapp.state.captcha import CaptchaMixin
 from rxapp.state.session import SessionState
 
+_CLEAR_PASSWORD = rx.set_value("login-password", "")
+
 _SAFE_NEXT_PREFIXES = ("/account", "/products", "/promotions", "/membership", "/support", "/admin", "/demo")
 
 
@@ -80,14 +82,15 @@ class LoginState(CaptchaMixin, rx.State):
                 user_id = user.id
         except Locked as exc:
             self.errors = {"password": exc.message}
-            return
+            return _CLEAR_PASSWORD
         except FieldErrors as exc:
             self.errors = exc.errors
             with session_scope() as s:
                 self.needs_captcha = accounts.captcha_required(session=s, email=email, ip_address=ip)
             if self.needs_captcha:
                 self._draw_captcha()
-            return
+            # The email stays; a refused password is cleared, as log-in forms do.
+            return _CLEAR_PASSWORD if "password" in exc.errors else None
         self.errors = {}
         self.needs_captcha = False
         await _start_session(self, user_id)

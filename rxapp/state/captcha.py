@@ -10,6 +10,9 @@ from rxapp.services import captcha as captcha_service
 
 class CaptchaMixin(rx.State, mixin=True):
     captcha_question: str = ""
+    # Counts the questions drawn: the answer box is keyed by it, so every new
+    # question (even one with the same text) starts with an empty box.
+    captcha_round: int = 0
     # Only the challenge's opaque id, and only on the server.
     _captcha_id: str = ""
 
@@ -18,6 +21,7 @@ class CaptchaMixin(rx.State, mixin=True):
             challenge = captcha_service.new_challenge(session=s)
         self._captcha_id = challenge.id
         self.captcha_question = challenge.question
+        self.captcha_round += 1
 
     @rx.event
     def reformat_captcha(self):

@@ -41,6 +41,11 @@ class Viewer:
 class SessionState(rx.State):
     # The client's own opaque token: the only secret the browser keeps.
     token: str = rx.LocalStorage("", name="mc_session", sync=True)
+    # The same token as a cookie, for one reader only: the private-file route
+    # (rxapp/api/files.py) sends a signed /files/ link's file only to the
+    # browser whose session belongs to the link's viewer.  (<img> requests
+    # cannot carry local storage.)
+    file_pass: str = rx.Cookie("", name="mc_files", path="/", same_site="strict")
     signed_in: bool = False
     display_name: str = ""
     role: str = ""
@@ -71,6 +76,7 @@ class SessionState(rx.State):
 
     def _sign_out_locally(self) -> None:
         self.token = ""
+        self.file_pass = ""
         self.signed_in = False
         self.display_name = ""
         self.role = ""
@@ -96,6 +102,8 @@ class SessionState(rx.State):
             user, login = found
             viewer = Viewer(user_id=user.id, session_id=login.id, role=user.role, email=user.email)
             self.signed_in = True
+            if self.file_pass != token:
+                self.file_pass = token
             self.display_name = user.first_name
             self.role = user.role.value
         return viewer

@@ -105,7 +105,7 @@ def test_sign_up_then_log_out_log_in_and_reload_keeps_the_session(site):
     expect(page.get_by_text("Items marked with * are required")).to_be_visible()
     fill_sign_up(page, email)
     answer_captcha(page, "signup")
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Sign Up ›").click()
     page.wait_for_url(re.compile(r"/account/?$"))
     site.wait_ready()
     expect(page.locator("main h1")).to_have_text("Account Overview")
@@ -136,7 +136,7 @@ def test_sign_up_errors_say_what_is_wrong_and_keep_what_was_typed(site):
     fill_sign_up(page, email, confirm="Something-else-2026", phone="12")
     page.get_by_label("Captcha").fill("1000")  # never right: answers stay below 100
     question = page.locator("#signup-captcha-question").inner_text()
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Sign Up ›").click()
 
     expect(page.get_by_text("That answer is not right. Please solve the new question.")).to_be_visible()
     expect(page.get_by_text("The two passwords do not match", exact=False)).to_be_visible()
@@ -161,7 +161,7 @@ def test_sign_up_errors_say_what_is_wrong_and_keep_what_was_typed(site):
     page.get_by_label("Confirm Password").fill(PASSWORD)
     page.get_by_label("Contact Number").fill("")
     answer_captcha(page, "signup")
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Sign Up ›").click()
     page.wait_for_url(re.compile(r"/account/?$"))
 
 
@@ -171,7 +171,7 @@ def test_an_email_that_has_an_account_gets_a_message(site):
     page = site.visit("/signup")
     fill_sign_up(page, existing.upper())  # uniqueness regardless of case
     answer_captcha(page, "signup")
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Sign Up ›").click()
     expect(page.locator("#signup-email-error")).to_have_text(
         "An account with this email already exists. Log in or reset your password.")
     expect(page).to_have_url(re.compile(r"/signup"))
@@ -194,12 +194,15 @@ def test_five_wrong_passwords_lock_the_account_with_the_time_left(site, fresh_ad
     make_account(email)
     page = site.visit("/login")
     page.get_by_label("Email").fill(email)
+    password = page.get_by_label("Password", exact=True)
     for attempt in range(1, 6):
-        page.get_by_label("Password", exact=True).fill(f"wrong-password-{attempt}")
+        password.fill(f"wrong-password-{attempt}")
         if attempt > 3:
             # After 3 failures the log-in form asks for a captcha too.
             answer_captcha(page, "login")
         page.get_by_role("button", name="Log in").click()
+        # The answer has arrived when the refused password is cleared.
+        expect(password).to_have_value("")
         if attempt < 5:
             expect(page.get_by_text("The email or password is incorrect.")).to_be_visible()
         if attempt == 3:

@@ -2,7 +2,9 @@
 
 The app under test is a Starlette app with ``rxapp.api.files.routes`` plus a
 copy of what Reflex itself serves publicly: ``rx.get_upload_dir()`` at
-``/_upload`` (``StaticFiles``, as Reflex mounts it).
+``/_upload`` (``StaticFiles``, as Reflex mounts it).  A link works only in a
+browser signed in as its viewer: ``sign_in`` gives the test client that
+viewer's session cookie, as SessionState does in the browser.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 from rxapp import settings
 from rxapp.api import files as files_api
 from rxapp.models import FileKind, Role, StoredFile
-from rxapp.services import files, signing
+from rxapp.services import files, sessions, signing
 from tests.unit import upload_corpus
 from tests.unit.test_files import make_user
 
@@ -63,7 +65,16 @@ def stored(session, env):
     return {"alice": alice, "bob": bob, "reviewer": reviewer, "file_id": result.file_id, "bytes": data}
 
 
-def test_the_owner_gets_the_file_with_private_headers(client, stored):
+def sign_in(client, session, user) -> str:
+    """Give the client ``user``'s session cookie (what SessionState sets after log-in)."""
+    token, _login = sessions.create(session=session, user_id=user.id, user_agent="pytest", ip_address="")
+    session.commit()
+    client.cookies.set(files_api.SESSION_COOKIE, token)
+    return token
+
+
+def test_the_owner_gets_the_file_with_private_headers(client, stored, session):
+    sign_in(client, session, stored["alice"])
     r = client.get(files.signed_url(file_id=stored["file_id"], user_id=stored["alice"].id))
     assert r.status_code == 200
     assert r.content == stored["bytes"]
@@ -75,9 +86,11 @@ def test_the_owner_gets_the_file_with_private_headers(client, stored):
     assert "Rechnung%20M%C3%A4rz%202021%20%28scan%29.JPG" in r.headers["content-disposition"]
 
 
-def test_reviewer_gets_it_and_the_thumbnail_is_small(client, stored):
+def test_reviewer_gets_it_and_the_thumbnail_is_small(client, stored, session):
+    sign_in(client, session, stored["reviewer"])
     r = client.get(files.signed_url(file_id=stored["file_id"], user_id=stored["reviewer"].id))
     assert r.status_code == 200 and r.content == stored["bytes"]
+    sign_in(client, session, stored["alice"])
     t = client.get(files.signed_url(file_id=stored["file_id"], user_id=stored["alice"].id, thumb=True))
     assert t.status_code == 200 and t.headers["content-type"] == "image/jpeg"
     assert 0 < len(t.content) < len(stored["bytes"])
@@ -89,7 +102,25 @@ def _not_found(r) -> None:
     assert r.headers["cache-control"] == "private, no-store"
 
 
-def test_nobody_else_gets_it(client, stored):
+def test_a_link_is_no_use_outside_its_viewers_signed_in_browser(client, stored, session):
+    url = files.signed_url(file_id=stored["file_id"], user_id=stored["alice"].id)
+    # A signed-out visitor holding alice's link.
+    _not_found(client.get(url))
+    # Bob, signed in, holding alice's link.
+    sign_in(client, session, stored["bob"])
+    _not_found(client.get(url))
+    # A forged or revoked session cookie.
+    client.cookies.set(files_api.SESSION_COOKIE, "forged-" + "x" * 40)
+    _not_found(client.get(url))
+    token = sign_in(client, session, stored["alice"])
+    assert client.get(url).status_code == 200
+    sessions.revoke_by_token(session=session, token=token)
+    session.commit()
+    _not_found(client.get(url))
+
+
+def test_nobody_else_gets_it(client, stored, session):
+    sign_in(client, session, stored["bob"])
     fid, alice, bob = stored["file_id"], stored["alice"].id, stored["bob"].id
     good = files.signed_url(file_id=fid, user_id=alice).removeprefix("/files/")
     data, expires, mac = good.split(".")
@@ -134,6 +165,7 @@ def test_not_reachable_under_the_public_upload_folder(client, stored, session, e
 
 
 def test_a_deleted_file_is_gone_from_its_link(client, stored, session):
+    sign_in(client, session, stored["alice"])
     url = files.signed_url(file_id=stored["file_id"], user_id=stored["alice"].id)
     row = session.get(StoredFile, stored["file_id"])
     (settings.get().files_dir / row.storage_key).unlink()
