@@ -16,6 +16,7 @@ from rxapp import routes
 from rxapp.components.forms import error_line, field_label
 from rxapp.components.shell import ACCENT, member_page
 from rxapp.state.admin import ClaimState as C
+from rxapp.state.uploads import file_url
 from rxapp.state.admin import QueueState as Q
 from rxapp.state.admin import TemplatesState as T
 
@@ -51,7 +52,7 @@ def backend_href(path) -> Var:
 
 
 def status_badge(status, label) -> rx.Component:
-    return rx.badge(label, color_scheme=rx.match(status, *STATUS_COLORS, "gray"), variant="soft", size="2")
+    return rx.badge(label, color_scheme=rx.match(status, *STATUS_COLORS, "gray"), variant="soft", size="2", high_contrast=True)
 
 
 def _select(fid: str, label: str, name: str, options, *, default_value="", placeholder: str = "Any",
@@ -107,7 +108,7 @@ def _status_tabs() -> rx.Component:
             Q.counts,
             lambda c: rx.button(
                 c["label"],
-                rx.badge(c["count"], variant="solid", color_scheme="gray", radius="full"),
+                rx.badge(c["count"], variant="solid", color_scheme="gray", radius="full", high_contrast=True),
                 on_click=Q.show_status(c["status"]),
                 variant=rx.cond(c["current"] == "yes", "solid", "outline"),
                 aria_pressed=rx.cond(c["current"] == "yes", "true", "false"),
@@ -186,7 +187,7 @@ def _queue_table() -> rx.Component:
                "Submitted"]
     return rx.form(
         rx.flex(
-            rx.button("Approve selected", type="submit", size="2", color_scheme="green"),
+            rx.button("Approve selected", type="submit", size="2", color_scheme="green", high_contrast=True),
             rx.link(rx.button("Export CSV", type="button", variant="outline", size="2", tab_index=-1),
                     href=backend_href(Q.export_href), is_external=True, aria_label="Export CSV"),
             rx.spacer(),
@@ -298,7 +299,7 @@ def _image_viewer(title: str, key: str, url, meta) -> rx.Component:
             op("rot", "Rotate", "rotate-cw"),
             op("reset", "Reset", "scan"),
             rx.cond(url != "", rx.link(rx.icon("external-link", size=16, aria_hidden="true"),
-                                       href=backend_href(url), is_external=True,
+                                       href=file_url(url), is_external=True,
                                        aria_label=f"Open the {title} full size", title="Open full size")),
             align="center",
             spacing="2",
@@ -308,13 +309,13 @@ def _image_viewer(title: str, key: str, url, meta) -> rx.Component:
             url != "",
             rx.box(
                 rx.box(
-                    rx.el.img(src=backend_href(url), id=img_id, alt=title + " of claim #" + C.claim["id"].to(str),
+                    rx.el.img(src=file_url(url), id=img_id, alt=title + " of claim #" + C.claim["id"].to(str),
                               key=url, on_click=rx.call_script(_image_js(img_id, "in")),
                               style={"width": "100%", "max_width": "none", "display": "block",
                                      "transform_origin": "center center", "cursor": "zoom-in",
                                      "transition": "transform 0.15s"}),
                 ),
-                height="440px",
+                height="520px",
                 overflow="auto",
                 border="1px solid #ddd",
                 border_radius="4px",
@@ -372,7 +373,7 @@ def _checks() -> rx.Component:
 
 def _decision_panel() -> rx.Component:
     open_panel = rx.vstack(
-        rx.button("Approve", id="decide-approve", on_click=C.approve, size="3", color_scheme="green",
+        rx.button("Approve", id="decide-approve", on_click=C.approve, size="3", color_scheme="green", high_contrast=True,
                   width="100%", type="button"),
         rx.form(
             rx.heading("Needs info", size="3", as_="h3"),
@@ -389,7 +390,7 @@ def _decision_panel() -> rx.Component:
                     placeholder="Choose…"),
             error_line(rx.cond(C.errors.contains("needs_info.missing_document"),
                                C.errors["needs_info.missing_document"].to(str), ""), "ni-doc"),
-            rx.button("Ask for information", type="submit", size="2", color_scheme="blue", margin_top="8px"),
+            rx.button("Ask for information", type="submit", size="2", color_scheme="blue", high_contrast=True, margin_top="8px"),
             on_submit=C.needs_info,
             reset_on_submit=False,
             width="100%",
@@ -446,8 +447,8 @@ def _claim_nav() -> rx.Component:
         rx.link(rx.hstack(rx.icon("arrow-left", size=14, aria_hidden="true"), rx.text("Queue"), spacing="1",
                           align="center"), href=routes.ADMIN),
         rx.spacer(),
-        rx.cond(C.prev_href != "", rx.link("Previous claim (K)", href=C.prev_href, id="claim-prev")),
-        rx.cond(C.next_href != "", rx.link("Next claim (J)", href=C.next_href, id="claim-next")),
+        rx.cond(C.prev_href != "", rx.link("‹ Previous claim (K)", href=C.prev_href, id="claim-prev")),
+        rx.cond(C.next_href != "", rx.link("Next claim (J) ›", href=C.next_href, id="claim-next")),
         gap="14px",
         align="center",
         margin_bottom="10px",
@@ -491,6 +492,7 @@ def _claim_body() -> rx.Component:
                 width="100%"),
         spacing="3",
         width="100%",
+        min_width="0",
     )
     right = rx.vstack(
         rx.grid(
@@ -530,7 +532,7 @@ def _claim_body() -> rx.Component:
             rx.heading("Emails to the customer", size="3", as_="h2", margin_bottom="4px"),
             _table(["Email", "Delivery", "Tries", "When"], C.emails, lambda m: [
                 rx.table.cell(rx.text(m["subject"], size="2"), rx.text(m["kind"], size="1", color="#666")),
-                rx.table.cell(rx.badge(m["status"], color_scheme=rx.match(
+                rx.table.cell(rx.badge(m["status"], high_contrast=True, color_scheme=rx.match(
                     m["status"], ("sent", "green"), ("failed", "red"), "gray")),
                     rx.cond(m["error"] != "", rx.text(m["error"], size="1", color="#c0101c"))),
                 rx.table.cell(m["attempts"]),
@@ -547,11 +549,14 @@ def _claim_body() -> rx.Component:
         rx.grid(
             left,
             right,
-            columns=rx.breakpoints(initial="1", md="minmax(280px, 1fr) 2fr"),
+            columns=rx.breakpoints(initial="1", md="minmax(260px, 300px) minmax(0, 1fr)"),
             spacing="4",
             width="100%",
+            min_width="0",
         ),
         rx.el.span(id="claim-keys", hidden=True),
+        max_width="100%",
+        overflow_x="hidden",
     )
 
 

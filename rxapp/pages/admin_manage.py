@@ -128,7 +128,7 @@ def _promotion_form() -> rx.Component:
                     rx.box(
                         rx.text("This change affects claims customers already made:", weight="bold", size="2"),
                         rx.el.ul(rx.foreach(P.warnings, lambda w: rx.el.li(w, style={"font_size": "0.88rem"}))),
-                        rx.button("Save anyway", type="button", on_click=P.save_anyway, color_scheme="orange",
+                        rx.button("Save anyway", type="button", on_click=P.save_anyway, color_scheme="orange", high_contrast=True,
                                   size="2", margin_top="6px"),
                     ),
                     color_scheme="orange",
@@ -304,7 +304,8 @@ def _kpi(label: str, value, detail=None) -> rx.Component:
 
 def _bar_chart(title: str, data, x_key: str, series: list[str], *, stacked: bool = True,
                layout: str = "horizontal") -> rx.Component:
-    bars = [rx.recharts.bar(data_key=s, fill=CHART_COLORS[s], stack_id="a" if stacked else None, name=s)
+    bars = [rx.recharts.bar(data_key=s, fill=CHART_COLORS[s], stack_id="a" if stacked else None, name=s,
+                             is_animation_active=False)
             for s in series]
     if layout == "vertical":
         axes = [rx.recharts.x_axis(type_="number", allow_decimals=False),
@@ -402,7 +403,7 @@ def users() -> rx.Component:
                     lambda u: rx.table.row(
                         rx.table.cell(u["email"]),
                         rx.table.cell(u["name"]),
-                        rx.table.cell(rx.badge(u["role"], variant="soft", color_scheme=rx.match(
+                        rx.table.cell(rx.badge(u["role"], variant="soft", high_contrast=True, color_scheme=rx.match(
                             u["role"], ("admin", "purple"), ("reviewer", "blue"), "gray"))),
                         rx.table.cell(
                             rx.cond(

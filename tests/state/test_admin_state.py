@@ -192,3 +192,54 @@ def test_an_admin_grants_and_removes_the_reviewer_role(new_client, facts):
     client.call(admin_manage.UsersState.remove_reviewer, user_id=str(facts["customer_id"]))
     with db.session_scope() as s:
         assert s.get(User, facts["customer_id"]).role.value == "customer"
+
+
+def test_code_pool_import_reports_line_by_line_and_imports_all_or_nothing(new_client, facts):
+    from rxapp import db
+    from rxapp.services import codes
+
+    client = new_client()
+    token, _ = session_token_for(REVIEWER)
+    client._store_token(token)
+    client.open("/admin/promotions")
+    P = admin_manage.PromotionsAdminState
+    client.call(P.load, path="/admin/promotions")
+    pid = facts["promotion_id"]
+    with db.session_scope() as s:
+        before = codes.stock(session=s, promotion_id=pid)["total"]
+    client.call(P.import_pasted, form={"codes": "NEWC-0001"})
+    assert "Choose the promotion" in client.get(P).codes_message
+    client.call(P.choose_codes_promotion, value=str(pid))
+    client.call(P.import_pasted, form={"codes": "code\nNEWC-0001\n\nNEWC-0001\nbad code!"})
+    state = client.get(P)
+    assert not state.codes_ok and state.codes_message.startswith("Nothing was imported")
+    assert [r["line"] for r in state.codes_report] == ["3", "4", "5"]
+    with db.session_scope() as s:
+        assert codes.stock(session=s, promotion_id=pid)["total"] == before
+    client.call(P.import_pasted, form={"codes": "NEWC-0001\nNEWC-0002\n"})
+    state = client.get(P)
+    assert state.codes_ok and state.codes_message == "Imported 2 codes from the pasted text."
+    with db.session_scope() as s:
+        assert codes.stock(session=s, promotion_id=pid)["total"] == before + 2
+
+
+def test_promotion_form_keeps_input_and_shows_field_errors(new_client):
+    client = new_client()
+    token, _ = session_token_for(REVIEWER)
+    client._store_token(token)
+    client.open("/admin/promotions")
+    P = admin_manage.PromotionsAdminState
+    client.call(P.load, path="/admin/promotions")
+    client.call(P.new_promotion)
+    client.call(P.save, form={"name": "Spring Deal", "starts_on": "2030-05-01", "ends_on": "2030-04-01",
+                              "prize_type": "digital_code", "prize_name": "", "per_customer_limit": "1",
+                              "due_working_days": "10", "reg-US": "on"})
+    state = client.get(P)
+    assert {"ends_on", "prize_name", "category_ids"} <= set(state.errors)
+    assert state.form["name"] == "Spring Deal" and state.form_regions == ["US"]
+    client.call(P.save, form={"name": "Spring Deal", "starts_on": "2030-04-01", "ends_on": "2030-05-01",
+                              "prize_type": "digital_code", "prize_name": "Steam code", "per_customer_limit": "1",
+                              "due_working_days": "10", "reg-US": "on", "cat-1": "on"})
+    state = client.get(P)
+    assert state.errors == {} and state.message == "Saved “Spring Deal”."
+    assert "Spring Deal" in [r["name"] for r in state.rows]
