@@ -30,8 +30,9 @@ def test_redeem_story_with_live_decisions(site, tmp_path):
     page = site.visit("/promotions")
     page.get_by_role("link", name=f"Redeem {product['promotion_name']} for {product['model']}").click()
     page.wait_for_url(re.compile(r"/promotions/redeem"))
+    expect(page.get_by_role("heading", name="Promotion Redeem Confirm")).to_be_visible()
     site.wait_ready()
-    expect(page.get_by_text(product["serial"])).to_be_visible()
+    expect(page.get_by_text(product["serial"], exact=True)).to_be_visible()
     site.check_a11y()
 
     page.get_by_label("Product Barcode / S/N photo").set_input_files(str(photo))
@@ -58,6 +59,7 @@ def test_redeem_story_with_live_decisions(site, tmp_path):
     row.get_by_role("link", name="Redeem Again").click()
 
     page.wait_for_url(re.compile(r"/promotions/redeem\?claim="))
+    expect(page.get_by_role("heading", name="Promotion Redeem Confirm")).to_be_visible()
     site.wait_ready()
     expect(page.get_by_text(INVOICE_REASON)).to_be_visible()
     page.get_by_label("Proof of purchase").set_input_files(str(new_invoice))
