@@ -189,44 +189,45 @@ class RedeemState(CaptchaMixin, MemberMixin, rx.State):
 
     # ------------------------------------------------------------------ uploads
 
-    @rx.event(background=True)
-    async def upload_photo(self, chunks: rx.UploadChunkIterator):
+    def _show_upload(self, which: str, got: uploads.Received, user_id: int) -> None:
+        """Reflect an upload (or its refusal) in the slot it was made for."""
+        field = "serial_photo" if which == "serial_photo" else "invoice"
+        self.errors = {k: v for k, v in self.errors.items() if k != field}
+        prefix = "photo" if which == "serial_photo" else "invoice"
+        if got.file_id is None:
+            setattr(self, f"{prefix}_message", got.message)
+            return
+        thumb = uploads.thumb_url(file_id=got.file_id, user_id=user_id) if got.ok else ""
+        if which == "serial_photo":
+            self._photo_id, self.photo_name = got.file_id, got.name
+            self.photo_thumb = thumb
+        else:
+            self._new_invoice_id, self.new_invoice_name = got.file_id, got.name
+            if thumb:
+                self.invoice_thumb = thumb
+        setattr(self, f"{prefix}_message", got.message)
+        setattr(self, f"{prefix}_ok", got.ok)
+        setattr(self, f"{prefix}_too_wide", got.too_wide)
+
+    async def _receive(self, chunks: rx.UploadChunkIterator, which: str) -> None:
         async with self:
             viewer = await self._viewer()
             if viewer is None:
                 return
             self.uploading = True
-        got = await uploads.receive(chunks, owner_id=viewer.user_id, kind=FileKind.serial_photo)
+        kind = FileKind.serial_photo if which == "serial_photo" else FileKind.invoice
+        got = await uploads.receive(chunks, owner_id=viewer.user_id, kind=kind)
         async with self:
             self.uploading = False
-            self.errors = {k: v for k, v in self.errors.items() if k != "serial_photo"}
-            if got.file_id is None:
-                self.photo_message = got.message
-                return
-            self._photo_id = got.file_id
-            self.photo_name, self.photo_message = got.name, got.message
-            self.photo_ok, self.photo_too_wide = got.ok, got.too_wide
-            self.photo_thumb = uploads.thumb_url(file_id=got.file_id, user_id=viewer.user_id) if got.ok else ""
+            self._show_upload(which, got, viewer.user_id)
+
+    @rx.event(background=True)
+    async def upload_photo(self, chunks: rx.UploadChunkIterator):
+        await self._receive(chunks, "serial_photo")
 
     @rx.event(background=True)
     async def upload_invoice(self, chunks: rx.UploadChunkIterator):
-        async with self:
-            viewer = await self._viewer()
-            if viewer is None:
-                return
-            self.uploading = True
-        got = await uploads.receive(chunks, owner_id=viewer.user_id, kind=FileKind.invoice)
-        async with self:
-            self.uploading = False
-            self.errors = {k: v for k, v in self.errors.items() if k != "invoice"}
-            if got.file_id is None:
-                self.invoice_message = got.message
-                return
-            self._new_invoice_id = got.file_id
-            self.new_invoice_name, self.invoice_message = got.name, got.message
-            self.invoice_ok, self.invoice_too_wide = got.ok, got.too_wide
-            if got.ok:
-                self.invoice_thumb = uploads.thumb_url(file_id=got.file_id, user_id=viewer.user_id)
+        await self._receive(chunks, "invoice")
 
     @rx.event
     async def resize(self, which: str):
@@ -237,19 +238,9 @@ class RedeemState(CaptchaMixin, MemberMixin, rx.State):
         if not file_id:
             return
         got = uploads.resize(owner_id=viewer.user_id, file_id=file_id)
-        if got.file_id is None:
-            if which == "serial_photo":
-                self.photo_message = got.message
-            else:
-                self.invoice_message = got.message
-            return
-        thumb = uploads.thumb_url(file_id=got.file_id, user_id=viewer.user_id)
-        if which == "serial_photo":
-            self._photo_id, self.photo_ok, self.photo_too_wide, self.photo_thumb = got.file_id, True, False, thumb
-            self.photo_message = "Resized to 1600 px wide."
-        else:
-            self._new_invoice_id, self.invoice_ok, self.invoice_too_wide = got.file_id, True, False
-            self.invoice_thumb, self.invoice_message = thumb, "Resized to 1600 px wide."
+        if got.file_id is not None:
+            got = uploads.Received(got.file_id, got.name, "Resized to 1600 px wide.", False, True)
+        self._show_upload(which, got, viewer.user_id)
 
     # ------------------------------------------------------------------ submit
 
