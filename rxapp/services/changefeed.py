@@ -39,3 +39,59 @@ def changes_since(*, session: Session, after_id: int, limit: int = 1000) -> list
         .limit(limit)
     ).all()
     return [Change(int(e), int(c), int(u)) for e, c, u in rows]
+
+
+# Longest a transaction may hold an event id it has not committed yet before the
+# feed stops waiting for it (a rolled-back transaction leaves its id unused forever).
+GAP_GRACE_SECONDS = 10.0
+
+
+class FeedCursor:
+    """A poller's place in the feed that does not skip events committed out of id order.
+
+    On PostgreSQL an id comes from a sequence when the row is inserted, not
+    when its transaction commits: a decision can take id 10 and commit after
+    another decision took id 11 and committed.  A cursor that just remembered
+    "the newest id seen" (11) would never deliver 10.  This one keeps a safe
+    mark (every id up to it was delivered or given up), re-reads above it,
+    and delivers each event once; an id still missing ``grace`` seconds after
+    a newer one was seen is taken as rolled back and skipped.  (SQLite has
+    one writer at a time, so its ids commit in order and no gap lasts.)
+    """
+
+    def __init__(self, start: int, grace: float = GAP_GRACE_SECONDS):
+        self.safe = start
+        self.grace = grace
+        self._seen: set[int] = set()  # delivered ids above ``safe``
+        self._gap_since: float | None = None
+
+    @property
+    def after_id(self) -> int:
+        """Read the feed after this id (``changes_since(after_id=…)``)."""
+        return self.safe
+
+    @property
+    def waiting(self) -> bool:
+        """True while an id below a delivered one is still missing."""
+        return bool(self._seen)
+
+    def take(self, changes: list[Change], now: float) -> list[Change]:
+        """The changes not delivered yet (oldest first), and move the safe mark on."""
+        fresh = [c for c in changes if c.event_id > self.safe and c.event_id not in self._seen]
+        self._seen.update(c.event_id for c in fresh)
+        self._advance()
+        if not self._seen:
+            self._gap_since = None
+        elif self._gap_since is None:
+            self._gap_since = now
+        elif now - self._gap_since >= self.grace:
+            # The missing ids never committed: skip to the oldest delivered one.
+            self.safe = min(self._seen) - 1
+            self._advance()
+            self._gap_since = now if self._seen else None
+        return fresh
+
+    def _advance(self) -> None:
+        while self.safe + 1 in self._seen:
+            self.safe += 1
+            self._seen.discard(self.safe)
