@@ -195,7 +195,7 @@ def build(claims: int | None = None) -> Path:
 
 RAW_SELECT = """
 SELECT r.id, r.submitted_at, r.due_on, r.status, pr.name, m.name, s.serial, u.email,
-       p.region_code, st.name
+       p.region_code, st.name, r.version
 FROM redemption r
 JOIN registeredproduct p ON p.id = r.product_id
 JOIN serialrecord s ON s.id = p.serial_id

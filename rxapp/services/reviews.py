@@ -267,6 +267,9 @@ _ROW_COLUMNS = (
     _U.c.email,
     _P.c.region_code,
     _ST.c.name.label("store_name"),
+    # The claim's version: a bulk decision passes it back as ``expected_version``
+    # so that a claim changed since the page was read is not decided blind.
+    _R.c.version,
     # The demo date rides along (same statement, one index probe) so that a
     # page needs no second query to know "today" for the overdue flag.
     sa.select(_AS.c.value)
@@ -328,8 +331,9 @@ def _as_rows(raw, today: date) -> list[dict]:
             "customer_email": email,
             "region_code": region,
             "store_name": store,
+            "version": version,
         }
-        for cid, submitted, due, status, promotion, product, serial, email, region, store, _demo in raw
+        for cid, submitted, due, status, promotion, product, serial, email, region, store, version, _demo in raw
     ]
 
 
@@ -369,7 +373,7 @@ def queue_page(
     beginning (never an error).  ``today`` (default ``clock.today``) decides
     the overdue flag.  Rows are plain dicts: claim_id, submitted_on, due_on,
     overdue, status, promotion_name, product_name, serial, customer_email,
-    region_code, store_name.
+    region_code, store_name, version (the claim's version, for ``expected_version``).
     """
     flt = flt or QueueFilter()
     limit = max(1, min(int(limit), MAX_LIMIT))

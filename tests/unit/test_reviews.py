@@ -291,6 +291,7 @@ def test_rows_carry_what_the_queue_shows(session):
         "customer_email": "ada@example.com",
         "region_code": "DE",
         "store_name": "Media Markt Berlin",
+        "version": late.version,
     }
     clock.set_demo_date(session, date(2024, 5, 1))
     assert reviews.queue_page(session=session).rows[0]["overdue"] is False
