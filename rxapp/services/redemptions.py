@@ -766,3 +766,64 @@ def _event_label(event: RedemptionEvent) -> str:
         RedemptionStatus.rejected: "Rejected",
         RedemptionStatus.under_review: "Under review",
     }[event.to_status]
+
+
+# --------------------------------------------------------------------------- shipping (reviewer console)
+
+
+def advance_shipping(
+    *,
+    session: Session,
+    claim_id: int,
+    reviewer_id: int,
+    status: ShippingStatus | str,
+    tracking_number: str = "",
+    expected_version: int,
+) -> Redemption:
+    """``set_shipping`` for the reviewer console: only over the version the reviewer saw.
+
+    Marking a parcel shipped needs its tracking number (``FieldErrors`` keyed
+    ``tracking_number``), so the customer can follow it.  When the claim
+    changed since ``expected_version`` (another reviewer moved the parcel,
+    or anything else), raises ``Conflict`` saying who changed it and how;
+    the caller rolls back.  Audited and live like ``set_shipping`` (one
+    ``RedemptionEvent``).
+    """
+    _require_reviewer(session, reviewer_id)
+    try:
+        wanted = ShippingStatus(getattr(status, "value", status))
+    except ValueError:
+        raise FieldErrors({"status": "Choose preparing, shipped or delivered."}) from None
+    tracking = (tracking_number or "").strip() if isinstance(tracking_number, str) else ""
+    if wanted == ShippingStatus.shipped and not tracking:
+        raise FieldErrors(
+            {"tracking_number": "Enter the carrier's tracking number, so the customer can follow the parcel."}
+        )
+    claim = _load_claim(session, claim_id)
+    if claim.version != expected_version:
+        raise Conflict(_shipping_changed_message(session, claim))
+    done = set_shipping(
+        session=session, claim_id=claim_id, reviewer_id=reviewer_id, status=wanted, tracking_number=tracking
+    )
+    # set_shipping bumps the version it loaded by one: anything else means a
+    # writer slipped in between our check and its update.
+    if done.version != expected_version + 1:
+        raise Conflict(_shipping_changed_message(session, _load_claim(session, claim_id)))
+    return done
+
+
+def _shipping_changed_message(session: Session, claim: Redemption) -> str:
+    last = session.exec(
+        select(RedemptionEvent)
+        .where(RedemptionEvent.redemption_id == claim.id)
+        .order_by(RedemptionEvent.created_at.desc(), RedemptionEvent.id.desc())
+    ).first()
+    if last is None or last.from_status != last.to_status:
+        return _changed_message(session, claim)
+    actor = session.get(User, last.actor_id) if last.actor_id else None
+    at = last.created_at.astimezone(clock.now().tzinfo)
+    who = actor.email if actor else "another reviewer"
+    return (
+        f"Already updated by {who} at {at:%H:%M} UTC on {at:%Y-%m-%d}: {last.reason or 'shipping changed'}."
+        " The page now shows the current state."
+    )
