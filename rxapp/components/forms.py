@@ -134,14 +134,18 @@ def checkbox_field(label, name: str, errors=None, *, required: bool = False, des
                    default_checked: bool | None = None, id_prefix: str = "f") -> rx.Component:
     fid = f"{id_prefix}-{name}"
     props = dict(id=fid, name=name, type="checkbox", value="on",
-                 style={"width": "18px", "height": "18px", "accent_color": ACCENT, "margin_top": "2px"})
+                 style={"width": "18px", "height": "18px", "accent_color": ACCENT, "margin_top": "2px",
+                        "flex_shrink": "0"})
     if default_checked is not None:
         props["default_checked"] = default_checked
     return rx.box(
         rx.hstack(
             rx.el.input(**props),
-            rx.el.label(label, html_for=fid, style={"font_weight": "600", "font_size": "0.92rem"}),
-            required_mark() if required else rx.fragment(),
+            # Label and its * in one box, so the mark follows the text when it wraps.
+            rx.box(
+                rx.el.label(label, html_for=fid, style={"font_weight": "600", "font_size": "0.92rem"}),
+                required_mark() if required else rx.fragment(),
+            ),
             spacing="2",
             align="start",
         ),

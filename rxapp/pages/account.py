@@ -161,8 +161,6 @@ def login_management() -> rx.Component:
                 rx.table.header(
                     rx.table.row(
                         rx.table.column_header_cell("Browser"),
-                        rx.table.column_header_cell("Address"),
-                        rx.table.column_header_cell("Signed in"),
                         rx.table.column_header_cell("Last activity"),
                         rx.table.column_header_cell("Action"),
                     )
@@ -171,11 +169,15 @@ def login_management() -> rx.Component:
                     rx.foreach(
                         LoginManagementState.rows,
                         lambda r: rx.table.row(
-                            rx.table.cell(r["browser"], rx.cond(r["current"] != "",
-                                                               rx.badge("this browser", margin_left="6px"))),
-                            rx.table.cell(r["ip_address"]),
-                            rx.table.cell(r["created_at"]),
-                            rx.table.cell(r["last_seen_at"]),
+                            # Three columns, so the action stays on screen on a phone.
+                            rx.table.cell(
+                                rx.text(r["browser"], weight="medium", size="2"),
+                                rx.cond(r["current"] != "",
+                                        rx.badge("this browser", high_contrast=True, margin_y="2px")),
+                                rx.text("Address ", r["ip_address"], size="1", color="#555"),
+                                rx.text("Signed in ", r["created_at"], size="1", color="#555"),
+                            ),
+                            rx.table.cell(rx.text(r["last_seen_at"], size="2")),
                             rx.table.cell(
                                 rx.button(rx.cond(r["current"] != "", "Log out", "Revoke"), size="1",
                                           variant="outline",
