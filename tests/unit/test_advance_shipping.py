@@ -42,8 +42,8 @@ def test_shipped_then_delivered_each_audited_and_seen_by_the_live_feed(session, 
     assert [(c.claim_id, c.user_id) for c in change] == [(claim.id, approved["user"].id)]
     advance(session, approved, ShippingStatus.delivered)
     assert claim.shipping_status == ShippingStatus.delivered and claim.tracking_number == "1Z999AA10123456784"
-    reasons = [e.reason for e in session.exec(
-        select(RedemptionEvent).where(RedemptionEvent.redemption_id == claim.id).order_by(RedemptionEvent.id))]
+    trail = select(RedemptionEvent).where(RedemptionEvent.redemption_id == claim.id).order_by(RedemptionEvent.id)
+    reasons = [e.reason for e in session.exec(trail)]
     assert reasons[-2:] == ["Shipping: shipped (tracking 1Z999AA10123456784)",
                             "Shipping: delivered (tracking 1Z999AA10123456784)"]
     row = rd.history(session=session, user_id=approved["user"].id)[0]
