@@ -237,7 +237,7 @@ class RedeemState(CaptchaMixin, MemberMixin, rx.State):
         file_id = self._photo_id if which == "serial_photo" else self._new_invoice_id if which == "invoice" else None
         if not file_id:
             return
-        got = uploads.resize(owner_id=viewer.user_id, file_id=file_id)
+        got = await uploads.resize(owner_id=viewer.user_id, file_id=file_id)
         if got.file_id is not None:
             got = uploads.Received(got.file_id, got.name, "Resized to 1600 px wide.", False, True)
         self._show_upload(which, got, viewer.user_id)

@@ -250,7 +250,7 @@ class RegistrationState(CaptchaMixin, MemberMixin, rx.State):
             return await self._signed_out()
         if not self._invoice_file_id or not self.invoice_too_wide:
             return
-        got = uploads.resize(owner_id=viewer.user_id, file_id=self._invoice_file_id)
+        got = await uploads.resize(owner_id=viewer.user_id, file_id=self._invoice_file_id)
         if got.file_id is None:
             self.invoice_message = got.message
             return
@@ -434,7 +434,7 @@ class MyProductsState(MemberMixin, rx.State):
             return await self._signed_out()
         if not self._pending_file_id:
             return
-        got = uploads.resize(owner_id=viewer.user_id, file_id=self._pending_file_id)
+        got = await uploads.resize(owner_id=viewer.user_id, file_id=self._pending_file_id)
         self._pending_file_id = None
         self.replace_too_wide = False
         if got.file_id is None:

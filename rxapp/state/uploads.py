@@ -7,6 +7,7 @@ type by content, pixel count); nothing reaches Reflex's public upload folder.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import reflex as rx
@@ -36,8 +37,8 @@ async def receive(chunks: rx.UploadChunkIterator, *, owner_id: int, kind: FileKi
             if not name:
                 name = chunk.filename or ""
             spool.feed(chunk.data)
-        with session_scope() as s:
-            result = files.store_spool(session=s, owner_id=owner_id, spool=spool, filename=name)
+        # Decoding a large image takes up to a second: keep the event loop free.
+        result = await asyncio.to_thread(_store, spool, owner_id, name)
     except FieldErrors as exc:
         spool.discard()
         return Received(None, name, next(iter(exc.errors.values()), "This file cannot be used."), False, False)
@@ -49,11 +50,20 @@ async def receive(chunks: rx.UploadChunkIterator, *, owner_id: int, kind: FileKi
     return Received(result.file_id, files.sanitize_name(name), result.message, result.too_wide, not result.too_wide)
 
 
-def resize(*, owner_id: int, file_id: int) -> Received:
-    """"Resize for me": a 1600 px copy replaces the too-wide upload."""
+def _store(spool: files.UploadSpool, owner_id: int, name: str) -> files.UploadResult:
+    with session_scope() as s:
+        return files.store_spool(session=s, owner_id=owner_id, spool=spool, filename=name)
+
+
+def _resize(owner_id: int, file_id: int) -> files.UploadResult:
+    with session_scope() as s:
+        return files.resize_for_me(session=s, owner_id=owner_id, file_id=file_id)
+
+
+async def resize(*, owner_id: int, file_id: int) -> Received:
+    """"Resize for me": a 1600 px copy replaces the too-wide upload (decoded in a thread)."""
     try:
-        with session_scope() as s:
-            result = files.resize_for_me(session=s, owner_id=owner_id, file_id=file_id)
+        result = await asyncio.to_thread(_resize, owner_id, file_id)
     except ServiceError as exc:
         return Received(None, "", exc.message, False, False)
     return Received(result.file_id, result.original_name, "", False, True)
