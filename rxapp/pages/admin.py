@@ -371,6 +371,66 @@ def _checks() -> rx.Component:
     )
 
 
+def _shipping_panel() -> rx.Component:
+    """An approved physical prize: its shipping state and the one step forward."""
+    status_error = error_line(
+        rx.cond(C.errors.contains("shipping.status"), C.errors["shipping.status"].to(str), ""), "ship-status"
+    )
+    to_shipped = rx.form(
+        rx.el.input(type="hidden", name="status", value="shipped"),
+        rx.box(
+            field_label("Tracking number", "ship-tracking", required=True),
+            rx.input(id="ship-tracking", name="tracking_number", max_length=80, size="2", width="100%",
+                     aria_describedby="ship-tracking-error", auto_complete="off", spell_check=False),
+            error_line(rx.cond(C.errors.contains("shipping.tracking_number"),
+                               C.errors["shipping.tracking_number"].to(str), ""), "ship-tracking"),
+        ),
+        rx.button("Mark as shipped", type="submit", size="2", color_scheme="blue", high_contrast=True),
+        status_error,
+        on_submit=C.advance_shipping,
+        reset_on_submit=False,
+        display="flex",
+        flex_direction="column",
+        gap="8px",
+        width="100%",
+        aria_label="Mark as shipped",
+    )
+    to_delivered = rx.form(
+        rx.el.input(type="hidden", name="status", value="delivered"),
+        rx.button("Mark as delivered", type="submit", size="2", color_scheme="green", high_contrast=True),
+        status_error,
+        on_submit=C.advance_shipping,
+        reset_on_submit=False,
+        width="100%",
+        aria_label="Mark as delivered",
+    )
+    return rx.cond(
+        C.claim["shipping"] != "",
+        rx.box(
+            rx.heading("Shipping", size="3", as_="h3", margin_bottom="4px"),
+            rx.text(
+                "State: ", rx.text.strong(C.claim["shipping_label"]),
+                rx.cond(C.claim["tracking"] != "", rx.fragment(" · tracking ", rx.code(C.claim["tracking"]))),
+                size="2", id="shipping-state",
+            ),
+            rx.match(
+                C.claim["next_shipping"],
+                ("shipped", to_shipped),
+                ("delivered", to_delivered),
+                rx.fragment(),
+            ),
+            key="ship-" + C.form_key.to(str),
+            display="flex",
+            flex_direction="column",
+            gap="8px",
+            margin_top="10px",
+            padding_top="10px",
+            border_top="1px solid #eee",
+            id="shipping-panel",
+        ),
+    )
+
+
 def _decision_panel() -> rx.Component:
     open_panel = rx.vstack(
         rx.button("Approve", id="decide-approve", on_click=C.approve, size="3", color_scheme="green", high_contrast=True,
@@ -428,8 +488,7 @@ def _decision_panel() -> rx.Component:
         rx.cond(C.claim["decided_at"] != "", rx.text("At ", C.claim["decided_at"], size="2", color="#555")),
         rx.cond(C.claim["code"] != "", rx.text("Prize code issued: ", rx.code(C.claim["code"], id="issued-code"),
                                                size="2")),
-        rx.cond(C.claim["shipping"] != "", rx.text("Shipping: ", C.claim["shipping"], " ", C.claim["tracking"],
-                                                   size="2")),
+        _shipping_panel(),
         rx.cond(C.claim["status"] == "needs_info",
                 rx.text("Waiting for the customer to send: ", C.claim["missing_document"], size="2",
                         color="#555")),

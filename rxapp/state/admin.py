@@ -16,7 +16,7 @@ import reflex as rx
 
 from rxapp import routes
 from rxapp.db import session_scope, write_session
-from rxapp.models import MissingDocument, RedemptionStatus
+from rxapp.models import MissingDocument, PrizeType, RedemptionStatus, ShippingStatus
 from rxapp.services import catalog, files, mail_sender, redemptions, reviews, signing
 from rxapp.services.errors import Conflict, FieldErrors, Forbidden, NotFound, ServiceError
 from rxapp.state.account import MemberMixin
@@ -38,6 +38,14 @@ DOCUMENT_LABELS = {
     MissingDocument.recipient.value: "Recipient data",
     MissingDocument.other.value: "Other",
 }
+SHIPPING_LABELS = {
+    ShippingStatus.preparing.value: "Preparing",
+    ShippingStatus.shipped.value: "Shipped",
+    ShippingStatus.delivered.value: "Delivered",
+}
+# The one step forward the claim page offers from each shipping state.
+NEXT_SHIPPING = {ShippingStatus.preparing.value: ShippingStatus.shipped.value,
+                 ShippingStatus.shipped.value: ShippingStatus.delivered.value}
 CHANNEL_LABELS = {"retail": "Retail store", "online": "Online retailer", "reseller": "Reseller"}
 RULE_LABELS = {
     "running": "Promotion running when submitted",
@@ -155,6 +163,8 @@ class QueueState(ReviewerMixin, rx.State):
     _flt: dict[str, str] = {"status": RedemptionStatus.under_review.value}
     _cursors: list[str] = [""]
     _next_cursor: str = ""
+    # The version of each claim on the page as read: bulk approve decides only those versions.
+    _versions: dict[str, int] = {}
 
     def _query(self, viewer: Viewer) -> None:
         flt = filter_from(self._flt)
@@ -164,10 +174,12 @@ class QueueState(ReviewerMixin, rx.State):
             per_status = reviews.counts(session=s, flt=flt)
         seen: set[int] = set()
         rows = []
+        versions: dict[str, int] = {}
         for r in page.rows:
             if r["claim_id"] in seen:
                 continue
             seen.add(r["claim_id"])
+            versions[str(r["claim_id"])] = int(r["version"])
             rows.append(
                 {
                     "claim_id": str(r["claim_id"]),
@@ -186,6 +198,7 @@ class QueueState(ReviewerMixin, rx.State):
                 }
             )
         self.rows = rows
+        self._versions = versions
         self._next_cursor = page.next_cursor or ""
         self.has_next = bool(page.next_cursor)
         self.page_no = len(self._cursors)
@@ -321,9 +334,15 @@ class QueueState(ReviewerMixin, rx.State):
             return
         report = []
         for claim_id in ids[:PAGE_SIZE * 4]:
+            version = self._versions.get(str(claim_id))
+            if version is None:
+                report.append({"claim": f"#{claim_id}", "ok": "",
+                               "text": "Not on the page you loaded: reload the queue and select it again."})
+                continue
             try:
                 with write_session() as s:
-                    redemptions.decide(session=s, claim_id=claim_id, reviewer_id=viewer.user_id, decision="approve")
+                    redemptions.decide(session=s, claim_id=claim_id, reviewer_id=viewer.user_id,
+                                       decision="approve", expected_version=version)
                 report.append({"claim": f"#{claim_id}", "ok": "yes", "text": "Approved."})
             except ServiceError as exc:
                 report.append({"claim": f"#{claim_id}", "ok": "", "text": exc.message or "Not approved."})
@@ -414,6 +433,10 @@ class ClaimState(ReviewerMixin, rx.State):
             "reason": c["reason"] or "",
             "missing_document": DOCUMENT_LABELS.get(c["missing_document"] or "", ""),
             "shipping": c["shipping_status"] or "",
+            "shipping_label": SHIPPING_LABELS.get(c["shipping_status"] or "", ""),
+            "next_shipping": (NEXT_SHIPPING.get(c["shipping_status"] or "", "")
+                              if c["status"] == RedemptionStatus.approved.value
+                              and c["prize_type"] == PrizeType.physical.value else ""),
             "tracking": c["tracking_number"] or "",
             "code": code,
             "reserved_code": reserved if not code else "",
@@ -583,6 +606,44 @@ class ClaimState(ReviewerMixin, rx.State):
     async def reject(self, form: dict):
         form = form if isinstance(form, dict) else {}
         return await self._decide("reject", _s(form.get("reason"), 600))
+
+    @rx.event
+    async def advance_shipping(self, form: dict):
+        """The parcel one step forward (preparing → shipped with its tracking number → delivered)."""
+        viewer = await self._gate()
+        if viewer is None:
+            return await self._refuse()
+        if not self._claim_id:
+            return
+        form = form if isinstance(form, dict) else {}
+        claim_id = self._claim_id
+        status = _s(form.get("status"), 20)
+        tracking = _s(form.get("tracking_number"), 200)
+        self._queue_filter = await self._queue_filter_of_tab()
+        try:
+            with write_session() as s:
+                done = redemptions.advance_shipping(
+                    session=s, claim_id=claim_id, reviewer_id=viewer.user_id, status=status,
+                    tracking_number=tracking, expected_version=self._version,
+                )
+                label = SHIPPING_LABELS.get(done.shipping_status.value, "")
+                tracking_now = done.tracking_number
+        except FieldErrors as exc:
+            self.errors = {f"shipping.{k}": v for k, v in exc.errors.items()}
+            self.message, self.message_kind = "Please check the shipping form.", "error"
+            return
+        except ServiceError as exc:
+            self.errors = {}
+            self.message = exc.message or "The shipping state could not be saved."
+            self.message_kind = "conflict"
+            self._reload(viewer, claim_id)
+            self.form_key += 1
+            return
+        self.errors = {}
+        self._reload(viewer, claim_id)
+        self.message = f"Shipping: {label}" + (f" · tracking {tracking_now}" if tracking_now else "") + "."
+        self.message_kind = "ok"
+        self.form_key += 1
 
     @rx.event
     async def pick_template(self, template_id: str):
