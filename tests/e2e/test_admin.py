@@ -2,74 +2,23 @@
 
 from __future__ import annotations
 
-import itertools
 import re
-from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.admin_claims import CUSTOMER_PASSWORD, approve, create_claim
 from tests.e2e.conftest import ARTIFACTS, DEMO_CUSTOMER, log_in
 
 REVIEWER = ("reviewer@member-center.test", "reviewer-2021")
 ADMIN = ("admin@member-center.test", "admin-2021")
 TEMPLATE = "Please provide the invoice with your product name on it, thanks."
-_n = itertools.count(1)
 
 
 @pytest.fixture()
 def make_claim(app):
     """A fresh claim under review (its own customer, a real invoice image and S/N photo), via the services."""
-    from sqlmodel import select
-
-    from rxapp import db
-    from rxapp.models import Channel, FileKind, ProductCategory, ProductModel, Promotion, Store, User
-    from rxapp.services import clock, demo_data, files, products, redemptions
-    from rxapp.services.passwords import hash_password
-
-    def make() -> dict:
-        n = next(_n)
-        with db.session_scope() as s:
-            today = clock.today(s)
-            bought = today - timedelta(days=5)
-            user = User(email=f"e2e-admin-{n}@example.test", password_hash=hash_password("x" * 16),
-                        first_name="Pat", last_name=f"Tester{n}", region_code="US")
-            s.add(user)
-            s.flush()
-            monitor = s.exec(select(ProductCategory).where(ProductCategory.slug == "monitor")).one()
-            model = s.exec(
-                select(ProductModel)
-                .where(ProductModel.category_id == monitor.id, ProductModel.release_date <= bought)
-                .order_by(ProductModel.name)
-            ).first()
-            record = demo_data._first_free_serial(s, model)
-            store = s.exec(select(Store).where(Store.region_code == "US", Store.name == "Best Buy")).one()
-            spec = demo_data.InvoiceSpec(
-                store="Best Buy", number=f"INV-E2E-{n:05d}", order_number=f"E2E-{n}", day=bought,
-                buyer=("Pat Tester", "1 Main Street", "Portland, OR"),
-                lines=((1, f"MSI {model.name} {model.model_number}", 329.99),),
-            )
-            invoice = files.check_and_store_stream(session=s, owner_id=user.id, kind=FileKind.invoice,
-                                                   chunks=demo_data.invoice_image(spec), filename="invoice.jpg")
-            photo = files.check_and_store_stream(
-                session=s, owner_id=user.id, kind=FileKind.serial_photo, filename="sn.jpg",
-                chunks=demo_data.serial_photo_image(record.serial, record.chk, model.name, model.model_number,
-                                                    monitor.name))
-            product = products.register(
-                session=s, user_id=user.id, serial=record.serial, chk=record.chk, region_code="US",
-                store_id=store.id, purchase_date=bought, channel=Channel.retail, invoice_file_id=invoice.file_id,
-            )
-            promo = s.exec(select(Promotion).where(Promotion.slug == "game-on-bundle")).one()
-            claim = redemptions.submit(
-                session=s, user_id=user.id, product_id=product.id, promotion_id=promo.id,
-                recipient={"first_name": "Pat", "last_name": "Tester", "zipcode": "97205",
-                           "address": f"{n} Main Street\nPortland, OR", "contact_number": "+1 503 555 0142",
-                           "note": ""},
-                serial_photo_file_id=photo.file_id,
-            )
-            return {"id": claim.id, "serial": record.serial, "email": user.email}
-
-    return make
+    return create_claim
 
 
 def test_a_customer_is_sent_away_from_the_console(customer_site, make_claim):
@@ -179,6 +128,49 @@ def test_two_reviewers_deciding_one_claim_the_second_is_told_who_won(site, new_s
     expect(told).to_contain_text("Redeem Success")
     # The loser's page now shows the decision that stands.
     expect(second.get_by_text("Decided:")).to_be_visible()
+
+
+def test_reviewer_ships_a_physical_prize_and_the_customer_sees_it_live(site, new_site):
+    claim = create_claim(promotion="gear-up-backpack", category="laptop", email_prefix="e2e-ship")
+    approve(claim["id"])
+    tracking = "1Z999AA10123456784"
+    # The customer keeps Redeem History open in their own browser.
+    customer = new_site()
+    log_in(customer, claim["email"], CUSTOMER_PASSWORD)
+    history = customer.visit("/promotions/history")
+    row = history.get_by_role("row").filter(has_text="Gear Up Backpack")
+    expect(row).to_contain_text("Redeem Success")
+    expect(row).to_contain_text("Preparing your prize")
+
+    log_in(site, *REVIEWER)
+    page = site.visit(f"/admin/claim?id={claim['id']}")
+    state = page.locator("#shipping-state")
+    expect(state).to_have_text("State: Preparing")
+    # Shipped needs the tracking number: said next to the field, nothing saved.
+    page.get_by_role("button", name="Mark as shipped").click()
+    expect(page.locator("#ship-tracking-error")).to_contain_text("tracking number")
+    expect(state).to_have_text("State: Preparing")
+    shots = ARTIFACTS / "admin-shots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.locator("#shipping-panel").screenshot(path=str(shots / "shipping-panel-error.png"))
+    page.get_by_label("Tracking number").fill(tracking)
+    page.get_by_role("button", name="Mark as shipped").click()
+    done = page.get_by_role("status").filter(has_text=f"Shipping: Shipped · tracking {tracking}.")
+    expect(done).to_be_visible()
+    expect(state).to_have_text(f"State: Shipped · tracking {tracking}")
+    expect(page.locator("#claim-timeline")).to_contain_text(f"Shipping: shipped (tracking {tracking})")
+    expect(page.locator("#claim-timeline")).to_contain_text(REVIEWER[0])
+    site.check_a11y()
+    page.locator("#shipping-panel").screenshot(path=str(shots / "shipping-panel.png"))
+
+    # The customer's open page follows without a reload.
+    expect(row).to_contain_text(f"Shipped · tracking {tracking}", timeout=15_000)
+    customer.page.screenshot(path=str(shots / "shipping-history.png"), full_page=True)
+
+    page.get_by_role("button", name="Mark as delivered").click()
+    expect(state).to_have_text(f"State: Delivered · tracking {tracking}")
+    expect(page.get_by_role("button", name="Mark as delivered")).to_have_count(0)
+    expect(row).to_contain_text(f"Delivered · tracking {tracking}", timeout=15_000)
 
 
 def test_console_pages_on_desktop_and_phone(site, browser, app, make_claim):

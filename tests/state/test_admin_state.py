@@ -18,6 +18,7 @@ from sqlmodel import select
 
 from rxapp.state import admin as admin_state
 from rxapp.state import admin_manage
+from tests.e2e.admin_claims import approve, create_claim
 from tests.state.conftest import session_token_for
 from tests.state.test_guard import table_fingerprints
 
@@ -77,6 +78,7 @@ def attacks(f: dict) -> list[tuple[object, dict]]:
         (C.needs_info, {"form": {"reason": "Send it again", "missing_document": "invoice"}}),
         (C.reject, {"form": {"reason": "No"}}),
         (C.pick_template, {"template_id": str(f["template_id"])}),
+        (C.advance_shipping, {"form": {"status": "shipped", "tracking_number": "1Z999"}}),
         (T.load, {}),
         (T.add, {"form": {"text": "Injected reason", "missing_document": "other"}}),
         (T.start_edit, {"template_id": str(f["template_id"])}),
@@ -243,3 +245,124 @@ def test_promotion_form_keeps_input_and_shows_field_errors(new_client):
     state = client.get(P)
     assert state.errors == {} and state.message == "Saved “Spring Deal”."
     assert "Spring Deal" in [r["name"] for r in state.rows]
+
+
+def _reviewer_tab(new_client, email: str, claim_id: int):
+    client = new_client()
+    token, login_id = session_token_for(email)
+    client._store_token(token)
+    client.open(f"/admin/claim?id={claim_id}")
+    r = client.call(admin_state.ClaimState.load, path=f"/admin/claim?id={claim_id}")
+    assert not r.errors and client.get(admin_state.ClaimState).found
+    return client, login_id
+
+
+def test_shipping_handler_rechecks_the_role_and_the_session(new_client, facts):
+    """A tab that had the claim open as a reviewer moves nothing once the role or the session is gone."""
+    from rxapp import db
+    from rxapp.models import Role, User
+    from rxapp.services import sessions
+
+    claim = create_claim(promotion="gear-up-backpack", category="laptop", email_prefix="state-ship-guard")
+    approve(claim["id"])
+    with db.session_scope() as s:
+        demoted = User(email="demoted-reviewer@member-center.test", password_hash="x", first_name="Dee",
+                       last_name="Moted", region_code="US", role=Role.reviewer)
+        s.add(demoted)
+        s.flush()
+        demoted_id = demoted.id
+    customer_tab, _ = _reviewer_tab(new_client, "demoted-reviewer@member-center.test", claim["id"])
+    signed_out_tab, login_id = _reviewer_tab(new_client, REVIEWER, claim["id"])
+    with db.session_scope() as s:
+        s.get(User, demoted_id).role = Role.customer
+        reviewer_id = s.exec(select(User.id).where(User.email == REVIEWER)).one()
+        sessions.revoke(session=s, user_id=reviewer_id, session_id=login_id)
+
+    before = table_fingerprints()
+    for tab, goes_to in ((customer_tab, "/account"), (signed_out_tab, "/login")):
+        for form in ({"status": "shipped", "tracking_number": "1Z999"}, {"status": "delivered"}):
+            r = tab.call(admin_state.ClaimState.advance_shipping, path=f"/admin/claim?id={claim['id']}",
+                         form=form)
+            assert not r.errors and goes_to in " ".join(r.redirects), (goes_to, r.redirects)
+    assert table_fingerprints() == before
+
+
+def test_a_reviewer_moves_a_physical_claim_forward(new_client, facts):
+    from rxapp import db
+    from rxapp.models import Redemption
+    from rxapp.state.promotions import history_rows
+
+    claim = create_claim(promotion="gear-up-backpack", category="laptop", email_prefix="state-ship")
+    approve(claim["id"])
+    client, _ = _reviewer_tab(new_client, REVIEWER, claim["id"])
+    C = admin_state.ClaimState
+    state = client.get(C)
+    assert state.claim["shipping_label"] == "Preparing" and state.claim["next_shipping"] == "shipped"
+
+    # Junk and a missing tracking number: errors by field, nothing saved.
+    before = table_fingerprints()
+    client.call(C.advance_shipping, form={"status": "shipped", "tracking_number": "  "})
+    assert "tracking number" in client.get(C).errors["shipping.tracking_number"]
+    client.call(C.advance_shipping, form={"status": "lost"})
+    assert "shipping.status" in client.get(C).errors
+    client.call(C.advance_shipping, form=["not", "a", "form"])
+    assert table_fingerprints() == before
+
+    client.call(C.advance_shipping, form={"status": "shipped", "tracking_number": " 1Z999AA10123456784 "})
+    state = client.get(C)
+    assert state.errors == {} and state.message_kind == "ok"
+    assert state.claim["shipping_label"] == "Shipped" and state.claim["tracking"] == "1Z999AA10123456784"
+    assert state.claim["next_shipping"] == "delivered"
+    assert any(e["reason"] == "Shipping: shipped (tracking 1Z999AA10123456784)" for e in state.events)
+    # What the customer's Redeem History shows (its live refresh reads the same rows).
+    (row,) = history_rows(claim["user_id"])
+    assert row.shipping == "Shipped · tracking 1Z999AA10123456784"
+
+    # A second tab still showing "Preparing" cannot mark it shipped again over the new state.
+    stale, _ = _reviewer_tab(new_client, ADMIN, claim["id"])
+    client.call(C.advance_shipping, form={"status": "delivered"})
+    assert client.get(C).claim["shipping_label"] == "Delivered" and client.get(C).claim["next_shipping"] == ""
+    with db.session_scope() as s:
+        version = s.get(Redemption, claim["id"]).version
+    stale.call(C.advance_shipping, form={"status": "delivered"})
+    told = stale.get(C)
+    assert told.message_kind == "conflict" and told.message.startswith(f"Already updated by {REVIEWER} at ")
+    assert told.claim["shipping_label"] == "Delivered"
+    with db.session_scope() as s:
+        assert s.get(Redemption, claim["id"]).version == version
+
+
+def test_bulk_approve_decides_only_the_versions_the_reviewer_loaded(new_client, facts):
+    from rxapp import db
+    from rxapp.models import Redemption, RedemptionStatus
+
+    fresh = create_claim(email_prefix="state-bulk")
+    changed = create_claim(email_prefix="state-bulk")
+    client = new_client()
+    token, _ = session_token_for(REVIEWER)
+    client._store_token(token)
+    client.open("/admin")
+    Q = admin_state.QueueState
+    client.call(Q.load, path="/admin")
+    client.call(Q.apply_filters, form={"status": "under_review", "search": "state-bulk-"})
+    assert {r["claim_id"] for r in client.get(Q).rows} == {str(fresh["id"]), str(changed["id"])}
+    # Another reviewer asks for information on one of them after the page was read.
+    with db.write_session() as s:
+        from rxapp.services import redemptions
+        from rxapp.models import User
+
+        admin_id = s.exec(select(User.id).where(User.email == ADMIN)).one()
+        redemptions.decide(session=s, claim_id=changed["id"], reviewer_id=admin_id, decision="needs_info",
+                           reason="Please send a sharper S/N photo.", missing_document="serial_photo")
+    client.call(Q.approve_selected, form={f"claim-{fresh['id']}": "on", f"claim-{changed['id']}": "on",
+                                          f"claim-{facts['claim_id']}": "on"})
+    queue = client.get(Q)
+    report = {r["claim"]: r for r in queue.bulk_report}
+    assert report[f"#{fresh['id']}"]["ok"] == "yes"
+    assert report[f"#{changed['id']}"]["ok"] == ""
+    assert report[f"#{changed['id']}"]["text"].startswith(f"Already decided by {ADMIN} at ")
+    assert "Not on the page you loaded" in report[f"#{facts['claim_id']}"]["text"]
+    assert queue.message == "Approved 1 of 3 selected claims."
+    with db.session_scope() as s:
+        assert s.get(Redemption, fresh["id"]).status == RedemptionStatus.approved
+        assert s.get(Redemption, changed["id"]).status == RedemptionStatus.needs_info
