@@ -21,8 +21,9 @@ run: setup migrate seed ## set up, migrate, seed demo data, serve the production
 dev: setup migrate seed ## hot-reload dev server
 	RXAPP_DEMO=$${RXAPP_DEMO:-1} $(VENV)/bin/reflex run --env dev
 
+# Browser tests run last: their session-wide browser and in-process app must not sit under the others.
 test: setup chromium ## every test: unit, state, end-to-end (browser)
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests/unit tests/state tests/e2e
 
 bench: setup ## benchmarks, each against a baseline measured in the same run
 	$(PY) -m bench
