@@ -60,7 +60,7 @@ def overview() -> rx.Component:
                 rx.vstack(
                     rx.text("Hello, ", info["name"].to(str), weight="bold", size="5"),
                     rx.text(info["email"].to(str), color="#555", size="2"),
-                    rx.text("Membership: ", info["role"].to(str), " · ", info["region"].to(str), " · member since ",
+                    rx.text("Membership: ", info["membership"].to(str), " · ", info["region"].to(str), " · member since ",
                             info["member_since"].to(str), size="2", color="#555"),
                     spacing="1",
                 ),

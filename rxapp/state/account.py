@@ -28,6 +28,9 @@ class MemberMixin(rx.State, mixin=True):
         return session_state._login_redirect()
 
 
+MEMBERSHIP_LABELS = {"customer": "Member", "reviewer": "Member · Reviewer", "admin": "Member · Administrator"}
+
+
 class OverviewState(MemberMixin, rx.State):
     info: dict[str, str] = {}
     counts: dict[str, int] = {}
@@ -43,6 +46,7 @@ class OverviewState(MemberMixin, rx.State):
             data = accounts.overview(session=s, user_id=viewer.user_id)
         self.verified = bool(data.get("verified"))
         self.info = {k: str(v) for k, v in data.items() if not isinstance(v, dict)}
+        self.info["membership"] = MEMBERSHIP_LABELS.get(self.info.get("role", ""), "Member")
         counts = {}
         for key, value in data.items():
             if isinstance(value, dict):
