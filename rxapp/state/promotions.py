@@ -219,7 +219,8 @@ class RedeemState(CaptchaMixin, MemberMixin, rx.State):
         got = await uploads.receive(chunks, owner_id=viewer.user_id, kind=kind)
         async with self:
             self.uploading = False
-            self._show_upload(which, got, viewer.user_id)
+            if got is not None:
+                self._show_upload(which, got, viewer.user_id)
 
     @rx.event(background=True)
     async def upload_photo(self, chunks: rx.UploadChunkIterator):

@@ -225,7 +225,8 @@ class RegistrationState(CaptchaMixin, MemberMixin, rx.State):
         got = await uploads.receive(chunks, owner_id=viewer.user_id, kind=FileKind.invoice)
         async with self:
             self.uploading = False
-            self._apply_invoice(got, viewer.user_id)
+            if got is not None:
+                self._apply_invoice(got, viewer.user_id)
 
     def _apply_invoice(self, got: uploads.Received, user_id: int) -> None:
         self.errors = {k: v for k, v in self.errors.items() if k != "invoice"}
@@ -420,6 +421,8 @@ class MyProductsState(MemberMixin, rx.State):
             self.replace_too_wide = False
         got = await uploads.receive(chunks, owner_id=viewer.user_id, kind=FileKind.invoice)
         async with self:
+            if got is None:
+                return
             if got.file_id is None or got.too_wide:
                 self._pending_file_id = got.file_id
                 self.replace_too_wide = got.too_wide

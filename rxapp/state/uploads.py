@@ -28,15 +28,22 @@ class Received:
     ok: bool
 
 
-async def receive(chunks: rx.UploadChunkIterator, *, owner_id: int, kind: FileKind) -> Received:
-    """Spool, check and store one uploaded file; a refusal carries its message."""
+async def receive(chunks: rx.UploadChunkIterator, *, owner_id: int, kind: FileKind) -> Received | None:
+    """Spool, check and store one uploaded file; a refusal carries its message.
+
+    ``None`` when no file came at all (an empty drop): the field keeps what it showed.
+    """
     spool = files.UploadSpool(kind=kind, field="file")
     name = ""
+    arrived = False
     try:
         async for chunk in chunks:
+            arrived = True
             if not name:
                 name = chunk.filename or ""
             spool.feed(chunk.data)
+        if not arrived:
+            return None
         # Decoding a large image takes up to a second: keep the event loop free.
         result = await asyncio.to_thread(_store, spool, owner_id, name)
     except FieldErrors as exc:

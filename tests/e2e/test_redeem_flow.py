@@ -87,3 +87,23 @@ def test_redeem_story_with_live_decisions(site, tmp_path):
     for step in ("Claim submitted", "Documents requested", "Sent again (Redeem Again)", "Redeem Success"):
         expect(timeline.get_by_text(step, exact=True)).to_be_visible()
     site.check_a11y()
+
+
+def test_a_refused_photo_gets_its_reason_under_the_field(site, tmp_path):
+    user_id, email = factories.make_customer("refused")
+    product = factories.register_product(user_id)
+    big = tmp_path / "huge-photo.jpg"
+    # A real JPEG with 11 MB of trailing bytes: only its size is wrong.
+    big.write_bytes(factories.image_bytes(800, 600, fmt="JPEG") + b"\0" * (11 * 1024 * 1024))
+    pdf = tmp_path / "scan.png"
+    pdf.write_bytes(b"%PDF-1.4\n% a PDF named .png\n")
+
+    log_in(site, email, factories.PASSWORD)
+    page = site.visit(f"/promotions/redeem?product={product['product_id']}&promotion={product['promotion_id']}")
+    expect(page.get_by_role("heading", name="Promotion Redeem Confirm")).to_be_visible()
+    photo = page.get_by_label("Product Barcode / S/N photo")
+    photo.set_input_files(str(big))
+    expect(page.locator("#serial-photo-message")).to_contain_text("the limit is 10 MB", timeout=15_000)
+    photo.set_input_files(str(pdf))
+    expect(page.locator("#serial-photo-message")).to_contain_text("PDF document, not an image")
+    site.check_a11y()
