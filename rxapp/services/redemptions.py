@@ -747,6 +747,8 @@ def timeline(*, session: Session, user_id: int | None, claim_id: int, as_reviewe
         if as_reviewer:
             item["snapshot"] = json.loads(event.snapshot) if event.snapshot else {}
         items.append(item)
+    # How to use the prize, next to the code the customer just got.
+    data["how_to_activate"] = (session.get(Promotion, claim.promotion_id).prize_instructions or "") if data["code"] else ""
     data["submitted_at"] = claim.submitted_at.isoformat()
     data["decided_at"] = claim.decided_at.isoformat() if claim.decided_at else ""
     data["events"] = items

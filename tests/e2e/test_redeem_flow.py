@@ -83,6 +83,7 @@ def test_redeem_story_with_live_decisions(site, tmp_path):
     # The claim's timeline keeps every step.
     row.get_by_role("link", name="Details").click()
     site.wait_ready()
+    expect(page.get_by_text("How to activate:")).to_be_visible()
     timeline = page.get_by_role("list", name="Timeline")
     for step in ("Claim submitted", "Documents requested", "Sent again (Redeem Again)", "Redeem Success"):
         expect(timeline.get_by_text(step, exact=True)).to_be_visible()

@@ -15,6 +15,7 @@ from rxapp.models import (
     FileKind,
     MissingDocument,
     PrizeType,
+    Promotion,
     PromotionCode,
     Redemption,
     RedemptionEvent,
@@ -374,6 +375,8 @@ def test_timeline_shows_every_state_to_the_owner_only(session, world):
     assert [e["actor"] for e in t["events"]] == ["You", "Reviewer", "You", "Reviewer"]
     assert t["events"][1]["reason"] == INVOICE_REASON
     assert t["due_on"] == "2021-12-30" and t["code"] and "snapshot" not in t["events"][0]
+    promotion = session.get(Promotion, claim.promotion_id)
+    assert t["how_to_activate"] == promotion.prize_instructions
     with pytest.raises(NotFound):
         rd.timeline(session=session, user_id=f.make_user(session).id, claim_id=claim.id)
     staff = rd.timeline(session=session, user_id=None, claim_id=claim.id, as_reviewer=True)
