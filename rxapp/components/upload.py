@@ -31,7 +31,16 @@ def upload_field(
 ) -> rx.Component:
     return rx.box(
         rx.el.label(
-            rx.text(label, weight="bold", size="2", margin_bottom="4px"),
+            rx.text(
+                label,
+                # The red * of required fields (hidden from the accessible name, like the other fields').
+                rx.cond(required, rx.el.span(" *", style={"color": ACCENT}, aria_hidden="true"), rx.fragment())
+                if isinstance(required, rx.Var)
+                else (rx.el.span(" *", style={"color": ACCENT}, aria_hidden="true") if required else rx.fragment()),
+                weight="bold",
+                size="2",
+                margin_bottom="4px",
+            ),
             rx.upload.root(
                 rx.hstack(
                     rx.icon("upload", size=20, color=ACCENT, aria_hidden="true"),

@@ -40,6 +40,7 @@ def test_reviewer_filters_opens_a_claim_and_asks_for_the_invoice(site, make_clai
     page = site.visit("/admin")
     expect(page.get_by_role("heading", name="Claim Queue")).to_be_visible()
     page.get_by_label("Search").fill(claim["serial"].lower())
+    expect(page.get_by_label("Search")).to_have_value(claim["serial"].lower())
     page.get_by_role("button", name="Apply filters").click()
     rows = page.get_by_role("table").get_by_role("row")
     expect(rows).to_have_count(2)  # header + the one claim

@@ -137,10 +137,14 @@ def test_a_presenters_run_through_the_whole_flow(site, new_site, tmp_path):
     log_in(other, *ADMIN)
     switch_to(other, REVIEWER, r"/admin")
     console = other.page
-    console.get_by_label("Search").fill(serial.lower())
-    console.get_by_role("button", name="Apply filters").click()
     rows = console.get_by_role("table").get_by_role("row")
-    expect(rows).to_have_count(2)
+    # The queue has loaded (its on_load ran) before the filter is typed, so nothing resets it.
+    expect(rows.nth(1)).to_be_visible()
+    search = console.get_by_label("Search")
+    search.fill(serial.lower())
+    expect(search).to_have_value(serial.lower())
+    console.get_by_role("button", name="Apply filters").click()
+    expect(rows).to_have_count(2, timeout=15_000)
     rows.nth(1).get_by_role("link", name=re.compile(r"^#\d+$")).click()
     console.wait_for_url(re.compile(r"/admin/claim"))
     other.wait_ready()
