@@ -93,6 +93,24 @@ class NotEligible(ServiceError):
 # --------------------------------------------------------------------------- wording
 
 
+SHIPPING_TEXT = {
+    ShippingStatus.preparing: "Preparing your prize",
+    ShippingStatus.shipped: "Shipped",
+    ShippingStatus.delivered: "Delivered",
+}
+
+
+def shipping_text(status: ShippingStatus | str | None, tracking_number: str = "") -> str:
+    """A physical prize's shipping state in the customer's words ("Shipped · tracking …")."""
+    if not status:
+        return ""
+    try:
+        text = SHIPPING_TEXT[ShippingStatus(status)]
+    except ValueError:
+        return ""
+    return f"{text} · tracking {tracking_number}" if tracking_number else text
+
+
 def status_text(status: RedemptionStatus | str, reason: str = "") -> str:
     """The status as the customer reads it (the seed's wording), in one place."""
     status = RedemptionStatus(status)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import reflex as rx
 
-from rxapp import routes
 from rxapp.db import session_scope
 from rxapp.services import accounts, sessions
 from rxapp.services.errors import Conflict, FieldErrors, NotFound, ServiceError

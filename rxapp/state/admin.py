@@ -46,7 +46,7 @@ SHIPPING_LABELS = {
 # The one step forward the claim page offers from each shipping state.
 NEXT_SHIPPING = {ShippingStatus.preparing.value: ShippingStatus.shipped.value,
                  ShippingStatus.shipped.value: ShippingStatus.delivered.value}
-CHANNEL_LABELS = {"retail": "Retail store", "online": "Online retailer", "reseller": "Reseller"}
+CHANNEL_LABELS = {channel.value: label for channel, label in catalog.CHANNEL_LABELS.items()}
 RULE_LABELS = {
     "running": "Promotion running when submitted",
     "eligible_model": "Eligible model",

@@ -307,9 +307,6 @@ class HistoryRow:
     due_on: str = ""
 
 
-SHIPPING_TEXT = {"preparing": "Preparing your prize", "shipped": "Shipped", "delivered": "Delivered"}
-
-
 def history_rows(user_id: int) -> list[HistoryRow]:
     with session_scope() as s:
         rows = redemptions.history(session=s, user_id=user_id)
@@ -325,8 +322,7 @@ def history_rows(user_id: int) -> list[HistoryRow]:
             can_redeem_again=bool(r["can_redeem_again"]),
             code=str(r["code"] or ""),
             prize_type=str(r["prize_type"]),
-            shipping=(SHIPPING_TEXT.get(r["shipping_status"], "") +
-                      (f' · tracking {r["tracking_number"]}' if r.get("tracking_number") else "")),
+            shipping=redemptions.shipping_text(r["shipping_status"], r.get("tracking_number") or ""),
             due_on=str(r["due_on"]),
         )
         for r in rows
@@ -365,7 +361,7 @@ class ClaimState(MemberMixin, rx.State):
         with session_scope() as s:
             data = redemptions.timeline(session=s, user_id=user_id, claim_id=self._claim_id)
         self.claim = {k: str(v) for k, v in data.items() if k != "events" and not isinstance(v, (dict, list))}
-        self.claim["shipping_text"] = SHIPPING_TEXT.get(data.get("shipping_status") or "", "")
+        self.claim["shipping_text"] = redemptions.shipping_text(data.get("shipping_status"))
         self.events = [{k: str(v) for k, v in e.items()} for e in data["events"]]
 
     @rx.event

@@ -14,7 +14,7 @@ import reflex as rx
 
 from rxapp import routes
 from rxapp.db import session_scope
-from rxapp.models import Channel, FileKind
+from rxapp.models import FileKind
 from rxapp.services import captcha as captcha_service
 from rxapp.services import accounts, catalog, clock, products, serials
 from rxapp.services.errors import Conflict, FieldErrors, Locked, ServiceError
@@ -23,11 +23,7 @@ from rxapp.state.account import MemberMixin
 from rxapp.state.captcha import CaptchaMixin
 from rxapp.state.session import SessionState
 
-CHANNEL_LABELS = {
-    Channel.retail.value: "Retail store",
-    Channel.online.value: "Online retailer",
-    Channel.reseller.value: "Reseller",
-}
+CHANNEL_LABELS = {channel.value: label for channel, label in catalog.CHANNEL_LABELS.items()}
 
 
 def _str(value, limit: int = 100) -> str:
@@ -117,7 +113,7 @@ class RegistrationState(CaptchaMixin, MemberMixin, rx.State):
     def _load_stores(self) -> None:
         with session_scope() as s:
             self.stores = [
-                [str(st["id"]), f'{st["name"]} ({CHANNEL_LABELS.get(str(st["channel"]), st["channel"])})']
+                [str(st["id"]), f'{st["name"]} ({st["channel_label"]})']
                 for st in catalog.stores_for_region(session=s, region_code=self.region)
             ]
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.admin_claims import CUSTOMER_PASSWORD, approve, create_claim
-from tests.e2e.conftest import ARTIFACTS, DEMO_CUSTOMER, log_in
+from tests.e2e.conftest import ARTIFACTS, log_in
 
 REVIEWER = ("reviewer@member-center.test", "reviewer-2021")
 ADMIN = ("admin@member-center.test", "admin-2021")

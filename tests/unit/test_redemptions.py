@@ -400,3 +400,10 @@ def test_due_date_follows_the_demo_date(session, world):
     clock.set_demo_date(session, date(2021, 12, 24))  # a Friday
     claim = submit(session, world)
     assert claim.due_on == date(2022, 1, 13)
+
+
+def test_shipping_text_is_the_customers_wording():
+    assert rd.shipping_text(None) == ""
+    assert rd.shipping_text("preparing") == "Preparing your prize"
+    assert rd.shipping_text(ShippingStatus.shipped, "1Z999") == "Shipped · tracking 1Z999"
+    assert rd.shipping_text("lost in space") == ""
