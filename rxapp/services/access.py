@@ -1,0 +1,52 @@
+"""Who may do what: the one place where a service checks the acting user's role.
+
+Every service whose rule depends on who acts takes the actor's id and calls
+one of these first, inside its own transaction: the role is read from the
+database at that moment, never taken from a flag the caller passes.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from rxapp.models import Role, User
+from rxapp.services.errors import Forbidden
+
+REVIEWER_ROLES = frozenset({Role.reviewer, Role.admin})
+
+MSG_REVIEWERS_ONLY = "Only reviewers can do this. Please sign in with a reviewer account."
+MSG_ADMINS_ONLY = "Only an administrator can do this."
+
+
+def _user(session: Session, user_id: object) -> User | None:
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or user_id <= 0:
+        return None
+    return session.get(User, user_id)
+
+
+def is_reviewer(user: User | None) -> bool:
+    return user is not None and Role(user.role) in REVIEWER_ROLES
+
+
+def require_user(*, session: Session, user_id: object) -> User:
+    """The acting user (any role). Raises ``Forbidden`` for an unknown id."""
+    user = _user(session, user_id)
+    if user is None:
+        raise Forbidden("Please log in again.")
+    return user
+
+
+def require_reviewer(*, session: Session, user_id: object) -> User:
+    """The acting user when a reviewer or an admin. Raises ``Forbidden`` otherwise."""
+    user = _user(session, user_id)
+    if not is_reviewer(user):
+        raise Forbidden(MSG_REVIEWERS_ONLY)
+    return user
+
+
+def require_admin(*, session: Session, user_id: object, message: str = MSG_ADMINS_ONLY) -> User:
+    """The acting user when an admin. Raises ``Forbidden`` otherwise."""
+    user = _user(session, user_id)
+    if user is None or Role(user.role) is not Role.admin:
+        raise Forbidden(message)
+    return user

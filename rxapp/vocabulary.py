@@ -1,0 +1,171 @@
+"""The one vocabulary: every user-visible label of a domain value, defined once.
+
+Services (emails, read models), states and pages all read their words from
+here, so a status or a document never has two names.  Each text is marked with
+``N_`` (gettext's "no-op" marker): a translation catalog picks the strings up
+(``pybabel extract -k N_``) while this module stays plain data with no Reflex
+import.  The ``*_label`` functions accept an enum member, its value or junk
+(a label for junk is "").
+"""
+
+from __future__ import annotations
+
+import enum
+
+from rxapp.models import (
+    Channel,
+    EmailStatus,
+    MissingDocument,
+    PrizeType,
+    RedemptionStatus,
+    Role,
+    ShippingStatus,
+)
+
+
+def N_(text: str) -> str:
+    """Mark a string for the translation catalog without translating it here."""
+    return text
+
+
+# Claim status: the reviewer's short word, and the customer's words (the seed's).
+STATUS = {
+    RedemptionStatus.under_review: N_("Under review"),
+    RedemptionStatus.needs_info: N_("Needs info"),
+    RedemptionStatus.approved: N_("Approved"),
+    RedemptionStatus.rejected: N_("Rejected"),
+}
+STATUS_FOR_CUSTOMER = {
+    RedemptionStatus.under_review: N_("Redeem qualification under reviewing"),
+    RedemptionStatus.approved: N_("Redeem Success"),
+    RedemptionStatus.needs_info: N_("Please complete your claim."),
+    RedemptionStatus.rejected: N_("Rejected"),
+}
+# The document a needs-info decision asks for: its name in a list, and in a sentence.
+DOCUMENT = {
+    MissingDocument.invoice: N_("Invoice"),
+    MissingDocument.serial_photo: N_("S/N photo"),
+    MissingDocument.recipient: N_("Recipient data"),
+    MissingDocument.other: N_("Other"),
+}
+DOCUMENT_IN_SENTENCE = {
+    MissingDocument.invoice: N_("the invoice (proof of purchase)"),
+    MissingDocument.serial_photo: N_("the photo of the S/N sticker"),
+    MissingDocument.recipient: N_("the recipient information"),
+    MissingDocument.other: N_("more information"),
+}
+# A physical prize's parcel: the console's word, and the customer's.
+SHIPPING = {
+    ShippingStatus.preparing: N_("Preparing"),
+    ShippingStatus.shipped: N_("Shipped"),
+    ShippingStatus.delivered: N_("Delivered"),
+}
+SHIPPING_FOR_CUSTOMER = {
+    ShippingStatus.preparing: N_("Preparing your prize"),
+    ShippingStatus.shipped: N_("Shipped"),
+    ShippingStatus.delivered: N_("Delivered"),
+}
+CHANNEL = {
+    Channel.retail: N_("Retail store"),
+    Channel.online: N_("Online retailer"),
+    Channel.reseller: N_("Reseller"),
+}
+PRIZE_TYPE = {
+    PrizeType.digital_code: N_("Digital code"),
+    PrizeType.physical: N_("Physical prize"),
+}
+MEMBERSHIP = {
+    Role.customer: N_("Member"),
+    Role.reviewer: N_("Member · Reviewer"),
+    Role.admin: N_("Member · Administrator"),
+}
+EMAIL_STATUS = {
+    EmailStatus.pending: N_("waiting to send"),
+    EmailStatus.sending: N_("sending"),
+    EmailStatus.sent: N_("sent"),
+    EmailStatus.failed: N_("failed"),
+}
+# Eligibility rules (``services.eligibility.RULES``) as the console lists them.
+RULE = {
+    "running": N_("Promotion running when submitted"),
+    "eligible_model": N_("Eligible model"),
+    "purchase_date": N_("Purchase date inside the period"),
+    "region": N_("Eligible region"),
+    "partner_store": N_("Partner store"),
+    "purchase_proof": N_("Invoice on file"),
+    "not_claimed": N_("Not already redeemed"),
+    "customer_limit": N_("Per-customer limit"),
+    "stock": N_("Stock left"),
+    "product": N_("Product"),
+}
+
+
+def _label(table: dict, value) -> str:
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, enum.Enum):
+        enum_cls = type(next(iter(table)))
+        try:
+            value = enum_cls(value)
+        except (ValueError, TypeError):
+            return ""
+    return table.get(value, "")
+
+
+def status_label(value) -> str:
+    return _label(STATUS, value)
+
+
+def document_label(value) -> str:
+    return _label(DOCUMENT, value)
+
+
+def document_in_sentence(value) -> str:
+    return _label(DOCUMENT_IN_SENTENCE, value)
+
+
+def shipping_label(value) -> str:
+    return _label(SHIPPING, value)
+
+
+def channel_label(value) -> str:
+    return _label(CHANNEL, value)
+
+
+def prize_type_label(value) -> str:
+    return _label(PRIZE_TYPE, value)
+
+
+def membership_label(value) -> str:
+    return _label(MEMBERSHIP, value) or MEMBERSHIP[Role.customer]
+
+
+def email_status_label(value) -> str:
+    return _label(EMAIL_STATUS, value)
+
+
+def rule_label(rule: str) -> str:
+    return RULE.get(rule, "") or rule.replace("_", " ").capitalize()
+
+
+def customer_status_text(status, reason: str = "") -> str:
+    """The claim's status as the customer reads it (the seed's wording)."""
+    status = RedemptionStatus(status)
+    if status == RedemptionStatus.needs_info and reason:
+        return reason
+    if status == RedemptionStatus.rejected and reason:
+        return f"{STATUS_FOR_CUSTOMER[status]}: {reason}"
+    return STATUS_FOR_CUSTOMER[status]
+
+
+def customer_shipping_text(status, tracking_number: str = "") -> str:
+    """A physical prize's parcel in the customer's words ("Shipped · tracking …")."""
+    text = _label(SHIPPING_FOR_CUSTOMER, status)
+    if text and tracking_number:
+        return f"{text} · tracking {tracking_number}"
+    return text
+
+
+def options(table: dict) -> list[list[str]]:
+    """``[[value, label], …]`` for a select, in the table's order."""
+    return [[key.value if isinstance(key, enum.Enum) else str(key), label] for key, label in table.items()]
