@@ -4,7 +4,7 @@ Generates into a temp dir a noisy JPEG of about 25 MB (over the 10 MB limit)
 and a valid 20000 × 20000 PNG (small on disk, 400 megapixels), then measures,
 ``REPEAT`` times each and alternating with the baseline in the same run:
 
-* ours: ``services.files.check_and_store_stream`` on a real (temp) database,
+* ours: ``services.file_store.check_and_store_stream`` on a real (temp) database,
   - the 25 MB JPEG as ``rx.UploadFile`` hands it over (a file with a known size),
   - the 25 MB JPEG as a chunk stream of unknown size (it must read 10 MB + 1
     before it can refuse: shown for honesty, the goal cannot apply to it),
@@ -106,16 +106,16 @@ def _ours(engine, user_id: int, path: Path | None, mode: str, expect: str, data:
     from sqlmodel import Session
 
     from rxapp.models import FileKind
-    from rxapp.services import files
+    from rxapp.services import file_store, images, upload_spool
 
     def run():
         with Session(engine) as session, (open(path, "rb") if path else io.BytesIO(data)) as fh:
-            chunks = fh if mode == "file" else iter(lambda: fh.read(files.CHUNK), b"")
+            chunks = fh if mode == "file" else iter(lambda: fh.read(upload_spool.CHUNK), b"")
             try:
-                result = files.check_and_store_stream(
+                result = file_store.check_and_store_stream(
                     session=session, owner_id=user_id, kind=FileKind.invoice, chunks=chunks, filename="upload"
                 )
-            except files.UploadRefused as refused:
+            except images.UploadRefused as refused:
                 assert refused.reason == expect, refused.reason
                 return refused
             assert expect == "ok"

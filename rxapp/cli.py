@@ -13,6 +13,8 @@ import sys
 from sqlmodel import select
 
 from rxapp import db, settings
+from rxapp.models import User
+from rxapp.services import demo_claims, demo_seed
 
 
 def _settings_or_exit() -> settings.Settings:
@@ -36,22 +38,17 @@ def migrate() -> None:
 
 
 def seed_if_empty() -> None:
-    from rxapp.models import User
-    from rxapp.services import demo_data
-
     _settings_or_exit()
     with db.session_scope() as s:
         if s.exec(select(User.id).limit(1)).first() is not None:
             print("database already has data: demo seed skipped")
             return
-        demo_data.seed(session=s)
-        demo_data.seed_claims(session=s)  # the same two steps as the demo reset
+        demo_seed.seed(session=s)
+        demo_claims.seed_claims(session=s)  # the same two steps as the demo reset
     print("demo data loaded")
 
 
 def banner(port: int) -> None:
-    from rxapp.services import demo_data
-
     cfg = _settings_or_exit()
     lines = [
         "",
@@ -59,7 +56,7 @@ def banner(port: int) -> None:
         f"  database: {cfg.database_url.split('@')[-1]}   demo mode: {'on' if cfg.demo else 'off'}",
         "  demo logins:",
     ]
-    for user in demo_data.DEMO_USERS:
+    for user in demo_seed.DEMO_USERS:
         lines.append(f"    {user.label:<42} {user.email:<30} {user.password}")
     print("\n".join(lines) + "\n", flush=True)
 

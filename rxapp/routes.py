@@ -46,3 +46,6 @@ ADMIN_USERS = "/admin/users"
 MAILBOX = "/demo/mailbox"
 DEMO = "/demo"
 DEMO_STICKERS = "/demo/stickers"
+
+# Plain Starlette endpoints (rxapp/api), not Reflex pages.
+FILES = "/files"

@@ -1,7 +1,7 @@
 """GET /files/{token}: private invoices and S/N photos behind short-lived signed links.
 
-The token (made by ``services.files.signed_url``) names the file, the viewer
-and whether the thumbnail is wanted; ``services.files.open_for_token`` checks
+The token (made by ``services.file_links.signed_url``) names the file, the viewer
+and whether the thumbnail is wanted; ``services.file_links.open_for_token`` checks
 the signature, the expiry and that the viewer may still see the file.  The
 link alone is not enough: the request must also come from a browser signed
 in as that viewer (the ``mc_files`` session cookie, which SessionState keeps
@@ -21,7 +21,8 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from rxapp import db
-from rxapp.services import files, sessions, signing
+from rxapp.routes import FILES
+from rxapp.services import file_links, sessions
 from rxapp.services.errors import NotFound
 
 # The cookie SessionState sets (rx.Cookie name="mc_files").
@@ -41,23 +42,16 @@ _PRIVATE_HEADERS = {
 }
 
 
-def _link_viewer(token: str) -> int | None:
-    try:
-        return int(signing.verify(files.FILE_PURPOSE, token)["u"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        return None
-
-
 def _lookup(token: str, session_token: str):
     # Sync database work: run in a thread so the event loop keeps serving.
-    viewer_id = _link_viewer(token)
+    viewer_id = file_links.link_viewer(token)
     if viewer_id is None or not session_token or len(session_token) > 200:
         raise NotFound("This link is not valid.")
     with db.session_scope() as session:
         found = sessions.resolve(session=session, token=session_token)
         if found is None or found[0].id != viewer_id:
             raise NotFound("This link is not valid.")
-        return files.open_for_token(session=session, token=token)
+        return file_links.open_for_token(session=session, token=token)
 
 
 def not_found() -> Response:
@@ -84,4 +78,4 @@ async def serve_file(request: Request) -> Response:
     )
 
 
-routes = [Route("/files/{token}", serve_file, methods=["GET", "HEAD"])]
+routes = [Route(f"{FILES}/{{token}}", serve_file, methods=["GET", "HEAD"])]

@@ -4,8 +4,8 @@ Only for demo mode (``RXAPP_DEMO``): every function here first calls
 ``assert_demo()`` and raises ``Forbidden`` when demo mode is off, so nothing
 is reachable through a forgotten button or a crafted event.
 
-The demo data itself (what a reset puts back) lives in ``demo_data``; it is
-imported inside the functions so this module loads without it.
+The demo data itself (what a reset puts back) lives in ``demo_seed`` (accounts,
+promotions, products) and ``demo_claims`` (claims in every status).
 """
 
 from __future__ import annotations
@@ -20,16 +20,13 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from rxapp import models, settings
-from rxapp.services import clock
+from rxapp import db, models, settings
+from rxapp.services import clock, demo_claims, demo_seed
 from rxapp.services.errors import FieldErrors, NotFound
 from rxapp.services.mailbox import assert_demo
 
 DEMO_DATE_MIN = date(2000, 1, 1)
 DEMO_DATE_MAX = date(2100, 12, 31)
-# Optional seeders that other modules may add on top of ``demo_data.seed``
-# (claims in every status, …); each is called with ``session=`` when present.
-EXTRA_SEEDERS = ("seed_claims", "seed_extras")
 
 # What each persona is for, by the local part of its demo email.
 _DESCRIPTIONS = {
@@ -51,12 +48,6 @@ __all__ = [
 ]
 
 
-def _demo_data():
-    from rxapp.services import demo_data
-
-    return demo_data
-
-
 def _key(email: str) -> str:
     return email.split("@", 1)[0].lower()
 
@@ -68,7 +59,7 @@ def personas() -> list[dict]:
     """
     assert_demo()
     out = []
-    for u in _demo_data().DEMO_USERS:
+    for u in demo_seed.DEMO_USERS:
         key = _key(u.email)
         out.append(
             {
@@ -92,7 +83,7 @@ def persona_user_id(*, session: Session, key: str) -> int:
     assert_demo()
     wanted = str(key or "").strip().lower()
     match = next(
-        (u for u in _demo_data().DEMO_USERS if wanted and wanted in (_key(u.email), u.email.lower())),
+        (u for u in demo_seed.DEMO_USERS if wanted and wanted in (_key(u.email), u.email.lower())),
         None,
     )
     if match is None:
@@ -154,8 +145,8 @@ def reset(
 
     Owns its transaction: every row of every table is deleted (children
     first; ``TRUNCATE … RESTART IDENTITY CASCADE`` on PostgreSQL; the Alembic
-    version is kept) and ``demo_data.seed`` (plus any of ``EXTRA_SEEDERS``
-    the module provides) runs in the **same** transaction, so a failed seed
+    version is kept), then ``demo_seed.seed`` and ``demo_claims.seed_claims`` run
+    in the **same** transaction, so a failed seed
     leaves the old data in place.  The private files under
     ``settings.files_dir`` are moved aside first and deleted only after the
     commit (put back if the reset fails); the folder itself stays.  The demo
@@ -166,11 +157,8 @@ def reset(
     """
     assert_demo()
     started = time.perf_counter()
-    demo_data = _demo_data()
     if session_factory is None:
         if engine is None:
-            from rxapp import db
-
             engine = db.get_engine()
         bound = engine
 
@@ -185,11 +173,8 @@ def reset(
                 if s.get_bind().dialect.name == "sqlite":
                     s.connection().exec_driver_sql("BEGIN IMMEDIATE")
                 _wipe(s)
-                demo_data.seed(session=s, today=today)
-                for name in EXTRA_SEEDERS:
-                    seeder = getattr(demo_data, name, None)
-                    if callable(seeder):
-                        seeder(session=s)
+                demo_seed.seed(session=s, today=today)
+                demo_claims.seed_claims(session=s)
                 if clock.demo_date(s) is not None:
                     clock.set_demo_date(s, None)
                 s.commit()
@@ -253,9 +238,9 @@ def get_demo_date(*, session: Session) -> date | None:
 
 
 def sticker_sheet(*, session: Session, limit: int = 24) -> list[dict]:
-    """Unregistered demo units to type from (serial, chk, model, …; see ``demo_data.demo_stickers``).
+    """Unregistered demo units to type from (serial, chk, model, …; see ``demo_seed.demo_stickers``).
 
     Raises ``Forbidden`` outside demo mode.
     """
     assert_demo()
-    return _demo_data().demo_stickers(session=session, limit=max(1, min(int(limit), 200)))
+    return demo_seed.demo_stickers(session=session, limit=max(1, min(int(limit), 200)))

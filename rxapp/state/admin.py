@@ -17,7 +17,7 @@ import reflex as rx
 from rxapp import routes
 from rxapp.db import session_scope, write_session
 from rxapp.models import MissingDocument, PrizeType, RedemptionStatus, ShippingStatus
-from rxapp.services import catalog, files, mail_sender, redemptions, reviews, signing
+from rxapp.services import catalog, file_links, mail_sender, redemptions, reviews, signing
 from rxapp.services.errors import Conflict, FieldErrors, Forbidden, NotFound, ServiceError
 from rxapp.state.account import MemberMixin
 from rxapp.state.session import SessionState, Viewer
@@ -505,10 +505,10 @@ class ClaimState(ReviewerMixin, rx.State):
             for m in states
         ]
         inv, photo = d["files"]["invoice"], d["files"]["serial_photo"]
-        self.invoice_url = files.signed_url(file_id=inv["file_id"], user_id=viewer.user_id, ttl_seconds=3600) \
+        self.invoice_url = file_links.signed_url(file_id=inv["file_id"], user_id=viewer.user_id, ttl_seconds=3600) \
             if inv else ""
         self.invoice_meta = f"{inv['width']}×{inv['height']} px · {inv['original_name']}" if inv else ""
-        self.photo_url = files.signed_url(file_id=photo["file_id"], user_id=viewer.user_id, ttl_seconds=3600) \
+        self.photo_url = file_links.signed_url(file_id=photo["file_id"], user_id=viewer.user_id, ttl_seconds=3600) \
             if photo else ""
         self.photo_meta = f"{photo['width']}×{photo['height']} px · {photo['original_name']}" if photo else ""
         self.needs_info_templates = [

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from rxapp import db
-from rxapp.services import captcha, files, mail_sender, sessions, throttle
+from rxapp.services import captcha, file_store, mail_sender, sessions, throttle
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ async def run_mail_sender(stop: asyncio.Event) -> None:
 # (name, function over a session): each runs in its own transaction, so one
 # failing purge does not hold back the others.
 SWEEPS: tuple[tuple[str, Callable], ...] = (
-    ("expired uploads", files.sweep_expired),
+    ("expired uploads", file_store.sweep_expired),
     ("expired captchas", captcha.purge_expired),
     ("ended log-in sessions", sessions.purge_expired),
     ("old log-in attempts", throttle.purge_old),

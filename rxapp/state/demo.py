@@ -25,7 +25,7 @@ import reflex as rx
 
 from rxapp import routes, settings
 from rxapp.db import session_scope
-from rxapp.services import clock, demo_data, demo_kit, mailbox, sessions
+from rxapp.services import clock, demo_images, demo_kit, mailbox, sessions
 from rxapp.services.errors import FieldErrors, Forbidden, NotFound, ServiceError
 from rxapp.state.account import MemberMixin
 from rxapp.state.session import SessionState
@@ -59,7 +59,7 @@ def _when(value) -> str:
 
 def barcode_data_uri(text: str) -> str:
     """The sticker's barcode look as an inline SVG (a data: URI for an <img>)."""
-    bars = demo_data.barcode_bars(text)
+    bars = demo_images.barcode_bars(text)
     x, rects = 0, []
     for i, width in enumerate(bars):
         if i % 2 == 0:

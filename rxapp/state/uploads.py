@@ -1,7 +1,7 @@
 """Receiving private uploads (invoices, S/N photos) from Reflex's streaming upload.
 
 The bytes arrive chunk by chunk (``rx.UploadChunkIterator``) and go straight
-into ``services.files.UploadSpool``, which refuses as early as it can (10 MB,
+into ``services.upload_spool.UploadSpool``, which refuses as early as it can (10 MB,
 type by content, pixel count); nothing reaches Reflex's public upload folder.
 """
 
@@ -15,7 +15,7 @@ from reflex.vars.base import Var, VarData
 
 from rxapp.db import session_scope
 from rxapp.models import FileKind
-from rxapp.services import files
+from rxapp.services import file_links, file_store, upload_spool
 from rxapp.services.errors import FieldErrors, ServiceError
 
 
@@ -33,7 +33,7 @@ async def receive(chunks: rx.UploadChunkIterator, *, owner_id: int, kind: FileKi
 
     ``None`` when no file came at all (an empty drop): the field keeps what it showed.
     """
-    spool = files.UploadSpool(kind=kind, field="file")
+    spool = upload_spool.UploadSpool(kind=kind, field="file")
     name = ""
     arrived = False
     try:
@@ -54,17 +54,17 @@ async def receive(chunks: rx.UploadChunkIterator, *, owner_id: int, kind: FileKi
         return Received(None, name, exc.message or "This file cannot be used.", False, False)
     finally:
         spool.discard()
-    return Received(result.file_id, files.sanitize_name(name), result.message, result.too_wide, not result.too_wide)
+    return Received(result.file_id, file_store.sanitize_name(name), result.message, result.too_wide, not result.too_wide)
 
 
-def _store(spool: files.UploadSpool, owner_id: int, name: str) -> files.UploadResult:
+def _store(spool: upload_spool.UploadSpool, owner_id: int, name: str) -> file_store.UploadResult:
     with session_scope() as s:
-        return files.store_spool(session=s, owner_id=owner_id, spool=spool, filename=name)
+        return file_store.store_spool(session=s, owner_id=owner_id, spool=spool, filename=name)
 
 
-def _resize(owner_id: int, file_id: int) -> files.UploadResult:
+def _resize(owner_id: int, file_id: int) -> file_store.UploadResult:
     with session_scope() as s:
-        return files.resize_for_me(session=s, owner_id=owner_id, file_id=file_id)
+        return file_store.resize_for_me(session=s, owner_id=owner_id, file_id=file_id)
 
 
 async def resize(*, owner_id: int, file_id: int) -> Received:
@@ -83,7 +83,7 @@ def thumb_url(*, file_id: int | None, user_id: int) -> str:
     """
     if not file_id:
         return ""
-    return files.signed_url(file_id=file_id, user_id=user_id, thumb=True)
+    return file_links.signed_url(file_id=file_id, user_id=user_id, thumb=True)
 
 
 # The backend's base URL as the browser sees it.  ``/files/…`` is a backend

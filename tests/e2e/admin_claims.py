@@ -25,7 +25,7 @@ def create_claim(*, promotion: str = "game-on-bundle", category: str = "monitor"
 
     from rxapp import db
     from rxapp.models import Channel, FileKind, ProductCategory, ProductModel, Promotion, Store, User
-    from rxapp.services import clock, demo_data, files, products, redemptions
+    from rxapp.services import clock, demo_images, demo_seed, file_store, products, redemptions
     from rxapp.services.passwords import hash_password
 
     n = next(_n)
@@ -44,18 +44,18 @@ def create_claim(*, promotion: str = "game-on-bundle", category: str = "monitor"
             .where(ProductModel.category_id == cat.id, ProductModel.release_date <= bought)
             .order_by(ProductModel.name)
         ).all()
-        model, record = next((m, r) for m in models if (r := demo_data._first_free_serial(s, m)) is not None)
+        model, record = next((m, r) for m in models if (r := demo_seed.first_free_serial(s, m)) is not None)
         store = s.exec(select(Store).where(Store.region_code == "US", Store.name == "Best Buy")).one()
-        spec = demo_data.InvoiceSpec(
+        spec = demo_images.InvoiceSpec(
             store="Best Buy", number=f"INV-E2E-{tag}", order_number=f"E2E-{tag}", day=bought,
             buyer=("Pat Tester", "1 Main Street", "Portland, OR"),
             lines=((1, f"MSI {model.name} {model.model_number}", 329.99),),
         )
-        invoice = files.check_and_store_stream(session=s, owner_id=user.id, kind=FileKind.invoice,
-                                               chunks=demo_data.invoice_image(spec), filename="invoice.jpg")
-        photo = files.check_and_store_stream(
+        invoice = file_store.check_and_store_stream(session=s, owner_id=user.id, kind=FileKind.invoice,
+                                               chunks=demo_images.invoice_image(spec), filename="invoice.jpg")
+        photo = file_store.check_and_store_stream(
             session=s, owner_id=user.id, kind=FileKind.serial_photo, filename="sn.jpg",
-            chunks=demo_data.serial_photo_image(record.serial, record.chk, model.name, model.model_number,
+            chunks=demo_images.serial_photo_image(record.serial, record.chk, model.name, model.model_number,
                                                 cat.name))
         product = products.register(
             session=s, user_id=user.id, serial=record.serial, chk=record.chk, region_code="US",

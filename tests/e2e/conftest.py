@@ -49,10 +49,10 @@ def app_data_dir(tmp_path_factory) -> Path:
     settings.reset()
     db.dispose_all()
     db.migrate()
-    from rxapp.services import demo_data
+    from rxapp.services import demo_seed
 
     with db.session_scope() as s:
-        demo_data.seed(session=s)
+        demo_seed.seed(session=s)
     return data_dir
 
 

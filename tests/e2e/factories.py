@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from rxapp import db
 from rxapp.models import CaptchaChallenge, Channel, FileKind, Promotion, User
-from rxapp.services import accounts, captcha, catalog, clock, demo_data, files, products, redemptions
+from rxapp.services import accounts, captcha, catalog, clock, demo_seed, file_store, products, redemptions
 
 PASSWORD = "Seed-Flow-Password-2026"
 _counter = itertools.count(1)
@@ -70,7 +70,7 @@ def register_product(
     """
     with db.session_scope() as s:
         promo = s.exec(select(Promotion).where(Promotion.slug == promotion_slug)).one()
-        stickers = demo_data.demo_stickers(session=s, limit=200)
+        stickers = demo_seed.demo_stickers(session=s, limit=200)
         sticker = next(
             st for st in stickers
             if st["serial"] not in _used_serials
@@ -81,7 +81,7 @@ def register_product(
                      if st["is_partner"] == partner and (st["channel"] == Channel.retail.value or not partner))
         invoice_id = None
         if with_invoice:
-            invoice_id = files.check_and_store_stream(
+            invoice_id = file_store.check_and_store_stream(
                 session=s, owner_id=user_id, kind=FileKind.invoice,
                 chunks=image_bytes(text=f"INVOICE {sticker['model']}"), filename="invoice.png",
             ).file_id
@@ -95,7 +95,7 @@ def register_product(
 
 
 def reviewer_id() -> int:
-    email = next(u.email for u in demo_data.DEMO_USERS if u.role.value == "reviewer")
+    email = next(u.email for u in demo_seed.DEMO_USERS if u.role.value == "reviewer")
     with db.session_scope() as s:
         return s.exec(select(User.id).where(User.email == email)).one()
 

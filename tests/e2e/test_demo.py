@@ -14,7 +14,7 @@ from datetime import date
 
 from playwright.sync_api import expect
 
-from rxapp.services import demo_data
+from rxapp.services import demo_images
 from tests.e2e.conftest import log_in
 
 ADMIN = ("admin@member-center.test", "admin-2021")
@@ -87,7 +87,7 @@ def test_a_presenters_run_through_the_whole_flow(site, new_site, tmp_path):
     # Register it through the wizard, with a generated invoice picture.
     bought = date(2021, 12, 10)
     invoice = tmp_path / "invoice.jpg"
-    invoice.write_bytes(demo_data.invoice_image(demo_data.InvoiceSpec(
+    invoice.write_bytes(demo_images.invoice_image(demo_images.InvoiceSpec(
         store="Best Buy", number="INV-202112-40417", order_number="112-5550142", day=bought,
         buyer=("Alex Morgan", "1420 SW Harbor View Drive, Apt 4B", "Portland, OR", "97205"),
         lines=((1, f"MSI {model}", 399.99),),
@@ -114,7 +114,7 @@ def test_a_presenters_run_through_the_whole_flow(site, new_site, tmp_path):
 
     # Redeem the Christmas Deal with it.
     photo = tmp_path / "serial.jpg"
-    photo.write_bytes(demo_data.serial_photo_image(serial, chk, model, "", category))
+    photo.write_bytes(demo_images.serial_photo_image(serial, chk, model, "", category))
     page = site.visit("/promotions")
     page.get_by_role("link", name=f"Redeem Christmas Deal for {model}").click()
     page.wait_for_url(re.compile(r"/promotions/redeem"))

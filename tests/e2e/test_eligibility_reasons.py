@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from rxapp import db
 from rxapp.models import FileKind
-from rxapp.services import catalog, clock, files, promotions_admin, redemptions
+from rxapp.services import catalog, clock, file_store, promotions_admin, redemptions
 from tests.e2e import factories
 from tests.e2e.conftest import log_in
 
@@ -48,7 +48,7 @@ def scenario(app):
     }
     photo_owner = made["claimed"]
     with db.session_scope() as s:
-        photo = files.check_and_store_stream(session=s, owner_id=user_id, kind=FileKind.serial_photo,
+        photo = file_store.check_and_store_stream(session=s, owner_id=user_id, kind=FileKind.serial_photo,
                                              chunks=factories.image_bytes(800, 600, "S/N"), filename="sn.png")
         redemptions.submit(session=s, user_id=user_id, product_id=photo_owner["product_id"],
                            promotion_id=photo_owner["promotion_id"], serial_photo_file_id=photo.file_id,

@@ -1,7 +1,7 @@
 """Browser tests of issue 4: the registration wizard, My Products, and private invoices.
 
 Demo units (serial + CHK, as printed on the demo sticker sheet) come from
-``services.demo_data.demo_stickers`` in this process; the customer's actions
+``services.demo_seed.demo_stickers`` in this process; the customer's actions
 all go through the browser.
 """
 
@@ -20,10 +20,10 @@ from tests.e2e.test_accounts import PASSWORD, answer_captcha, make_account, uniq
 
 def free_unit(*, with_zero: bool = False) -> dict:
     from rxapp import db
-    from rxapp.services import demo_data
+    from rxapp.services import demo_seed
 
     with db.session_scope() as s:
-        units = demo_data.demo_stickers(session=s, limit=120)
+        units = demo_seed.demo_stickers(session=s, limit=120)
     if with_zero:
         units = [u for u in units if "0" in u["serial"]]
     assert units

@@ -35,7 +35,7 @@ _counter = itertools.count(1)
 def app_db(tmp_path_factory) -> Path:
     """One migrated, demo-seeded database for the state tests of this session."""
     from rxapp import db, settings
-    from rxapp.services import demo_data
+    from rxapp.services import demo_seed
 
     data_dir = tmp_path_factory.mktemp("state-data")
     os.environ["RXAPP_DATA_DIR"] = str(data_dir)
@@ -46,7 +46,7 @@ def app_db(tmp_path_factory) -> Path:
     db.dispose_all()
     db.migrate()
     with db.session_scope() as s:
-        demo_data.seed(session=s)
+        demo_seed.seed(session=s)
     return data_dir
 
 

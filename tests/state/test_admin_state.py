@@ -40,10 +40,10 @@ def facts(app_db):
     """Real ids to aim at: an open claim, a template, a digital promotion, a customer."""
     from rxapp import db
     from rxapp.models import PrizeType, Promotion, ReasonTemplate, Redemption, RedemptionStatus, User
-    from rxapp.services import demo_data
+    from rxapp.services import demo_claims
 
     with db.session_scope() as s:
-        demo_data.seed_claims(session=s)
+        demo_claims.seed_claims(session=s)
     with db.session_scope() as s:
         claim = s.exec(select(Redemption).where(Redemption.status == RedemptionStatus.under_review)
                        .order_by(Redemption.id)).first()

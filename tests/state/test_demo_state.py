@@ -302,13 +302,13 @@ def test_reset_puts_the_demo_back_and_signs_the_same_persona_in_again(new_client
 def test_the_sweeper_removes_expired_uploads_and_old_sessions():
     from rxapp import db
     from rxapp.models import FileKind, LoginSession, StoredFile, User, utcnow
-    from rxapp.services import files, sessions
+    from rxapp.services import file_store, sessions
     from rxapp.state import background
     from tests.state.test_registration_state import png_bytes
 
     with db.session_scope() as s:
         user = s.execute(sa.select(User).where(User.email == CUSTOMER)).scalar_one()
-        wide = files.check_and_store_stream(session=s, owner_id=user.id, kind=FileKind.invoice,
+        wide = file_store.check_and_store_stream(session=s, owner_id=user.id, kind=FileKind.invoice,
                                             chunks=png_bytes(1800), filename="wide.png")
         assert wide.too_wide
         s.get(StoredFile, wide.file_id).expires_at = utcnow() - timedelta(minutes=1)

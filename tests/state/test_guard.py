@@ -316,12 +316,12 @@ def test_after_log_in_no_frontend_var_holds_a_secret(new_client):
 
 def test_after_registration_no_frontend_var_holds_a_secret(new_client, tmp_path):
     from rxapp import db
-    from rxapp.services import demo_data
+    from rxapp.services import demo_seed
     from rxapp.state.registration import RegistrationState
     from tests.state.test_registration_state import register_through_the_wizard
 
     with db.session_scope() as s:
-        unit = demo_data.demo_stickers(session=s, limit=40)[-1]
+        unit = demo_seed.demo_stickers(session=s, limit=40)[-1]
     token, _sid = session_token_for("new@member-center.test")
     client = new_client()
     client._store_token(token)

@@ -27,10 +27,10 @@ def png_bytes(width: int, height: int = 600) -> bytes:
 def free_unit(*, with_zero: bool = False) -> dict:
     """An unregistered demo unit (serial, chk, category_slug…); optionally one with a 0 digit."""
     from rxapp import db
-    from rxapp.services import demo_data
+    from rxapp.services import demo_seed
 
     with db.session_scope() as s:
-        units = demo_data.demo_stickers(session=s, limit=120)
+        units = demo_seed.demo_stickers(session=s, limit=120)
     if with_zero:
         units = [u for u in units if "0" in u["serial"]]
     assert units, "no free demo unit"

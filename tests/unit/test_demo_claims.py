@@ -1,6 +1,6 @@
 """Demo claims: the demo customer has a claim in every status, made through the real services.
 
-``demo_data.seed_claims`` runs after ``demo_data.seed`` (demo reset and
+``demo_claims.seed_claims`` runs after ``demo_seed.seed`` (demo reset and
 ``rxapp.cli seed-if-empty``).  These tests look at what a presenter and a
 reviewer will see: statuses, codes, shipping, private files, audit rows,
 outbox emails, linked claims in the queue, and a reset that stays fast.
@@ -30,11 +30,11 @@ from rxapp.models import (
     StoredFile,
     User,
 )
-from rxapp.services import clock, demo_data, demo_kit, eligibility, files, products, redemptions, reviews
+from rxapp.services import clock, demo_claims, demo_kit, demo_seed, eligibility, file_folder, file_store, images, products, redemptions, reviews
 
-CUSTOMER = demo_data.DEMO_USERS[0].email
-NEWCOMER = demo_data.DEMO_USERS[1].email
-REVIEWER = demo_data.DEMO_USERS[2].email
+CUSTOMER = demo_seed.DEMO_USERS[0].email
+NEWCOMER = demo_seed.DEMO_USERS[1].email
+REVIEWER = demo_seed.DEMO_USERS[2].email
 
 
 @pytest.fixture(autouse=True)
@@ -95,7 +95,7 @@ def test_the_demo_customer_has_a_claim_in_every_status(seeded):
 
 def test_every_claim_has_private_invoice_and_sn_photo_files(seeded):
     s = seeded
-    public = files._public_dirs()
+    public = file_folder._public_dirs()
     root = settings.get().files_dir.resolve()
     for claim in s.exec(select(Redemption)).all():
         for file_id, kind in ((claim.invoice_file_id, FileKind.invoice),
@@ -103,14 +103,14 @@ def test_every_claim_has_private_invoice_and_sn_photo_files(seeded):
             stored = s.get(StoredFile, file_id)
             assert stored is not None and stored.kind == kind
             assert stored.owner_id == claim.user_id and stored.expires_at is None  # permanent, the owner's
-            assert stored.width <= files.MAX_WIDTH
-            path = files.path_of(session=s, file_id=stored.id).resolve()
+            assert stored.width <= images.MAX_WIDTH
+            path = file_folder.private_path(stored.storage_key).resolve()
             assert path.is_relative_to(root) and not any(path.is_relative_to(p) for p in public)
             with Image.open(io.BytesIO(path.read_bytes())) as im:
                 assert im.width == stored.width
-            assert files.can_view(session=s, user_id=claim.user_id, file_id=stored.id)
-            assert files.can_view(session=s, user_id=user(s, REVIEWER).id, file_id=stored.id)
-            assert not files.can_view(session=s, user_id=user(s, NEWCOMER).id, file_id=stored.id)
+            assert file_store.can_view(session=s, user_id=claim.user_id, file_id=stored.id)
+            assert file_store.can_view(session=s, user_id=user(s, REVIEWER).id, file_id=stored.id)
+            assert not file_store.can_view(session=s, user_id=user(s, NEWCOMER).id, file_id=stored.id)
 
 
 def test_the_demo_customers_products_all_have_invoices(seeded):
@@ -172,7 +172,7 @@ def test_the_newcomer_stays_empty_and_the_christmas_deal_stays_free_for_the_demo
 
 def test_seed_claims_runs_once_and_reset_puts_the_same_story_back(engine, seeded):
     s = seeded
-    assert demo_data.seed_claims(session=s) == {"skipped": True}
+    assert demo_claims.seed_claims(session=s) == {"skipped": True}
     before = [(c.id, c.status, c.reason, c.submitted_at) for c in s.exec(select(Redemption)).all()]
     seconds = demo_kit.reset(engine=engine)
     print(f"\nsecond demo reset with claims: {seconds:.3f} s")
@@ -184,8 +184,8 @@ def test_seed_claims_runs_once_and_reset_puts_the_same_story_back(engine, seeded
 
 def test_seed_claims_with_an_explicit_today(session):
     today = date(2025, 3, 14)
-    demo_data.seed(session=session, today=today)
-    result = demo_data.seed_claims(session=session, today=today)
+    demo_seed.seed(session=session, today=today)
+    result = demo_claims.seed_claims(session=session, today=today)
     session.commit()
     assert result["skipped"] is False and set(result["statuses"]) == {s.value for s in RedemptionStatus}
     assert clock.demo_date(session) is None

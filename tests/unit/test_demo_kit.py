@@ -11,12 +11,12 @@ from sqlmodel import Session, SQLModel
 
 from rxapp import db, settings
 from rxapp.models import AppSetting, EmailMessage, Role, StoredFile, User
-from rxapp.services import clock, demo_data, demo_kit, outbox
+from rxapp.services import clock, demo_claims, demo_kit, demo_seed, outbox
 from rxapp.services.errors import FieldErrors, Forbidden, NotFound
 
 
 # The personas plus the other customers whose claims fill the reviewer's queue.
-SEEDED_USERS = len(demo_data.DEMO_USERS) + len(demo_data.EXTRA_CUSTOMERS)
+SEEDED_USERS = len(demo_seed.DEMO_USERS) + len(demo_claims.EXTRA_CUSTOMERS)
 
 
 @pytest.fixture(autouse=True)
@@ -51,13 +51,13 @@ def persona_ids(engine) -> dict[str, int]:
 
 def test_personas_cover_the_four_roles_a_presenter_needs():
     people = demo_kit.personas()
-    assert len(people) == len(demo_data.DEMO_USERS) == 4
+    assert len(people) == len(demo_seed.DEMO_USERS) == 4
     assert len({p["key"] for p in people}) == 4
     assert {p["role"] for p in people} == {"customer", "reviewer", "admin"}
     descriptions = " ".join(p["description"] for p in people)
     assert "claims in every status" in descriptions
     assert "brand-new customer" in descriptions
-    for p, u in zip(people, demo_data.DEMO_USERS):
+    for p, u in zip(people, demo_seed.DEMO_USERS):
         assert set(p) == {"key", "label", "email", "role", "description"}
         assert p["email"] == u.email and p["label"] == u.label
         assert u.password not in repr(p)  # the switcher never ships passwords
@@ -142,7 +142,7 @@ def test_a_failing_reset_changes_nothing(engine, monkeypatch):
     def broken_seeder(*, session):
         raise RuntimeError("seeder broke")
 
-    monkeypatch.setattr(demo_data, "seed_extras", broken_seeder, raising=False)
+    monkeypatch.setattr(demo_claims, "seed_claims", broken_seeder)
     with pytest.raises(RuntimeError):
         demo_kit.reset(engine=engine)
     assert counts(engine) == before
@@ -150,13 +150,13 @@ def test_a_failing_reset_changes_nothing(engine, monkeypatch):
     assert not any(p.name.startswith(".reset-trash") for p in files_dir.parent.iterdir())
 
 
-def test_reset_calls_extra_seeders_in_the_same_transaction(engine, monkeypatch):
-    def seed_extras(*, session):
+def test_reset_runs_the_claim_seeder_in_the_same_transaction(engine, monkeypatch):
+    def seed_claims(*, session):
         outbox.enqueue(
             session=session, to_email="demo@member-center.test", kind="extra", subject="s", body_text="t"
         )
 
-    monkeypatch.setattr(demo_data, "seed_extras", seed_extras, raising=False)
+    monkeypatch.setattr(demo_claims, "seed_claims", seed_claims)
     demo_kit.reset(engine=engine)
     demo_kit.reset(engine=engine)
     with Session(engine) as s:

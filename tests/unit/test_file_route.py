@@ -22,9 +22,9 @@ from starlette.staticfiles import StaticFiles
 from rxapp import settings
 from rxapp.api import files as files_api
 from rxapp.models import FileKind, Role, StoredFile
-from rxapp.services import files, sessions, signing
+from rxapp.services import file_links, file_store, sessions, signing
 from tests.unit import upload_corpus
-from tests.unit.test_files import make_user
+from tests.unit.test_file_store import make_user
 
 with warnings.catch_warnings():
     # Starlette's TestClient prefers httpx2; httpx is what is installed here, and works.
@@ -58,7 +58,7 @@ def stored(session, env):
     bob = make_user(session, "bob@example.com")
     reviewer = make_user(session, "rev@example.com", Role.reviewer)
     data = upload_corpus.encode(upload_corpus.gradient((1200, 900)), "JPEG", quality=90)
-    result = files.check_and_store_stream(
+    result = file_store.check_and_store_stream(
         session=session, owner_id=alice.id, kind=FileKind.invoice, chunks=data, filename="Rechnung März 2021 (scan).JPG"
     )
     session.commit()
@@ -75,7 +75,7 @@ def sign_in(client, session, user) -> str:
 
 def test_the_owner_gets_the_file_with_private_headers(client, stored, session):
     sign_in(client, session, stored["alice"])
-    r = client.get(files.signed_url(file_id=stored["file_id"], user_id=stored["alice"].id))
+    r = client.get(file_links.signed_url(file_id=stored["file_id"], user_id=stored["alice"].id))
     assert r.status_code == 200
     assert r.content == stored["bytes"]
     assert r.headers["content-type"] == "image/jpeg"
@@ -88,10 +88,10 @@ def test_the_owner_gets_the_file_with_private_headers(client, stored, session):
 
 def test_reviewer_gets_it_and_the_thumbnail_is_small(client, stored, session):
     sign_in(client, session, stored["reviewer"])
-    r = client.get(files.signed_url(file_id=stored["file_id"], user_id=stored["reviewer"].id))
+    r = client.get(file_links.signed_url(file_id=stored["file_id"], user_id=stored["reviewer"].id))
     assert r.status_code == 200 and r.content == stored["bytes"]
     sign_in(client, session, stored["alice"])
-    t = client.get(files.signed_url(file_id=stored["file_id"], user_id=stored["alice"].id, thumb=True))
+    t = client.get(file_links.signed_url(file_id=stored["file_id"], user_id=stored["alice"].id, thumb=True))
     assert t.status_code == 200 and t.headers["content-type"] == "image/jpeg"
     assert 0 < len(t.content) < len(stored["bytes"])
 
@@ -103,7 +103,7 @@ def _not_found(r) -> None:
 
 
 def test_a_link_is_no_use_outside_its_viewers_signed_in_browser(client, stored, session):
-    url = files.signed_url(file_id=stored["file_id"], user_id=stored["alice"].id)
+    url = file_links.signed_url(file_id=stored["file_id"], user_id=stored["alice"].id)
     # A signed-out visitor holding alice's link.
     _not_found(client.get(url))
     # Bob, signed in, holding alice's link.
@@ -122,11 +122,11 @@ def test_a_link_is_no_use_outside_its_viewers_signed_in_browser(client, stored, 
 def test_nobody_else_gets_it(client, stored, session):
     sign_in(client, session, stored["bob"])
     fid, alice, bob = stored["file_id"], stored["alice"].id, stored["bob"].id
-    good = files.signed_url(file_id=fid, user_id=alice).removeprefix("/files/")
+    good = file_links.signed_url(file_id=fid, user_id=alice).removeprefix("/files/")
     data, expires, mac = good.split(".")
     forged_payload = signing._b64(b'{"f":%d,"t":0,"u":%d}' % (fid, bob))
     attempts = {
-        "a signed link for another customer": files.signed_url(file_id=fid, user_id=bob),
+        "a signed link for another customer": file_links.signed_url(file_id=fid, user_id=bob),
         "bob swaps his id into alice's link": f"/files/{forged_payload}.{expires}.{mac}",
         "signed with a guessed key": "/files/" + signing.sign("file", {"f": fid, "u": bob, "t": 0}, 300, key="g" * 40),
         "expired": "/files/" + signing.sign("file", {"f": fid, "u": alice, "t": 0}, 60, now=time.time() - 120),
@@ -166,7 +166,7 @@ def test_not_reachable_under_the_public_upload_folder(client, stored, session, e
 
 def test_a_deleted_file_is_gone_from_its_link(client, stored, session):
     sign_in(client, session, stored["alice"])
-    url = files.signed_url(file_id=stored["file_id"], user_id=stored["alice"].id)
+    url = file_links.signed_url(file_id=stored["file_id"], user_id=stored["alice"].id)
     row = session.get(StoredFile, stored["file_id"])
     (settings.get().files_dir / row.storage_key).unlink()
     _not_found(client.get(url))

@@ -1,4 +1,4 @@
-"""Demo data: a seeded database holds everything the demo flows need."""
+"""The demo seed: a seeded database holds everything the demo flows need."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from rxapp.models import (
     Store,
     User,
 )
-from rxapp.services import clock, demo_data, products, serials
+from rxapp.services import clock, demo_seed, products, serials
 from rxapp.services.passwords import verify_password
 
 TODAY = date(2025, 3, 14)
@@ -33,20 +33,20 @@ TODAY = date(2025, 3, 14)
 
 @pytest.fixture()
 def seeded(session):
-    result = demo_data.seed(session=session, today=TODAY)
+    result = demo_seed.seed(session=session, today=TODAY)
     session.commit()
     assert result["skipped"] is False
     return session
 
 
 def test_seed_fills_an_empty_database_once(session):
-    assert demo_data.is_empty(session)
-    first = demo_data.seed(session=session, today=TODAY)
+    assert demo_seed.is_empty(session)
+    first = demo_seed.seed(session=session, today=TODAY)
     session.commit()
-    assert first["serials"] == demo_data.UNITS_PER_MODEL * len(session.exec(select(ProductModel)).all())
-    assert not demo_data.is_empty(session)
-    assert demo_data.seed(session=session, today=TODAY) == {"skipped": True}
-    assert len(session.exec(select(User)).all()) == len(demo_data.DEMO_USERS)
+    assert first["serials"] == demo_seed.UNITS_PER_MODEL * len(session.exec(select(ProductModel)).all())
+    assert not demo_seed.is_empty(session)
+    assert demo_seed.seed(session=session, today=TODAY) == {"skipped": True}
+    assert len(session.exec(select(User)).all()) == len(demo_seed.DEMO_USERS)
 
 
 def test_the_seed_walkthroughs_promotions_with_their_2021_dates(seeded):
@@ -68,7 +68,7 @@ def test_the_seed_walkthroughs_promotions_with_their_2021_dates(seeded):
 
 
 def test_promotions_run_around_today_with_regions_and_prize_stock(seeded):
-    running = demo_data.running_promotions(seeded, TODAY)
+    running = demo_seed.running_promotions(seeded, TODAY)
     assert len(running) >= 2
     assert {p.prize_type for p in running} == {PrizeType.digital_code, PrizeType.physical}
     for p in seeded.exec(select(Promotion)).all():
@@ -103,14 +103,14 @@ def test_reason_templates(seeded):
 
 def test_demo_users_log_in_with_their_documented_passwords(seeded):
     roles = set()
-    for demo in demo_data.DEMO_USERS:
+    for demo in demo_seed.DEMO_USERS:
         user = seeded.exec(select(User).where(User.email == demo.email)).one()
         assert verify_password(demo.password, user.password_hash)
         assert user.password_hash.startswith("$argon2id$")
         assert user.role == demo.role and user.email_verified_at is not None
         roles.add(user.role)
     assert roles == {Role.customer, Role.reviewer, Role.admin}
-    emails = [d.email for d in demo_data.DEMO_USERS]
+    emails = [d.email for d in demo_seed.DEMO_USERS]
     assert {"demo@member-center.test", "new@member-center.test", "reviewer@member-center.test",
             "admin@member-center.test"} == set(emails)
 
@@ -121,7 +121,7 @@ def test_demo_customer_owns_products_that_fit_running_promotions(seeded):
     assert products.my_products(session=seeded, user_id=new.id) == []
     owned = seeded.exec(select(RegisteredProduct).where(RegisteredProduct.user_id == demo.id)).all()
     assert 2 <= len(owned) <= 4
-    running = demo_data.running_promotions(seeded, TODAY)
+    running = demo_seed.running_promotions(seeded, TODAY)
     fitting = 0
     for product in owned:
         model = seeded.get(ProductModel, seeded.get(SerialRecord, product.serial_id).model_id)
@@ -142,7 +142,7 @@ def test_demo_customer_owns_products_that_fit_running_promotions(seeded):
 
 def test_demo_stickers_are_free_units_for_the_running_promotions(seeded):
     clock.set_demo_date(seeded, TODAY)
-    stickers = demo_data.demo_stickers(session=seeded, limit=24)
+    stickers = demo_seed.demo_stickers(session=seeded, limit=24)
     assert len(stickers) == 24
     assert len({s["serial"] for s in stickers}) == 24
     assert len({s["model"] for s in stickers}) >= 6  # spread over the models
@@ -159,7 +159,7 @@ def test_demo_stickers_are_free_units_for_the_running_promotions(seeded):
 
 
 def test_seed_works_for_a_demo_date_in_2021(session):
-    demo_data.seed(session=session, today=date(2021, 12, 15))
+    demo_seed.seed(session=session, today=date(2021, 12, 15))
     session.commit()
     demo = session.exec(select(User).where(User.email == "demo@member-center.test")).one()
     for product in session.exec(select(RegisteredProduct).where(RegisteredProduct.user_id == demo.id)).all():
@@ -173,7 +173,7 @@ def test_seed_is_deterministic(tmp_path):
         url = f"sqlite:///{tmp_path / name}.db"
         db.migrate(url)
         with Session(db.get_engine(url)) as s:
-            demo_data.seed(session=s, today=TODAY)
+            demo_seed.seed(session=s, today=TODAY)
             s.commit()
             units = select(SerialRecord.serial, SerialRecord.chk).order_by(SerialRecord.id)
             registries.append(s.exec(units).all())

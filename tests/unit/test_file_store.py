@@ -18,9 +18,19 @@ from sqlmodel import select
 
 from rxapp import settings
 from rxapp.models import FileKind, Region, Role, StoredFile, User, utcnow
-from rxapp.services import files, signing
+from rxapp.services import file_folder, file_links, file_store, images, signing, upload_spool
 from rxapp.services.errors import FieldErrors, NotFound
 from tests.unit import upload_corpus
+
+def usable(*, session, owner_id: int, file_id: int, kind: FileKind | None = None) -> StoredFile:
+    """What a record may attach (the check a claim makes): the owner's permanent file of ``kind``."""
+    row = session.get(StoredFile, int(file_id))
+    if row is None or row.owner_id != owner_id or row.expires_at is not None or (
+        kind is not None and FileKind(row.kind) != FileKind(kind)
+    ):
+        raise NotFound("This file is no longer available. Please upload it again.")
+    return row
+
 
 # --------------------------------------------------------------------------- fixtures
 
@@ -66,10 +76,10 @@ def stored_files(root: Path) -> list[Path]:
 def upload(session, user, case_or_bytes, *, name=None, kind=FileKind.invoice, **kw):
     if isinstance(case_or_bytes, upload_corpus.Case):
         with open(case_or_bytes.path, "rb") as fh:
-            return files.check_and_store_stream(
+            return file_store.check_and_store_stream(
                 session=session, owner_id=user.id, kind=kind, chunks=fh, filename=name or case_or_bytes.name, **kw
             )
-    return files.check_and_store_stream(
+    return file_store.check_and_store_stream(
         session=session, owner_id=user.id, kind=kind, chunks=case_or_bytes, filename=name or "x.png", **kw
     )
 
@@ -100,7 +110,7 @@ BAD = [
 @pytest.mark.parametrize("name", BAD)
 def test_each_bad_file_gets_its_message_and_leaves_nothing(session, alice, data_dir, corpus, name):
     case = corpus[name]
-    with pytest.raises(files.UploadRefused) as refused:
+    with pytest.raises(images.UploadRefused) as refused:
         upload(session, alice, case)
     session.commit()
     err = refused.value
@@ -112,7 +122,7 @@ def test_each_bad_file_gets_its_message_and_leaves_nothing(session, alice, data_
 
 
 def test_the_pdf_named_png_message_is_exact(session, alice, data_dir, corpus):
-    with pytest.raises(files.UploadRefused) as refused:
+    with pytest.raises(images.UploadRefused) as refused:
         upload(session, alice, corpus["invoice.png"])
     assert refused.value.errors == {
         "invoice": "This file is a PDF document, not an image. Please upload a JPG, GIF or PNG picture of your invoice."
@@ -120,7 +130,7 @@ def test_the_pdf_named_png_message_is_exact(session, alice, data_dir, corpus):
 
 
 def test_serial_photo_refusals_name_the_sticker_and_their_field(session, alice, data_dir, corpus):
-    with pytest.raises(files.UploadRefused) as refused:
+    with pytest.raises(images.UploadRefused) as refused:
         upload(session, alice, corpus["page.png"], kind=FileKind.serial_photo)
     assert list(refused.value.errors) == ["serial_photo"]
     assert "picture of the serial number sticker" in refused.value.message
@@ -141,12 +151,12 @@ def test_size_limit_stops_reading_an_endless_stream(session, alice, data_dir, co
             pulled += 1024 * 1024
             yield b"\x00" * (1024 * 1024)
 
-    with pytest.raises(files.UploadRefused) as refused:
+    with pytest.raises(images.UploadRefused) as refused:
         upload(session, alice, endless())
     assert refused.value.reason == "too_big"
     # Without a declared size the message cannot know the real size; it says so plainly.
     assert refused.value.message == "The file is larger than 10 MB; the limit is 10 MB. Please upload a smaller photo or scan."
-    assert pulled <= files.MAX_BYTES + 2 * 1024 * 1024
+    assert pulled <= images.MAX_BYTES + 2 * 1024 * 1024
     assert stored_files(settings.get().files_dir) == []
 
 
@@ -165,7 +175,7 @@ class CountingReader:
 
 def test_declared_size_over_the_limit_is_refused_before_reading(session, alice, data_dir, corpus):
     body = CountingReader(corpus["big_11mb.jpg"].path.read_bytes())
-    with pytest.raises(files.UploadRefused) as refused:
+    with pytest.raises(images.UploadRefused) as refused:
         upload(session, alice, body, size_hint=int(11.15 * 1024 * 1024))
     assert refused.value.message.startswith("The file is 11.2 MB; the limit is 10 MB.")
     assert body.read_bytes == 0
@@ -173,19 +183,19 @@ def test_declared_size_over_the_limit_is_refused_before_reading(session, alice, 
 
 def test_a_lying_declared_size_does_not_help(session, alice, data_dir, corpus):
     body = CountingReader(corpus["big_11mb.jpg"].path.read_bytes())
-    with pytest.raises(files.UploadRefused) as refused:
+    with pytest.raises(images.UploadRefused) as refused:
         upload(session, alice, body, size_hint=1000)
     assert refused.value.reason == "too_big"
-    assert body.read_bytes <= files.MAX_BYTES + files.CHUNK
+    assert body.read_bytes <= images.MAX_BYTES + upload_spool.CHUNK
     assert stored_files(settings.get().files_dir) == []
 
 
 def test_exactly_ten_megabytes_is_allowed(session, alice, data_dir, corpus):
     jpeg = corpus["Rechnung März 2021 (scan).JPG"].path.read_bytes()
-    padded = jpeg + b"\x00" * (files.MAX_BYTES - len(jpeg))
+    padded = jpeg + b"\x00" * (images.MAX_BYTES - len(jpeg))
     result = upload(session, alice, padded, name="big.jpg")
-    assert result.size == files.MAX_BYTES
-    with pytest.raises(files.UploadRefused):
+    assert result.size == images.MAX_BYTES
+    with pytest.raises(images.UploadRefused):
         upload(session, alice, padded + b"\x00", name="big.jpg")
 
 
@@ -193,9 +203,9 @@ def test_exactly_ten_megabytes_is_allowed(session, alice, data_dir, corpus):
 def test_bombs_and_non_images_are_refused_from_the_first_bytes(session, alice, data_dir, corpus, name):
     """Refused after the first chunk: nothing past the header was read, so nothing was decoded."""
     body = CountingReader(corpus[name].path.read_bytes())
-    with pytest.raises(files.UploadRefused):
+    with pytest.raises(images.UploadRefused):
         upload(session, alice, body)
-    assert body.read_bytes <= files.CHUNK
+    assert body.read_bytes <= upload_spool.CHUNK
 
 
 def test_pillow_alone_would_also_refuse_the_bomb(corpus):
@@ -273,21 +283,21 @@ class FakeUploadFile:
 
 def test_an_upload_file_object_is_read_through_its_sync_file(session, alice, data_dir, corpus):
     up = FakeUploadFile(corpus["gray.jpg"].path)
-    result = files.check_and_store_stream(session=session, owner_id=alice.id, kind=FileKind.invoice, chunks=up, filename=up.filename)
+    result = file_store.check_and_store_stream(session=session, owner_id=alice.id, kind=FileKind.invoice, chunks=up, filename=up.filename)
     assert result.width == 900
     big = FakeUploadFile(corpus["big_11mb.jpg"].path)
-    with pytest.raises(files.UploadRefused) as refused:
-        files.check_and_store_stream(session=session, owner_id=alice.id, kind=FileKind.invoice, chunks=big, filename="x.jpg")
+    with pytest.raises(images.UploadRefused) as refused:
+        file_store.check_and_store_stream(session=session, owner_id=alice.id, kind=FileKind.invoice, chunks=big, filename="x.jpg")
     assert "11.2 MB" in refused.value.message
     assert big.file.tell() == 0  # refused on its declared size, before reading
 
 
 def test_a_spool_fed_from_an_async_iterator_works_the_same(session, alice, data_dir, corpus):
     data = corpus["cmyk.jpg"].path.read_bytes()
-    spool = files.UploadSpool(kind=FileKind.serial_photo)
+    spool = upload_spool.UploadSpool(kind=FileKind.serial_photo)
     for i in range(0, len(data), 4096):
         spool.feed(data[i : i + 4096])
-    result = files.store_spool(session=session, owner_id=alice.id, spool=spool, filename="s.jpg")
+    result = file_store.store_spool(session=session, owner_id=alice.id, spool=spool, filename="s.jpg")
     assert result.kind == FileKind.serial_photo and result.width == 1200
 
 
@@ -304,7 +314,7 @@ def test_too_wide_is_kept_for_an_hour_with_the_offer(session, alice, data_dir, c
     assert before + timedelta(hours=1) <= row.expires_at <= utcnow() + timedelta(hours=1)
     # Not usable as a record's invoice until resized.
     with pytest.raises(NotFound):
-        files.require_usable(session=session, owner_id=alice.id, file_id=row.id)
+        usable(session=session, owner_id=alice.id, file_id=row.id)
 
 
 @pytest.mark.parametrize(
@@ -320,7 +330,7 @@ def test_resize_for_me_makes_a_1600_px_copy_and_drops_the_temporary(session, ali
     # The temporary file has its preview too (the page shows it beside the offer).
     assert temp_row.thumb_key and (settings.get().files_dir / temp_row.thumb_key).is_file()
 
-    result = files.resize_for_me(session=session, owner_id=alice.id, file_id=temp.file_id)
+    result = file_store.resize_for_me(session=session, owner_id=alice.id, file_id=temp.file_id)
     session.commit()
 
     assert not result.too_wide and result.message == ""
@@ -337,7 +347,7 @@ def test_resize_for_me_makes_a_1600_px_copy_and_drops_the_temporary(session, ali
     assert session.get(StoredFile, temp.file_id) is None
     assert not any((root / k).exists() for k in temp_keys)
     assert stored_files(root) == sorted([root / row.storage_key, root / row.thumb_key])
-    assert files.require_usable(session=session, owner_id=alice.id, file_id=row.id, kind=FileKind.invoice) == row
+    assert usable(session=session, owner_id=alice.id, file_id=row.id, kind=FileKind.invoice) == row
 
 
 def test_resize_for_me_is_only_for_the_owner_and_only_while_temporary(session, alice, bob, data_dir, corpus):
@@ -345,14 +355,14 @@ def test_resize_for_me_is_only_for_the_owner_and_only_while_temporary(session, a
     ok = upload(session, alice, corpus["gray.jpg"])
     session.commit()
     with pytest.raises(NotFound):
-        files.resize_for_me(session=session, owner_id=bob.id, file_id=temp.file_id)
+        file_store.resize_for_me(session=session, owner_id=bob.id, file_id=temp.file_id)
     with pytest.raises(NotFound):
-        files.resize_for_me(session=session, owner_id=alice.id, file_id=ok.file_id)
+        file_store.resize_for_me(session=session, owner_id=alice.id, file_id=ok.file_id)
     row = session.get(StoredFile, temp.file_id)
     row.expires_at = utcnow() - timedelta(seconds=1)
     session.commit()
     with pytest.raises(NotFound):
-        files.resize_for_me(session=session, owner_id=alice.id, file_id=temp.file_id)
+        file_store.resize_for_me(session=session, owner_id=alice.id, file_id=temp.file_id)
 
 
 def test_sweep_deletes_unused_temporary_files_after_the_hour(session, alice, data_dir, corpus):
@@ -360,9 +370,9 @@ def test_sweep_deletes_unused_temporary_files_after_the_hour(session, alice, dat
     keep = upload(session, alice, corpus["gray.jpg"])
     session.commit()
     root = settings.get().files_dir
-    assert files.sweep_expired(session=session, now=utcnow() + timedelta(minutes=59)) == 0
+    assert file_store.sweep_expired(session=session, now=utcnow() + timedelta(minutes=59)) == 0
     assert len(stored_files(root)) == 4
-    assert files.sweep_expired(session=session, now=utcnow() + timedelta(minutes=61)) == 1
+    assert file_store.sweep_expired(session=session, now=utcnow() + timedelta(minutes=61)) == 1
     session.commit()
     assert [r.id for r in rows(session)] == [keep.file_id]
     keep_row = session.get(StoredFile, keep.file_id)
@@ -371,13 +381,13 @@ def test_sweep_deletes_unused_temporary_files_after_the_hour(session, alice, dat
 
 
 def test_sweep_removes_stale_spool_leftovers(session, alice, data_dir):
-    tmp = files.files_root() / "tmp"
+    tmp = file_folder.files_root() / "tmp"
     tmp.mkdir(exist_ok=True)
     old, fresh = tmp / "old.part", tmp / "fresh.part"
     old.write_bytes(b"x")
     fresh.write_bytes(b"x")
     os.utime(old, (time.time() - 7200, time.time() - 7200))
-    files.sweep_expired(session=session)
+    file_store.sweep_expired(session=session)
     assert not old.exists() and fresh.exists()
 
 
@@ -386,7 +396,7 @@ def test_sweep_removes_stale_spool_leftovers(session, alice, data_dir):
 
 @given(st.text(max_size=600))
 def test_sanitized_names_are_short_flat_and_printable(name):
-    clean = files.sanitize_name(name)
+    clean = file_store.sanitize_name(name)
     assert 1 <= len(clean) <= 200
     assert "/" not in clean and "\\" not in clean
     assert all(ord(c) >= 32 and c != "\x7f" for c in clean)
@@ -394,10 +404,10 @@ def test_sanitized_names_are_short_flat_and_printable(name):
 
 
 def test_long_names_keep_their_extension():
-    assert files.sanitize_name("a" * 500 + ".jpeg").endswith(".jpeg")
-    assert len(files.sanitize_name("a" * 500 + ".jpeg")) == 200
-    assert files.sanitize_name("../../etc/passwd") == "passwd"
-    assert files.sanitize_name("C:\\Users\\me\\invoice.png") == "invoice.png"
+    assert file_store.sanitize_name("a" * 500 + ".jpeg").endswith(".jpeg")
+    assert len(file_store.sanitize_name("a" * 500 + ".jpeg")) == 200
+    assert file_store.sanitize_name("../../etc/passwd") == "passwd"
+    assert file_store.sanitize_name("C:\\Users\\me\\invoice.png") == "invoice.png"
 
 
 def test_private_folder_may_not_be_inside_the_public_upload_folder(tmp_path, monkeypatch):
@@ -407,7 +417,7 @@ def test_private_folder_may_not_be_inside_the_public_upload_folder(tmp_path, mon
     settings.reset()
     try:
         with pytest.raises(RuntimeError):
-            files.files_root()
+            file_folder.files_root()
     finally:
         settings.reset()
 
@@ -424,10 +434,10 @@ def test_any_bytes_either_store_or_refuse_cleanly(session, alice, data_dir, pref
     before = len(rows(session))
     try:
         result = upload(session, alice, prefix + body, name="fuzz.png")
-    except files.UploadRefused as refused:
+    except images.UploadRefused as refused:
         assert refused.message and refused.reason in {"empty", "too_big", "not_image", "too_many_pixels", "corrupt"}
         assert len(rows(session)) == before
-        assert not list((files.files_root() / "tmp").glob("*"))
+        assert not list((file_folder.files_root() / "tmp").glob("*"))
     else:
         assert result.width > 0 and result.height > 0
 
@@ -444,8 +454,8 @@ def test_damaged_copies_of_a_good_file_never_crash(session, alice, data_dir, cor
             damaged[i] ^= 0x5A
     try:
         upload(session, alice, bytes(damaged), name="d.png")
-    except files.UploadRefused:
-        assert not list((files.files_root() / "tmp").glob("*"))
+    except images.UploadRefused:
+        assert not list((file_folder.files_root() / "tmp").glob("*"))
 
 
 # --------------------------------------------------------------------------- who may look
@@ -457,28 +467,28 @@ def test_can_view_owner_and_staff_only(session, alice, bob, data_dir, corpus):
     result = upload(session, alice, corpus["gray.jpg"])
     session.commit()
     fid = result.file_id
-    assert files.can_view(session=session, user_id=alice.id, file_id=fid)
-    assert files.can_view(session=session, user_id=reviewer.id, file_id=fid)
-    assert files.can_view(session=session, user_id=admin.id, file_id=fid)
-    assert not files.can_view(session=session, user_id=bob.id, file_id=fid)
-    assert not files.can_view(session=session, user_id=99999, file_id=fid)
-    assert not files.can_view(session=session, user_id=alice.id, file_id=99999)
+    assert file_store.can_view(session=session, user_id=alice.id, file_id=fid)
+    assert file_store.can_view(session=session, user_id=reviewer.id, file_id=fid)
+    assert file_store.can_view(session=session, user_id=admin.id, file_id=fid)
+    assert not file_store.can_view(session=session, user_id=bob.id, file_id=fid)
+    assert not file_store.can_view(session=session, user_id=99999, file_id=fid)
+    assert not file_store.can_view(session=session, user_id=alice.id, file_id=99999)
 
 
 def test_signed_links_open_only_for_their_viewer(session, alice, bob, data_dir, corpus):
     result = upload(session, alice, corpus["gray.jpg"])
     session.commit()
-    url = files.signed_url(file_id=result.file_id, user_id=alice.id)
+    url = file_links.signed_url(file_id=result.file_id, user_id=alice.id)
     assert url.startswith("/files/")
-    path, ctype, name = files.open_for_token(session=session, token=url.removeprefix("/files/"))
+    path, ctype, name = file_links.open_for_token(session=session, token=url.removeprefix("/files/"))
     assert path.read_bytes() == corpus["gray.jpg"].path.read_bytes() and ctype == "image/jpeg" and name == "gray.jpg"
-    tpath, tctype, _ = files.open_for_token(
-        session=session, token=files.signed_url(file_id=result.file_id, user_id=alice.id, thumb=True).removeprefix("/files/")
+    tpath, tctype, _ = file_links.open_for_token(
+        session=session, token=file_links.signed_url(file_id=result.file_id, user_id=alice.id, thumb=True).removeprefix("/files/")
     )
     assert tctype == "image/jpeg" and tpath != path
 
     bad_tokens = [
-        files.signed_url(file_id=result.file_id, user_id=bob.id).removeprefix("/files/"),  # another customer
+        file_links.signed_url(file_id=result.file_id, user_id=bob.id).removeprefix("/files/"),  # another customer
         signing.sign("file", {"f": result.file_id, "u": alice.id, "t": 0}, 300, now=time.time() - 600),  # expired
         signing.sign("file", {"f": result.file_id, "u": alice.id, "t": 0}, 300, key="k" * 40),  # forged
         signing.sign("email", {"f": result.file_id, "u": alice.id, "t": 0}, 300),  # other purpose
@@ -488,7 +498,7 @@ def test_signed_links_open_only_for_their_viewer(session, alice, bob, data_dir, 
     ]
     for token in bad_tokens:
         with pytest.raises(NotFound) as nf:
-            files.open_for_token(session=session, token=token)
+            file_links.open_for_token(session=session, token=token)
         assert nf.value.message == "This link is not valid."
 
 
@@ -496,12 +506,12 @@ def test_a_link_dies_with_the_viewers_access(session, alice, data_dir, corpus):
     reviewer = make_user(session, "rev@example.com", Role.reviewer)
     result = upload(session, alice, corpus["gray.jpg"])
     session.commit()
-    token = files.signed_url(file_id=result.file_id, user_id=reviewer.id).removeprefix("/files/")
-    files.open_for_token(session=session, token=token)
+    token = file_links.signed_url(file_id=result.file_id, user_id=reviewer.id).removeprefix("/files/")
+    file_links.open_for_token(session=session, token=token)
     reviewer.role = Role.customer
     session.commit()
     with pytest.raises(NotFound):
-        files.open_for_token(session=session, token=token)
+        file_links.open_for_token(session=session, token=token)
 
 
 # --------------------------------------------------------------------------- when the header alone is not enough
@@ -517,7 +527,7 @@ def _gif_with_frame(frame_w: int, frame_h: int) -> bytes:
 
 @pytest.mark.parametrize("frame", [(7000, 7000), (20000, 20000)])
 def test_a_gif_frame_bigger_than_its_screen_is_still_caught(session, alice, data_dir, frame):
-    with pytest.raises(files.UploadRefused) as refused:
+    with pytest.raises(images.UploadRefused) as refused:
         upload(session, alice, _gif_with_frame(*frame), name="g.gif")
     assert refused.value.reason == "too_many_pixels"
     assert "the limit is 40 megapixels" in refused.value.message
@@ -538,7 +548,7 @@ def test_metadata_longer_than_the_header_window_is_accepted(session, alice, data
 
 def test_a_bomb_behind_long_metadata_is_refused_before_decoding(session, alice, data_dir, corpus):
     bomb = corpus["bomb.jpg"].path.read_bytes()
-    with pytest.raises(files.UploadRefused) as refused:
+    with pytest.raises(images.UploadRefused) as refused:
         upload(session, alice, _with_long_metadata(bomb, 700), name="bomb.jpg")
     assert refused.value.reason == "too_many_pixels" and "30000 × 30000" in refused.value.message
     assert stored_files(settings.get().files_dir) == [] and rows(session) == []
