@@ -1,9 +1,8 @@
-"""Customer accounts: sign-up, log-in, profile, password, subscriptions, roles.
+"""Customer accounts: sign-up, log-in, the password rules and changing the password.
 
-Form input arrives as a dict from the browser and is never trusted: any value
-may be missing, of the wrong type, huge or odd unicode.  Checks report one
-message per field (``FieldErrors``) and never raise anything else for bad
-input.
+Form input arrives as a dict from the browser and is never trusted (see
+``account_fields``).  Checks report one message per field (``FieldErrors``)
+and never raise anything else for bad input.
 
 Transactions: functions flush and the caller commits, except where a docstring
 says otherwise (``sign_up`` and ``authenticate`` commit before raising, so a
@@ -12,27 +11,19 @@ used captcha and a failed log-in are remembered even if the caller rolls back).
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-import email_validator
-import phonenumbers
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
-from rxapp.models import EmailMessage, Redemption, RedemptionStatus, Region, RegisteredProduct, Role, User
-from rxapp.services import captcha, clock, emails, passwords, sessions, signing, throttle
-from rxapp.services.errors import Conflict, FieldErrors, Forbidden, NotFound, ServiceError
+from rxapp.models import Role, User
+from rxapp.services import account_fields, captcha, clock, emails, passwords, sessions, throttle
+from rxapp.services.errors import FieldErrors
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256
-NAME_MAX = 80
-EMAIL_MAX = 254
-RESEND_INTERVAL = timedelta(seconds=60)
 
 MSG_EMAIL_TAKEN = "An account with this email already exists. Log in or reset your password."
 MSG_LOGIN_FAILED = "The email or password is incorrect."
@@ -40,14 +31,8 @@ MSG_CAPTCHA_WRONG = "That answer is not right. Please solve the new question."
 MSG_CAPTCHA_EXPIRED = "That question has expired. Please solve the new question."
 MSG_CAPTCHA_MISSING = "Please answer the question to continue."
 MSG_LOGIN_CAPTCHA = "For your security, please also answer the question below."
-MSG_LINK_INVALID = "This verification link is not valid. Please copy the whole link from the email."
-MSG_LINK_STALE = "This verification link is no longer valid for this account. Log in and ask for a new one."
 
 _COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
-_TRUE_WORDS = {"1", "true", "on", "yes", "y", "checked"}
-
-
-# --------------------------------------------------------------------------- small helpers
 
 
 @lru_cache(maxsize=1)
@@ -57,60 +42,9 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in lines if line.strip())
 
 
-def _text(value: object) -> str | None:
-    """A form value as text: None/missing -> "", str and numbers as text, anything else -> None."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float):
-        return str(value)
-    return None
-
-
-def _flag(value: object) -> bool:
-    """A checkbox value: True, 1 or "on"/"true"/"yes"; anything else is unticked."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return value == 1
-    if isinstance(value, str):
-        return value.strip().lower() in _TRUE_WORDS
-    return False
-
-
-def _has_bad_chars(text: str) -> bool:
-    """Control characters, lone surrogates and line/paragraph separators."""
-    return any(unicodedata.category(ch) in {"Cc", "Cs", "Zl", "Zp"} for ch in text)
-
-
-def _form(form: object) -> Mapping:
-    return form if isinstance(form, Mapping) else {}
-
-
-def normalise_email(value: object) -> tuple[str | None, str | None]:
-    """(normalised lower-case email, None) or (None, message for the customer).  No DNS lookups."""
-    text = _text(value)
-    if text is None or not text.strip():
-        return None, "Please enter your email address."
-    text = text.strip()
-    if len(text) > EMAIL_MAX or _has_bad_chars(text):
-        return None, "Please check your email address: it is not a valid email address."
-    try:
-        result = email_validator.validate_email(text, check_deliverability=False)
-    except email_validator.EmailNotValidError as exc:
-        return None, f"Please check your email address. {exc}"
-    normalised = result.normalized.lower()
-    if len(normalised) > EMAIL_MAX:
-        return None, "Please check your email address: it is too long."
-    return normalised, None
-
-
 def _login_key(email: object) -> str:
     """The account an email as typed at log-in refers to (also the throttling key)."""
-    normalised, _ = normalise_email(email)
+    normalised, _ = account_fields.normalise_email(email)
     return normalised or throttle.email_key(email)
 
 
@@ -140,100 +74,24 @@ def password_problem(password: object, *, email: str | None) -> str | None:
     return None
 
 
-def _name(value: object, *, label: str, required: bool) -> tuple[str, str | None]:
-    text = _text(value)
-    if text is None:
-        return "", f"Please enter your {label} as text."
-    text = unicodedata.normalize("NFC", text.strip())
-    if not text:
-        return "", (f"Please enter your {label}." if required else None)
-    if _has_bad_chars(text):
-        return "", (
-            f"Your {label} contains characters we cannot accept, such as line breaks. Please remove them."
-        )
-    if len(text) > NAME_MAX:
-        return "", f"Your {label} can be at most {NAME_MAX} characters long."
-    return text, None
-
-
-def _region(session: Session, value: object) -> tuple[Region | None, str | None]:
-    text = _text(value)
-    code = (text or "").strip().upper()
-    region = session.get(Region, code) if len(code) == 2 and code.isascii() and code.isalpha() else None
-    if region is None:
-        return None, "Please choose your region / location from the list."
-    return region, None
-
-
-def _phone(value: object, region: Region | None) -> tuple[str, str | None]:
-    """(E.164 number or "" when none was given, message or None)."""
-    text = _text(value)
-    if text is None:
-        return "", "Please enter your contact number as digits, e.g. +1 201 555 0123."
-    text = text.strip()
-    if not text:
-        return "", None
-    if region is None:
-        return "", "Please choose your region / location first, so we can check this number."
-    example = phonenumbers.example_number_for_type(region.code, phonenumbers.PhoneNumberType.MOBILE)
-    hint = (
-        f" For example: {phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)}."
-        if example
-        else ""
-    )
-    invalid = f"This is not a valid contact number for {region.name}. Please check it.{hint}"
-    if len(text) > 40 or _has_bad_chars(text):
-        return "", invalid
-    try:
-        number = phonenumbers.parse(text, region.code)
-    except phonenumbers.NumberParseException:
-        return "", invalid
-    if not phonenumbers.is_valid_number_for_region(number, region.code):
-        return "", invalid
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
-
-
-def _email_taken(session: Session, email: str, *, except_user_id: int | None = None) -> bool:
-    stmt = select(User.id).where(func.lower(User.email) == email.lower())
-    if except_user_id is not None:
-        stmt = stmt.where(User.id != except_user_id)
-    return session.exec(stmt).first() is not None
-
-
-def _get_user(session: Session, user_id: object) -> User:
-    user = session.get(User, user_id) if isinstance(user_id, int) and not isinstance(user_id, bool) else None
-    if user is None:
-        raise NotFound("We could not find your account. Please log in again.")
-    return user
-
-
-# --------------------------------------------------------------------------- reference data
-
-
-def regions(*, session: Session) -> list[tuple[str, str]]:
-    """Every region as (code, name), sorted by name: the Region / Location choices."""
-    rows = session.exec(select(Region).order_by(Region.name, Region.code)).all()
-    return [(r.code, r.name) for r in rows]
-
-
 # --------------------------------------------------------------------------- sign-up
 
 
 def _check_sign_up(session: Session, form: object) -> tuple[dict, dict[str, str]]:
     """(clean values, field -> message) for a sign-up form."""
-    form = _form(form)
+    form = account_fields.form_mapping(form)
     errors: dict[str, str] = {}
     clean: dict = {}
 
-    email, problem = normalise_email(form.get("email"))
+    email, problem = account_fields.normalise_email(form.get("email"))
     if problem:
         errors["email"] = problem
-    elif _email_taken(session, email):
+    elif account_fields.email_taken(session, email):
         errors["email"] = MSG_EMAIL_TAKEN
     clean["email"] = email
 
     password = form.get("password")
-    problem = password_problem(password, email=email or _text(form.get("email")) or None)
+    problem = password_problem(password, email=email or account_fields.text_value(form.get("email")) or None)
     if problem:
         errors["password"] = problem
     clean["password"] = password
@@ -245,24 +103,24 @@ def _check_sign_up(session: Session, form: object) -> tuple[dict, dict[str, str]
         errors["confirm_password"] = "The two passwords do not match. Please type the same password twice."
 
     for key, label, required in (("first_name", "first name", True), ("last_name", "last name", False)):
-        clean[key], problem = _name(form.get(key), label=label, required=required)
+        clean[key], problem = account_fields.check_name(form.get(key), label=label, required=required)
         if problem:
             errors[key] = problem
 
-    region, problem = _region(session, form.get("region"))
+    region, problem = account_fields.check_region(session, form.get("region"))
     if problem:
         errors["region"] = problem
     clean["region"] = region
 
-    clean["phone"], problem = _phone(form.get("phone"), region)
+    clean["phone"], problem = account_fields.check_phone(form.get("phone"), region)
     if problem:
         errors["phone"] = problem
 
-    if not _flag(form.get("consent")):
+    if not account_fields.flag(form.get("consent")):
         errors["consent"] = "Please agree to the Privacy Policy to create your account."
 
-    clean["newsletter"] = _flag(form.get("newsletter"))
-    clean["reward_program"] = _flag(form.get("reward_program"))
+    clean["newsletter"] = account_fields.flag(form.get("newsletter"))
+    clean["reward_program"] = account_fields.flag(form.get("reward_program"))
     return clean, errors
 
 
@@ -402,51 +260,7 @@ def authenticate(
     raise FieldErrors({"password": MSG_LOGIN_FAILED})
 
 
-# --------------------------------------------------------------------------- account pages
-
-
-def profile(*, session: Session, user_id: int) -> dict:
-    """The My Profile form's current values: first_name, last_name, region, phone,
-    email, newsletter, reward_program.  Raises ``NotFound``."""
-    user = _get_user(session, user_id)
-    return {
-        "email": user.email,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "region": user.region_code,
-        "phone": user.phone_e164,
-        "newsletter": user.newsletter,
-        "reward_program": user.reward_program,
-    }
-
-
-def update_profile(*, session: Session, user_id: int, form: dict) -> User:
-    """Save first_name, last_name, region and phone from the My Profile form (flushed).
-
-    The same checks as sign-up; the phone is stored in E.164.  Raises
-    ``FieldErrors`` (every problem at once) or ``NotFound``.
-    """
-    user = _get_user(session, user_id)
-    form = _form(form)
-    errors: dict[str, str] = {}
-    first, problem = _name(form.get("first_name"), label="first name", required=True)
-    if problem:
-        errors["first_name"] = problem
-    last, problem = _name(form.get("last_name"), label="last name", required=False)
-    if problem:
-        errors["last_name"] = problem
-    region, problem = _region(session, form.get("region"))
-    if problem:
-        errors["region"] = problem
-    phone, problem = _phone(form.get("phone"), region)
-    if problem:
-        errors["phone"] = problem
-    if errors:
-        raise FieldErrors(errors)
-    user.first_name, user.last_name, user.region_code, user.phone_e164 = first, last, region.code, phone
-    session.add(user)
-    session.flush()
-    return user
+# --------------------------------------------------------------------------- password
 
 
 def change_password(
@@ -466,7 +280,7 @@ def change_password(
     ``FieldErrors`` under current_password / new_password / confirm_password,
     or ``NotFound``.
     """
-    user = _get_user(session, user_id)
+    user = account_fields.get_user(session, user_id)
     errors: dict[str, str] = {}
     if current_password is None or current_password == "":
         errors["current_password"] = "Please enter your current password."
@@ -487,161 +301,3 @@ def change_password(
     session.add(user)
     sessions.revoke_others(session=session, user_id=user.id, keep_session_id=keep_session_id)
     session.flush()
-
-
-def update_subscriptions(
-    *, session: Session, user_id: int, newsletter: object, reward_program: object
-) -> User:
-    """Save the Subscribe page's choices (flushed).  Raises ``NotFound``."""
-    user = _get_user(session, user_id)
-    user.newsletter = _flag(newsletter)
-    user.reward_program = _flag(reward_program)
-    session.add(user)
-    session.flush()
-    return user
-
-
-def overview(*, session: Session, user_id: int) -> dict:
-    """Account Overview as a plain dict.
-
-    ``name, first_name, email, verified, role, member_since (date), region,
-    products`` (active registrations), ``claims`` ({status value: count} with
-    every status present) and ``claims_total``.  Raises ``NotFound``.
-    """
-    user = _get_user(session, user_id)
-    products = session.exec(
-        select(func.count())
-        .select_from(RegisteredProduct)
-        .where(RegisteredProduct.user_id == user.id, RegisteredProduct.is_active == sa.true())
-    ).one()
-    claims = {status.value: 0 for status in RedemptionStatus}
-    for status, count in session.exec(
-        select(Redemption.status, func.count())
-        .where(Redemption.user_id == user.id)
-        .group_by(Redemption.status)
-    ).all():
-        claims[RedemptionStatus(status).value] = count
-    region = session.get(Region, user.region_code)
-    return {
-        "name": f"{user.first_name} {user.last_name}".strip(),
-        "first_name": user.first_name,
-        "email": user.email,
-        "verified": user.email_verified_at is not None,
-        "role": user.role.value,
-        "member_since": user.created_at.date(),
-        "region": region.name if region else user.region_code,
-        "products": int(products),
-        "claims": claims,
-        "claims_total": sum(claims.values()),
-    }
-
-
-# --------------------------------------------------------------------------- email verification
-
-
-def verify_email(*, session: Session, token: object, now: float | None = None) -> User:
-    """Mark the email of the link's account verified (flushed; idempotent).
-
-    Raises ``ServiceError`` for an expired link and ``NotFound`` for a link
-    that is malformed, forged, or for an email the account no longer has.
-    """
-    if not isinstance(token, str) or not token or len(token) > 2000:
-        raise NotFound(MSG_LINK_INVALID)
-    try:
-        payload = signing.verify(emails.VERIFY_PURPOSE, token, now=now)
-    except signing.BadSignature as exc:
-        if str(exc) == "expired":
-            raise ServiceError(
-                "This verification link has expired. Log in and ask for a new one on Account Overview."
-            ) from None
-        raise NotFound(MSG_LINK_INVALID) from None
-    uid, email = payload.get("uid"), payload.get("email")
-    user = session.get(User, uid) if isinstance(uid, int) and not isinstance(uid, bool) else None
-    if user is None or user.email != email:
-        raise NotFound(MSG_LINK_STALE)
-    if user.email_verified_at is None:
-        user.email_verified_at = clock.now()
-        session.add(user)
-        session.flush()
-    return user
-
-
-def resend_verification(*, session: Session, user_id: int) -> EmailMessage:
-    """Queue a new welcome / verification email (flushed).
-
-    Raises ``Conflict`` when the email is already verified or one was queued
-    less than ``RESEND_INTERVAL`` ago, and ``NotFound``.
-    """
-    now = clock.now()
-    user = _get_user(session, user_id)
-    if user.email_verified_at is not None:
-        raise Conflict("Your email address is already verified. There is nothing more to do.")
-    last = session.exec(
-        select(func.max(EmailMessage.created_at)).where(
-            EmailMessage.user_id == user.id, EmailMessage.kind == "welcome"
-        )
-    ).one()
-    if last is not None:
-        if last.tzinfo is None:  # aggregate results skip the column type on some backends
-            last = last.replace(tzinfo=now.tzinfo)
-        wait = RESEND_INTERVAL - (now - last)
-        if wait > timedelta(0):
-            seconds = max(1, int(wait.total_seconds() + 0.999))
-            raise Conflict(
-                "We sent you a verification email less than a minute ago. Please check your inbox "
-                f"(and spam folder), or try again in {seconds} seconds."
-            )
-    return emails.queue_welcome(session=session, user=user)
-
-
-# --------------------------------------------------------------------------- roles
-
-
-def set_role(*, session: Session, actor_id: int, user_id: int, role: Role | str) -> User:
-    """Give ``user_id`` the role (flushed).  Only an admin may change roles, and
-    an admin cannot take the admin role away from themselves.
-
-    Raises ``Forbidden``, ``NotFound``, or ``FieldErrors({"role": …})`` for an unknown role.
-    """
-    actor = session.get(User, actor_id) if isinstance(actor_id, int) else None
-    if actor is None or actor.role is not Role.admin:
-        raise Forbidden("Only an administrator can change roles.")
-    try:
-        new_role = Role(role)
-    except ValueError:
-        raise FieldErrors({"role": "Please choose customer, reviewer or admin."}) from None
-    user = _get_user(session, user_id)
-    if user.id == actor.id and new_role is not Role.admin:
-        raise Forbidden("You cannot remove your own administrator role. Ask another administrator.")
-    user.role = new_role
-    session.add(user)
-    session.flush()
-    return user
-
-
-def find_users(*, session: Session, actor_id: int, query: str, limit: int = 25) -> list[dict]:
-    """Accounts whose email contains ``query`` (any case), for the admin's Users & roles page.
-
-    An empty query lists the reviewers and admins.  Each row: user_id, email,
-    name, role.  Raises ``Forbidden`` unless ``actor_id`` is an admin.
-    """
-    actor = session.get(User, actor_id) if isinstance(actor_id, int) and not isinstance(actor_id, bool) else None
-    if actor is None or actor.role is not Role.admin:
-        raise Forbidden("Only an administrator can manage roles.")
-    text = " ".join(str(query or "").split()).lower()[:254]
-    stmt = select(User)
-    if text:
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(User.email.like(f"%{escaped}%", escape="\\"))
-    else:
-        stmt = stmt.where(User.role.in_([Role.reviewer, Role.admin]))
-    rows = session.exec(stmt.order_by(User.email).limit(max(1, min(int(limit), 100)))).all()
-    return [
-        {
-            "user_id": u.id,
-            "email": u.email,
-            "name": f"{u.first_name} {u.last_name}".strip(),
-            "role": u.role.value,
-        }
-        for u in rows
-    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from rxapp.db import session_scope
-from rxapp.services import accounts, sessions
+from rxapp.services import accounts, email_verification, profiles, sessions
 from rxapp.services.errors import Conflict, FieldErrors, NotFound, ServiceError
 from rxapp.state.session import SessionState, Viewer
 
@@ -42,7 +42,7 @@ class OverviewState(MemberMixin, rx.State):
         if viewer is None:
             return await self._signed_out()
         with session_scope() as s:
-            data = accounts.overview(session=s, user_id=viewer.user_id)
+            data = profiles.overview(session=s, user_id=viewer.user_id)
         self.verified = bool(data.get("verified"))
         self.info = {k: str(v) for k, v in data.items() if not isinstance(v, dict)}
         self.info["membership"] = MEMBERSHIP_LABELS.get(self.info.get("role", ""), "Member")
@@ -62,7 +62,7 @@ class OverviewState(MemberMixin, rx.State):
             return await self._signed_out()
         try:
             with session_scope() as s:
-                accounts.resend_verification(session=s, user_id=viewer.user_id)
+                email_verification.resend_verification(session=s, user_id=viewer.user_id)
             self.message = "We sent you a new verification email."
         except ServiceError as exc:
             self.message = exc.message
@@ -83,8 +83,8 @@ class ProfileState(MemberMixin, rx.State):
         self.errors = {}
         self.saved = False
         with session_scope() as s:
-            self.regions = [[c, n] for c, n in accounts.regions(session=s)]
-            data = accounts.profile(session=s, user_id=viewer.user_id)
+            self.regions = [[c, n] for c, n in profiles.regions(session=s)]
+            data = profiles.profile(session=s, user_id=viewer.user_id)
         self.profile = {k: str(data.get(k, "") or "") for k in ("first_name", "last_name", "region", "phone", "email")}
         self.form_key += 1
 
@@ -96,7 +96,7 @@ class ProfileState(MemberMixin, rx.State):
         data = {k: _text(form, k, 200) for k in ("first_name", "last_name", "region", "phone")}
         try:
             with session_scope() as s:
-                accounts.update_profile(session=s, user_id=viewer.user_id, form=data)
+                profiles.update_profile(session=s, user_id=viewer.user_id, form=data)
         except FieldErrors as exc:
             self.errors = exc.errors
             self.saved = False
@@ -202,7 +202,7 @@ class SubscribeState(MemberMixin, rx.State):
         if viewer is None:
             return await self._signed_out()
         with session_scope() as s:
-            data = accounts.profile(session=s, user_id=viewer.user_id)
+            data = profiles.profile(session=s, user_id=viewer.user_id)
         self.newsletter = bool(data.get("newsletter"))
         self.reward_program = bool(data.get("reward_program"))
         self.saved = False
@@ -215,7 +215,7 @@ class SubscribeState(MemberMixin, rx.State):
         newsletter = isinstance(form, dict) and form.get("newsletter") == "on"
         reward = isinstance(form, dict) and form.get("reward_program") == "on"
         with session_scope() as s:
-            accounts.update_subscriptions(session=s, user_id=viewer.user_id, newsletter=newsletter,
+            profiles.update_subscriptions(session=s, user_id=viewer.user_id, newsletter=newsletter,
                                           reward_program=reward)
         self.newsletter, self.reward_program, self.saved = newsletter, reward, True
 
@@ -232,7 +232,7 @@ class VerifyEmailState(rx.State):
         await session_state.viewer()
         try:
             with session_scope() as s:
-                accounts.verify_email(session=s, token=token if isinstance(token, str) else "")
+                email_verification.verify_email(session=s, token=token if isinstance(token, str) else "")
             self.ok = True
             self.result = "Thank you — your email address is verified."
         except (ServiceError, Conflict) as exc:

@@ -2,7 +2,7 @@
 
 Same rule as ``rxapp.state.admin``: every handler starts with ``_gate()``
 (the reviewer role re-checked through the service); the Users page also
-needs the admin role, which ``accounts.find_users``/``set_role`` check again.
+needs the admin role, which ``user_roles.find_users``/``set_role`` check again.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import reflex as rx
 
 from rxapp.db import session_scope, write_session
 from rxapp.models import PrizeType, Role
-from rxapp.services import accounts, catalog, codes, promotions_admin
+from rxapp.services import catalog, codes, promotions_admin, user_roles
 from rxapp.services.errors import Conflict, FieldErrors, Forbidden, NotFound, ServiceError
 from rxapp.state.admin import ReviewerMixin, _fmt, _int, _s
 
@@ -305,7 +305,7 @@ class UsersState(ReviewerMixin, rx.State):
 
     def _search(self, actor_id: int) -> None:
         with session_scope() as s:
-            found = accounts.find_users(session=s, actor_id=actor_id, query=self.query)
+            found = user_roles.find_users(session=s, actor_id=actor_id, query=self.query)
         self.rows = [
             {"id": str(u["user_id"]), "email": u["email"], "name": u["name"], "role": u["role"],
              "is_reviewer": "yes" if u["role"] == Role.reviewer.value else "",
@@ -365,7 +365,7 @@ class UsersState(ReviewerMixin, rx.State):
             return
         try:
             with write_session() as s:
-                user = accounts.set_role(session=s, actor_id=admin.user_id, user_id=uid, role=role)
+                user = user_roles.set_role(session=s, actor_id=admin.user_id, user_id=uid, role=role)
                 email = user.email
         except (Forbidden, NotFound, FieldErrors) as exc:
             self.message = exc.message

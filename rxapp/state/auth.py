@@ -8,7 +8,7 @@ import reflex as rx
 
 from rxapp import routes
 from rxapp.db import session_scope
-from rxapp.services import accounts, sessions
+from rxapp.services import accounts, profiles, sessions
 from rxapp.services.errors import FieldErrors, Locked
 from rxapp.state.captcha import CaptchaMixin
 from rxapp.state.session import SessionState
@@ -109,7 +109,7 @@ class SignUpState(CaptchaMixin, rx.State):
         session_state._app_facts()
         await session_state.viewer()
         with session_scope() as s:
-            self.regions = [[code, name] for code, name in accounts.regions(session=s)]
+            self.regions = [[code, name] for code, name in profiles.regions(session=s)]
         self._draw_captcha()
 
     @rx.event

@@ -16,7 +16,7 @@ from rxapp import routes
 from rxapp.db import session_scope
 from rxapp.models import FileKind
 from rxapp.services import captcha as captcha_service
-from rxapp.services import accounts, catalog, clock, products, serials
+from rxapp.services import catalog, clock, products, profiles, serials
 from rxapp.services.errors import Conflict, FieldErrors, Locked, ServiceError
 from rxapp.state import uploads
 from rxapp.state.account import MemberMixin
@@ -457,4 +457,4 @@ class MyProductsState(MemberMixin, rx.State):
 
 
 def _profile_region(session, user_id: int) -> str:
-    return str(accounts.profile(session=session, user_id=user_id).get("region", ""))
+    return str(profiles.profile(session=session, user_id=user_id).get("region", ""))

@@ -31,7 +31,7 @@ from rxapp.models import (
     User,
     utcnow,
 )
-from rxapp.services import accounts, captcha, emails, passwords, sessions, signing
+from rxapp.services import account_fields, accounts, captcha, email_verification, emails, passwords, profiles, sessions, signing, user_roles
 from rxapp.services.errors import Conflict, FieldErrors, Forbidden, Locked, NotFound, ServiceError
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -94,7 +94,7 @@ def errors_of(call) -> dict[str, str]:
 
 
 def test_regions_come_from_the_table_sorted_by_name(session, regions):
-    assert accounts.regions(session=session) == [
+    assert profiles.regions(session=session) == [
         ("FR", "France"),
         ("DE", "Germany"),
         ("TW", "Taiwan"),
@@ -127,7 +127,7 @@ def test_a_form_that_is_not_a_dict_is_an_empty_form(session, regions, junk):
     assert "captcha" not in errors_of(
         lambda: accounts.sign_up(session=session, form=junk, captcha_id=cid, captcha_answer=answer)
     )
-    assert set(errors_of(lambda: accounts.update_profile(session=session, user_id=sign_up(session).id, form=junk))) == {
+    assert set(errors_of(lambda: profiles.update_profile(session=session, user_id=sign_up(session).id, form=junk))) == {
         "first_name", "region"
     }
 
@@ -247,7 +247,7 @@ def test_phone_valid_for_region_is_stored_in_e164(session, regions, region, phon
 )
 def test_phone_invalid_for_region(session, regions, region, phone):
     message = accounts.validate_sign_up(session=session, form=form(region=region, phone=phone))["phone"]
-    name = dict(accounts.regions(session=session))[region]
+    name = dict(profiles.regions(session=session))[region]
     assert message.startswith(f"This is not a valid contact number for {name}.")
     assert "For example: +" in message
 
@@ -340,20 +340,20 @@ def test_lost_race_for_the_email_is_a_field_error(session, regions, engine):
 
     cid, answer = solved(session)
     session.commit()
-    original = accounts._email_taken
+    original = account_fields.email_taken
 
     def taken_by_racer(s, email, **kw):
         with Session(engine) as other:
             other.add(User(email=email, password_hash="x", first_name="Racer", region_code="US"))
             other.commit()
-        accounts._email_taken = original
+        account_fields.email_taken = original
         return False
 
-    accounts._email_taken = taken_by_racer
+    account_fields.email_taken = taken_by_racer
     try:
         errors = errors_of(lambda: accounts.sign_up(session=session, form=form(), captcha_id=cid, captcha_answer=answer))
     finally:
-        accounts._email_taken = original
+        account_fields.email_taken = original
     assert errors == {"email": accounts.MSG_EMAIL_TAKEN}
     session.expire_all()
     assert session.get(CaptchaChallenge, cid).used_at is not None
@@ -477,21 +477,21 @@ def test_address_lock_spans_emails(session, regions):
 
 def test_profile_and_update_profile(session, regions):
     user = sign_up(session)
-    assert accounts.profile(session=session, user_id=user.id)["phone"] == "+12015550123"
-    updated = accounts.update_profile(
+    assert profiles.profile(session=session, user_id=user.id)["phone"] == "+12015550123"
+    updated = profiles.update_profile(
         session=session,
         user_id=user.id,
         form={"first_name": " Anne ", "last_name": "", "region": "tw", "phone": "0912 345 678"},
     )
     assert (updated.first_name, updated.last_name, updated.region_code, updated.phone_e164) == ("Anne", "", "TW", "+886912345678")
     errors = errors_of(
-        lambda: accounts.update_profile(
+        lambda: profiles.update_profile(
             session=session, user_id=user.id, form={"first_name": "", "region": "DE", "phone": "+1 201 555 0123"}
         )
     )
     assert set(errors) == {"first_name", "phone"}
     with pytest.raises(NotFound):
-        accounts.update_profile(session=session, user_id=99999, form={})
+        profiles.update_profile(session=session, user_id=99999, form={})
 
 
 def test_change_password_revokes_other_sessions(session, regions):
@@ -538,9 +538,9 @@ def test_change_password_checks(session, regions):
 
 def test_update_subscriptions(session, regions):
     user = sign_up(session)
-    accounts.update_subscriptions(session=session, user_id=user.id, newsletter=False, reward_program=True)
+    profiles.update_subscriptions(session=session, user_id=user.id, newsletter=False, reward_program=True)
     assert (user.newsletter, user.reward_program) == (False, True)
-    accounts.update_subscriptions(session=session, user_id=user.id, newsletter="on", reward_program=["x"])
+    profiles.update_subscriptions(session=session, user_id=user.id, newsletter="on", reward_program=["x"])
     assert (user.newsletter, user.reward_program) == (True, False)
 
 
@@ -585,7 +585,7 @@ def _product_with_claims(session, user, statuses):
 def test_overview_counts_products_and_claims(session, regions):
     user = sign_up(session)
     _product_with_claims(session, user, [RedemptionStatus.approved, RedemptionStatus.approved, RedemptionStatus.needs_info, None])
-    data = accounts.overview(session=session, user_id=user.id)
+    data = profiles.overview(session=session, user_id=user.id)
     assert data["name"] == "Ann Lee" and data["email"] == "ann.lee@example.com"
     assert data["verified"] is False and data["role"] == "customer"
     assert data["member_since"] == user.created_at.date() and data["region"] == "United States"
@@ -593,7 +593,7 @@ def test_overview_counts_products_and_claims(session, regions):
     assert data["claims"] == {"under_review": 0, "needs_info": 1, "approved": 2, "rejected": 0}
     assert data["claims_total"] == 3
     other = sign_up(session, email="bob@example.com")
-    assert accounts.overview(session=session, user_id=other.id)["products"] == 0
+    assert profiles.overview(session=session, user_id=other.id)["products"] == 0
 
 
 # --------------------------------------------------------------------------- email verification
@@ -602,41 +602,41 @@ def test_overview_counts_products_and_claims(session, regions):
 def test_verify_email_link(session, regions):
     user = sign_up(session)
     token = emails.verification_token(user)
-    assert accounts.verify_email(session=session, token=token).email_verified_at is not None
+    assert email_verification.verify_email(session=session, token=token).email_verified_at is not None
     first = user.email_verified_at
-    assert accounts.verify_email(session=session, token=token).email_verified_at == first  # idempotent
-    assert accounts.overview(session=session, user_id=user.id)["verified"] is True
+    assert email_verification.verify_email(session=session, token=token).email_verified_at == first  # idempotent
+    assert profiles.overview(session=session, user_id=user.id)["verified"] is True
 
 
 def test_verify_email_bad_links(session, regions):
     user = sign_up(session)
     expired = signing.sign(emails.VERIFY_PURPOSE, {"uid": user.id, "email": user.email}, 60, now=time.time() - 3600)
     with pytest.raises(ServiceError) as info:
-        accounts.verify_email(session=session, token=expired)
+        email_verification.verify_email(session=session, token=expired)
     assert type(info.value) is ServiceError and "expired" in info.value.message
     forged = emails.verification_token(user)[:-2] + "xx"
     other_purpose = signing.sign("file", {"uid": user.id, "email": user.email}, 60)
     stale = signing.sign(emails.VERIFY_PURPOSE, {"uid": user.id, "email": "old@example.com"}, 60)
     for token in (forged, other_purpose, stale, "", None, 7, "a.b.c", "x" * 3000):
         with pytest.raises(NotFound):
-            accounts.verify_email(session=session, token=token)
+            email_verification.verify_email(session=session, token=token)
     assert session.get(User, user.id).email_verified_at is None
 
 
 def test_resend_verification_at_most_once_a_minute(session, regions):
     user = sign_up(session)
     with pytest.raises(Conflict) as info:
-        accounts.resend_verification(session=session, user_id=user.id)
+        email_verification.resend_verification(session=session, user_id=user.id)
     assert "less than a minute ago" in info.value.message
     _age_emails(session, user, seconds=61)
-    message = accounts.resend_verification(session=session, user_id=user.id)
+    message = email_verification.resend_verification(session=session, user_id=user.id)
     assert message.kind == "welcome" and message.to_email == user.email
     with pytest.raises(Conflict):
-        accounts.resend_verification(session=session, user_id=user.id)
+        email_verification.resend_verification(session=session, user_id=user.id)
     _age_emails(session, user, seconds=61)
-    accounts.verify_email(session=session, token=emails.verification_token(user))
+    email_verification.verify_email(session=session, token=emails.verification_token(user))
     with pytest.raises(Conflict) as info:
-        accounts.resend_verification(session=session, user_id=user.id)
+        email_verification.resend_verification(session=session, user_id=user.id)
     assert "already verified" in info.value.message
     assert len(session.exec(select(EmailMessage)).all()) == 2
 
@@ -657,18 +657,18 @@ def test_set_role(session, regions):
     admin.role = Role.admin
     customer = sign_up(session, email="carl@example.com")
     reviewer = sign_up(session, email="rita@example.com")
-    assert accounts.set_role(session=session, actor_id=admin.id, user_id=reviewer.id, role=Role.reviewer).role is Role.reviewer
-    assert accounts.set_role(session=session, actor_id=admin.id, user_id=reviewer.id, role="customer").role is Role.customer
-    accounts.set_role(session=session, actor_id=admin.id, user_id=reviewer.id, role=Role.reviewer)
+    assert user_roles.set_role(session=session, actor_id=admin.id, user_id=reviewer.id, role=Role.reviewer).role is Role.reviewer
+    assert user_roles.set_role(session=session, actor_id=admin.id, user_id=reviewer.id, role="customer").role is Role.customer
+    user_roles.set_role(session=session, actor_id=admin.id, user_id=reviewer.id, role=Role.reviewer)
     for actor in (customer, reviewer):
         with pytest.raises(Forbidden):
-            accounts.set_role(session=session, actor_id=actor.id, user_id=customer.id, role=Role.reviewer)
+            user_roles.set_role(session=session, actor_id=actor.id, user_id=customer.id, role=Role.reviewer)
     with pytest.raises(Forbidden):
-        accounts.set_role(session=session, actor_id=admin.id, user_id=admin.id, role=Role.customer)
+        user_roles.set_role(session=session, actor_id=admin.id, user_id=admin.id, role=Role.customer)
     with pytest.raises(FieldErrors):
-        accounts.set_role(session=session, actor_id=admin.id, user_id=customer.id, role="overlord")
+        user_roles.set_role(session=session, actor_id=admin.id, user_id=customer.id, role="overlord")
     with pytest.raises(NotFound):
-        accounts.set_role(session=session, actor_id=admin.id, user_id=424242, role=Role.reviewer)
+        user_roles.set_role(session=session, actor_id=admin.id, user_id=424242, role=Role.reviewer)
     assert session.get(User, customer.id).role is Role.customer
     assert session.get(User, admin.id).role is Role.admin
 
@@ -826,7 +826,7 @@ def test_fuzz_authenticate(session, regions, email, password, ip, cid, answer):
 def test_fuzz_update_profile(session, regions, first, last, region, phone, extra):
     user = session.exec(select(User)).first() or sign_up(session)
     try:
-        updated = accounts.update_profile(
+        updated = profiles.update_profile(
             session=session,
             user_id=user.id,
             form={"first_name": first, "last_name": last, "region": region, "phone": phone, "role": extra},

@@ -1,9 +1,9 @@
-"""accounts.find_users: the admin's search for the Users & roles page."""
+"""user_roles.find_users: the admin's search for the Users & roles page."""
 
 import pytest
 
 from rxapp.models import Role
-from rxapp.services import accounts
+from rxapp.services import user_roles
 from rxapp.services.errors import Forbidden
 from tests.unit.factories import make_user
 
@@ -13,21 +13,21 @@ def test_admin_finds_users_by_part_of_their_email(session):
     make_user(session, email="alice@example.com")
     make_user(session, email="bob@example.com")
     make_user(session, email="carol_x@other.test", role=Role.reviewer)
-    found = accounts.find_users(session=session, actor_id=admin.id, query="EXAMPLE")
+    found = user_roles.find_users(session=session, actor_id=admin.id, query="EXAMPLE")
     assert [r["email"] for r in found] == ["alice@example.com", "bob@example.com"]
     assert found[0]["role"] == "customer"
     # "_" and "%" are literal characters, not wildcards.
-    assert [r["email"] for r in accounts.find_users(session=session, actor_id=admin.id, query="l_x")] == [
+    assert [r["email"] for r in user_roles.find_users(session=session, actor_id=admin.id, query="l_x")] == [
         "carol_x@other.test"
     ]
-    assert accounts.find_users(session=session, actor_id=admin.id, query="%") == []
+    assert user_roles.find_users(session=session, actor_id=admin.id, query="%") == []
 
 
 def test_empty_query_lists_reviewers_and_admins(session):
     admin = make_user(session, email="boss@vendor.test", role=Role.admin)
     make_user(session, email="alice@example.com")
     make_user(session, email="rev@vendor.test", role=Role.reviewer)
-    found = accounts.find_users(session=session, actor_id=admin.id, query="  ")
+    found = user_roles.find_users(session=session, actor_id=admin.id, query="  ")
     assert [r["email"] for r in found] == ["boss@vendor.test", "rev@vendor.test"]
 
 
@@ -35,6 +35,6 @@ def test_empty_query_lists_reviewers_and_admins(session):
 def test_only_an_admin_may_search(session, role):
     someone = make_user(session, role=role)
     with pytest.raises(Forbidden):
-        accounts.find_users(session=session, actor_id=someone.id, query="example")
+        user_roles.find_users(session=session, actor_id=someone.id, query="example")
     with pytest.raises(Forbidden):
-        accounts.find_users(session=session, actor_id=None, query="example")
+        user_roles.find_users(session=session, actor_id=None, query="example")
