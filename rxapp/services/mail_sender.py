@@ -44,7 +44,7 @@ lost" cannot both be guaranteed across a crash; we chose "never lost".  In
 normal operation (no crash between those two steps) every message is sent
 exactly once.
 
-Settings: ``SMTP_URL`` (see ``parse_smtp_url``) and ``RXAPP_MAIL_FROM`` (the
+Settings: ``SMTP_URL`` (see ``smtp_transport.parse_smtp_url``) and ``RXAPP_MAIL_FROM`` (the
 sender address, default ``no-reply@member-center.local``; the display name
 is the vendor's name).  No Reflex import: the app starts ``Sender`` from its
 lifespan.
@@ -56,21 +56,21 @@ import asyncio
 import logging
 import os
 import smtplib
-import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage as MimeMessage
 from email.utils import format_datetime, formataddr, parseaddr
-from typing import Literal
-from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from rxapp import settings
+from rxapp import db, settings
 from rxapp.models import EmailMessage, EmailStatus, utcnow
+from rxapp.services.errors import Conflict, NotFound
+from rxapp.services import smtp_transport
+from rxapp.services.smtp_transport import ERROR_MAX_CHARS, SmtpConfig, parse_smtp_url
 
 log = logging.getLogger(__name__)
 
@@ -78,82 +78,9 @@ DEFAULT_MAIL_FROM = "no-reply@member-center.local"
 MAX_ATTEMPTS = 10
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 3600
-ERROR_MAX_CHARS = 300
-
-Security = Literal["plain", "starttls", "tls"]
-_SCHEMES: dict[str, tuple[Security, int]] = {
-    "smtp": ("plain", 25),
-    "smtp+starttls": ("starttls", 587),
-    "smtps": ("tls", 465),
-}
 
 
-# --------------------------------------------------------------------------- configuration
-
-
-@dataclass(frozen=True)
-class SmtpConfig:
-    """Where and how to deliver.  ``password`` never appears in ``repr``."""
-
-    host: str
-    port: int
-    security: Security = "plain"
-    username: str = ""
-    password: str = field(default="", repr=False)
-    timeout: float = 10.0
-
-
-def _masked(url: str) -> str:
-    """The URL with any password replaced, for error messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
-
-
-def parse_smtp_url(url: str) -> SmtpConfig:
-    """``smtp://user:pass@host:port`` → ``SmtpConfig``.
-
-    Schemes: ``smtp`` (plain, port 25), ``smtp+starttls`` (STARTTLS, 587),
-    ``smtps`` (implicit TLS, 465).  User and password are URL-decoded (write
-    ``@`` as ``%40``).  Raises ``ValueError`` with one line naming SMTP_URL
-    (the password masked) when the URL cannot be used.
-    """
-    raw = (url or "").strip()
-    if not raw:
-        raise ValueError(
-            "SMTP_URL: empty; expected smtp://, smtp+starttls:// or smtps://user:password@host:port"
-        )
-    try:
-        parts = urlsplit(raw)
-        port = parts.port
-    except ValueError:
-        raise ValueError(f"SMTP_URL: bad port in {_masked(raw)!r}") from None
-    scheme = parts.scheme.lower()
-    if scheme not in _SCHEMES:
-        raise ValueError(
-            "SMTP_URL: scheme must be smtp, smtp+starttls or smtps, "
-            f"got {scheme or 'none'!r} in {_masked(raw)!r}"
-        )
-    if not parts.hostname:
-        raise ValueError(f"SMTP_URL: no host in {_masked(raw)!r}")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError(f"SMTP_URL: unexpected path or query in {_masked(raw)!r}")
-    if port == 0:
-        raise ValueError(f"SMTP_URL: bad port in {_masked(raw)!r}")
-    security, default_port = _SCHEMES[scheme]
-    username = unquote(parts.username or "")
-    password = unquote(parts.password or "")
-    if password and not username:
-        raise ValueError(f"SMTP_URL: a password needs a user name in {_masked(raw)!r}")
-    return SmtpConfig(
-        host=parts.hostname,
-        port=port or default_port,
-        security=security,
-        username=username,
-        password=password,
-    )
+# --------------------------------------------------------------------------- building
 
 
 def mail_from() -> tuple[str, str]:
@@ -162,9 +89,6 @@ def mail_from() -> tuple[str, str]:
     if "@" not in addr:
         name, addr = "", DEFAULT_MAIL_FROM
     return name or settings.get().vendor_name, addr
-
-
-# --------------------------------------------------------------------------- building
 
 
 def build_message(row: EmailMessage) -> MimeMessage:
@@ -202,67 +126,10 @@ class DeliveryReport:
     lost_lease: list[int] = field(default_factory=list)
 
 
-class _Unreachable(Exception):
-    """The server could not be reached or refused the session: not the message's fault."""
-
-
 def backoff(attempts: int) -> timedelta:
     """Wait after the ``attempts``-th failure: 30 s, 1 min, 2 min, … capped at 1 h."""
     exponent = max(0, min(attempts - 1, 20))
     return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2**exponent, BACKOFF_CAP_SECONDS))
-
-
-def _short(exc: BaseException) -> str:
-    if isinstance(exc, smtplib.SMTPResponseException):
-        err = exc.smtp_error
-        detail = err.decode(errors="replace") if isinstance(err, bytes) else str(err)
-        text = f"{exc.smtp_code} {detail}"
-    elif isinstance(exc, smtplib.SMTPRecipientsRefused):
-        text = "; ".join(
-            f"{rcpt}: {code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
-            for rcpt, (code, msg) in exc.recipients.items()
-        )
-        text = f"recipient refused: {text}"
-    else:
-        text = f"{type(exc).__name__}: {exc}"
-    text = " ".join(text.split())
-    return text[:ERROR_MAX_CHARS]
-
-
-def _is_permanent(exc: BaseException) -> bool:
-    """The server refused this message for good (5xx), so retrying cannot help."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(code >= 500 for code, _ in exc.recipients.values())
-    if isinstance(exc, smtplib.SMTPDataError):
-        return exc.smtp_code >= 500
-    return isinstance(exc, (ValueError, UnicodeError))
-
-
-def _connect(smtp: SmtpConfig) -> smtplib.SMTP:
-    """An open, authenticated SMTP session; raises ``_Unreachable``."""
-    try:
-        if smtp.security == "tls":
-            conn: smtplib.SMTP = smtplib.SMTP_SSL(
-                smtp.host, smtp.port, timeout=smtp.timeout, context=ssl.create_default_context()
-            )
-        else:
-            conn = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
-        try:
-            conn.ehlo()
-            if smtp.security == "starttls":
-                # Never fall back to plain text when STARTTLS was asked for.
-                conn.starttls(context=ssl.create_default_context())
-                conn.ehlo()
-            if smtp.username:
-                conn.login(smtp.username, smtp.password)
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-    except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
-        if isinstance(exc, smtplib.SMTPNotSupportedError):
-            raise _Unreachable(f"server does not offer STARTTLS: {_short(exc)}"[:ERROR_MAX_CHARS]) from exc
-        raise _Unreachable(f"cannot reach {smtp.host}:{smtp.port}: {_short(exc)}"[:ERROR_MAX_CHARS]) from exc
 
 
 def _session_factory(engine_or_session_factory) -> Callable[[], Session]:
@@ -360,28 +227,28 @@ def deliver_due(
             try:
                 mime = build_message(row)
                 if unreachable is not None:
-                    raise _Unreachable(unreachable)
+                    raise smtp_transport.Unreachable(unreachable)
                 if conn is None:
-                    conn = _connect(smtp)
+                    conn = smtp_transport.connect(smtp)
                 conn.send_message(mime, from_addr=mail_from()[1], to_addrs=[row.to_email])
-            except _Unreachable as exc:
+            except smtp_transport.Unreachable as exc:
                 unreachable = error = str(exc)
                 server_fault = True
             except smtplib.SMTPSenderRefused as exc:
                 # Our From address is refused: a setting to fix, not this message's fault.
-                error = _short(exc)
+                error = smtp_transport.short_error(exc)
                 server_fault = True
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException, ValueError) as exc:
                 # The server answered about this message (smtplib has reset the transaction).
-                error = _short(exc)
-                permanent = _is_permanent(exc)
+                error = smtp_transport.short_error(exc)
+                permanent = smtp_transport.is_permanent(exc)
                 if getattr(exc, "smtp_code", 0) == 421 and conn is not None:  # server closing
                     conn.close()
                     conn = None
             except OSError as exc:
                 # The connection broke (SMTPServerDisconnected, timeouts…; SMTPException is an
                 # OSError too): count it on this message, reconnect for the next one.
-                error = _short(exc)
+                error = smtp_transport.short_error(exc)
                 if conn is not None:
                     conn.close()
                     conn = None
@@ -422,8 +289,6 @@ def requeue(*, session: Session, message_id: int) -> EmailMessage:
     commits.  Raises ``NotFound`` for an unknown id and ``Conflict`` when
     the message is not failed.
     """
-    from rxapp.services.errors import Conflict, NotFound
-
     row = session.get(EmailMessage, message_id)
     if row is None:
         raise NotFound("This email does not exist.")
@@ -505,8 +370,6 @@ class Sender:
         if smtp is None:
             return None
         if self._target is None:
-            from rxapp import db
-
             self._target = db.get_engine()
         return deliver_due(
             engine_or_session_factory=self._target,
@@ -542,12 +405,10 @@ class Sender:
 __all__ = [
     "DeliveryReport",
     "Sender",
-    "SmtpConfig",
     "backoff",
     "build_message",
     "deliver_due",
     "delivery_state",
     "mail_from",
-    "parse_smtp_url",
     "requeue",
 ]

@@ -22,14 +22,8 @@ from rxapp import db, settings
 from rxapp.models import EmailMessage, EmailStatus, Region, User, utcnow
 from rxapp.services import emails, mail_sender, outbox
 from rxapp.services.errors import Conflict, NotFound
-from rxapp.services.mail_sender import (
-    MAX_ATTEMPTS,
-    Sender,
-    SmtpConfig,
-    backoff,
-    deliver_due,
-    parse_smtp_url,
-)
+from rxapp.services.mail_sender import MAX_ATTEMPTS, Sender, backoff, deliver_due
+from rxapp.services.smtp_transport import SmtpConfig, parse_smtp_url
 
 
 # --------------------------------------------------------------------------- fixtures
