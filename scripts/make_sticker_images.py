@@ -19,7 +19,8 @@ from PIL import Image, ImageDraw, ImageFont
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rxapp.services.catalog import CATEGORIES, example_serial  # noqa: E402
+from rxapp.services.catalog_data import CATEGORIES  # noqa: E402
+from rxapp.services.serial_format import example_serial  # noqa: E402
 
 W, H = 640, 400
 BG = (247, 247, 249)

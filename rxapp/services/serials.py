@@ -38,6 +38,7 @@ from rxapp.models import (
 )
 from rxapp.services import clock
 from rxapp.services.errors import Conflict, FieldErrors, Locked
+from rxapp.services.serial_format import example_serial, normalise
 
 log = logging.getLogger(__name__)
 
@@ -61,37 +62,9 @@ _DIGIT_FOR_LETTER = {"0": "O", "1": "I", "5": "S", "8": "B"}
 # How to name a typed character: upper-casing hides that "L" was typed as "l".
 _SHOWN = {"L": "l"}
 
-_SEPARATORS = re.compile(r"[\s\-_.]+")
-
-
-def normalise(raw: str | None, serial_format: str | None = None) -> str:
-    """Upper case, no spaces; dashes only where ``serial_format`` has them.
-
-    Without a format all dashes go.  With a format, the format's literal
-    characters are put back at their places as far as the input reaches, so
-    "602 3da1 0123", "60233DA10123" and "602-3DA1-0123" read alike.
-    """
-    compact = _SEPARATORS.sub("", (raw or "").upper())
-    if not serial_format or all(ch in "#A" for ch in serial_format):
-        return compact
-    out: list[str] = []
-    i = 0
-    for ch in serial_format:
-        if i >= len(compact):
-            break
-        if ch in "#A":
-            out.append(compact[i])
-            i += 1
-        else:
-            out.append(ch)
-    out.append(compact[i:])
-    return "".join(out)
-
 
 def format_help(category: ProductCategory) -> str:
     """The format in words: 'AA####A###### (A = letter, # = digit), e.g. MB2110N004217'."""
-    from rxapp.services.catalog import example_serial
-
     return (
         f"{category.serial_format} (A = letter, # = digit), "
         f"e.g. {example_serial(category.serial_format)}"
@@ -113,10 +86,6 @@ class SerialHints:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def _expected(kind: str) -> str:
-    return "a digit" if kind == "#" else "a letter"
 
 
 def hints(*, session: Session, category_id: int, raw: str) -> SerialHints:

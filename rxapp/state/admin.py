@@ -14,7 +14,7 @@ from datetime import date
 
 import reflex as rx
 
-from rxapp import routes
+from rxapp import routes, vocabulary
 from rxapp.db import session_scope, write_session
 from rxapp.models import MissingDocument, PrizeType, RedemptionStatus, ShippingStatus
 from rxapp.services import catalog, file_links, mail_sender, redemptions, reviews, signing
@@ -46,7 +46,7 @@ SHIPPING_LABELS = {
 # The one step forward the claim page offers from each shipping state.
 NEXT_SHIPPING = {ShippingStatus.preparing.value: ShippingStatus.shipped.value,
                  ShippingStatus.shipped.value: ShippingStatus.delivered.value}
-CHANNEL_LABELS = {channel.value: label for channel, label in catalog.CHANNEL_LABELS.items()}
+CHANNEL_LABELS = {channel.value: label for channel, label in vocabulary.CHANNEL.items()}
 RULE_LABELS = {
     "running": "Promotion running when submitted",
     "eligible_model": "Eligible model",

@@ -12,7 +12,7 @@ from datetime import date
 
 import reflex as rx
 
-from rxapp import routes
+from rxapp import routes, vocabulary
 from rxapp.db import session_scope
 from rxapp.models import FileKind
 from rxapp.services import captcha as captcha_service
@@ -23,7 +23,7 @@ from rxapp.state.account import MemberMixin
 from rxapp.state.captcha import CaptchaMixin
 from rxapp.state.session import SessionState
 
-CHANNEL_LABELS = {channel.value: label for channel, label in catalog.CHANNEL_LABELS.items()}
+CHANNEL_LABELS = {channel.value: label for channel, label in vocabulary.CHANNEL.items()}
 
 
 def _str(value, limit: int = 100) -> str:

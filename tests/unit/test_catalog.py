@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from rxapp.models import Channel, ProductCategory, ProductModel, SerialRecord, Store
-from rxapp.services import catalog
+from rxapp.services import catalog, catalog_data, serial_format
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL_NAMES = [m["name"] for m in catalog.MODELS]
+MODEL_NAMES = [m["name"] for m in catalog_data.MODELS]
 
 
 @pytest.fixture()
@@ -54,14 +54,14 @@ def test_categories_carry_format_warranty_and_sticker(cat):
 
 
 def test_formats_are_distinct_and_have_digit_runs():
-    formats = [c["serial_format"] for c in catalog.CATEGORIES]
+    formats = [c["serial_format"] for c in catalog_data.CATEGORIES]
     assert len(set(formats)) == len(formats)
     for f in formats:
         assert "##" in f  # where 0/O and 1/l/I get confused
     # No serial can fit two categories: the patterns do not overlap.
-    for a in catalog.CATEGORIES:
-        example = catalog.example_serial(a["serial_format"])
-        patterns = {b["slug"]: catalog.format_to_pattern(b["serial_format"]) for b in catalog.CATEGORIES}
+    for a in catalog_data.CATEGORIES:
+        example = serial_format.example_serial(a["serial_format"])
+        patterns = {b["slug"]: serial_format.format_to_pattern(b["serial_format"]) for b in catalog_data.CATEGORIES}
         fits = [slug for slug, pattern in patterns.items() if re.fullmatch(pattern, example)]
         assert fits == [a["slug"]]
 
@@ -70,9 +70,9 @@ def test_models_for_the_2021_promotions_were_on_sale_before_2021(cat):
     release = {m.name: m.release_date for m in cat.exec(select(ProductModel)).all()}
     for name in ["Optix MPG341CQR", "Modern MD241P", "Optix MAG27CQ", "Trident 3 Arctic", "Modern 14"]:
         assert release[name] < date(2021, 1, 1)
-    assert len(release) == len(catalog.MODELS)
+    assert len(release) == len(catalog_data.MODELS)
     per_category = {c.slug: 0 for c in cat.exec(select(ProductCategory)).all()}
-    for m in catalog.MODELS:
+    for m in catalog_data.MODELS:
         per_category[m["category"]] += 1
     assert min(per_category.values()) >= 2
 
@@ -80,8 +80,8 @@ def test_models_for_the_2021_promotions_were_on_sale_before_2021(cat):
 def test_catalog_seeding_is_idempotent(cat):
     catalog.ensure_catalog(session=cat)
     catalog.ensure_regions(session=cat)
-    assert len(cat.exec(select(ProductModel)).all()) == len(catalog.MODELS)
-    assert len(cat.exec(select(ProductCategory)).all()) == len(catalog.CATEGORIES)
+    assert len(cat.exec(select(ProductModel)).all()) == len(catalog_data.MODELS)
+    assert len(cat.exec(select(ProductCategory)).all()) == len(catalog_data.CATEGORIES)
 
 
 # --------------------------------------------------------------------------- generator
@@ -90,9 +90,9 @@ def test_catalog_seeding_is_idempotent(cat):
 @settings(max_examples=40, deadline=None)
 @given(model=st.sampled_from(MODEL_NAMES), count=st.integers(0, 60), seed=st.integers(0, 2**32))
 def test_generated_serials_fit_their_category_and_are_deterministic(model, count, seed):
-    spec = next(m for m in catalog.MODELS if m["name"] == model)
-    fmt = next(c["serial_format"] for c in catalog.CATEGORIES if c["slug"] == spec["category"])
-    pattern = catalog.format_to_pattern(fmt)
+    spec = next(m for m in catalog_data.MODELS if m["name"] == model)
+    fmt = next(c["serial_format"] for c in catalog_data.CATEGORIES if c["slug"] == spec["category"])
+    pattern = serial_format.format_to_pattern(fmt)
     units = catalog.generate_serials(model=model, count=count, seed=seed)
     assert len(units) == count
     assert len({s for s, _ in units}) == count
@@ -111,7 +111,7 @@ def test_different_seeds_and_models_give_different_units():
 
 def test_seed_registry_bulk_inserts_and_skips_existing(cat):
     n = catalog.seed_registry(session=cat, per_model=10)
-    assert n == 10 * len(catalog.MODELS)
+    assert n == 10 * len(catalog_data.MODELS)
     assert catalog.seed_registry(session=cat, per_model=10) == 0
 
 

@@ -24,7 +24,7 @@ from rxapp.models import (
     User,
     utcnow,
 )
-from rxapp.services import catalog, serials
+from rxapp.services import catalog, catalog_data, serial_format, serials
 from rxapp.services.errors import Conflict, FieldErrors, Locked
 
 
@@ -75,19 +75,19 @@ def attempts(engine, kind=None) -> list[SerialAttempt]:
 @given(st.text(alphabet="abcdefxyzABC0123456789 -", max_size=20))
 def test_normalise_is_idempotent_and_ignores_case_and_spacing(raw):
     for fmt in [None, "###-#AA#-####", "AA####A######"]:
-        once = serials.normalise(raw, fmt)
-        assert serials.normalise(once, fmt) == once
+        once = serial_format.normalise(raw, fmt)
+        assert serial_format.normalise(once, fmt) == once
         assert once == once.upper() and " " not in once
-        assert serials.normalise(raw.lower(), fmt) == serials.normalise(raw.upper(), fmt)
+        assert serial_format.normalise(raw.lower(), fmt) == serial_format.normalise(raw.upper(), fmt)
 
 
 def test_normalise_puts_the_formats_dashes_back():
     fmt = "###-#AA#-####"
     for raw in ["602-3DA1-0123", "602 3da1 0123", "60233da10123"[:3] + "3da10123", " 602--3DA1 0123 "]:
-        assert serials.normalise(raw, fmt) == "602-3DA1-0123"
-    assert serials.normalise("6023", fmt) == "602-3"
-    assert serials.normalise("602", fmt) == "602"
-    assert serials.normalise("mb21-10 n004217") == "MB2110N004217"
+        assert serial_format.normalise(raw, fmt) == "602-3DA1-0123"
+    assert serial_format.normalise("6023", fmt) == "602-3"
+    assert serial_format.normalise("602", fmt) == "602"
+    assert serial_format.normalise("mb21-10 n004217") == "MB2110N004217"
 
 
 # --------------------------------------------------------------------------- hints
@@ -168,7 +168,7 @@ def test_hint_names_the_category_a_serial_seems_to_belong_to(reg):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_registry_serial_one_confusion_away_is_suggested(reg, data):
-    slug = data.draw(st.sampled_from([c["slug"] for c in catalog.CATEGORIES]))
+    slug = data.draw(st.sampled_from([c["slug"] for c in catalog_data.CATEGORIES]))
     cat = category(reg, slug)
     record = unit(reg, slug, data.draw(st.integers(0, 19)))
     swaps = {"0": "O", "1": "Il", "5": "S", "8": "B"}
