@@ -11,8 +11,17 @@ import html
 
 from sqlmodel import Session
 
-from rxapp import settings
-from rxapp.models import EmailMessage, User
+from rxapp import routes, settings
+from rxapp.models import (
+    EmailMessage,
+    PrizeType,
+    ProductModel,
+    Promotion,
+    Redemption,
+    RegisteredProduct,
+    SerialRecord,
+    User,
+)
 from rxapp.services import outbox, signing
 
 VERIFY_PURPOSE = "verify-email"
@@ -57,7 +66,7 @@ def verification_token(user: User) -> str:
 
 def queue_welcome(*, session: Session, user: User) -> EmailMessage:
     """Welcome email with a signed, expiring email-verification link."""
-    url = app_url(f"/verify-email?token={verification_token(user)}")
+    url = app_url(f"{routes.VERIFY_EMAIL}?token={verification_token(user)}")
     text, page = _render(
         [
             f"Welcome to the {vendor()} member center, {user.first_name}!",
@@ -78,19 +87,8 @@ def queue_welcome(*, session: Session, user: User) -> EmailMessage:
 
 
 # --------------------------------------------------------------------------- claim emails
-# One email per claim transition, queued by rxapp.services.redemptions in the
+# One email per claim transition, queued by rxapp.services.claims in the
 # transaction of that transition.
-
-from rxapp.models import (  # noqa: E402 - appended section, kept self-contained
-    PrizeType,
-    ProductModel,
-    Promotion,
-    RegisteredProduct,
-    Redemption,
-    SerialRecord,
-)
-
-HISTORY_PATH = "/promotions/history"
 
 
 def _claim_context(session: Session, redemption: Redemption) -> tuple[User, Promotion, str]:
@@ -137,7 +135,7 @@ def queue_claim_received(*, session: Session, redemption: Redemption) -> EmailMe
             "You can follow your claim at any time in Redeem History.",
             "If you do not see our emails in your inbox, please check the Spam, Junk or Archive folder.",
         ],
-        ("Redeem History", app_url(HISTORY_PATH)),
+        ("Redeem History", app_url(routes.REDEEM_HISTORY)),
     )
 
 
@@ -157,7 +155,7 @@ def queue_needs_info(*, session: Session, redemption: Redemption) -> EmailMessag
             "Please open Redeem History, choose Redeem Again on this claim, upload the requested document"
             " and send it again. Everything else you sent is kept, and your claim keeps its place and due date.",
         ],
-        ("Redeem Again in Redeem History", app_url(HISTORY_PATH)),
+        ("Redeem Again in Redeem History", app_url(routes.REDEEM_HISTORY)),
     )
 
 
@@ -185,7 +183,7 @@ def queue_success(*, session: Session, redemption: Redemption, code: str | None 
             paragraphs.append(promotion.prize_instructions)
     paragraphs.append("Thank you!")
     return _queue_claim(
-        session, redemption, user, "success", "Success", paragraphs, ("Redeem History", app_url(HISTORY_PATH))
+        session, redemption, user, "success", "Success", paragraphs, ("Redeem History", app_url(routes.REDEEM_HISTORY))
     )
 
 
@@ -206,5 +204,5 @@ def queue_rejected(*, session: Session, redemption: Redemption) -> EmailMessage:
             " please contact us through Web Ticket and quote your claim number"
             f" #{redemption.id}.",
         ],
-        ("Redeem History", app_url(HISTORY_PATH)),
+        ("Redeem History", app_url(routes.REDEEM_HISTORY)),
     )

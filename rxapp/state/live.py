@@ -63,10 +63,6 @@ def watching(user_id: int) -> list[tuple[str, type]]:
     return out
 
 
-def watcher_count() -> int:
-    return sum(len(c) for tabs in _watchers.values() for c in tabs.values())
-
-
 def _latest() -> int:
     with session_scope() as s:
         return changefeed.latest_event_id(session=s)
