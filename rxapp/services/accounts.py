@@ -124,16 +124,6 @@ def _check_sign_up(session: Session, form: object) -> tuple[dict, dict[str, str]
     return clean, errors
 
 
-def validate_sign_up(*, session: Session, form: dict) -> dict[str, str]:
-    """Every problem of a sign-up form as field -> message (empty when all is well).
-
-    Keys: email, password, confirm_password, first_name, last_name, region,
-    phone, consent.  The captcha is checked by ``sign_up``.  Never raises for
-    bad input.
-    """
-    return _check_sign_up(session, form)[1]
-
-
 def _captcha_message(outcome: captcha.Outcome, answer: object) -> str | None:
     if outcome is captcha.Outcome.right:
         return None
@@ -147,7 +137,7 @@ def _captcha_message(outcome: captcha.Outcome, answer: object) -> str | None:
 def sign_up(*, session: Session, form: dict, captcha_id: str, captcha_answer: str) -> User:
     """Create a customer account from the sign-up form and queue the welcome email (flushed).
 
-    Fields as in ``validate_sign_up``, plus ``newsletter`` and
+    Fields as in ``_check_sign_up``, plus ``newsletter`` and
     ``reward_program`` checkboxes.  The captcha is always used up, right or
     wrong, so after any error the form needs a new question.
 

@@ -114,13 +114,19 @@ def test_common_password_list_is_big_and_lower_case():
 # --------------------------------------------------------------------------- validate_sign_up
 
 
+def validate_sign_up(*, session, form) -> dict[str, str]:
+    """Every problem of a sign-up form as field -> message: the check ``accounts.sign_up`` runs first."""
+    return accounts._check_sign_up(session, form)[1]
+
+
+
 def test_valid_form_has_no_errors(session, regions):
-    assert accounts.validate_sign_up(session=session, form=form()) == {}
+    assert validate_sign_up(session=session, form=form()) == {}
 
 
 @pytest.mark.parametrize("junk", [None, [], "email=a@b.c", 42, ("email", "x")])
 def test_a_form_that_is_not_a_dict_is_an_empty_form(session, regions, junk):
-    assert set(accounts.validate_sign_up(session=session, form=junk)) == {
+    assert set(validate_sign_up(session=session, form=junk)) == {
         "email", "password", "confirm_password", "first_name", "region", "consent"
     }
     cid, answer = solved(session)
@@ -133,7 +139,7 @@ def test_a_form_that_is_not_a_dict_is_an_empty_form(session, regions, junk):
 
 
 def test_empty_form_reports_every_required_field(session, regions):
-    errors = accounts.validate_sign_up(session=session, form={})
+    errors = validate_sign_up(session=session, form={})
     assert set(errors) == {"email", "password", "confirm_password", "first_name", "region", "consent"}
     assert errors["email"] == "Please enter your email address."
     assert errors["consent"].startswith("Please agree to the Privacy Policy")
@@ -144,15 +150,15 @@ def test_empty_form_reports_every_required_field(session, regions):
     ["plain", "a@b", "a@@example.com", "a b@example.com", "ann@example", "@example.com", "ann@.com", "x" * 250 + "@x.com"],
 )
 def test_bad_email_syntax(session, regions, email):
-    errors = accounts.validate_sign_up(session=session, form=form(email=email))
+    errors = validate_sign_up(session=session, form=form(email=email))
     assert errors["email"].startswith("Please check your email address")
 
 
 def test_duplicate_email_regardless_of_case(session, regions):
     sign_up(session)
-    errors = accounts.validate_sign_up(session=session, form=form(email="  ANN.LEE@example.COM "))
+    errors = validate_sign_up(session=session, form=form(email="  ANN.LEE@example.COM "))
     assert errors == {"email": accounts.MSG_EMAIL_TAKEN}
-    assert accounts.validate_sign_up(session=session, form=form(email="ann.lee2@example.com")) == {}
+    assert validate_sign_up(session=session, form=form(email="ann.lee2@example.com")) == {}
 
 
 @pytest.mark.parametrize(
@@ -173,23 +179,23 @@ def test_duplicate_email_regardless_of_case(session, regions):
     ],
 )
 def test_password_rules_say_which_rule_failed(session, regions, password, fragment):
-    errors = accounts.validate_sign_up(session=session, form=form(password=password, confirm_password=password))
+    errors = validate_sign_up(session=session, form=form(password=password, confirm_password=password))
     assert fragment in errors["password"]
 
 
 def test_short_local_part_does_not_forbid_innocent_passwords(session, regions):
-    assert accounts.validate_sign_up(
+    assert validate_sign_up(
         session=session, form=form(email="al@example.com", password="royal-albatross-9", confirm_password="royal-albatross-9")
     ) == {}
-    errors = accounts.validate_sign_up(session=session, form=form(email="al@example.com", password="al", confirm_password="al"))
+    errors = validate_sign_up(session=session, form=form(email="al@example.com", password="al", confirm_password="al"))
     assert "at least 10" in errors["password"]
 
 
 def test_confirmation_must_match(session, regions):
-    assert accounts.validate_sign_up(session=session, form=form(confirm_password="violet-harbour-18")) == {
+    assert validate_sign_up(session=session, form=form(confirm_password="violet-harbour-18")) == {
         "confirm_password": "The two passwords do not match. Please type the same password twice."
     }
-    assert "again" in accounts.validate_sign_up(session=session, form=form(confirm_password=""))["confirm_password"]
+    assert "again" in validate_sign_up(session=session, form=form(confirm_password=""))["confirm_password"]
 
 
 @pytest.mark.parametrize(
@@ -204,23 +210,23 @@ def test_confirmation_must_match(session, regions):
     ],
 )
 def test_first_name_rules(session, regions, first, message):
-    assert message in accounts.validate_sign_up(session=session, form=form(first_name=first))["first_name"]
+    assert message in validate_sign_up(session=session, form=form(first_name=first))["first_name"]
 
 
 def test_names_are_stripped_and_last_name_optional(session, regions):
     user = sign_up(session, first_name="  Zoë  ", last_name=None)
     assert (user.first_name, user.last_name) == ("Zoë", "")
-    assert "at most 80" in accounts.validate_sign_up(session=session, form=form(last_name="L" * 81))["last_name"]
+    assert "at most 80" in validate_sign_up(session=session, form=form(last_name="L" * 81))["last_name"]
 
 
 @pytest.mark.parametrize("region", ["", "XX", "usa", None, 5, ["US"], "U"])
 def test_region_must_be_from_the_list(session, regions, region):
-    errors = accounts.validate_sign_up(session=session, form=form(region=region, phone=""))
+    errors = validate_sign_up(session=session, form=form(region=region, phone=""))
     assert errors == {"region": "Please choose your region / location from the list."}
 
 
 def test_region_code_is_case_insensitive(session, regions):
-    assert accounts.validate_sign_up(session=session, form=form(region=" us ")) == {}
+    assert validate_sign_up(session=session, form=form(region=" us ")) == {}
 
 
 @pytest.mark.parametrize(
@@ -246,14 +252,14 @@ def test_phone_valid_for_region_is_stored_in_e164(session, regions, region, phon
     [("US", "12345"), ("US", "+44 7400 123456"), ("GB", "555-0123"), ("DE", "not a number"), ("FR", "+33 6 12"), ("TW", "9" * 60)],
 )
 def test_phone_invalid_for_region(session, regions, region, phone):
-    message = accounts.validate_sign_up(session=session, form=form(region=region, phone=phone))["phone"]
+    message = validate_sign_up(session=session, form=form(region=region, phone=phone))["phone"]
     name = dict(profiles.regions(session=session))[region]
     assert message.startswith(f"This is not a valid contact number for {name}.")
     assert "For example: +" in message
 
 
 def test_phone_needs_a_region(session, regions):
-    errors = accounts.validate_sign_up(session=session, form=form(region="", phone="0912 345 678"))
+    errors = validate_sign_up(session=session, form=form(region="", phone="0912 345 678"))
     assert "choose your region / location first" in errors["phone"]
 
 
@@ -263,7 +269,7 @@ def test_phone_needs_a_region(session, regions):
     + [(False, False), ("", False), (None, False), ("off", False), ([1], False)],
 )
 def test_consent_required(session, regions, consent, ok):
-    errors = accounts.validate_sign_up(session=session, form=form(consent=consent))
+    errors = validate_sign_up(session=session, form=form(consent=consent))
     assert ("consent" not in errors) is ok
 
 
@@ -723,7 +729,7 @@ def _form_strategy():
 @FUZZ
 @given(data=_form_strategy())
 def test_fuzz_validate_sign_up(session, regions, data):
-    errors = accounts.validate_sign_up(session=session, form=data)
+    errors = validate_sign_up(session=session, form=data)
     assert set(errors) <= FORM_KEYS
     assert all(isinstance(m, str) and m for m in errors.values())
 
