@@ -12,7 +12,7 @@ End to end over the network, the way a browser sees it:
   in the socket.io CONNECT packet), so the page's on_load runs the session
   check and registers the tab with the worker's live registry;
 * a reviewer process (this module with ``--decide``) makes decisions through
-  ``services.redemptions.decide`` (one transaction each, committed; the
+  ``services.claims.decide`` (one transaction each, committed; the
   reviewer console's bulk approve does the same), and each client stamps the
   ``event`` update whose ``RedeemHistoryState.rows`` show its claim decided.
   Latency = arrival − commit, on ``perf_counter`` (CLOCK_MONOTONIC on Linux,
@@ -102,13 +102,13 @@ class World:
 def _setup_db(data_dir: Path) -> World:
     """A migrated database with one promotion, a reviewer, the solo customer (SOLO_DECISIONS
     claims) and VIEWERS customers (CLAIMS_PER_VIEWER claims each), all submitted through
-    ``redemptions.submit``, and a login session (``sessions.create``) for every customer."""
+    ``claims.submit``, and a login session (``sessions.create``) for every customer."""
     os.environ["RXAPP_DATA_DIR"] = str(data_dir)
     os.environ["DATABASE_URL"] = f"sqlite:///{data_dir / 'live.db'}"
     os.environ.pop("REDIS_URL", None)
     from rxapp import db, settings
     from rxapp.models import FileKind, PrizeType, Role
-    from rxapp.services import clock, redemptions, sessions
+    from rxapp.services import claims as claim_service, clock, sessions
     from tests.unit import factories as f
 
     settings.reset()
@@ -135,7 +135,7 @@ def _setup_db(data_dir: Path) -> World:
                     s, user, model=model, store=store, purchase_date=today - timedelta(days=5)
                 )
                 photo = f.make_file(s, user, FileKind.serial_photo)
-                claim = redemptions.submit(
+                claim = claim_service.submit(
                     session=s, user_id=user.id, product_id=product.id, promotion_id=promotion.id,
                     recipient=f.RECIPIENT, serial_photo_file_id=photo.id,
                 )
@@ -153,10 +153,10 @@ def _setup_db(data_dir: Path) -> World:
 def _decide(reviewer_id: int, claim_id: int) -> float:
     """Approve one claim in its own transaction; the perf_counter right after the commit."""
     from rxapp import db
-    from rxapp.services import redemptions
+    from rxapp.services import claims
 
     with db.write_session() as s:
-        redemptions.decide(session=s, claim_id=claim_id, reviewer_id=reviewer_id, decision="approve")
+        claims.decide(session=s, claim_id=claim_id, reviewer_id=reviewer_id, decision="approve")
     return time.perf_counter()
 
 
@@ -590,7 +590,7 @@ def main() -> int:
         world = _setup_db(tmp / "data")
         print(
             f"data: {VIEWERS} customers x {CLAIMS_PER_VIEWER} claims + 1 customer x {SOLO_DECISIONS} claims, "
-            f"submitted through redemptions.submit ({time.perf_counter() - start:.1f} s); "
+            f"submitted through claims.submit ({time.perf_counter() - start:.1f} s); "
             f"live poll interval {live.POLL_SECONDS * 1000:.0f} ms",
             flush=True,
         )

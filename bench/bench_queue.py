@@ -1,4 +1,4 @@
-"""Reviewer queue with 1,000,000 claims: ours (services.reviews.queue_page) beside raw SQL.
+"""Reviewer queue with 1,000,000 claims: ours (services.review_queue.queue_page) beside raw SQL.
 
 Builds (once, cached in /tmp under a hash of the schema) a SQLite database
 migrated by ``rxapp.db.migrate`` and filled with 10,000 registered products
@@ -35,7 +35,7 @@ from sqlmodel import Session  # noqa: E402
 
 from rxapp import db  # noqa: E402
 from rxapp.models import RedemptionStatus  # noqa: E402
-from rxapp.services import reviews  # noqa: E402
+from rxapp.services import review_queue  # noqa: E402
 
 BUILD_VERSION = "3"  # bump when the generated data changes
 PROMOTIONS = 100
@@ -43,6 +43,7 @@ USERS = 2000
 REGIONS = ("DE", "FR", "GB", "US", "JP")
 STORES_PER_REGION = 4
 MODELS = 20
+REVIEWER_ID = USERS + 1  # the acting reviewer (the queue checks the role)
 REPEAT = int(os.environ.get("MEMBER_CENTER_BENCH_REPEAT", "200"))
 LIMIT = 50
 DEEP_PAGES = 5000
@@ -258,7 +259,7 @@ def _plans(engine, cases) -> list[tuple[str, str]]:
     out = []
     with Session(engine) as s:
         for name, flt, after in cases:
-            out.append((name, " | ".join(reviews.queue_plan(session=s, flt=flt, after=after))))
+            out.append((name, " | ".join(review_queue.queue_plan(session=s, flt=flt, after=after))))
     return out
 
 
@@ -269,6 +270,13 @@ def main() -> int:
     engine = db.make_engine(url)
     raw = sqlite3.connect(path, check_same_thread=False)
     status = RedemptionStatus.under_review.value
+    raw.execute(
+        "INSERT OR IGNORE INTO user(id, email, password_hash, first_name, last_name, region_code, phone_e164,"
+        " newsletter, reward_program, role, created_at) VALUES (?, 'reviewer@example.com', 'x', 'Bench',"
+        " 'Reviewer', 'DE', '', 0, 0, 'reviewer', '2023-01-01 00:00:00.000000')",
+        (REVIEWER_ID,),
+    )
+    raw.commit()
 
     # The deep cursor: the last row of page 5,000 (read once with OFFSET, setup only).
     open_claims = raw.execute("SELECT count(*) FROM redemption WHERE status = ?", (status,)).fetchone()[0]
@@ -279,25 +287,25 @@ def main() -> int:
     ).fetchone()
     from datetime import date
 
-    cursor = reviews.encode_cursor(date.fromisoformat(due_s), deep_id)
-    filt = reviews.QueueFilter(status=RedemptionStatus.under_review, promotion_id=7, region_code="FR")
+    cursor = review_queue.encode_cursor(date.fromisoformat(due_s), deep_id)
+    filt = review_queue.QueueFilter(status=RedemptionStatus.under_review, promotion_id=7, region_code="FR")
 
     session = Session(engine)  # kept open, as the raw side keeps its connection
 
     def ours(flt, after=None):
         def run():
-            return reviews.queue_page(session=session, flt=flt, after=after, limit=LIMIT)
+            return review_queue.queue_page(session=session, actor_id=REVIEWER_ID, flt=flt, after=after, limit=LIMIT)
 
         return run
 
     def ours_fresh(flt, after=None):
         def run():
             with Session(engine) as s:
-                return reviews.queue_page(session=s, flt=flt, after=after, limit=LIMIT)
+                return review_queue.queue_page(session=s, actor_id=REVIEWER_ID, flt=flt, after=after, limit=LIMIT)
 
         return run
 
-    default = reviews.QueueFilter()
+    default = review_queue.QueueFilter()
     cases = [
         ("first page (default)", default, None, lambda: raw_default(raw, status, LIMIT + 1)),
         ("filtered (status+promo+region)", filt, None, lambda: raw_filtered(raw, status, 7, "FR", LIMIT + 1)),
@@ -314,7 +322,7 @@ def main() -> int:
         ("first page", default, None),
         ("filtered", filt, None),
         ("deep", default, cursor),
-        ("any status", reviews.QueueFilter(status=None), None),
+        ("any status", review_queue.QueueFilter(status=None), None),
     ]
     for name, plan in _plans(engine, plan_cases):
         print(f"  plan {name}: {plan}")
@@ -339,7 +347,7 @@ def main() -> int:
         )
     print(
         f"\n  goals: ours <= {GOAL_RATIO:.0f}x raw (median), ours p95 < {GOAL_P95_MS:.0f} ms -> {'met' if ok else 'NOT met'}"
-        "\n  (ours = reviews.queue_page on an open Session, raw = sqlite3 on an open connection;"
+        "\n  (ours = review_queue.queue_page on an open Session, raw = sqlite3 on an open connection;"
         "\n   '+new Session' also opens and closes a Session per call, as an event handler does)"
     )
     session.close()

@@ -49,3 +49,7 @@ DEMO_STICKERS = "/demo/stickers"
 
 # Plain Starlette endpoints (rxapp/api), not Reflex pages.
 FILES = "/files"
+EXPORT_CLAIMS = "/export/claims.csv"
+
+# Where a log-in may send the browser back to (``next=``): the signed-in areas only, never another site.
+SIGNED_IN_AREAS = (ACCOUNT_OVERVIEW, "/membership", MY_PRODUCTS, PROMOTIONS, "/support", ADMIN, DEMO)

@@ -5,8 +5,8 @@ short-lived token signed for the purpose "export", naming the reviewer and the
 queue filter.  Here the signature and expiry are checked, and the reviewer's
 role is checked again against the database (a link is no use to someone who
 lost the role).  Every refusal is the same small 404.  Rows come from
-``services.reviews.export_csv``, which pages through the keyset in chunks, so
-memory stays flat however many claims match.
+``services.claim_export.export_csv``, which pages through the keyset in
+chunks, so memory stays flat however many claims match.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from starlette.routing import Route
 
 from rxapp import db
 from rxapp.models import RedemptionStatus
-from rxapp.services import clock, reviews, signing
+from rxapp.routes import EXPORT_CLAIMS
+from rxapp.services import access, claim_export, clock, review_queue, signing
 from rxapp.services.errors import Forbidden
 
 EXPORT_PURPOSE = "export"
@@ -48,8 +49,8 @@ def _filter(data) -> dict[str, str] | None:
     return out
 
 
-def _check(token: str) -> dict[str, str]:
-    """The filter of a valid link of a current reviewer; raises ``Forbidden`` otherwise."""
+def _check(token: str) -> tuple[int, dict[str, str]]:
+    """The reviewer and filter of a valid link of a current reviewer; raises ``Forbidden`` otherwise."""
     try:
         payload = signing.verify(EXPORT_PURPOSE, token)
     except signing.BadSignature:
@@ -59,16 +60,18 @@ def _check(token: str) -> dict[str, str]:
     if not isinstance(user_id, int) or isinstance(user_id, bool) or flt is None:
         raise Forbidden("bad link")
     with db.session_scope() as session:
-        reviews.require_reviewer(session=session, user_id=user_id)
-    return flt
+        access.require_reviewer(session=session, user_id=user_id)
+    return user_id, flt
 
 
-def _rows(flt: dict[str, str]) -> Iterator[str]:
-    # Imported here: the state module imports Reflex; the filter parsing is shared.
-    from rxapp.state.admin import filter_from  # noqa: PLC0415
-
+def _rows(user_id: int, flt: dict[str, str]) -> Iterator[str]:
     with db.session_scope() as session:
-        yield from reviews.export_csv(session=session, flt=filter_from(flt), today=clock.today(session))
+        yield from claim_export.export_csv(
+            session=session,
+            actor_id=user_id,
+            flt=review_queue.filter_from_dict(flt),
+            today=clock.today(session),
+        )
 
 
 async def export_claims(request: Request) -> Response:
@@ -76,15 +79,15 @@ async def export_claims(request: Request) -> Response:
     if not token or len(token) > 2000:
         return _not_found()
     try:
-        flt = await run_in_threadpool(_check, token)
+        user_id, flt = await run_in_threadpool(_check, token)
     except Forbidden:
         return _not_found()
     name = f"claims-{clock.today().isoformat()}.csv"
     return StreamingResponse(
-        iterate_in_threadpool(_rows(flt)),
+        iterate_in_threadpool(_rows(user_id, flt)),
         media_type="text/csv; charset=utf-8",
         headers={**_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
-routes = [Route("/export/claims.csv", export_claims, methods=["GET"])]
+routes = [Route(EXPORT_CLAIMS, export_claims, methods=["GET"])]

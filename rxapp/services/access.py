@@ -19,7 +19,7 @@ MSG_ADMINS_ONLY = "Only an administrator can do this."
 
 
 def _user(session: Session, user_id: object) -> User | None:
-    if not isinstance(user_id, int) or isinstance(user_id, bool) or user_id <= 0:
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or not 0 < user_id < 2**63:
         return None
     return session.get(User, user_id)
 

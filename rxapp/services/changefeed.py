@@ -1,7 +1,7 @@
 """The shared change feed of claims: the audit trail itself.
 
 Every status change writes a ``RedemptionEvent`` row in the same transaction
-(see ``redemptions``), so "what changed since event N" is one indexed query
+(see ``claims``), so "what changed since event N" is one indexed query
 that every worker (on every host) can ask of the shared database.  Each worker
 runs one poller over it and pushes the changes to the browsers connected to
 that worker: one query per worker per interval, however many viewers are open.

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from rxapp.models import PrizeType, Promotion, PromotionCode, Redemption, utcnow
+from rxapp.services import access
 from rxapp.services.errors import Conflict, FieldErrors, NotFound
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{4,80}$")
@@ -112,15 +113,17 @@ def _parse(text: str) -> tuple[list[tuple[int, str]], list[LineProblem], int]:
     return codes, problems, len(raw_lines)
 
 
-def import_csv(*, session: Session, promotion_id: int, text: str) -> ImportReport:
+def import_csv(*, session: Session, actor_id: int, promotion_id: int, text: str) -> ImportReport:
     """Validate ``text`` line by line and add its codes to the promotion's pool.
 
     Returns an ``ImportReport``: either every code imported (flushed, the
     caller commits) or the list of problems and nothing imported.  Raises
     ``NotFound`` for an unknown promotion, ``FieldErrors({"file": …})`` for a
     promotion whose prize is not a code, and ``Conflict`` when another import
-    added one of these codes at the same moment (roll back and retry).
+    added one of these codes at the same moment (roll back and retry), and
+    ``Forbidden`` unless ``actor_id`` is a reviewer.
     """
+    access.require_reviewer(session=session, user_id=actor_id)
     promotion = _digital_promotion(session, promotion_id)
     if promotion.prize_type != PrizeType.digital_code:
         raise FieldErrors({"file": "This promotion gives a physical prize: it has no code pool."})

@@ -32,9 +32,7 @@ from rxapp.models import (
 )
 from rxapp.services import clock, codes
 from rxapp.services.errors import NotFound
-
-
-# --------------------------------------------------------------------------- facts
+from rxapp.vocabulary import customer_status_text
 
 
 @dataclass(frozen=True)
@@ -445,8 +443,6 @@ def promotions_for_user(*, session: Session, user_id: int) -> list[dict]:
     Plain dicts (dates as ISO strings).  At most nine queries, whatever
     the number of products and promotions.
     """
-    from rxapp.services.redemptions import status_text  # one place for the wording
-
     today = clock.today(session)
     promo_rows = running_promotions(session, today)
     promotions = load_promotions(session, promo_rows)
@@ -478,7 +474,7 @@ def promotions_for_user(*, session: Session, user_id: int) -> list[dict]:
                     "reasons": [{"rule": r.rule, "message": r.message} for r in result.reasons],
                     "claim_id": existing[0] if existing else None,
                     "claim_status": existing[1].value if existing else "",
-                    "claim_status_text": status_text(existing[1], existing[3]) if existing else "",
+                    "claim_status_text": customer_status_text(existing[1], existing[3]) if existing else "",
                 }
             )
         out.append(

@@ -22,7 +22,7 @@ from rxapp.models import (
     RegisteredProduct,
     Store,
 )
-from rxapp.services import clock
+from rxapp.services import access, clock
 
 S = RedemptionStatus
 DECISIONS = (S.approved, S.needs_info, S.rejected)
@@ -48,7 +48,7 @@ def _iso(value) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-def dashboard(*, session: Session, days: int = 30, today: date | None = None) -> dict:
+def dashboard(*, session: Session, actor_id: int, days: int = 30, today: date | None = None) -> dict:
     """Claims and decisions over the last ``days`` days up to ``today`` (default ``clock.today``).
 
     Keys:
@@ -59,8 +59,10 @@ def dashboard(*, session: Session, days: int = 30, today: date | None = None) ->
     first decided in the window (None when none); ``first_pass`` — claims
     finally decided (approved/rejected) in the window, how many were approved
     without ever being asked for information, and the rate (None when none);
-    ``open`` and ``overdue`` — claims under review now.
+    ``open`` and ``overdue`` — claims under review now.  Raises ``Forbidden``
+    unless ``actor_id`` is a reviewer.
     """
+    access.require_reviewer(session=session, user_id=actor_id)
     days = max(1, min(int(days), 366))
     today = today or clock.today(session)
     first = today - timedelta(days=days - 1)

@@ -33,9 +33,8 @@ from rxapp.models import (
     SerialRecord,
     Store,
 )
-from rxapp.services import codes
+from rxapp.services import access, codes
 from rxapp.services.errors import FieldErrors, NotFound, ServiceError
-from rxapp.services.reviews import require_reviewer
 
 MAX_DUE_DAYS = 60
 MAX_CUSTOMER_LIMIT = 100
@@ -229,7 +228,7 @@ def _save(session: Session, promotion: Promotion, data: dict) -> Promotion:
     return promotion
 
 
-def create_promotion(*, session: Session, admin_or_reviewer_id: int, form: dict) -> Promotion:
+def create_promotion(*, session: Session, actor_id: int, form: dict) -> Promotion:
     """A new promotion from the form (flushed).
 
     Form keys: name, slug (optional: made from the name), description,
@@ -238,7 +237,7 @@ def create_promotion(*, session: Session, admin_or_reviewer_id: int, form: dict)
     prize_type, prize_name, prize_instructions, physical_stock (physical
     prizes), due_working_days.  Raises ``Forbidden`` and ``FieldErrors``.
     """
-    require_reviewer(session=session, user_id=admin_or_reviewer_id)
+    access.require_reviewer(session=session, user_id=actor_id)
     data = _clean(session, form, promotion_id=None)
     return _save(session, Promotion(**{k: data[k] for k in ("name", "starts_on", "ends_on", "prize_type", "prize_name")}, slug=""), data)
 
@@ -348,7 +347,7 @@ def edit_warnings(*, session: Session, promotion_id: int, old: dict, new: dict) 
 
 
 def update_promotion(
-    *, session: Session, reviewer_id: int, promotion_id: int, form: dict, confirm: bool = False
+    *, session: Session, actor_id: int, promotion_id: int, form: dict, confirm: bool = False
 ) -> Promotion:
     """Edit a promotion (flushed); keys missing from ``form`` keep their value.
 
@@ -359,7 +358,7 @@ def update_promotion(
     some customer used, a prize type change, physical stock below the claims —
     unless ``confirm`` is true.
     """
-    require_reviewer(session=session, user_id=reviewer_id)
+    access.require_reviewer(session=session, user_id=actor_id)
     old_form = current_form(session=session, promotion_id=promotion_id)
     # Missing keys keep their value (a rename keeps the slug customers may have bookmarked).
     new = _clean(session, {**old_form, **form}, promotion_id=promotion_id)

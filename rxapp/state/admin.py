@@ -1,7 +1,7 @@
 """The reviewer console: claim queue, claim detail (decisions), reason templates.
 
 Every handler starts with ``_gate()``: the session is resolved against the
-database and the role re-checked through ``services.reviews.require_reviewer``
+database and the role re-checked through ``services.access.require_reviewer``
 (not the cached ``SessionState.role``).  A signed-out caller is sent to log
 in, a customer to Account Overview; neither gets data nor changes anything.
 Vars hold plain display strings; ids of the current claim, the queue's cursor
@@ -17,7 +17,18 @@ import reflex as rx
 from rxapp import routes, vocabulary
 from rxapp.db import session_scope, write_session
 from rxapp.models import MissingDocument, PrizeType, RedemptionStatus, ShippingStatus
-from rxapp.services import catalog, file_links, mail_sender, redemptions, reviews, signing
+from rxapp.services import (
+    access,
+    catalog,
+    claim_history,
+    claim_review,
+    claims,
+    file_links,
+    mail_sender,
+    reason_templates,
+    review_queue,
+    signing,
+)
 from rxapp.services.errors import Conflict, FieldErrors, Forbidden, NotFound, ServiceError
 from rxapp.state.account import MemberMixin
 from rxapp.state.session import SessionState, Viewer
@@ -94,19 +105,6 @@ def _date(value) -> date | None:
         return None
 
 
-def filter_from(data: dict) -> reviews.QueueFilter:
-    """The service's filter from the plain dict kept in the state (already validated)."""
-    status = data.get("status", RedemptionStatus.under_review.value)
-    return reviews.QueueFilter(
-        status=None if status == "all" else RedemptionStatus(status),
-        promotion_id=_int(data.get("promotion", "")),
-        region_code=data.get("region") or None,
-        submitted_from=_date(data.get("from", "")),
-        submitted_to=_date(data.get("to", "")),
-        search=data.get("search", ""),
-    )
-
-
 def export_token(*, user_id: int, flt: dict) -> str:
     """A short-lived signed link token naming the reviewer and the queue filter."""
     return signing.sign(EXPORT_PURPOSE, {"u": int(user_id), "f": dict(flt)}, EXPORT_TTL)
@@ -121,7 +119,7 @@ class ReviewerMixin(MemberMixin, mixin=True):
             return None
         try:
             with session_scope() as s:
-                reviews.require_reviewer(session=s, user_id=viewer.user_id)
+                access.require_reviewer(session=s, user_id=viewer.user_id)
         except Forbidden:
             return None
         return viewer
@@ -167,11 +165,11 @@ class QueueState(ReviewerMixin, rx.State):
     _versions: dict[str, int] = {}
 
     def _query(self, viewer: Viewer) -> None:
-        flt = filter_from(self._flt)
+        flt = review_queue.filter_from_dict(self._flt)
         after = self._cursors[-1] or None
         with session_scope() as s:
-            page = reviews.queue_page(session=s, flt=flt, after=after, limit=PAGE_SIZE)
-            per_status = reviews.counts(session=s, flt=flt)
+            page = review_queue.queue_page(session=s, actor_id=viewer.user_id, flt=flt, after=after, limit=PAGE_SIZE)
+            per_status = review_queue.counts(session=s, actor_id=viewer.user_id, flt=flt)
         seen: set[int] = set()
         rows = []
         versions: dict[str, int] = {}
@@ -215,7 +213,7 @@ class QueueState(ReviewerMixin, rx.State):
             }
             for st in RedemptionStatus
         ]
-        self.export_href = "/export/claims.csv?t=" + export_token(user_id=viewer.user_id, flt=self._flt)
+        self.export_href = routes.EXPORT_CLAIMS + "?t=" + export_token(user_id=viewer.user_id, flt=self._flt)
 
     def _show_filter(self) -> None:
         f = self._flt
@@ -233,7 +231,7 @@ class QueueState(ReviewerMixin, rx.State):
         if viewer is None:
             return await self._refuse()
         with session_scope() as s:
-            promos = reviews_promotions(s)
+            promos = review_queue.promotion_choices(session=s, actor_id=viewer.user_id)
             self.promotion_options = [[str(pid), name] for pid, name in promos]
             self.region_options = [[r["code"], f"{r['name']} ({r['code']})"] for r in catalog.regions(session=s)]
         self.message = ""
@@ -341,7 +339,7 @@ class QueueState(ReviewerMixin, rx.State):
                 continue
             try:
                 with write_session() as s:
-                    redemptions.decide(session=s, claim_id=claim_id, reviewer_id=viewer.user_id,
+                    claims.decide(session=s, claim_id=claim_id, reviewer_id=viewer.user_id,
                                        decision="approve", expected_version=version)
                 report.append({"claim": f"#{claim_id}", "ok": "yes", "text": "Approved."})
             except ServiceError as exc:
@@ -350,16 +348,6 @@ class QueueState(ReviewerMixin, rx.State):
         self.message = f"Approved {done} of {len(report)} selected claims."
         self.bulk_report = report
         self._query(viewer)
-
-
-def reviews_promotions(session) -> list[tuple[int, str]]:
-    """(id, name) of every promotion, newest first, for the filter select."""
-    from sqlmodel import select  # noqa: PLC0415
-
-    from rxapp.models import Promotion  # noqa: PLC0415
-
-    rows = session.exec(select(Promotion.id, Promotion.name).order_by(Promotion.starts_on.desc(), Promotion.id))
-    return [(pid, name) for pid, name in rows.all()]
 
 
 # =========================================================================== claim detail
@@ -406,10 +394,10 @@ class ClaimState(ReviewerMixin, rx.State):
     def _reload(self, viewer: Viewer, claim_id: int) -> None:
         try:
             with session_scope() as s:
-                d = reviews.claim_detail(session=s, reviewer_id=viewer.user_id, claim_id=claim_id)
+                d = claim_review.claim_detail(session=s, actor_id=viewer.user_id, claim_id=claim_id)
                 states = mail_sender.delivery_state(session=s, redemption_id=claim_id)
-                story = redemptions.timeline(session=s, user_id=None, claim_id=claim_id, as_reviewer=True)
-                templates = reviews.list_templates(session=s, reviewer_id=viewer.user_id)
+                story = claim_history.reviewer_timeline(session=s, actor_id=viewer.user_id, claim_id=claim_id)
+                templates = reason_templates.list_templates(session=s, actor_id=viewer.user_id)
         except (NotFound, Forbidden) as exc:
             self._clear()
             self.missing = exc.message or "This claim does not exist."
@@ -423,7 +411,7 @@ class ClaimState(ReviewerMixin, rx.State):
             "id": str(c["claim_id"]),
             "status": c["status"],
             "status_label": STATUS_LABELS.get(c["status"], c["status"]),
-            "status_text": redemptions.status_text(c["status"], c["reason"] or ""),
+            "status_text": vocabulary.customer_status_text(c["status"], c["reason"] or ""),
             "promotion": c["promotion_name"],
             "prize_type": "Digital code" if c["prize_type"] == "digital_code" else "Physical prize",
             "submitted_at": _fmt(c["submitted_at"]),
@@ -515,15 +503,15 @@ class ClaimState(ReviewerMixin, rx.State):
             [str(t["template_id"]), t["text"]] for t in templates if not t["is_rejection"]
         ]
         self.reject_templates = [[str(t["template_id"]), t["text"]] for t in templates if t["is_rejection"]]
-        self._neighbours(claim_id, c["due_on"])
+        self._neighbours(viewer, claim_id, c["due_on"])
 
-    def _neighbours(self, claim_id: int, due: date) -> None:
+    def _neighbours(self, viewer: Viewer, claim_id: int, due: date) -> None:
         """j / k: the claims before and after this one in the reviewer's current queue order."""
-        flt = filter_from(self._queue_filter or {"status": RedemptionStatus.under_review.value})
+        flt = review_queue.filter_from_dict(self._queue_filter or {"status": RedemptionStatus.under_review.value})
         with session_scope() as s:
-            cursor = reviews.encode_cursor(due, claim_id)
-            after = reviews.queue_page(session=s, flt=flt, after=cursor, limit=3)
-            before = reviews.queue_page(session=s, flt=flt, before=cursor, limit=1)
+            cursor = review_queue.encode_cursor(due, claim_id)
+            after = review_queue.queue_page(session=s, actor_id=viewer.user_id, flt=flt, after=cursor, limit=3)
+            before = review_queue.queue_page(session=s, actor_id=viewer.user_id, flt=flt, before=cursor, limit=1)
         nxt = next((r["claim_id"] for r in after.rows if (r["due_on"], r["claim_id"]) > (due, claim_id)), None)
         prv = next((r["claim_id"] for r in before.rows if (r["due_on"], r["claim_id"]) < (due, claim_id)), None)
         self.next_href = f"{routes.ADMIN_CLAIM}?id={nxt}" if nxt else ""
@@ -559,7 +547,7 @@ class ClaimState(ReviewerMixin, rx.State):
         self._queue_filter = await self._queue_filter_of_tab()
         try:
             with write_session() as s:
-                done = redemptions.decide(
+                done = claims.decide(
                     session=s,
                     claim_id=claim_id,
                     reviewer_id=viewer.user_id,
@@ -622,7 +610,7 @@ class ClaimState(ReviewerMixin, rx.State):
         self._queue_filter = await self._queue_filter_of_tab()
         try:
             with write_session() as s:
-                done = redemptions.advance_shipping(
+                done = claims.ship(
                     session=s, claim_id=claim_id, reviewer_id=viewer.user_id, status=status,
                     tracking_number=tracking, expected_version=self._version,
                 )
@@ -655,7 +643,7 @@ class ClaimState(ReviewerMixin, rx.State):
         if tid is None:
             return
         with session_scope() as s:
-            rows = reviews.list_templates(session=s, reviewer_id=viewer.user_id)
+            rows = reason_templates.list_templates(session=s, actor_id=viewer.user_id)
         t = next((r for r in rows if r["template_id"] == tid), None)
         if t is None:
             return
@@ -705,7 +693,7 @@ class TemplatesState(ReviewerMixin, rx.State):
 
     def _reload(self, viewer: Viewer) -> None:
         with session_scope() as s:
-            rows = reviews.list_templates(session=s, reviewer_id=viewer.user_id)
+            rows = reason_templates.list_templates(session=s, actor_id=viewer.user_id)
         self.rows = [
             {
                 "id": str(t["template_id"]),
@@ -734,9 +722,9 @@ class TemplatesState(ReviewerMixin, rx.State):
         form = form if isinstance(form, dict) else {}
         try:
             with session_scope() as s:
-                reviews.create_template(
+                reason_templates.create_template(
                     session=s,
-                    reviewer_id=viewer.user_id,
+                    actor_id=viewer.user_id,
                     text=_s(form.get("text"), 600),
                     missing_document=_s(form.get("missing_document"), 20),
                     is_rejection=form.get("is_rejection") == "on",
@@ -777,9 +765,9 @@ class TemplatesState(ReviewerMixin, rx.State):
             return
         try:
             with session_scope() as s:
-                reviews.update_template(
+                reason_templates.update_template(
                     session=s,
-                    reviewer_id=viewer.user_id,
+                    actor_id=viewer.user_id,
                     template_id=tid,
                     text=_s(form.get("text"), 600),
                     missing_document=_s(form.get("missing_document"), 20),
@@ -805,7 +793,7 @@ class TemplatesState(ReviewerMixin, rx.State):
             return
         try:
             with session_scope() as s:
-                reviews.delete_template(session=s, reviewer_id=viewer.user_id, template_id=tid)
+                reason_templates.delete_template(session=s, actor_id=viewer.user_id, template_id=tid)
             self.message = "Template deleted."
         except NotFound as exc:
             self.message = exc.message

@@ -169,13 +169,13 @@ class PromotionsAdminState(ReviewerMixin, rx.State):
         try:
             with write_session() as s:
                 if editing == "new":
-                    saved = promotions_admin.create_promotion(session=s, admin_or_reviewer_id=viewer.user_id,
+                    saved = promotions_admin.create_promotion(session=s, actor_id=viewer.user_id,
                                                               form=data)
                 else:
                     pid = _int(editing)
                     if pid is None:
                         return
-                    saved = promotions_admin.update_promotion(session=s, reviewer_id=viewer.user_id,
+                    saved = promotions_admin.update_promotion(session=s, actor_id=viewer.user_id,
                                                               promotion_id=pid, form=data, confirm=confirm)
                 name = saved.name
         except promotions_admin.NeedsConfirmation as exc:
@@ -225,7 +225,7 @@ class PromotionsAdminState(ReviewerMixin, rx.State):
             return
         try:
             with write_session() as s:
-                report = codes.import_csv(session=s, promotion_id=pid, text=text)
+                report = codes.import_csv(session=s, actor_id=viewer_id, promotion_id=pid, text=text)
                 if not report.ok:
                     s.rollback()
         except FieldErrors as exc:
@@ -395,11 +395,11 @@ class InsightsState(ReviewerMixin, rx.State):
     top_reasons: list[dict[str, str]] = []
     kpis: dict[str, str] = {}
 
-    def _reload(self) -> None:
+    def _reload(self, viewer_id: int) -> None:
         from rxapp.services import insights  # noqa: PLC0415 - the dashboard's read model
 
         with session_scope() as s:
-            d = insights.dashboard(session=s, days=self.days)
+            d = insights.dashboard(session=s, actor_id=viewer_id, days=self.days)
         self.per_day = [
             {"day": str(r["day"])[5:], "Submitted": r["submitted"], "Approved": r["approved"],
              "Needs info": r["needs_info"], "Rejected": r["rejected"]}
@@ -441,7 +441,7 @@ class InsightsState(ReviewerMixin, rx.State):
         viewer = await self._gate()
         if viewer is None:
             return await self._refuse()
-        self._reload()
+        self._reload(viewer.user_id)
 
     @rx.event
     async def set_days(self, value: str):
@@ -451,4 +451,4 @@ class InsightsState(ReviewerMixin, rx.State):
         n = _int(value)
         if n in (7, 30, 90, 365):
             self.days = n
-        self._reload()
+        self._reload(viewer.user_id)

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 
 import reflex as rx
 
-from rxapp import routes
+from rxapp import routes, vocabulary
 from rxapp.db import session_scope
 from rxapp.models import FileKind
 from rxapp.services import captcha as captcha_service
-from rxapp.services import eligibility, redeem_context, redemptions
+from rxapp.services import claim_history, claims, eligibility, redeem_context
 from rxapp.services.errors import Conflict, FieldErrors, NotFound, ServiceError
 from rxapp.state import live, uploads
 from rxapp.state.account import MemberMixin
@@ -267,17 +267,17 @@ class RedeemState(CaptchaMixin, MemberMixin, rx.State):
         try:
             with session_scope() as s:
                 if self.again and self._claim_id:
-                    redemptions.resubmit(session=s, user_id=viewer.user_id, claim_id=self._claim_id,
+                    claims.resubmit(session=s, user_id=viewer.user_id, claim_id=self._claim_id,
                                          recipient=data, invoice_file_id=self._new_invoice_id,
                                          serial_photo_file_id=self._photo_id)
                 else:
-                    redemptions.submit(session=s, user_id=viewer.user_id, product_id=self._product_id,
+                    claims.submit(session=s, user_id=viewer.user_id, product_id=self._product_id,
                                        promotion_id=self._promotion_id, recipient=data,
                                        serial_photo_file_id=self._photo_id,
                                        invoice_file_id=self._new_invoice_id)
         except FieldErrors as exc:
             self.errors = exc.errors
-        except redemptions.NotEligible as exc:
+        except claims.NotEligible as exc:
             self.errors = {"form": exc.message or "This product cannot be redeemed for this promotion."}
             self.reasons = [getattr(r, "message", str(r)) for r in getattr(exc, "reasons", [])]
         except Conflict as exc:
@@ -309,7 +309,7 @@ class HistoryRow:
 
 def history_rows(user_id: int) -> list[HistoryRow]:
     with session_scope() as s:
-        rows = redemptions.history(session=s, user_id=user_id)
+        rows = claim_history.history(session=s, user_id=user_id)
     return [
         HistoryRow(
             claim_id=str(r["claim_id"]),
@@ -322,7 +322,7 @@ def history_rows(user_id: int) -> list[HistoryRow]:
             can_redeem_again=bool(r["can_redeem_again"]),
             code=str(r["code"] or ""),
             prize_type=str(r["prize_type"]),
-            shipping=redemptions.shipping_text(r["shipping_status"], r.get("tracking_number") or ""),
+            shipping=vocabulary.customer_shipping_text(r["shipping_status"], r.get("tracking_number") or ""),
             due_on=str(r["due_on"]),
         )
         for r in rows
@@ -359,9 +359,9 @@ class ClaimState(MemberMixin, rx.State):
 
     def _read(self, user_id: int) -> None:
         with session_scope() as s:
-            data = redemptions.timeline(session=s, user_id=user_id, claim_id=self._claim_id)
+            data = claim_history.customer_timeline(session=s, user_id=user_id, claim_id=self._claim_id)
         self.claim = {k: str(v) for k, v in data.items() if k != "events" and not isinstance(v, (dict, list))}
-        self.claim["shipping_text"] = redemptions.shipping_text(data.get("shipping_status"))
+        self.claim["shipping_text"] = vocabulary.customer_shipping_text(data.get("shipping_status"))
         self.events = [{k: str(v) for k, v in e.items()} for e in data["events"]]
 
     @rx.event

@@ -25,7 +25,7 @@ def create_claim(*, promotion: str = "game-on-bundle", category: str = "monitor"
 
     from rxapp import db
     from rxapp.models import Channel, FileKind, ProductCategory, ProductModel, Promotion, Store, User
-    from rxapp.services import clock, demo_images, demo_seed, file_store, products, redemptions
+    from rxapp.services import clock, demo_images, demo_seed, file_store, products, claims
     from rxapp.services.passwords import hash_password
 
     n = next(_n)
@@ -62,7 +62,7 @@ def create_claim(*, promotion: str = "game-on-bundle", category: str = "monitor"
             store_id=store.id, purchase_date=bought, channel=Channel.retail, invoice_file_id=invoice.file_id,
         )
         promo = s.exec(select(Promotion).where(Promotion.slug == promotion)).one()
-        claim = redemptions.submit(
+        claim = claims.submit(
             session=s, user_id=user.id, product_id=product.id, promotion_id=promo.id,
             recipient={"first_name": "Pat", "last_name": "Tester", "zipcode": "97205",
                        "address": f"{n} Main Street\nPortland, OR", "contact_number": "+1 503 555 0142",
@@ -78,8 +78,8 @@ def approve(claim_id: int, reviewer_email: str = "reviewer@member-center.test") 
 
     from rxapp import db
     from rxapp.models import User
-    from rxapp.services import redemptions
+    from rxapp.services import claims
 
     with db.write_session() as s:
         reviewer = s.exec(select(User).where(User.email == reviewer_email)).one()
-        redemptions.decide(session=s, claim_id=claim_id, reviewer_id=reviewer.id, decision="approve")
+        claims.decide(session=s, claim_id=claim_id, reviewer_id=reviewer.id, decision="approve")

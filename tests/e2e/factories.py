@@ -16,7 +16,8 @@ from sqlmodel import select
 
 from rxapp import db
 from rxapp.models import CaptchaChallenge, Channel, FileKind, Promotion, User
-from rxapp.services import accounts, captcha, catalog, clock, demo_seed, file_store, products, redemptions
+from rxapp.services import accounts, captcha, catalog, clock, demo_seed, file_store, products
+from rxapp.services import claim_history, claims
 
 PASSWORD = "Seed-Flow-Password-2026"
 _counter = itertools.count(1)
@@ -102,10 +103,10 @@ def reviewer_id() -> int:
 
 def latest_claim_id(user_id: int) -> int:
     with db.session_scope() as s:
-        return redemptions.history(session=s, user_id=user_id)[0]["claim_id"]
+        return claim_history.history(session=s, user_id=user_id)[0]["claim_id"]
 
 
 def decide(claim_id: int, decision: str, reason: str = "", missing_document=None) -> None:
     with db.session_scope() as s:
-        redemptions.decide(session=s, claim_id=claim_id, reviewer_id=reviewer_id(), decision=decision,
+        claims.decide(session=s, claim_id=claim_id, reviewer_id=reviewer_id(), decision=decision,
                            reason=reason, missing_document=missing_document)

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from rxapp import db
 from rxapp.models import FileKind
-from rxapp.services import catalog, clock, file_store, promotions_admin, redemptions
+from rxapp.services import catalog, clock, file_store, promotions_admin, claims
 from tests.e2e import factories
 from tests.e2e.conftest import log_in
 
@@ -27,11 +27,11 @@ def scenario(app):
         cats = {c["slug"]: c["id"] for c in catalog.categories(session=s)}
         common = {"starts_on": today - timedelta(days=30), "ends_on": today + timedelta(days=30),
                   "due_working_days": 14, "prize_instructions": ""}
-        promotions_admin.create_promotion(session=s, admin_or_reviewer_id=reviewer, form={
+        promotions_admin.create_promotion(session=s, actor_id=reviewer, form={
             **common, "name": RULE_PROMO, "category_ids": [cats["monitor"]], "region_codes": ["US"],
             "requires_partner_store": True, "per_customer_limit": 1, "prize_type": "physical",
             "prize_name": "Monitor light bar", "physical_stock": 50})
-        promotions_admin.create_promotion(session=s, admin_or_reviewer_id=reviewer, form={
+        promotions_admin.create_promotion(session=s, actor_id=reviewer, form={
             **common, "name": SOLD_OUT, "category_ids": [cats["monitor"]], "region_codes": [],
             "requires_partner_store": False, "per_customer_limit": 5, "prize_type": "physical",
             "prize_name": "Backpack", "physical_stock": 0})
@@ -50,7 +50,7 @@ def scenario(app):
     with db.session_scope() as s:
         photo = file_store.check_and_store_stream(session=s, owner_id=user_id, kind=FileKind.serial_photo,
                                              chunks=factories.image_bytes(800, 600, "S/N"), filename="sn.png")
-        redemptions.submit(session=s, user_id=user_id, product_id=photo_owner["product_id"],
+        claims.submit(session=s, user_id=user_id, product_id=photo_owner["product_id"],
                            promotion_id=photo_owner["promotion_id"], serial_photo_file_id=photo.file_id,
                            recipient={"first_name": "Casey", "last_name": "Flow", "zipcode": "10001",
                                       "address": "1 Main St\nNew York", "contact_number": "+12127363100"})

@@ -348,11 +348,11 @@ def test_bulk_approve_decides_only_the_versions_the_reviewer_loaded(new_client, 
     assert {r["claim_id"] for r in client.get(Q).rows} == {str(fresh["id"]), str(changed["id"])}
     # Another reviewer asks for information on one of them after the page was read.
     with db.write_session() as s:
-        from rxapp.services import redemptions
+        from rxapp.services import claims as claim_service
         from rxapp.models import User
 
         admin_id = s.exec(select(User.id).where(User.email == ADMIN)).one()
-        redemptions.decide(session=s, claim_id=changed["id"], reviewer_id=admin_id, decision="needs_info",
+        claim_service.decide(session=s, claim_id=changed["id"], reviewer_id=admin_id, decision="needs_info",
                            reason="Please send a sharper S/N photo.", missing_document="serial_photo")
     client.call(Q.approve_selected, form={f"claim-{fresh['id']}": "on", f"claim-{changed['id']}": "on",
                                           f"claim-{facts['claim_id']}": "on"})

@@ -9,7 +9,8 @@ from sqlmodel import Session
 
 from rxapp import db
 from rxapp.models import Role
-from rxapp.services import changefeed, redemptions
+from rxapp.services import changefeed
+from rxapp.services import claims as claim_service
 from rxapp.services.changefeed import Change, FeedCursor
 from tests.unit import factories as f
 
@@ -84,7 +85,7 @@ def test_any_commit_order_delivers_each_event_exactly_once(commit_order, batch_s
 def test_changes_since_lists_events_with_their_claims_owner(session):
     data = f.claimable(session, codes=3)
     start = changefeed.latest_event_id(session=session)
-    claim = redemptions.submit(
+    claim = claim_service.submit(
         session=session, user_id=data["user"].id, product_id=data["product"].id,
         promotion_id=data["promotion"].id, recipient=f.RECIPIENT, serial_photo_file_id=data["photo"].id,
     )
@@ -103,7 +104,7 @@ def test_postgres_decision_committed_after_a_newer_one_is_delivered(pg_url):
         claims = []
         for _ in range(2):
             data = f.claimable(s, codes=1)
-            claims.append(redemptions.submit(
+            claims.append(claim_service.submit(
                 session=s, user_id=data["user"].id, product_id=data["product"].id,
                 promotion_id=data["promotion"].id, recipient=f.RECIPIENT,
                 serial_photo_file_id=data["photo"].id,
@@ -111,9 +112,9 @@ def test_postgres_decision_committed_after_a_newer_one_is_delivered(pg_url):
         s.commit()
         cursor = FeedCursor(changefeed.latest_event_id(session=s))
     with Session(engine) as slow, Session(engine) as fast, Session(engine) as reader:
-        redemptions.decide(session=slow, claim_id=claims[0], reviewer_id=reviewer.id, decision="approve")
+        claim_service.decide(session=slow, claim_id=claims[0], reviewer_id=reviewer.id, decision="approve")
         slow.flush()  # takes the older event id, not committed yet
-        redemptions.decide(session=fast, claim_id=claims[1], reviewer_id=reviewer.id, decision="approve")
+        claim_service.decide(session=fast, claim_id=claims[1], reviewer_id=reviewer.id, decision="approve")
         fast.commit()
         first = cursor.take(changefeed.changes_since(session=reader, after_id=cursor.after_id), now=0)
         reader.rollback()

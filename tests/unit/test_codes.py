@@ -8,9 +8,10 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from rxapp.models import PrizeType, PromotionCode
-from rxapp.services import codes
+from rxapp.services import claims, codes
 from rxapp.services.errors import Conflict, FieldErrors, NotFound
 from tests.unit import factories as f
+from tests.unit.review_factories import _rid
 
 
 def _pool(session, promotion_id):
@@ -19,7 +20,7 @@ def _pool(session, promotion_id):
 
 def test_import_valid_file_with_header_and_trailing_newlines(session):
     promo = f.make_promotion(session)
-    report = codes.import_csv(session=session, promotion_id=promo.id, text="\ufeffcode\nAAAA-1111\nbbbb_2222\r\nCCCC3333\n\n\n")
+    report = codes.import_csv(session=session, actor_id=_rid(session), promotion_id=promo.id, text="\ufeffcode\nAAAA-1111\nbbbb_2222\r\nCCCC3333\n\n\n")
     assert report.ok and report.imported == 3
     session.commit()
     assert sorted(_pool(session, promo.id)) == ["AAAA-1111", "CCCC3333", "bbbb_2222"]
@@ -41,7 +42,7 @@ def test_every_problem_is_reported_by_line_and_nothing_is_imported(session):
             "GOOD-0002",  # 9 ok
         ]
     )
-    report = codes.import_csv(session=session, promotion_id=promo.id, text=text)
+    report = codes.import_csv(session=session, actor_id=_rid(session), promotion_id=promo.id, text=text)
     assert not report.ok and report.imported == 0
     by_line = {p.line: p.message for p in report.errors}
     assert sorted(by_line) == [2, 3, 4, 5, 6, 7, 8]
@@ -58,19 +59,19 @@ def test_every_problem_is_reported_by_line_and_nothing_is_imported(session):
 def test_the_same_code_may_exist_in_another_promotion(session):
     a = f.make_promotion(session)
     b = f.make_promotion(session)
-    assert codes.import_csv(session=session, promotion_id=a.id, text="SAME-CODE\n").ok
-    assert codes.import_csv(session=session, promotion_id=b.id, text="SAME-CODE\n").ok
+    assert codes.import_csv(session=session, actor_id=_rid(session), promotion_id=a.id, text="SAME-CODE\n").ok
+    assert codes.import_csv(session=session, actor_id=_rid(session), promotion_id=b.id, text="SAME-CODE\n").ok
 
 
 def test_empty_file_and_wrong_promotions(session):
     promo = f.make_promotion(session)
-    report = codes.import_csv(session=session, promotion_id=promo.id, text="\n\n")
+    report = codes.import_csv(session=session, actor_id=_rid(session), promotion_id=promo.id, text="\n\n")
     assert not report.ok and "no codes" in report.errors[0].message
     physical = f.make_promotion(session, prize_type=PrizeType.physical, prize_name="Mouse pad")
     with pytest.raises(FieldErrors):
-        codes.import_csv(session=session, promotion_id=physical.id, text="AAAA1111")
+        codes.import_csv(session=session, actor_id=_rid(session), promotion_id=physical.id, text="AAAA1111")
     with pytest.raises(NotFound):
-        codes.import_csv(session=session, promotion_id=9999, text="AAAA1111")
+        codes.import_csv(session=session, actor_id=_rid(session), promotion_id=9999, text="AAAA1111")
 
 
 _ok_code = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", min_size=4, max_size=80)
@@ -104,11 +105,11 @@ def test_import_is_all_or_nothing(session, data, good):
     promo = f.make_promotion(session)
     bad = data.draw(_bad_line(good))
     at = data.draw(st.integers(1, len(good) - 1))  # strictly between codes
-    report = codes.import_csv(session=session, promotion_id=promo.id, text="\n".join([*good[:at], bad, *good[at:]]))
+    report = codes.import_csv(session=session, actor_id=_rid(session), promotion_id=promo.id, text="\n".join([*good[:at], bad, *good[at:]]))
     assert not report.ok and report.imported == 0
     assert [p.line for p in report.errors] == [at + 1]
     assert _pool(session, promo.id) == []
-    report = codes.import_csv(session=session, promotion_id=promo.id, text="\n".join(good))
+    report = codes.import_csv(session=session, actor_id=_rid(session), promotion_id=promo.id, text="\n".join(good))
     assert report.ok and sorted(_pool(session, promo.id)) == sorted(good)
     session.rollback()
 
@@ -116,9 +117,7 @@ def test_import_is_all_or_nothing(session, data, good):
 def test_reserve_release_issue_and_stock(session):
     data = f.claimable(session, codes=3)
     promo = data["promotion"]
-    from rxapp.services import redemptions
-
-    claim = redemptions.submit(
+    claim = claims.submit(
         session=session, user_id=data["user"].id, product_id=data["product"].id, promotion_id=promo.id,
         recipient=f.RECIPIENT, serial_photo_file_id=data["photo"].id,
     )
@@ -138,9 +137,7 @@ def test_reserve_release_issue_and_stock(session):
 
 def test_release_returns_a_reserved_code_to_the_pool(session):
     data = f.claimable(session, codes=1)
-    from rxapp.services import redemptions
-
-    claim = redemptions.submit(
+    claim = claims.submit(
         session=session, user_id=data["user"].id, product_id=data["product"].id,
         promotion_id=data["promotion"].id, recipient=f.RECIPIENT, serial_photo_file_id=data["photo"].id,
     )
@@ -151,9 +148,7 @@ def test_release_returns_a_reserved_code_to_the_pool(session):
 
 def test_issue_on_an_empty_pool_is_a_conflict(session):
     data = f.claimable(session, codes=1)
-    from rxapp.services import redemptions
-
-    claim = redemptions.submit(
+    claim = claims.submit(
         session=session, user_id=data["user"].id, product_id=data["product"].id,
         promotion_id=data["promotion"].id, recipient=f.RECIPIENT, serial_photo_file_id=data["photo"].id,
     )
@@ -166,9 +161,7 @@ def test_issue_on_an_empty_pool_is_a_conflict(session):
 
 def test_issue_reserves_one_when_the_claim_holds_none(session):
     data = f.claimable(session, codes=2)
-    from rxapp.services import redemptions
-
-    claim = redemptions.submit(
+    claim = claims.submit(
         session=session, user_id=data["user"].id, product_id=data["product"].id,
         promotion_id=data["promotion"].id, recipient=f.RECIPIENT, serial_photo_file_id=data["photo"].id,
     )

@@ -26,7 +26,8 @@ from rxapp.models import (
     RedemptionStatus,
     Role,
 )
-from rxapp.services import clock, redemptions as rd
+from rxapp.services import claims as claim_service
+from rxapp.services import clock
 from rxapp.services.errors import Conflict, ServiceError
 from tests.unit import factories as f
 
@@ -82,14 +83,14 @@ def test_twenty_simultaneous_submissions_make_one_claim(url, opener):
 
     def work(_):
         with getattr(db, opener)(url) as s:
-            return rd.submit(
+            return claim_service.submit(
                 session=s, user_id=ids["user"], product_id=ids["product"], promotion_id=ids["promotion"],
                 recipient=f.RECIPIENT, serial_photo_file_id=ids["photo"],
             ).id
 
     results = run_together(20, work)
     outcomes = Counter(outcome(r) for r in results)
-    assert outcomes == {"ok": 1, f"Conflict: {rd.ALREADY_REDEEMED}": 19}, outcomes
+    assert outcomes == {"ok": 1, f"Conflict: {claim_service.ALREADY_REDEEMED}": 19}, outcomes
     with Session(db.get_engine(url)) as s:
         (claim,) = s.exec(select(Redemption)).all()
         assert len(s.exec(select(RedemptionEvent)).all()) == 1
@@ -102,7 +103,7 @@ def test_twenty_simultaneous_submissions_make_one_claim(url, opener):
 def test_two_reviewers_deciding_at_once_one_wins_the_other_is_told(url, opener):
     def build(s):
         data = f.claimable(s, codes=2)
-        claim = rd.submit(
+        claim = claim_service.submit(
             session=s, user_id=data["user"].id, product_id=data["product"].id, promotion_id=data["promotion"].id,
             recipient=f.RECIPIENT, serial_photo_file_id=data["photo"].id,
         )
@@ -116,7 +117,7 @@ def test_two_reviewers_deciding_at_once_one_wins_the_other_is_told(url, opener):
     def work(i):
         reviewer, decision, reason = moves[i]
         with getattr(db, opener)(url) as s:
-            rd.decide(session=s, claim_id=claim_id, reviewer_id=reviewer, decision=decision, reason=reason,
+            claim_service.decide(session=s, claim_id=claim_id, reviewer_id=reviewer, decision=decision, reason=reason,
                       expected_version=1)
             return decision
 
@@ -170,21 +171,21 @@ def test_200_submissions_race_for_100_codes_then_200_approvals_issue_exactly_100
     def submit(i):
         user_id, product_id, photo_id = people[i]
         with db.write_session(url) as s:
-            return rd.submit(
+            return claim_service.submit(
                 session=s, user_id=user_id, product_id=product_id, promotion_id=promotion_id,
                 recipient=f.RECIPIENT, serial_photo_file_id=photo_id,
             ).id
 
     results = run_together(200, submit)
     claims = [r for r in results if isinstance(r, int)]
-    refused = [r for r in results if isinstance(r, rd.NotEligible)]
+    refused = [r for r in results if isinstance(r, claim_service.NotEligible)]
     assert len(claims) == 100 and len(refused) == 100, Counter(outcome(r) for r in results if not isinstance(r, int))
     assert all([x.rule for x in r.reasons] == ["stock"] and "Out of stock" in r.message for r in refused)
 
     # Every claim is approved by two reviewers at once: 200 approvals.
     def approve(i):
         with db.write_session(url) as s:
-            rd.decide(session=s, claim_id=claims[i // 2], reviewer_id=reviewers[i % 2], decision="approve")
+            claim_service.decide(session=s, claim_id=claims[i // 2], reviewer_id=reviewers[i % 2], decision="approve")
             return "ok"
 
     results = run_together(200, approve)
@@ -218,7 +219,7 @@ def test_200_approvals_of_claims_without_reserved_codes_never_issue_a_code_twice
 
     def approve(i):
         with db.write_session(url) as s:
-            rd.decide(session=s, claim_id=claim_ids[i], reviewer_id=reviewer, decision="approve")
+            claim_service.decide(session=s, claim_id=claim_ids[i], reviewer_id=reviewer, decision="approve")
             return "ok"
 
     results = run_together(200, approve)

@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rxapp.models import FileKind, PrizeType, RedemptionStatus
-from rxapp.services import clock, eligibility as el, redemptions
+from rxapp.services import claims, clock
+from rxapp.services import eligibility as el
 from rxapp.services.errors import NotFound
 from tests.unit import factories as f
 
@@ -219,7 +220,7 @@ def test_check_no_purchase_proof(session, world):
 
 def _submit(session, data, product=None):
     product = product or data["product"]
-    return redemptions.submit(
+    return claims.submit(
         session=session, user_id=product.user_id, product_id=product.id, promotion_id=data["promotion"].id,
         recipient=f.RECIPIENT, serial_photo_file_id=data["photo"].id,
     )
@@ -230,7 +231,7 @@ def test_check_already_claimed_and_rejected_stays_final(session, world):
     result = _check(session, world)
     assert _rules(result) == ["not_claimed"] and "under review" in result.reasons[0].message
     reviewer = f.make_user(session, role="reviewer")
-    redemptions.decide(session=session, claim_id=claim.id, reviewer_id=reviewer.id, decision="reject", reason="Fake invoice.")
+    claims.decide(session=session, claim_id=claim.id, reviewer_id=reviewer.id, decision="reject", reason="Fake invoice.")
     result = _check(session, world)
     assert _rules(result) == ["not_claimed"] and "rejected claim is final" in result.reasons[0].message
 
@@ -245,7 +246,7 @@ def test_check_customer_limit(session, world):
 def test_check_customer_limit_does_not_count_rejected_claims(session, world):
     claim = _submit(session, world)
     reviewer = f.make_user(session, role="reviewer")
-    redemptions.decide(session=session, claim_id=claim.id, reviewer_id=reviewer.id, decision="reject", reason="No.")
+    claims.decide(session=session, claim_id=claim.id, reviewer_id=reviewer.id, decision="reject", reason="No.")
     second = f.make_product(session, world["user"], model=world["model"])
     assert _check(session, world, product=second).eligible
 
@@ -261,7 +262,7 @@ def test_check_physical_stock_counts_claims_that_are_not_rejected(session, world
         session, categories=[world["category"]], prize_type=PrizeType.physical, prize_name="MSI backpack", physical_stock=1
     )
     assert _check(session, world, promotion=promo).eligible
-    claim = redemptions.submit(
+    claim = claims.submit(
         session=session, user_id=world["user"].id, product_id=world["product"].id, promotion_id=promo.id,
         recipient=f.RECIPIENT, serial_photo_file_id=world["photo"].id,
     )
@@ -270,7 +271,7 @@ def test_check_physical_stock_counts_claims_that_are_not_rejected(session, world
     result = _check(session, world, product=other_product, promotion=promo)
     assert _rules(result) == ["stock"] and "every MSI backpack" in result.reasons[0].message
     reviewer = f.make_user(session, role="reviewer")
-    redemptions.decide(session=session, claim_id=claim.id, reviewer_id=reviewer.id, decision="reject", reason="No.")
+    claims.decide(session=session, claim_id=claim.id, reviewer_id=reviewer.id, decision="reject", reason="No.")
     assert _check(session, world, product=other_product, promotion=promo).eligible
 
 

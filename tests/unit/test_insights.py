@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from rxapp.models import RedemptionEvent, RedemptionStatus
 from rxapp.services import clock, insights
-from tests.unit.test_reviews import _claim, _product, _promotion, _reviewer, _store, _user
+from tests.unit.review_factories import _claim, _product, _promotion, _reviewer, _rid, _store, _user
 
 S = RedemptionStatus
 TODAY = date(2024, 5, 31)
@@ -56,7 +56,7 @@ def test_dashboard_counts_days_reasons_speed_and_first_pass(session):
     _history(session, d, reviewer, (S.needs_info, _at(2, 9), INVOICE))
     session.commit()
 
-    dash = insights.dashboard(session=session, days=30, today=TODAY)
+    dash = insights.dashboard(session=session, actor_id=_rid(session), days=30, today=TODAY)
     assert dash["from"] == date(2024, 5, 2) and len(dash["per_day"]) == 30
     by_day = {r["day"]: r for r in dash["per_day"]}
     assert by_day["2024-05-21"] == {"day": "2024-05-21", "submitted": 2, "approved": 0, "needs_info": 1, "rejected": 0}
@@ -77,16 +77,16 @@ def test_dashboard_counts_days_reasons_speed_and_first_pass(session):
     assert (dash["open"], dash["overdue"]) == (1, 1)
 
     # A shorter window leaves the older decisions out.
-    short = insights.dashboard(session=session, days=11, today=TODAY)  # from May 21
+    short = insights.dashboard(session=session, actor_id=_rid(session), days=11, today=TODAY)  # from May 21
     assert short["median_hours_to_decision"] == statistics.median([2, 30])
     assert short["first_pass"] == {"decided": 2, "approved_first_pass": 0, "rate": 0.0}
-    tiny = insights.dashboard(session=session, days=1, today=TODAY)
+    tiny = insights.dashboard(session=session, actor_id=_rid(session), days=1, today=TODAY)
     assert tiny["median_hours_to_decision"] is None and tiny["first_pass"]["rate"] is None
 
 
 def test_empty_database_gives_zero_rows_and_uses_the_demo_date(session):
     clock.set_demo_date(session, date(2021, 12, 1))
-    dash = insights.dashboard(session=session, days=7)
+    dash = insights.dashboard(session=session, actor_id=_rid(session), days=7)
     assert dash["to"] == date(2021, 12, 1)
     assert [r["day"] for r in dash["per_day"]][-1] == "2021-12-01"
     assert all(r["submitted"] == 0 for r in dash["per_day"])
@@ -111,7 +111,7 @@ def test_median_and_first_pass_match_a_plain_count(session, decisions):
         _history(session, claim, reviewer, *steps)
         hours.append(wait if asked else wait + 2)
         approved_fp += final == S.approved and not asked
-    dash = insights.dashboard(session=session, days=60, today=date(2024, 6, 15))
+    dash = insights.dashboard(session=session, actor_id=_rid(session), days=60, today=date(2024, 6, 15))
     session.rollback()
     assert dash["median_hours_to_decision"] == round(statistics.median(hours), 1)
     assert dash["first_pass"]["decided"] == len(decisions)

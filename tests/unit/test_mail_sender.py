@@ -245,14 +245,14 @@ def test_a_real_welcome_email_arrives_as_rendered(engine, session, smtp_server):
 
 def test_each_claim_event_arrives_as_one_email_and_its_state_shows_on_the_claim(engine, session, smtp_server):
     from rxapp.models import Role
-    from rxapp.services import redemptions
+    from rxapp.services import claims
     from tests.unit import factories as f
 
     world = f.claimable(session, codes=3)
     reviewer = f.make_user(session, email="reviewer@msi.test", role=Role.reviewer)
     session.commit()
     customer = world["user"].email
-    claim = redemptions.submit(
+    claim = claims.submit(
         session=session, user_id=world["user"].id, product_id=world["product"].id,
         promotion_id=world["promotion"].id, recipient=f.RECIPIENT, serial_photo_file_id=world["photo"].id,
     )
@@ -262,7 +262,7 @@ def test_each_claim_event_arrives_as_one_email_and_its_state_shows_on_the_claim(
 
     deliver_due(engine_or_session_factory=engine, smtp=smtp_server.config())
     reason = "Please provide the invoice with your product name on it, thanks."
-    redemptions.decide(
+    claims.decide(
         session=session, claim_id=claim.id, reviewer_id=reviewer.id, decision="needs_info",
         reason=reason, missing_document="invoice",
     )

@@ -21,7 +21,7 @@ from rxapp.models import (
 )
 from rxapp.services import promotions_admin as pa
 from rxapp.services.errors import FieldErrors, Forbidden, NotFound
-from tests.unit.test_reviews import _category, _claim, _model, _product, _region, _reviewer, _store, _user
+from tests.unit.review_factories import _category, _claim, _model, _product, _region, _reviewer, _store, _user
 
 S = RedemptionStatus
 
@@ -65,14 +65,14 @@ def test_create_a_promotion_from_the_form(session, setup):
     cat = setup["category"]
     model = _model(session, cat)
     p = pa.create_promotion(
-        session=session, admin_or_reviewer_id=setup["reviewer"].id, form=_form(cat, model_ids=[str(model.id)])
+        session=session, actor_id=setup["reviewer"].id, form=_form(cat, model_ids=[str(model.id)])
     )
     assert (p.slug, p.starts_on, p.ends_on, p.prize_type) == ("christmas-deals", date(2024, 11, 1), date(2024, 12, 31), PrizeType.digital_code)
     assert (p.per_customer_limit, p.due_working_days, p.requires_partner_store, p.physical_stock) == (2, 10, True, None)
     assert p.prize_instructions == "Redeem on the store.\nOne use."
     assert _links(session, p) == ([cat.id], [model.id], ["DE", "FR"])
     # Same name again: the web address gets a number.
-    again = pa.create_promotion(session=session, admin_or_reviewer_id=setup["reviewer"].id, form=_form(cat))
+    again = pa.create_promotion(session=session, actor_id=setup["reviewer"].id, form=_form(cat))
     assert again.slug == "christmas-deals-2"
 
 
@@ -82,7 +82,7 @@ def test_every_bad_field_is_named(session, setup):
     with pytest.raises(FieldErrors) as e:
         pa.create_promotion(
             session=session,
-            admin_or_reviewer_id=setup["reviewer"].id,
+            actor_id=setup["reviewer"].id,
             form={
                 "name": " ",
                 "starts_on": "2024-12-31",
@@ -105,7 +105,7 @@ def test_every_bad_field_is_named(session, setup):
     assert "MEG Z690" in errors["model_ids"] and "XX" in errors["region_codes"]
     with pytest.raises(FieldErrors) as e:
         pa.create_promotion(
-            session=session, admin_or_reviewer_id=setup["reviewer"].id,
+            session=session, actor_id=setup["reviewer"].id,
             form=_form(setup["category"], category_ids=[], prize_type="coupon", starts_on="soon"),
         )
     assert set(e.value.errors) == {"category_ids", "prize_type", "starts_on"}
@@ -114,21 +114,21 @@ def test_every_bad_field_is_named(session, setup):
 def test_only_reviewers_manage_promotions(session, setup):
     customer = _user(session)
     with pytest.raises(Forbidden):
-        pa.create_promotion(session=session, admin_or_reviewer_id=customer.id, form=_form(setup["category"]))
+        pa.create_promotion(session=session, actor_id=customer.id, form=_form(setup["category"]))
     admin = _user(session, role=Role.admin)
-    p = pa.create_promotion(session=session, admin_or_reviewer_id=admin.id, form=_form(setup["category"]))
+    p = pa.create_promotion(session=session, actor_id=admin.id, form=_form(setup["category"]))
     with pytest.raises(Forbidden):
-        pa.update_promotion(session=session, reviewer_id=customer.id, promotion_id=p.id, form={"name": "Mine"})
+        pa.update_promotion(session=session, actor_id=customer.id, promotion_id=p.id, form={"name": "Mine"})
     assert session.get(Promotion, p.id).name == "Christmas Deals"
     with pytest.raises(NotFound):
-        pa.update_promotion(session=session, reviewer_id=admin.id, promotion_id=p.id + 50, form={})
+        pa.update_promotion(session=session, actor_id=admin.id, promotion_id=p.id + 50, form={})
 
 
 def test_edits_without_claims_need_no_confirmation(session, setup):
     rid = setup["reviewer"].id
-    p = pa.create_promotion(session=session, admin_or_reviewer_id=rid, form=_form(setup["category"]))
+    p = pa.create_promotion(session=session, actor_id=rid, form=_form(setup["category"]))
     p = pa.update_promotion(
-        session=session, reviewer_id=rid, promotion_id=p.id,
+        session=session, actor_id=rid, promotion_id=p.id,
         form={"name": "Winter Deals", "ends_on": date(2024, 11, 2), "region_codes": ["FR"], "prize_type": "physical", "physical_stock": 3},
     )
     assert (p.name, p.slug, p.ends_on, p.physical_stock) == ("Winter Deals", "christmas-deals", date(2024, 11, 2), 3)
@@ -141,7 +141,7 @@ def claimed(session, setup):
     cat, rid = setup["category"], setup["reviewer"].id
     model = _model(session, cat)
     p = pa.create_promotion(
-        session=session, admin_or_reviewer_id=rid,
+        session=session, actor_id=rid,
         form=_form(cat, starts_on="2024-01-01", ends_on="2024-12-31", prize_type="physical", physical_stock=10, per_customer_limit=3),
     )
     ada = _user(session)
@@ -170,14 +170,14 @@ def test_edits_that_break_existing_claims_ask_for_confirmation(session, claimed,
     if change.get("category_ids") == "OTHER":
         change = {"category_ids": [_category(session).id]}
     if "requires_partner_store" in change:
-        pa.update_promotion(session=session, reviewer_id=rid, promotion_id=p.id, form={"requires_partner_store": False}, confirm=True)
+        pa.update_promotion(session=session, actor_id=rid, promotion_id=p.id, form={"requires_partner_store": False}, confirm=True)
     before = pa.current_form(session=session, promotion_id=p.id)
     with pytest.raises(pa.NeedsConfirmation) as e:
-        pa.update_promotion(session=session, reviewer_id=rid, promotion_id=p.id, form=change)
+        pa.update_promotion(session=session, actor_id=rid, promotion_id=p.id, form=change)
     assert len(e.value.warnings) == 1 and words in e.value.warnings[0], e.value.warnings
     assert "Save again with confirmation" in e.value.message
     assert pa.current_form(session=session, promotion_id=p.id) == before  # nothing saved
-    pa.update_promotion(session=session, reviewer_id=rid, promotion_id=p.id, form=change, confirm=True)
+    pa.update_promotion(session=session, actor_id=rid, promotion_id=p.id, form=change, confirm=True)
     after = pa.current_form(session=session, promotion_id=p.id)
     assert after != before
 
@@ -185,7 +185,7 @@ def test_edits_that_break_existing_claims_ask_for_confirmation(session, claimed,
 def test_claims_named_in_the_warning_are_the_live_ones(session, claimed):
     p, (c1, c2) = claimed["promotion"], claimed["claims"]
     with pytest.raises(pa.NeedsConfirmation) as e:
-        pa.update_promotion(session=session, reviewer_id=claimed["rid"], promotion_id=p.id, form={"ends_on": "2024-02-01"})
+        pa.update_promotion(session=session, actor_id=claimed["rid"], promotion_id=p.id, form={"ends_on": "2024-02-01"})
     assert e.value.warnings == [
         f"2 claims (#{c1.id}, #{c2.id}): their purchase date falls outside the new period 2024-01-01 – 2024-02-01."
     ]
@@ -194,7 +194,7 @@ def test_claims_named_in_the_warning_are_the_live_ones(session, claimed):
 def test_widening_rules_or_listing_the_claimed_model_needs_no_confirmation(session, claimed):
     p, rid = claimed["promotion"], claimed["rid"]
     pa.update_promotion(
-        session=session, reviewer_id=rid, promotion_id=p.id,
+        session=session, actor_id=rid, promotion_id=p.id,
         form={"starts_on": "2023-01-01", "ends_on": "2025-12-31", "region_codes": ["FR", "DE"], "model_ids": [claimed["model"].id],
               "per_customer_limit": 5, "physical_stock": 2, "name": "Christmas Deals 2024"},
     )
@@ -208,11 +208,11 @@ def test_a_period_edit_warns_exactly_when_a_purchase_date_falls_out(session, cla
     form = {"starts_on": start, "ends_on": end}
     if end < start:
         with pytest.raises(FieldErrors):
-            pa.update_promotion(session=session, reviewer_id=rid, promotion_id=p.id, form=form)
+            pa.update_promotion(session=session, actor_id=rid, promotion_id=p.id, form=form)
         return
     breaks = not (start <= date(2024, 3, 1) <= end)
     try:
-        pa.update_promotion(session=session, reviewer_id=rid, promotion_id=p.id, form=form)
+        pa.update_promotion(session=session, actor_id=rid, promotion_id=p.id, form=form)
         warned = False
     except pa.NeedsConfirmation:
         warned = True
@@ -222,9 +222,9 @@ def test_a_period_edit_warns_exactly_when_a_purchase_date_falls_out(session, cla
 
 def test_promotion_rows_show_stock_and_low_flags(session, setup):
     rid, cat = setup["reviewer"].id, setup["category"]
-    digital = pa.create_promotion(session=session, admin_or_reviewer_id=rid, form=_form(cat, name="Game bundle", starts_on="2024-02-01"))
+    digital = pa.create_promotion(session=session, actor_id=rid, form=_form(cat, name="Game bundle", starts_on="2024-02-01"))
     physical = pa.create_promotion(
-        session=session, admin_or_reviewer_id=rid,
+        session=session, actor_id=rid,
         form=_form(cat, name="Mouse pad", prize_type="physical", physical_stock="3", starts_on="2024-01-01"),
     )
     ada = _user(session)

@@ -24,7 +24,8 @@ from rxapp.models import (
     ShippingStatus,
     StoredFile,
 )
-from rxapp.services import clock, codes, redemptions as rd
+from rxapp import vocabulary
+from rxapp.services import claim_history, claims, clock, codes, recipients
 from rxapp.services.errors import Conflict, FieldErrors, Forbidden, NotFound
 from tests.unit import factories as f
 
@@ -45,11 +46,11 @@ def submit(session, data, **over):
         promotion_id=data["promotion"].id, recipient=f.RECIPIENT, serial_photo_file_id=data["photo"].id,
     )
     kwargs.update(over)
-    return rd.submit(**kwargs)
+    return claims.submit(**kwargs)
 
 
 def decide(session, data, claim, decision, **kw):
-    return rd.decide(session=session, claim_id=claim.id, reviewer_id=data["reviewer"].id, decision=decision, **kw)
+    return claims.decide(session=session, claim_id=claim.id, reviewer_id=data["reviewer"].id, decision=decision, **kw)
 
 
 def events(session, claim):
@@ -108,7 +109,7 @@ def test_submit_reports_every_bad_field(session, world):
 def test_contact_numbers_are_valid_e164_or_refused(session, phone):
     f.make_region(session, "FR")
     try:
-        clean = rd.validate_recipient(session, {**f.RECIPIENT, "contact_number": phone}, "FR")
+        clean = recipients.validate_recipient(session=session, data={**f.RECIPIENT, "contact_number": phone}, region_code="FR")
     except FieldErrors as exc:
         assert set(exc.errors) == {"contact_number"}
     else:
@@ -134,7 +135,7 @@ def test_submit_refuses_other_peoples_product_and_files(session, world):
 
 def test_submit_not_eligible_lists_the_reasons(session, world):
     product = f.make_product(session, world["user"], model=world["model"], purchase_date=date(2021, 11, 20))
-    with pytest.raises(rd.NotEligible) as exc:
+    with pytest.raises(claims.NotEligible) as exc:
         submit(session, world, product_id=product.id)
     assert [r.rule for r in exc.value.reasons] == ["purchase_date"]
     assert "before the promotion period" in exc.value.message
@@ -153,8 +154,8 @@ def test_the_last_code_goes_to_one_claim_only(session, world):
     other = f.make_user(session)
     product = f.make_product(session, other, model=world["model"])
     photo = f.make_file(session, other, FileKind.serial_photo)
-    with pytest.raises(rd.NotEligible) as exc:
-        rd.submit(session=session, user_id=other.id, product_id=product.id, promotion_id=promo.id,
+    with pytest.raises(claims.NotEligible) as exc:
+        claims.submit(session=session, user_id=other.id, product_id=product.id, promotion_id=promo.id,
                   recipient=f.RECIPIENT, serial_photo_file_id=photo.id)
     assert [r.rule for r in exc.value.reasons] == ["stock"]
 
@@ -190,22 +191,25 @@ def test_approve_physical_prize_starts_shipping(session, world):
     assert claim.shipping_status == ShippingStatus.preparing and held_code(session, claim) is None
     mail = emails_of(session, claim)[-1]
     assert "12 rue de la Roquette" in mail.body_text and "+33612345678" in mail.body_text
-    rd.set_shipping(session=session, claim_id=claim.id, reviewer_id=world["reviewer"].id,
-                    status=ShippingStatus.shipped, tracking_number="1Z999")
+    claims.ship(session=session, claim_id=claim.id, reviewer_id=world["reviewer"].id,
+                status=ShippingStatus.shipped, tracking_number="1Z999", expected_version=claim.version)
     assert claim.shipping_status == ShippingStatus.shipped and claim.tracking_number == "1Z999"
     assert events(session, claim)[-1].reason == "Shipping: shipped (tracking 1Z999)"
     with pytest.raises(Conflict, match="only move forward"):
-        rd.set_shipping(session=session, claim_id=claim.id, reviewer_id=world["reviewer"].id, status="preparing")
-    row = rd.history(session=session, user_id=world["user"].id)[0]
+        claims.ship(session=session, claim_id=claim.id, reviewer_id=world["reviewer"].id, status="preparing",
+                    expected_version=claim.version)
+    row = claim_history.history(session=session, user_id=world["user"].id)[0]
     assert row["shipping_status"] == "shipped" and row["tracking_number"] == "1Z999" and row["code"] == ""
 
 
 def test_set_shipping_only_for_approved_physical_claims(session, world):
     claim = submit(session, world)
     with pytest.raises(Conflict):
-        rd.set_shipping(session=session, claim_id=claim.id, reviewer_id=world["reviewer"].id, status="shipped")
+        claims.ship(session=session, claim_id=claim.id, reviewer_id=world["reviewer"].id, status="shipped",
+                    tracking_number="1Z999", expected_version=claim.version)
     with pytest.raises(Forbidden):
-        rd.set_shipping(session=session, claim_id=claim.id, reviewer_id=world["user"].id, status="shipped")
+        claims.ship(session=session, claim_id=claim.id, reviewer_id=world["user"].id, status="shipped",
+                    tracking_number="1Z999", expected_version=claim.version)
 
 
 def test_reject_releases_the_code_and_is_final(session, world):
@@ -236,9 +240,9 @@ def test_needs_info_requires_reason_and_document(session, world):
 def test_only_reviewers_decide(session, world):
     claim = submit(session, world)
     with pytest.raises(Forbidden):
-        rd.decide(session=session, claim_id=claim.id, reviewer_id=world["user"].id, decision="approve")
+        claims.decide(session=session, claim_id=claim.id, reviewer_id=world["user"].id, decision="approve")
     with pytest.raises(NotFound):
-        rd.decide(session=session, claim_id=99999, reviewer_id=world["reviewer"].id, decision="approve")
+        claims.decide(session=session, claim_id=99999, reviewer_id=world["reviewer"].id, decision="approve")
 
 
 def test_stale_version_is_told_who_decided_and_how(session, world):
@@ -279,7 +283,7 @@ def test_redeem_again_replaces_only_the_asked_document(session, world):
     new_invoice = f.make_file(session, world["user"], FileKind.invoice)
     other_photo = f.make_file(session, world["user"], FileKind.serial_photo)
     recipient = {**f.RECIPIENT, "address": "3 avenue Foch"}
-    again = rd.resubmit(session=session, user_id=world["user"].id, claim_id=claim.id, recipient=recipient,
+    again = claims.resubmit(session=session, user_id=world["user"].id, claim_id=claim.id, recipient=recipient,
                         invoice_file_id=new_invoice.id, serial_photo_file_id=other_photo.id)
     session.commit()
     assert again.status == RedemptionStatus.under_review and again.version == 3
@@ -301,20 +305,20 @@ def test_redeem_again_replaces_only_the_asked_document(session, world):
 def test_redeem_again_requires_the_missing_invoice(session, world):
     claim = _ask_for_invoice(session, world)
     with pytest.raises(FieldErrors) as exc:
-        rd.resubmit(session=session, user_id=world["user"].id, claim_id=claim.id, recipient=f.RECIPIENT,
+        claims.resubmit(session=session, user_id=world["user"].id, claim_id=claim.id, recipient=f.RECIPIENT,
                     invoice_file_id=None, serial_photo_file_id=None)
     assert exc.value.errors == {"invoice": f"Please upload a new invoice: {INVOICE_REASON}"}
     seen = session.get(StoredFile, world["product"].invoice_file_id)
     same_picture = f.make_file(session, world["user"], FileKind.invoice, sha256=seen.sha256)
     with pytest.raises(FieldErrors, match="same picture"):
-        rd.resubmit(session=session, user_id=world["user"].id, claim_id=claim.id, recipient=f.RECIPIENT,
+        claims.resubmit(session=session, user_id=world["user"].id, claim_id=claim.id, recipient=f.RECIPIENT,
                     invoice_file_id=same_picture.id, serial_photo_file_id=None)
 
 
 def test_redeem_again_for_recipient_data_needs_no_file(session, world):
     claim = submit(session, world)
     decide(session, world, claim, "needs_info", reason="Your phone number does not answer.", missing_document="recipient")
-    again = rd.resubmit(session=session, user_id=world["user"].id, claim_id=claim.id,
+    again = claims.resubmit(session=session, user_id=world["user"].id, claim_id=claim.id,
                         recipient={**f.RECIPIENT, "contact_number": "+33 6 98 76 54 32"},
                         invoice_file_id=None, serial_photo_file_id=None)
     assert again.phone == "+33698765432" and again.status == RedemptionStatus.under_review
@@ -324,12 +328,12 @@ def test_redeem_again_only_by_the_owner_and_only_from_needs_info(session, world)
     claim = submit(session, world)
     new_invoice = f.make_file(session, world["user"], FileKind.invoice)
     with pytest.raises(Conflict, match="not waiting for documents"):
-        rd.resubmit(session=session, user_id=world["user"].id, claim_id=claim.id, recipient=f.RECIPIENT,
+        claims.resubmit(session=session, user_id=world["user"].id, claim_id=claim.id, recipient=f.RECIPIENT,
                     invoice_file_id=new_invoice.id, serial_photo_file_id=None)
     decide(session, world, claim, "needs_info", reason=INVOICE_REASON, missing_document="invoice")
     stranger = f.make_user(session)
     with pytest.raises(NotFound):
-        rd.resubmit(session=session, user_id=stranger.id, claim_id=claim.id, recipient=f.RECIPIENT,
+        claims.resubmit(session=session, user_id=stranger.id, claim_id=claim.id, recipient=f.RECIPIENT,
                     invoice_file_id=new_invoice.id, serial_photo_file_id=None)
     with pytest.raises(Conflict, match="waits for the customer"):
         decide(session, world, claim, "approve")
@@ -339,36 +343,36 @@ def test_redeem_again_only_by_the_owner_and_only_from_needs_info(session, world)
 
 
 def test_status_text_uses_the_seed_wording():
-    assert rd.status_text("under_review") == "Redeem qualification under reviewing"
-    assert rd.status_text(RedemptionStatus.approved) == "Redeem Success"
-    assert rd.status_text("needs_info", INVOICE_REASON) == INVOICE_REASON
-    assert rd.status_text("rejected", "Fake invoice.") == "Rejected: Fake invoice."
+    assert vocabulary.customer_status_text("under_review") == "Redeem qualification under reviewing"
+    assert vocabulary.customer_status_text(RedemptionStatus.approved) == "Redeem Success"
+    assert vocabulary.customer_status_text("needs_info", INVOICE_REASON) == INVOICE_REASON
+    assert vocabulary.customer_status_text("rejected", "Fake invoice.") == "Rejected: Fake invoice."
 
 
 def test_history_follows_the_seed_story(session, world):
     claim = submit(session, world)
-    (row,) = rd.history(session=session, user_id=world["user"].id)
+    (row,) = claim_history.history(session=session, user_id=world["user"].id)
     assert row["status_text"] == "Redeem qualification under reviewing" and not row["can_redeem_again"]
     assert row["promotion_name"] == world["promotion"].name and row["product_name"] == world["model"].name
     assert row["code"] == "" and row["due_on"] == "2021-12-30"
     decide(session, world, claim, "needs_info", reason=INVOICE_REASON, missing_document="invoice")
-    (row,) = rd.history(session=session, user_id=world["user"].id)
+    (row,) = claim_history.history(session=session, user_id=world["user"].id)
     assert row["status_text"] == INVOICE_REASON and row["can_redeem_again"] and row["missing_document"] == "invoice"
-    rd.resubmit(session=session, user_id=world["user"].id, claim_id=claim.id, recipient=f.RECIPIENT,
+    claims.resubmit(session=session, user_id=world["user"].id, claim_id=claim.id, recipient=f.RECIPIENT,
                 invoice_file_id=f.make_file(session, world["user"]).id, serial_photo_file_id=None)
     decide(session, world, claim, "approve")
-    (row,) = rd.history(session=session, user_id=world["user"].id)
+    (row,) = claim_history.history(session=session, user_id=world["user"].id)
     assert row["status_text"] == "Redeem Success" and row["code"] == held_code(session, claim).code
     # other customers see nothing of it
-    assert rd.history(session=session, user_id=f.make_user(session).id) == []
+    assert claim_history.history(session=session, user_id=f.make_user(session).id) == []
 
 
 def test_timeline_shows_every_state_to_the_owner_only(session, world):
     claim = _ask_for_invoice(session, world)
-    rd.resubmit(session=session, user_id=world["user"].id, claim_id=claim.id, recipient=f.RECIPIENT,
+    claims.resubmit(session=session, user_id=world["user"].id, claim_id=claim.id, recipient=f.RECIPIENT,
                 invoice_file_id=f.make_file(session, world["user"]).id, serial_photo_file_id=None)
     decide(session, world, claim, "approve")
-    t = rd.timeline(session=session, user_id=world["user"].id, claim_id=claim.id)
+    t = claim_history.customer_timeline(session=session, user_id=world["user"].id, claim_id=claim.id)
     assert [e["label"] for e in t["events"]] == [
         "Claim submitted", "Documents requested", "Sent again (Redeem Again)", "Redeem Success",
     ]
@@ -378,8 +382,8 @@ def test_timeline_shows_every_state_to_the_owner_only(session, world):
     promotion = session.get(Promotion, claim.promotion_id)
     assert t["how_to_activate"] == promotion.prize_instructions
     with pytest.raises(NotFound):
-        rd.timeline(session=session, user_id=f.make_user(session).id, claim_id=claim.id)
-    staff = rd.timeline(session=session, user_id=None, claim_id=claim.id, as_reviewer=True)
+        claim_history.customer_timeline(session=session, user_id=f.make_user(session).id, claim_id=claim.id)
+    staff = claim_history.reviewer_timeline(session=session, actor_id=world["reviewer"].id, claim_id=claim.id)
     assert staff["events"][1]["actor"] == "reviewer@msi.test"
     assert staff["events"][2]["snapshot"]["status"] == "needs_info"
 
@@ -391,7 +395,7 @@ def test_illegal_transitions_are_refused(session, world):
         with pytest.raises(Conflict, match="Already decided by reviewer@msi.test"):
             decide(session, world, claim, decision, reason="r", missing_document="invoice")
     with pytest.raises(Conflict):
-        rd.resubmit(session=session, user_id=world["user"].id, claim_id=claim.id, recipient=f.RECIPIENT,
+        claims.resubmit(session=session, user_id=world["user"].id, claim_id=claim.id, recipient=f.RECIPIENT,
                     invoice_file_id=None, serial_photo_file_id=None)
     assert [e.to_status for e in events(session, claim)] == [RedemptionStatus.under_review, RedemptionStatus.approved]
 
@@ -403,7 +407,7 @@ def test_due_date_follows_the_demo_date(session, world):
 
 
 def test_shipping_text_is_the_customers_wording():
-    assert rd.shipping_text(None) == ""
-    assert rd.shipping_text("preparing") == "Preparing your prize"
-    assert rd.shipping_text(ShippingStatus.shipped, "1Z999") == "Shipped · tracking 1Z999"
-    assert rd.shipping_text("lost in space") == ""
+    assert vocabulary.customer_shipping_text(None) == ""
+    assert vocabulary.customer_shipping_text("preparing") == "Preparing your prize"
+    assert vocabulary.customer_shipping_text(ShippingStatus.shipped, "1Z999") == "Shipped · tracking 1Z999"
+    assert vocabulary.customer_shipping_text("lost in space") == ""

@@ -1,4 +1,4 @@
-"""Shipping from the reviewer console: forward only, over the version the reviewer saw, audited, live."""
+"""Shipping (services.claims.ship): forward only, over the version the reviewer saw, audited, live."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from rxapp.models import PrizeType, RedemptionEvent, RedemptionStatus, Role, ShippingStatus
-from rxapp.services import changefeed, redemptions as rd
+from rxapp.services import changefeed, claim_history, claims
 from rxapp.services.errors import Conflict, FieldErrors, Forbidden
 from tests.unit import factories as f
 
@@ -18,17 +18,17 @@ def approved(session):
     other = f.make_user(session, email="other-reviewer@msi.test", role=Role.reviewer)
     promo = f.make_promotion(session, categories=[data["category"]], prize_type=PrizeType.physical,
                              prize_name="MSI backpack", physical_stock=10)
-    claim = rd.submit(session=session, user_id=data["user"].id, product_id=data["product"].id,
+    claim = claims.submit(session=session, user_id=data["user"].id, product_id=data["product"].id,
                       promotion_id=promo.id, recipient=f.RECIPIENT, serial_photo_file_id=data["photo"].id)
-    rd.decide(session=session, claim_id=claim.id, reviewer_id=reviewer.id, decision="approve")
+    claims.decide(session=session, claim_id=claim.id, reviewer_id=reviewer.id, decision="approve")
     session.commit()
     return {"claim": claim, "reviewer": reviewer, "other": other, "user": data["user"]}
 
 
 def advance(session, w, status, tracking="", *, version=None, who="reviewer"):
-    return rd.advance_shipping(session=session, claim_id=w["claim"].id, reviewer_id=w[who].id, status=status,
-                               tracking_number=tracking,
-                               expected_version=w["claim"].version if version is None else version)
+    return claims.ship(session=session, claim_id=w["claim"].id, reviewer_id=w[who].id, status=status,
+                       tracking_number=tracking,
+                       expected_version=w["claim"].version if version is None else version)
 
 
 def test_shipped_then_delivered_each_audited_and_seen_by_the_live_feed(session, approved):
@@ -46,7 +46,7 @@ def test_shipped_then_delivered_each_audited_and_seen_by_the_live_feed(session, 
     reasons = [e.reason for e in session.exec(trail)]
     assert reasons[-2:] == ["Shipping: shipped (tracking 1Z999AA10123456784)",
                             "Shipping: delivered (tracking 1Z999AA10123456784)"]
-    row = rd.history(session=session, user_id=approved["user"].id)[0]
+    row = claim_history.history(session=session, user_id=approved["user"].id)[0]
     assert row["shipping_status"] == "delivered" and row["tracking_number"] == "1Z999AA10123456784"
 
 

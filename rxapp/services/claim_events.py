@@ -1,0 +1,98 @@
+"""A claim's audit events: the snapshot and row every transition writes, and
+the sentence telling a reviewer who changed a claim under them.
+
+One job: the claim's audit trail, on the write side (``services.claims``
+calls it inside each transition's transaction).
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import Session, select
+
+from rxapp.models import Redemption, RedemptionEvent, RedemptionStatus, User
+from rxapp.services import clock
+from rxapp.vocabulary import customer_status_text, status_label
+
+
+def snapshot(claim: Redemption) -> str:
+    """What the claim holds now, as JSON: kept on the event of the change that replaces it."""
+    return json.dumps(
+        {
+            "version": claim.version,
+            "status": claim.status.value,
+            "first_name": claim.first_name,
+            "last_name": claim.last_name,
+            "zipcode": claim.zipcode,
+            "address": claim.address,
+            "phone": claim.phone,
+            "note": claim.note,
+            "invoice_file_id": claim.invoice_file_id,
+            "serial_photo_file_id": claim.serial_photo_file_id,
+            "reason": claim.reason,
+            "missing_document": claim.missing_document.value if claim.missing_document else None,
+            "shipping_status": claim.shipping_status.value if claim.shipping_status else None,
+            "tracking_number": claim.tracking_number,
+        },
+        sort_keys=True,
+    )
+
+
+def record(
+    session: Session, claim: Redemption, *, actor_id, from_status, to_status, reason="", snapshot=""
+) -> RedemptionEvent:
+    """Add the audit row of one transition (who, from → to, reason, the snapshot before)."""
+    event = RedemptionEvent(
+        redemption_id=claim.id,
+        actor_id=actor_id,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        snapshot=snapshot,
+    )
+    session.add(event)
+    return event
+
+
+def changed_message(session: Session, claim: Redemption) -> str:
+    """Tell a reviewer who changed the claim under them, when, and how."""
+    last = session.exec(
+        select(RedemptionEvent)
+        .where(RedemptionEvent.redemption_id == claim.id)
+        .order_by(RedemptionEvent.created_at.desc(), RedemptionEvent.id.desc())
+    ).first()
+    if last is None:
+        return "This claim changed since you opened it. Reload it to see its current state."
+    at = last.created_at.astimezone(clock.now().tzinfo)
+    when = f"at {at:%H:%M} UTC on {at:%Y-%m-%d}"
+    if last.actor_id == claim.user_id:
+        return (
+            f"The customer resubmitted this claim {when}. Reload it to see the new documents."
+        )
+    actor = session.get(User, last.actor_id) if last.actor_id else None
+    who = actor.email if actor else "another reviewer"
+    if last.to_status == RedemptionStatus.needs_info:
+        decision = f"{status_label(last.to_status)}: {last.reason}"
+    else:
+        decision = customer_status_text(last.to_status, last.reason)
+    return f"Already decided by {who} {when}: {decision}. Reload the claim to see it."
+
+
+def shipping_changed_message(session: Session, claim: Redemption) -> str:
+    """Tell a reviewer who moved the parcel under them (or, failing that, who changed the claim)."""
+    last = session.exec(
+        select(RedemptionEvent)
+        .where(RedemptionEvent.redemption_id == claim.id)
+        .order_by(RedemptionEvent.created_at.desc(), RedemptionEvent.id.desc())
+    ).first()
+    if last is None or last.from_status != last.to_status:
+        return changed_message(session, claim)
+    actor = session.get(User, last.actor_id) if last.actor_id else None
+    at = last.created_at.astimezone(clock.now().tzinfo)
+    who = actor.email if actor else "another reviewer"
+    return (
+        f"Already updated by {who} at {at:%H:%M} UTC on {at:%Y-%m-%d}: {last.reason or 'shipping changed'}."
+        " The page now shows the current state."
+    )
+

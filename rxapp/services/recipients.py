@@ -1,0 +1,103 @@
+"""The prize's recipient: the parcel form cleaned and checked, and its address key.
+
+One job: validate what a customer types as recipient (names, zipcode,
+address, a phone number valid for the product's region) and normalise an
+address for the "same address" links the reviewer sees.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import phonenumbers
+from sqlmodel import Session
+
+from rxapp.models import Region
+from rxapp.services.errors import FieldErrors
+
+
+@dataclass(frozen=True)
+class Recipient:
+    first_name: str
+    last_name: str
+    zipcode: str
+    address: str
+    phone: str
+    note: str
+
+
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_ZIP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 -]{1,18}[A-Za-z0-9]$|^[A-Za-z0-9]{2}$")
+
+
+def _region_name(session: Session, code: str) -> str:
+    region = session.get(Region, code)
+    return region.name if region else code
+
+
+def validate_recipient(*, session: Session, data: dict, region_code: str) -> Recipient:
+    """Clean the recipient form or raise ``FieldErrors`` keyed by field name.
+
+    Fields: first_name*, last_name*, zipcode*, address* (several lines),
+    contact_number* (a valid number for the product's region, stored E.164),
+    note.
+    """
+    errors: dict[str, str] = {}
+
+    def text(key: str, label: str, max_len: int, required: bool = True) -> str:
+        value = str(data.get(key) or "").strip()
+        if CONTROL_CHARS.search(value.replace("\r", "").replace("\t", " ") if key in ("address", "note") else value):
+            errors[key] = f"{label} contains characters we cannot print on a parcel; please retype it."
+        elif required and not value:
+            errors[key] = f"Please enter the {label.lower()}."
+        elif len(value) > max_len:
+            errors[key] = f"{label} can be at most {max_len} characters (it has {len(value)})."
+        return value
+
+    first = text("first_name", "First name", 80)
+    last = text("last_name", "Last name", 80)
+    zipcode = " ".join(text("zipcode", "Zipcode", 20).split()).upper()
+    if "zipcode" not in errors and not _ZIP.match(zipcode):
+        errors["zipcode"] = "Please enter the zipcode with letters, digits, spaces or '-' only, e.g. 75011."
+    raw_address = str(data.get("address") or "").replace("\r\n", "\n").replace("\r", "\n")
+    address = "\n".join(line.strip() for line in raw_address.split("\n") if line.strip())
+    if CONTROL_CHARS.search(address.replace("\t", " ")):
+        errors["address"] = "Address contains characters we cannot print on a parcel; please retype it."
+    elif not address:
+        errors["address"] = "Please enter the address (street, city; several lines are fine)."
+    elif len(address) > 500:
+        errors["address"] = f"Address can be at most 500 characters (it has {len(address)})."
+    note = text("note", "Note", 1000, required=False)
+    raw_phone = str(data.get("contact_number") or "").strip()
+    phone = ""
+    if not raw_phone:
+        errors["contact_number"] = "Please enter a contact number, so the courier can reach you."
+    else:
+        example = phonenumbers.example_number_for_type(region_code, phonenumbers.PhoneNumberType.MOBILE)
+        hint = (
+            f", e.g. {phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)}"
+            if example
+            else ""
+        )
+        try:
+            parsed = phonenumbers.parse(raw_phone, region_code)
+            if not phonenumbers.is_valid_number(parsed):
+                raise phonenumbers.NumberParseException(0, "invalid")
+            phone = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        except phonenumbers.NumberParseException:
+            errors["contact_number"] = (
+                f"This is not a valid phone number for {_region_name(session, region_code)}: "
+                f"please check the digits{hint}."
+            )
+    if errors:
+        raise FieldErrors(errors)
+    return Recipient(first, last, zipcode, address, phone, note)
+
+
+def address_key(zipcode: str, address: str) -> str:
+    """Lower-cased, accent- and punctuation-free "zipcode address", for same-address links."""
+    raw = unicodedata.normalize("NFKD", f"{zipcode} {address}")
+    raw = "".join(ch for ch in raw if not unicodedata.combining(ch)).casefold()
+    return " ".join(re.sub(r"[^\w]+", " ", raw).split())[:500]
