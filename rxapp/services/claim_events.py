@@ -40,7 +40,7 @@ def snapshot(claim: Redemption) -> str:
 
 
 def record(
-    session: Session, claim: Redemption, *, actor_id, from_status, to_status, reason="", snapshot=""
+    *, session: Session, claim: Redemption, actor_id, from_status, to_status, reason="", snapshot=""
 ) -> RedemptionEvent:
     """Add the audit row of one transition (who, from → to, reason, the snapshot before)."""
     event = RedemptionEvent(
@@ -55,7 +55,7 @@ def record(
     return event
 
 
-def changed_message(session: Session, claim: Redemption) -> str:
+def changed_message(*, session: Session, claim: Redemption) -> str:
     """Tell a reviewer who changed the claim under them, when, and how."""
     last = session.exec(
         select(RedemptionEvent)
@@ -79,7 +79,7 @@ def changed_message(session: Session, claim: Redemption) -> str:
     return f"Already decided by {who} {when}: {decision}. Reload the claim to see it."
 
 
-def shipping_changed_message(session: Session, claim: Redemption) -> str:
+def shipping_changed_message(*, session: Session, claim: Redemption) -> str:
     """Tell a reviewer who moved the parcel under them (or, failing that, who changed the claim)."""
     last = session.exec(
         select(RedemptionEvent)
@@ -87,7 +87,7 @@ def shipping_changed_message(session: Session, claim: Redemption) -> str:
         .order_by(RedemptionEvent.created_at.desc(), RedemptionEvent.id.desc())
     ).first()
     if last is None or last.from_status != last.to_status:
-        return changed_message(session, claim)
+        return changed_message(session=session, claim=claim)
     actor = session.get(User, last.actor_id) if last.actor_id else None
     at = last.created_at.astimezone(clock.now().tzinfo)
     who = actor.email if actor else "another reviewer"

@@ -26,7 +26,7 @@ from rxapp.models import (
 )
 from rxapp.services import access
 from rxapp.services.errors import NotFound
-from rxapp.vocabulary import customer_status_text
+from rxapp.vocabulary import STATUS_FOR_CUSTOMER, customer_status_text, status_label
 
 
 def _claim_rows(session: Session):
@@ -168,11 +168,10 @@ def _event_label(event: RedemptionEvent) -> str:
         return "Sent again (Redeem Again)"
     if event.from_status == event.to_status:
         return event.reason or "Updated"
-    return {
-        RedemptionStatus.approved: "Redeem Success",
-        RedemptionStatus.needs_info: "Documents requested",
-        RedemptionStatus.rejected: "Rejected",
-        RedemptionStatus.under_review: "Under review",
-    }[event.to_status]
+    if event.to_status == RedemptionStatus.needs_info:
+        return "Documents requested"
+    if event.to_status == RedemptionStatus.approved:
+        return STATUS_FOR_CUSTOMER[RedemptionStatus.approved]
+    return status_label(event.to_status)
 
 

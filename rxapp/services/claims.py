@@ -203,7 +203,9 @@ def submit(
             raise NotEligible(
                 [Reason("stock", eligibility.rule_stock(eligibility.load_promotions(session, [promotion])[0], 0))]
             )
-    claim_events.record(session, claim, actor_id=user_id, from_status=None, to_status=RedemptionStatus.under_review)
+    claim_events.record(
+        session=session, claim=claim, actor_id=user_id, from_status=None, to_status=RedemptionStatus.under_review
+    )
     emails.queue_claim_received(session=session, redemption=claim)
     session.flush()
     return claim
@@ -260,11 +262,11 @@ def decide(
         raise FieldErrors(errors)
     claim = _load_claim(session, claim_id)
     if expected_version is not None and claim.version != expected_version:
-        raise Conflict(claim_events.changed_message(session, claim))
+        raise Conflict(claim_events.changed_message(session=session, claim=claim))
     if to_status not in ALLOWED[claim.status]:
         if claim.status == RedemptionStatus.needs_info:
             raise Conflict("This claim waits for the customer's documents: it can be decided once they resubmit.")
-        raise Conflict(claim_events.changed_message(session, claim))
+        raise Conflict(claim_events.changed_message(session=session, claim=claim))
     before = claim.status
     snapshot = claim_events.snapshot(claim)
     promotion = session.get(Promotion, claim.promotion_id)
@@ -277,14 +279,20 @@ def decide(
     if to_status == RedemptionStatus.approved and promotion.prize_type == PrizeType.physical:
         values["shipping_status"] = ShippingStatus.preparing
     if not _bump(session, claim, from_status=before, values=values):
-        raise Conflict(claim_events.changed_message(session, _load_claim(session, claim_id)))
+        raise Conflict(claim_events.changed_message(session=session, claim=_load_claim(session, claim_id)))
     code = None
     if to_status == RedemptionStatus.approved and promotion.prize_type == PrizeType.digital_code:
         code = codes.issue(session=session, redemption_id=claim.id).code
     elif to_status == RedemptionStatus.rejected:
         codes.release(session=session, redemption_id=claim.id)
     claim_events.record(
-        session, claim, actor_id=reviewer.id, from_status=before, to_status=to_status, reason=reason, snapshot=snapshot
+        session=session,
+        claim=claim,
+        actor_id=reviewer.id,
+        from_status=before,
+        to_status=to_status,
+        reason=reason,
+        snapshot=snapshot,
     )
     if to_status == RedemptionStatus.approved:
         emails.queue_success(session=session, redemption=claim, code=code)
@@ -383,8 +391,8 @@ def resubmit(
     if not _bump(session, claim, from_status=before, values=updates):
         raise Conflict("This claim changed while you were editing it. Please reload Redeem History and try again.")
     claim_events.record(
-        session,
-        claim,
+        session=session,
+        claim=claim,
         actor_id=user_id,
         from_status=before,
         to_status=RedemptionStatus.under_review,
@@ -431,7 +439,7 @@ def ship(
         )
     claim = _load_claim(session, claim_id)
     if claim.version != expected_version:
-        raise Conflict(claim_events.shipping_changed_message(session, claim))
+        raise Conflict(claim_events.shipping_changed_message(session=session, claim=claim))
     promotion = session.get(Promotion, claim.promotion_id)
     if claim.status != RedemptionStatus.approved or promotion.prize_type != PrizeType.physical:
         raise Conflict("Shipping applies only to approved claims of a physical prize.")
@@ -441,13 +449,13 @@ def ship(
     snapshot = claim_events.snapshot(claim)
     values = {"shipping_status": wanted, "tracking_number": tracking or claim.tracking_number}
     if not _bump(session, claim, from_status=RedemptionStatus.approved, values=values):
-        raise Conflict(claim_events.shipping_changed_message(session, _load_claim(session, claim_id)))
+        raise Conflict(claim_events.shipping_changed_message(session=session, claim=_load_claim(session, claim_id)))
     note = f"Shipping: {wanted.value}"
     if claim.tracking_number:
         note += f" (tracking {claim.tracking_number})"
     claim_events.record(
-        session,
-        claim,
+        session=session,
+        claim=claim,
         actor_id=reviewer.id,
         from_status=RedemptionStatus.approved,
         to_status=RedemptionStatus.approved,
