@@ -1,4 +1,4 @@
-"""The app: created here, pages added here; nothing else."""
+"""The app: created here, every page added here with its on_load; nothing else."""
 
 import reflex as rx
 from starlette.applications import Starlette
@@ -7,21 +7,35 @@ from rxapp import models  # noqa: F401 - every table on SQLModel.metadata for `r
 from rxapp import routes
 from rxapp.api import export as export_routes
 from rxapp.api import files as file_routes
-from rxapp.pages import demo as demo_pages
-from rxapp.pages import account, admin, auth, home, info, promotions, registration
+from rxapp.pages import account, auth, demo, faq, home, info, promotions, registration
+from rxapp.pages.console import claim, insights, queue, templates, users
+from rxapp.pages.console import promotions as console_promotions
 from rxapp.state import account as account_state
-from rxapp.state import background
-from rxapp.state import live
+from rxapp.state import background, live
+from rxapp.state import demo as demo_state
+from rxapp.state import promotions as promotions_state
 from rxapp.state import registration as registration_state
 from rxapp.state.auth import LoginState, SignUpState
+from rxapp.state.console.claim import ClaimState as ReviewClaimState
+from rxapp.state.console.insights import InsightsState
+from rxapp.state.console.promotions import PromotionsAdminState
+from rxapp.state.console.queue import QueueState
+from rxapp.state.console.templates import TemplatesState
+from rxapp.state.console.users import UsersState
 from rxapp.state.session import SessionState
 
 app = rx.App(
-    # Private files (invoices, S/N photos) behind short-lived signed links: /files/<token>.
+    # Private files (invoices, S/N photos) behind short-lived signed links, and the reviewers' CSV export.
     api_transformer=Starlette(routes=file_routes.routes + export_routes.routes),
     stylesheets=["/theme.css"],
     head_components=[rx.el.meta(name="description", content="Register products, redeem promotions, follow claims.")],
 )
+
+
+def public(route: str, view, title: str, load=None) -> None:
+    """A page for everyone; it learns whether someone is signed in."""
+    app.add_page(view, route=route, title=f"{title} | Member Center",
+                 on_load=load if load is not None else SessionState.load_public)
 
 
 def member(route: str, view, title: str, load=None) -> None:
@@ -36,24 +50,50 @@ def reviewer(route: str, view, title: str, load=None) -> None:
     app.add_page(view, route=route, title=f"{title} | Reviewer Console", on_load=on_load)
 
 
+# Everyone
 app.add_page(home.index, route=routes.HOME, title="Member Center", on_load=SessionState.load_public)
-app.add_page(auth.login, route=routes.LOGIN, title="Log in | Member Center", on_load=LoginState.load)
-app.add_page(auth.signup, route=routes.SIGNUP, title="Sign Up | Member Center", on_load=SignUpState.load)
-app.add_page(account.verify_email, route=routes.VERIFY_EMAIL, title="Email verification | Member Center",
-             on_load=account_state.VerifyEmailState.load)
+public(routes.LOGIN, auth.login, "Log in", LoginState.load)
+public(routes.SIGNUP, auth.signup, "Sign Up", SignUpState.load)
+public(routes.VERIFY_EMAIL, account.verify_email, "Email verification", account_state.VerifyEmailState.load)
+public(routes.FAQ, faq.faq, "FAQ")
 
+# Account
 member(routes.ACCOUNT_OVERVIEW, account.overview, "Account Overview", account_state.OverviewState.load)
 member(routes.PROFILE, account.profile, "My Profile", account_state.ProfileState.load)
 member(routes.CHANGE_PASSWORD, account.change_password, "Change Password", account_state.PasswordState.load)
 member(routes.LOGIN_MANAGEMENT, account.login_management, "Login Management",
        account_state.LoginManagementState.load)
 member(routes.SUBSCRIBE, account.subscribe, "Subscribe", account_state.SubscribeState.load)
+
+# Products
 member(routes.MY_PRODUCTS, registration.my_products, "My Products", registration_state.MyProductsState.load)
 member(routes.PRODUCT_REGISTRATION, registration.registration, "Product Registration",
        registration_state.RegistrationState.load)
-promotions.add_pages(app, member, reviewer)
-admin.add_pages(app, member, reviewer)
-demo_pages.add_pages(app, member, reviewer)
-info.add_pages(app)
+
+# Promotions
+member(routes.PROMOTIONS, promotions.all_promotions, "Promotions", promotions_state.PromotionsState.load)
+member(routes.REDEEM, promotions.redeem, "Promotion Redeem Confirm", promotions_state.RedeemState.load)
+member(routes.REDEEM_DONE, promotions.redeem_done, "Message")
+member(routes.REDEEM_HISTORY, promotions.redeem_history, "Redeem History",
+       promotions_state.RedeemHistoryState.load)
+member(routes.CLAIM, promotions.claim, "Claim details", promotions_state.ClaimState.load)
+
+# Reviewer console
+reviewer(routes.ADMIN, queue.queue, "Claim Queue", QueueState.load)
+reviewer(routes.ADMIN_CLAIM, claim.claim, "Claim Review", ReviewClaimState.load)
+reviewer(routes.ADMIN_TEMPLATES, templates.templates, "Reason Templates", TemplatesState.load)
+reviewer(routes.ADMIN_PROMOTIONS, console_promotions.promotions, "Promotions & Codes", PromotionsAdminState.load)
+reviewer(routes.ADMIN_INSIGHTS, insights.insights, "Insights", InsightsState.load)
+reviewer(routes.ADMIN_USERS, users.users, "Users & Roles", UsersState.load)
+
+# Demo kit (demo mode; every page says so when it is off)
+member(routes.DEMO, demo.demo_home, "Demo Kit", demo_state.DemoState.load)
+member(routes.DEMO_STICKERS, demo.sticker_sheet, "S/N Sticker Sheet", demo_state.StickerSheetState.load)
+member(routes.MAILBOX, demo.mailbox_page, "Mailbox", demo_state.MailboxState.load)
+
+# Sections outside this product's scope: a real page that says what each is
+for page in info.INFO_PAGES:
+    (member if page.member else public)(page.route, info.make_view(page), page.title)
+
 app.register_lifespan_task(live.poll_forever)
 background.register(app)

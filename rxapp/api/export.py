@@ -1,6 +1,6 @@
 """GET /export/claims.csv?t=<token>: the filtered claim queue as CSV, streamed.
 
-The reviewer console makes the link (``rxapp.state.admin.export_token``): a
+The reviewer console makes the link (``services.claim_export.link_token``): a
 short-lived token signed for the purpose "export", naming the reviewer and the
 queue filter.  Here the signature and expiry are checked, and the reviewer's
 role is checked again against the database (a link is no use to someone who
@@ -19,49 +19,24 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from rxapp import db
-from rxapp.models import RedemptionStatus
 from rxapp.routes import EXPORT_CLAIMS
-from rxapp.services import access, claim_export, clock, review_queue, signing
+from rxapp.services import claim_export, clock, queue_filter
 from rxapp.services.errors import Forbidden
 
-EXPORT_PURPOSE = "export"
 _HEADERS = {
     "Cache-Control": "private, no-store",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-_STATUSES = {s.value for s in RedemptionStatus} | {"all"}
 
 
 def _not_found() -> Response:
     return PlainTextResponse("Not found", status_code=404, headers=_HEADERS)
 
 
-def _filter(data) -> dict[str, str] | None:
-    """The filter carried by the token, re-validated (None when malformed)."""
-    if not isinstance(data, dict):
-        return None
-    out = {k: data.get(k, "") for k in ("status", "promotion", "region", "from", "to", "search")}
-    if not all(isinstance(v, str) for v in out.values()):
-        return None
-    if (out["status"] or RedemptionStatus.under_review.value) not in _STATUSES:
-        return None
-    return out
-
-
 def _check(token: str) -> tuple[int, dict[str, str]]:
-    """The reviewer and filter of a valid link of a current reviewer; raises ``Forbidden`` otherwise."""
-    try:
-        payload = signing.verify(EXPORT_PURPOSE, token)
-    except signing.BadSignature:
-        raise Forbidden("bad link") from None
-    user_id = payload.get("u")
-    flt = _filter(payload.get("f"))
-    if not isinstance(user_id, int) or isinstance(user_id, bool) or flt is None:
-        raise Forbidden("bad link")
     with db.session_scope() as session:
-        access.require_reviewer(session=session, user_id=user_id)
-    return user_id, flt
+        return claim_export.read_link_token(session=session, token=token)
 
 
 def _rows(user_id: int, flt: dict[str, str]) -> Iterator[str]:
@@ -69,7 +44,7 @@ def _rows(user_id: int, flt: dict[str, str]) -> Iterator[str]:
         yield from claim_export.export_csv(
             session=session,
             actor_id=user_id,
-            flt=review_queue.filter_from_dict(flt),
+            flt=queue_filter.from_dict(flt),
             today=clock.today(session),
         )
 

@@ -39,6 +39,14 @@ def hint_line(text: str) -> rx.Component:
     return rx.text(text, size="1", color="#666", margin_top="3px")
 
 
+def field_error(errors, name: str, field_id: str, key: str | None = None) -> rx.Component:
+    """The error line of one field: ``errors[key or name]`` when the dict var has it."""
+    if errors is None:
+        return rx.fragment()
+    key = key or name
+    return error_line(rx.cond(errors.contains(key), errors[key].to(str), ""), field_id)
+
+
 def field(
     label: str,
     name: str,
@@ -51,11 +59,17 @@ def field(
     default_value=None,
     max_length: int = 200,
     id_prefix: str = "f",
+    compact: bool = False,
+    field_id: str | None = None,
+    error_key: str | None = None,
     **input_props,
 ) -> rx.Component:
-    """A labelled input with its hint and its own error line under it."""
-    fid = f"{id_prefix}-{name}"
-    message = errors[name].to(str) if hasattr(errors, "__getitem__") else errors
+    """A labelled input with its hint and its own error line under it.
+
+    ``compact``: the console's denser size, for forms laid out in a grid;
+    ``field_id``/``error_key`` when the element id or the error's key differ from the name.
+    """
+    fid = field_id or f"{id_prefix}-{name}"
     props = dict(
         id=fid,
         name=name,
@@ -64,10 +78,11 @@ def field(
         auto_complete=autocomplete,
         max_length=max_length,
         aria_describedby=f"{fid}-error",
-        aria_invalid=rx.cond(errors.contains(name), "true", "false"),
-        size="3",
+        size="2" if compact else "3",
         width="100%",
     )
+    if errors is not None:
+        props["aria_invalid"] = rx.cond(errors.contains(error_key or name), "true", "false")
     if default_value is not None:
         props["default_value"] = default_value
     props.update(input_props)
@@ -75,58 +90,73 @@ def field(
         _label(label, fid, required),
         rx.input(**props),
         hint_line(hint) if hint else rx.fragment(),
-        error_line(rx.cond(errors.contains(name), message, ""), fid),
+        field_error(errors, name, fid, error_key),
         width="100%",
-        margin_bottom="12px",
+        margin_bottom="0" if compact else "12px",
     )
 
 
 def textarea_field(label: str, name: str, errors, *, required: bool = False, rows: int = 4,
-                   default_value=None, id_prefix: str = "f", max_length: int = 500, hint: str = "") -> rx.Component:
-    fid = f"{id_prefix}-{name}"
+                   default_value=None, id_prefix: str = "f", max_length: int = 500, hint: str = "",
+                   field_id: str | None = None, error_key: str | None = None, compact: bool = False,
+                   **area_props) -> rx.Component:
+    """A labelled text area; ``field_id``/``error_key`` when the id or the error's key differ from the name."""
+    fid = field_id or f"{id_prefix}-{name}"
     props = dict(id=fid, name=name, rows=str(rows), max_length=max_length, width="100%",
                  aria_describedby=f"{fid}-error")
     if default_value is not None:
         props["default_value"] = default_value
+    props.update(area_props)
     return rx.box(
         _label(label, fid, required),
         rx.text_area(**props),
         hint_line(hint) if hint else rx.fragment(),
-        error_line(rx.cond(errors.contains(name), errors[name].to(str), ""), fid),
+        field_error(errors, name, fid, error_key),
         width="100%",
-        margin_bottom="12px",
+        margin_bottom="0" if compact else "12px",
     )
 
 
+SELECT_STYLE = {
+    "width": "100%",
+    "height": "40px",
+    "border": "1px solid #c8c8cf",
+    "border_radius": "4px",
+    "padding": "0 10px",
+    "background": "white",
+    "font_size": "1rem",
+}
+# The console's denser select (forms in a grid, filters).
+COMPACT_SELECT_STYLE = {**SELECT_STYLE, "height": "36px", "padding": "0 8px", "font_size": "0.95rem"}
+
+
 def select_field(label: str, name: str, options, errors, *, required: bool = False,
-                 placeholder: str = "Select", id_prefix: str = "f", default_value=None,
-                 on_change=None) -> rx.Component:
-    """A native select (labelled, keyboard friendly). ``options``: var of [value, label] pairs."""
-    fid = f"{id_prefix}-{name}"
+                 placeholder: str | None = "Select", id_prefix: str = "f", default_value=None,
+                 on_change=None, field_id: str | None = None, error_key: str | None = None,
+                 compact: bool = False, **select_props) -> rx.Component:
+    """A native select (labelled, keyboard friendly). ``options``: [value, label] pairs (a list or a var).
+
+    ``placeholder=None``: no empty first option.  ``field_id``/``error_key`` when they differ from the name.
+    """
+    fid = field_id or f"{id_prefix}-{name}"
     props = dict(id=fid, name=name, aria_describedby=f"{fid}-error")
     if default_value is not None:
         props["default_value"] = default_value
     if on_change is not None:
         props["on_change"] = on_change
+    props.update(select_props)
+    option = (lambda o: rx.el.option(o[1], value=o[0]))
     return rx.box(
         _label(label, fid, required),
         rx.el.select(
-            rx.el.option(placeholder, value=""),
-            rx.foreach(options, lambda o: rx.el.option(o[1], value=o[0])),
-            style={
-                "width": "100%",
-                "height": "40px",
-                "border": "1px solid #c8c8cf",
-                "border_radius": "4px",
-                "padding": "0 10px",
-                "background": "white",
-                "font_size": "1rem",
-            },
+            rx.el.option(placeholder, value="") if placeholder is not None else rx.fragment(),
+            rx.foreach(options, option) if isinstance(options, rx.Var) else rx.fragment(*[option(o) for o in options]),
+            style=COMPACT_SELECT_STYLE if compact else SELECT_STYLE,
             **props,
         ),
-        error_line(rx.cond(errors.contains(name), errors[name].to(str), ""), fid),
+        field_error(errors, name, fid, error_key),
         width="100%",
-        margin_bottom="12px",
+        margin_bottom="0" if compact else "12px",
     )
 
 
@@ -150,8 +180,7 @@ def checkbox_field(label, name: str, errors=None, *, required: bool = False, des
             align="start",
         ),
         rx.box(description, padding_left="26px", font_size="0.85rem", color="#555") if description else rx.fragment(),
-        error_line(rx.cond(errors.contains(name), errors[name].to(str), ""), fid) if errors is not None
-        else rx.fragment(),
+        field_error(errors, name, fid),
         margin_bottom="12px",
     )
 
@@ -177,10 +206,25 @@ def captcha_field(question, errors, on_reformat, *, id_prefix: str = "f", round=
             spacing="3",
             align="center",
         ),
-        error_line(rx.cond(errors.contains("captcha"), errors["captcha"].to(str), ""), fid),
+        field_error(errors, "captcha", fid),
         margin_bottom="14px",
     )
 
 
 def submit_button(label: str, *, loading=False, **props) -> rx.Component:
     return rx.button(label, type="submit", size="3", loading=loading, **props)
+
+
+def notice(message, kind="ok") -> rx.Component:
+    """A handler's one-line result above a form: ok (green), error (red) or conflict (orange)."""
+    return rx.cond(
+        message != "",
+        rx.callout(
+            message,
+            icon=rx.match(kind, ("conflict", "triangle-alert"), ("error", "circle-alert"), "info"),
+            color_scheme=rx.match(kind, ("conflict", "orange"), ("error", "red"), "green"),
+            size="1",
+            role="status",
+            margin_bottom="12px",
+        ),
+    )

@@ -18,6 +18,15 @@ def status_badge(status) -> rx.Component:
     )
 
 
+# The console's badge: the reviewer's word for the status, coloured by the status.
+REVIEW_COLORS = (("under_review", "amber"), ("needs_info", "blue"), ("approved", "green"), ("rejected", "red"))
+
+
+def review_status_badge(status, label) -> rx.Component:
+    return rx.badge(label, color_scheme=rx.match(status, *REVIEW_COLORS, "gray"), variant="soft", size="2",
+                    high_contrast=True)
+
+
 def status_cell(status, text) -> rx.Component:
     return rx.hstack(status_badge(status), rx.text(text, size="2"), spacing="2", align="center", wrap="wrap")
 

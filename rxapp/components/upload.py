@@ -10,7 +10,7 @@ from __future__ import annotations
 import reflex as rx
 
 from rxapp.components.shell import ACCENT
-from rxapp.state.uploads import file_url
+from rxapp.components.links import file_url
 
 ACCEPT = {"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/gif": [".gif"]}
 

@@ -12,7 +12,6 @@ import reflex as rx
 from rxapp import routes
 from rxapp.components.forms import error_line, field_label
 from rxapp.components.shell import ACCENT, member_page
-from rxapp.state import demo as demo_state
 from rxapp.state.demo import DemoState as D
 from rxapp.state.demo import MailboxState as M
 from rxapp.state.demo import StickerSheetState as S
@@ -398,14 +397,3 @@ def mailbox_page() -> rx.Component:
             demo_off(),
         ),
     )
-
-
-# --------------------------------------------------------------------------- registration
-
-
-def add_pages(app, member, reviewer) -> None:  # noqa: ARG001 - same signature as every page module
-    """/demo, /demo/stickers and /demo/mailbox (signed in, demo mode)."""
-    demo_state.route_exists = lambda route: route.strip("/") in app._page_routes
-    member(routes.DEMO, demo_home, "Demo Kit", D.load)
-    member(routes.DEMO_STICKERS, sticker_sheet, "S/N Sticker Sheet", S.load)
-    member(routes.MAILBOX, mailbox_page, "Mailbox", M.load)

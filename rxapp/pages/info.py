@@ -13,7 +13,6 @@ import reflex as rx
 
 from rxapp import routes
 from rxapp.components.shell import info_panel, member_page, public_page
-from rxapp.state.session import SessionState
 
 _PROMOS = ("All Promotions", routes.PROMOTIONS)
 _PRODUCTS = ("My Products", routes.MY_PRODUCTS)
@@ -93,9 +92,3 @@ def make_view(page: InfoPage):
 
     view.__name__ = "info_" + page.route.strip("/").replace("/", "_").replace("-", "_")
     return view
-
-
-def add_pages(app: rx.App) -> None:
-    for page in INFO_PAGES:
-        on_load = SessionState.require_member if page.member else SessionState.load_public
-        app.add_page(make_view(page), route=page.route, title=f"{page.title} | Member Center", on_load=on_load)

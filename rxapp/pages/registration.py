@@ -7,7 +7,8 @@ from rxapp.components.forms import captcha_field, error_line, field_label, hint_
 from rxapp.components.shell import ACCENT, member_page
 from rxapp.components.stepper import stepper
 from rxapp.components.upload import upload_field
-from rxapp.state.registration import CHANNEL_LABELS, MyProductsState, RegistrationState as R
+from rxapp import vocabulary
+from rxapp.state.registration import MyProductsState, RegistrationState as R
 
 STEPS = ["Category", "Serial Number", "CHK code", "Purchase details"]
 
@@ -181,7 +182,7 @@ def step_purchase() -> rx.Component:
                         label,
                         style={"display": "flex", "gap": "6px", "align_items": "center", "cursor": "pointer"},
                     )
-                    for value, label in CHANNEL_LABELS.items()
+                    for value, label in vocabulary.options(vocabulary.CHANNEL)
                 ],
                 spacing="5",
                 wrap="wrap",

@@ -1,7 +1,8 @@
 """The claim queue as a CSV file: header, spreadsheet-safe cells, streamed in chunks.
 
-One job: turn queue rows (``services.review_queue``) into CSV lines.  The
-acting user's reviewer role is checked by the queue before the first line.
+One job: turn queue rows (``services.review_queue``) into CSV lines, and sign
+and read the short-lived link the console hands out for it.  The acting
+user's reviewer role is checked by the queue before the first line.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from datetime import date
 
 from sqlmodel import Session
 
-from rxapp.services import clock, review_queue
+from rxapp.models import RedemptionStatus
+from rxapp.services import access, clock, review_queue, signing
+from rxapp.services.errors import Forbidden
 from rxapp.services.review_queue import QueueFilter
 
 EXPORT_CHUNK = 1000
@@ -73,3 +76,36 @@ def _lines(rows: Iterator[dict]) -> Iterator[str]:
     yield _csv_line(EXPORT_HEADER)
     for row in rows:
         yield _csv_line([row[c] for c in EXPORT_HEADER])
+
+
+# --------------------------------------------------------------------------- the export link
+
+LINK_PURPOSE = "export"
+LINK_TTL_SECONDS = 300
+_FILTER_KEYS = ("status", "promotion", "region", "from", "to", "search")
+_STATUSES = {s.value for s in RedemptionStatus} | {"all"}
+
+
+def link_token(*, actor_id: int, flt: dict) -> str:
+    """A short-lived signed token naming the reviewer and the queue filter (the CSV link's ``t``)."""
+    return signing.sign(LINK_PURPOSE, {"u": int(actor_id), "f": {k: str(flt.get(k, "")) for k in _FILTER_KEYS}},
+                        LINK_TTL_SECONDS)
+
+
+def read_link_token(*, session: Session, token: str) -> tuple[int, dict[str, str]]:
+    """(reviewer id, filter) of a valid, unexpired link of a user who is a reviewer now.
+
+    Raises ``Forbidden`` for anything else (bad signature, expired, malformed, role lost).
+    """
+    try:
+        payload = signing.verify(LINK_PURPOSE, token)
+    except signing.BadSignature:
+        raise Forbidden("bad link") from None
+    user_id, data = payload.get("u"), payload.get("f")
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or not isinstance(data, dict):
+        raise Forbidden("bad link")
+    flt = {k: data.get(k, "") for k in _FILTER_KEYS}
+    if not all(isinstance(v, str) for v in flt.values()) or (flt["status"] or "under_review") not in _STATUSES:
+        raise Forbidden("bad link")
+    access.require_reviewer(session=session, user_id=user_id)
+    return user_id, flt

@@ -2,7 +2,9 @@
 
 A read model over the outbox (``EmailMessage``): what a presenter shows
 instead of a real inbox.  Every function refuses with ``Forbidden`` when demo
-mode is off, whatever the page or state does.
+mode is off, whatever the page or state does, and is told who reads: a
+customer sees only the emails sent to their own address (what their inbox
+would hold), a reviewer or an admin every email.
 
 ``body_html`` is the app's own rendering (``emails.py`` escapes every value
 it inserts); a page should still show it sandboxed (e.g. an iframe's
@@ -16,9 +18,11 @@ from sqlmodel import Session
 
 from rxapp import settings
 from rxapp.models import EmailMessage
+from rxapp.services import access
 from rxapp.services.errors import Forbidden, NotFound
 
 MAX_LIMIT = 500
+MSG_NOT_HERE = "This email is not in your Mailbox (the demo data may have been reset)."
 
 
 def assert_demo() -> None:
@@ -41,14 +45,23 @@ def _row(m: EmailMessage) -> dict:
     }
 
 
-def list_messages(*, session: Session, limit: int = 100, to_email: str | None = None) -> list[dict]:
-    """The newest ``limit`` emails (1..500), newest first, optionally for one address.
+def _own_address(session: Session, actor_id: int) -> str | None:
+    """None for a reviewer (every email), else the customer's own address."""
+    actor = access.require_user(session=session, user_id=actor_id)
+    return None if access.is_reviewer(actor) else actor.email
+
+
+def list_messages(*, session: Session, actor_id: int, limit: int = 100, to_email: str | None = None) -> list[dict]:
+    """The newest ``limit`` emails (1..500) the actor may read, newest first, optionally for one address.
 
     Each row: id, to, subject, kind, created_at, status, sent_at, body_text,
-    body_html.  ``to_email`` matches regardless of case.  Raises ``Forbidden``
-    outside demo mode.
+    body_html.  ``to_email`` matches regardless of case; for a customer it is
+    always their own address.  Raises ``Forbidden`` outside demo mode.
     """
     assert_demo()
+    own = _own_address(session, actor_id)
+    if own is not None:
+        to_email = own
     try:
         limit = max(1, min(int(limit), MAX_LIMIT))
     except (TypeError, ValueError):
@@ -60,16 +73,18 @@ def list_messages(*, session: Session, limit: int = 100, to_email: str | None = 
     return [_row(m) for m in session.execute(stmt).scalars()]
 
 
-def get_message(*, session: Session, message_id: int) -> dict:
-    """One email (same keys as ``list_messages``).
+def get_message(*, session: Session, actor_id: int, message_id: int) -> dict:
+    """One email the actor may read (same keys as ``list_messages``).
 
-    Raises ``Forbidden`` outside demo mode and ``NotFound`` for an unknown id.
+    Raises ``Forbidden`` outside demo mode, and the same ``NotFound`` for an
+    unknown id and for another customer's email (no telling one from the other).
     """
     assert_demo()
+    own = _own_address(session, actor_id)
     try:
         m = session.get(EmailMessage, int(message_id))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         m = None
-    if m is None:
-        raise NotFound("This email is no longer in the Mailbox; the demo data may have been reset.")
+    if m is None or (own is not None and m.to_email.lower() != own.lower()):
+        raise NotFound(MSG_NOT_HERE)
     return _row(m)

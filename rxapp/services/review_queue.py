@@ -40,6 +40,7 @@ from rxapp.models import (
     User,
 )
 from rxapp.services import access, clock
+from rxapp.services.queue_filter import QueueFilter
 
 # Core tables: the queue reads columns, not ORM objects (the ORM's per-row cost
 # would dominate a 50-row page).
@@ -53,23 +54,6 @@ _ST = Store.__table__
 _AS = AppSetting.__table__
 
 MAX_LIMIT = 500
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    """What the reviewer narrowed the queue to.
-
-    ``status=None`` means every status; the default shows open claims.
-    ``search`` matches an exact serial number (any case/spacing), a customer
-    email (exact or its beginning, any case) or a claim number ("#123" / "123").
-    """
-
-    status: RedemptionStatus | None = RedemptionStatus.under_review
-    promotion_id: int | None = None
-    region_code: str | None = None
-    submitted_from: date | None = None
-    submitted_to: date | None = None
-    search: str = ""
 
 
 @dataclass
@@ -106,49 +90,6 @@ def decode_cursor(cursor: str | None) -> tuple[date, int] | None:
     except ValueError:
         return None
 
-
-_STATUS_CHOICES = {s.value for s in RedemptionStatus}
-
-
-def _positive_id(value) -> int | None:
-    """A positive id from the client, or None (bools, floats, junk refused)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if 0 < value < 2**62 else None
-    if isinstance(value, str) and value.strip().lstrip("#").isdigit() and len(value) < 19:
-        n = int(value.strip().lstrip("#"))
-        return n if n > 0 else None
-    return None
-
-
-def _iso_day(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) and value else None
-    except ValueError:
-        return None
-
-
-def filter_from_dict(data: dict) -> QueueFilter:
-    """The filter from the plain dict the console keeps (keys status, promotion,
-    region, from, to, search; status "all" means every status).
-
-    Junk values are dropped (an unknown status means the default, open claims).
-    """
-    data = data if isinstance(data, dict) else {}
-    status = data.get("status", RedemptionStatus.under_review.value)
-    if status != "all" and status not in _STATUS_CHOICES:
-        status = RedemptionStatus.under_review.value
-    region = data.get("region")
-    search = data.get("search", "")
-    return QueueFilter(
-        status=None if status == "all" else RedemptionStatus(status),
-        promotion_id=_positive_id(data.get("promotion", "")),
-        region_code=region if isinstance(region, str) and region else None,
-        submitted_from=_iso_day(data.get("from", "")),
-        submitted_to=_iso_day(data.get("to", "")),
-        search=search if isinstance(search, str) else "",
-    )
 
 _CLAIM_NO_RE = re.compile(r"#?\s*(\d{1,18})")
 

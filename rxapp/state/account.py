@@ -4,48 +4,29 @@ from __future__ import annotations
 
 import reflex as rx
 
+from rxapp import formatting, vocabulary
 from rxapp.db import session_scope
 from rxapp.services import accounts, email_verification, profiles, sessions
 from rxapp.services.errors import Conflict, FieldErrors, NotFound, ServiceError
-from rxapp.state.session import SessionState, Viewer
+from rxapp.state import parse
+from rxapp.state.session import SessionState, Viewer, anyone, caller, member
 
 
-def _text(form, key: str, limit: int = 300) -> str:
-    value = form.get(key, "") if isinstance(form, dict) else ""
-    return value[:limit] if isinstance(value, str) else ""
-
-
-class MemberMixin(rx.State, mixin=True):
-    """Every member state starts its handlers with ``_viewer()``."""
-
-    async def _viewer(self) -> Viewer | None:
-        session_state = await self.get_state(SessionState)
-        return await session_state.viewer()
-
-    async def _signed_out(self):
-        session_state = await self.get_state(SessionState)
-        return session_state._login_redirect()
-
-
-MEMBERSHIP_LABELS = {"customer": "Member", "reviewer": "Member · Reviewer", "admin": "Member · Administrator"}
-
-
-class OverviewState(MemberMixin, rx.State):
+class OverviewState(rx.State):
     info: dict[str, str] = {}
     counts: dict[str, int] = {}
     verified: bool = True
     message: str = ""
 
     @rx.event
+    @member
     async def load(self):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
+        viewer = caller()
         with session_scope() as s:
             data = profiles.overview(session=s, user_id=viewer.user_id)
         self.verified = bool(data.get("verified"))
         self.info = {k: str(v) for k, v in data.items() if not isinstance(v, dict)}
-        self.info["membership"] = MEMBERSHIP_LABELS.get(self.info.get("role", ""), "Member")
+        self.info["membership"] = vocabulary.membership_label(self.info.get("role", ""))
         counts = {}
         for key, value in data.items():
             if isinstance(value, dict):
@@ -56,10 +37,9 @@ class OverviewState(MemberMixin, rx.State):
         self.message = ""
 
     @rx.event
+    @member
     async def resend_verification(self):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
+        viewer = caller()
         try:
             with session_scope() as s:
                 email_verification.resend_verification(session=s, user_id=viewer.user_id)
@@ -68,7 +48,7 @@ class OverviewState(MemberMixin, rx.State):
             self.message = exc.message
 
 
-class ProfileState(MemberMixin, rx.State):
+class ProfileState(rx.State):
     errors: dict[str, str] = {}
     regions: list[list[str]] = []
     profile: dict[str, str] = {}
@@ -76,10 +56,9 @@ class ProfileState(MemberMixin, rx.State):
     form_key: int = 0
 
     @rx.event
+    @member
     async def load(self):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
+        viewer = caller()
         self.errors = {}
         self.saved = False
         with session_scope() as s:
@@ -89,11 +68,10 @@ class ProfileState(MemberMixin, rx.State):
         self.form_key += 1
 
     @rx.event
+    @member
     async def submit(self, form: dict):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
-        data = {k: _text(form, k, 200) for k in ("first_name", "last_name", "region", "phone")}
+        viewer = caller()
+        data = parse.fields(form, ("first_name", "last_name", "region", "phone"), 200)
         try:
             with session_scope() as s:
                 profiles.update_profile(session=s, user_id=viewer.user_id, form=data)
@@ -108,31 +86,28 @@ class ProfileState(MemberMixin, rx.State):
         await session_state.viewer()
 
 
-class PasswordState(MemberMixin, rx.State):
+class PasswordState(rx.State):
     errors: dict[str, str] = {}
     saved: bool = False
 
     @rx.event
+    @member
     async def load(self):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
         self.errors = {}
         self.saved = False
 
     @rx.event
+    @member
     async def submit(self, form: dict):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
+        viewer = caller()
         try:
             with session_scope() as s:
                 accounts.change_password(
                     session=s,
                     user_id=viewer.user_id,
-                    current_password=_text(form, "current_password", 1024),
-                    new_password=_text(form, "new_password", 1024),
-                    confirm_password=_text(form, "confirm_password", 1024),
+                    current_password=parse.field(form, "current_password", 1024),
+                    new_password=parse.field(form, "new_password", 1024),
+                    confirm_password=parse.field(form, "confirm_password", 1024),
                     keep_session_id=viewer.session_id,
                 )
         except FieldErrors as exc:
@@ -144,7 +119,7 @@ class PasswordState(MemberMixin, rx.State):
         return [rx.set_value(f"pw-{name}", "") for name in ("current_password", "new_password", "confirm_password")]
 
 
-class LoginManagementState(MemberMixin, rx.State):
+class LoginManagementState(rx.State):
     rows: list[dict[str, str]] = []
     message: str = ""
 
@@ -156,29 +131,26 @@ class LoginManagementState(MemberMixin, rx.State):
                 "id": str(r["id"]),
                 "browser": str(r.get("browser", "")),
                 "ip_address": str(r.get("ip_address", "")),
-                "created_at": _fmt(r.get("created_at")),
-                "last_seen_at": _fmt(r.get("last_seen_at")),
+                "created_at": formatting.when(r.get("created_at")),
+                "last_seen_at": formatting.when(r.get("last_seen_at")),
                 "current": "yes" if r.get("is_current") else "",
             }
             for r in rows
         ]
 
     @rx.event
+    @member
     async def load(self):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
+        viewer = caller()
         self.message = ""
         self._reload(viewer)
 
     @rx.event
+    @member
     async def revoke(self, session_id):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
-        try:
-            sid = int(session_id)
-        except (TypeError, ValueError):
+        viewer = caller()
+        sid = parse.positive_id(session_id)
+        if sid is None:
             return
         if sid == viewer.session_id:
             return SessionState.log_out
@@ -191,16 +163,15 @@ class LoginManagementState(MemberMixin, rx.State):
         self._reload(viewer)
 
 
-class SubscribeState(MemberMixin, rx.State):
+class SubscribeState(rx.State):
     newsletter: bool = False
     reward_program: bool = False
     saved: bool = False
 
     @rx.event
+    @member
     async def load(self):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
+        viewer = caller()
         with session_scope() as s:
             data = profiles.profile(session=s, user_id=viewer.user_id)
         self.newsletter = bool(data.get("newsletter"))
@@ -208,12 +179,10 @@ class SubscribeState(MemberMixin, rx.State):
         self.saved = False
 
     @rx.event
+    @member
     async def submit(self, form: dict):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
-        newsletter = isinstance(form, dict) and form.get("newsletter") == "on"
-        reward = isinstance(form, dict) and form.get("reward_program") == "on"
+        viewer = caller()
+        newsletter, reward = parse.flag(form, "newsletter"), parse.flag(form, "reward_program")
         with session_scope() as s:
             profiles.update_subscriptions(session=s, user_id=viewer.user_id, newsletter=newsletter,
                                           reward_program=reward)
@@ -225,6 +194,7 @@ class VerifyEmailState(rx.State):
     ok: bool = False
 
     @rx.event
+    @anyone
     async def load(self):
         token = self.router.url.query_parameters.get("token", "")
         session_state = await self.get_state(SessionState)
@@ -232,18 +202,10 @@ class VerifyEmailState(rx.State):
         await session_state.viewer()
         try:
             with session_scope() as s:
-                email_verification.verify_email(session=s, token=token if isinstance(token, str) else "")
+                email_verification.verify_email(session=s, token=parse.text(token, 2000))
             self.ok = True
             self.result = "Thank you — your email address is verified."
         except (ServiceError, Conflict) as exc:
             self.ok = False
             self.result = exc.message or "This verification link is not valid any more."
 
-
-def _fmt(value) -> str:
-    if value is None:
-        return ""
-    try:
-        return value.strftime("%Y-%m-%d %H:%M UTC")
-    except AttributeError:
-        return str(value)

@@ -8,15 +8,13 @@ import reflex as rx
 
 from rxapp import routes
 from rxapp.db import session_scope
-from rxapp.services import accounts, profiles, sessions
+from rxapp.services import accounts, profiles
 from rxapp.services.errors import FieldErrors, Locked
 from rxapp.state.captcha import CaptchaMixin
-from rxapp.state.session import SessionState
+from rxapp.state import parse
+from rxapp.state.session import SessionState, anyone
 
 _CLEAR_PASSWORD = rx.set_value("login-password", "")
-
-_SAFE_NEXT_PREFIXES = ("/account", "/products", "/promotions", "/membership", "/support", "/admin", "/demo")
-
 
 def _safe_next(raw) -> str:
     """Only same-site member paths may be a post-login target (no open redirect)."""
@@ -25,27 +23,9 @@ def _safe_next(raw) -> str:
     target = unquote(raw)
     if target.startswith("//") or "://" in target or "\\" in target:
         return routes.ACCOUNT_OVERVIEW
-    if any(target == p or target.startswith(p + "/") or target.startswith(p + "?") for p in _SAFE_NEXT_PREFIXES):
+    if any(target == p or target.startswith(p + "/") or target.startswith(p + "?") for p in routes.SIGNED_IN_AREAS):
         return target
     return routes.ACCOUNT_OVERVIEW
-
-
-def _text(form: dict, key: str, limit: int = 300) -> str:
-    value = form.get(key, "") if isinstance(form, dict) else ""
-    return value[:limit] if isinstance(value, str) else ""
-
-
-async def _start_session(state: rx.State, user_id: int) -> None:
-    session_state = await state.get_state(SessionState)
-    with session_scope() as s:
-        token, _login = sessions.create(
-            session=s,
-            user_id=user_id,
-            user_agent=session_state._user_agent(),
-            ip_address=session_state._client_ip(),
-        )
-    session_state.token = token
-    await session_state._viewer_from_token(token)
 
 
 class LoginState(CaptchaMixin, rx.State):
@@ -54,6 +34,7 @@ class LoginState(CaptchaMixin, rx.State):
     email_value: str = ""
 
     @rx.event
+    @anyone
     async def load(self):
         self.errors = {}
         self.needs_captcha = False
@@ -63,9 +44,10 @@ class LoginState(CaptchaMixin, rx.State):
             return rx.redirect(_safe_next(self.router.url.query_parameters.get("next")))
 
     @rx.event
+    @anyone
     async def submit(self, form: dict):
-        email = _text(form, "email", 254).strip()
-        password = _text(form, "password", 1024)
+        email = parse.field(form, "email", 254, strip=True)
+        password = parse.field(form, "password", 1024)
         self.email_value = email
         session_state = await self.get_state(SessionState)
         ip = session_state._client_ip()
@@ -77,7 +59,7 @@ class LoginState(CaptchaMixin, rx.State):
                     password=password,
                     ip_address=ip,
                     captcha_id=self._captcha_id or None,
-                    captcha_answer=_text(form, "captcha", 20) or None,
+                    captcha_answer=parse.field(form, "captcha", 20) or None,
                 )
                 user_id = user.id
         except Locked as exc:
@@ -93,7 +75,7 @@ class LoginState(CaptchaMixin, rx.State):
             return _CLEAR_PASSWORD if "password" in exc.errors else None
         self.errors = {}
         self.needs_captcha = False
-        await _start_session(self, user_id)
+        await (await self.get_state(SessionState))._start(user_id)
         session_state.notice = ""
         return rx.redirect(_safe_next(self.router.url.query_parameters.get("next")))
 
@@ -103,6 +85,7 @@ class SignUpState(CaptchaMixin, rx.State):
     regions: list[list[str]] = []
 
     @rx.event
+    @anyone
     async def load(self):
         self.errors = {}
         session_state = await self.get_state(SessionState)
@@ -113,20 +96,19 @@ class SignUpState(CaptchaMixin, rx.State):
         self._draw_captcha()
 
     @rx.event
+    @anyone
     async def submit(self, form: dict):
-        if not isinstance(form, dict):
-            form = {}
         data = {
-            "email": _text(form, "email", 254),
-            "password": _text(form, "password", 1024),
-            "confirm_password": _text(form, "confirm_password", 1024),
-            "first_name": _text(form, "first_name", 200),
-            "last_name": _text(form, "last_name", 200),
-            "region": _text(form, "region", 10),
-            "phone": _text(form, "phone", 40),
-            "newsletter": form.get("newsletter") == "on",
-            "reward_program": form.get("reward_program") == "on",
-            "consent": form.get("consent") == "on",
+            "email": parse.field(form, "email", 254),
+            "password": parse.field(form, "password", 1024),
+            "confirm_password": parse.field(form, "confirm_password", 1024),
+            "first_name": parse.field(form, "first_name", 200),
+            "last_name": parse.field(form, "last_name", 200),
+            "region": parse.field(form, "region", 10),
+            "phone": parse.field(form, "phone", 40),
+            "newsletter": parse.flag(form, "newsletter"),
+            "reward_program": parse.flag(form, "reward_program"),
+            "consent": parse.flag(form, "consent"),
         }
         try:
             with session_scope() as s:
@@ -134,7 +116,7 @@ class SignUpState(CaptchaMixin, rx.State):
                     session=s,
                     form=data,
                     captcha_id=self._captcha_id,
-                    captcha_answer=_text(form, "captcha", 20),
+                    captcha_answer=parse.field(form, "captcha", 20),
                 )
                 user_id = user.id
         except FieldErrors as exc:
@@ -143,7 +125,7 @@ class SignUpState(CaptchaMixin, rx.State):
             self._draw_captcha()
             return
         self.errors = {}
-        await _start_session(self, user_id)
+        await (await self.get_state(SessionState))._start(user_id)
         session_state = await self.get_state(SessionState)
         session_state.notice = "Welcome! Your account is ready. We sent you an email to verify your address."
         return rx.redirect(routes.ACCOUNT_OVERVIEW)

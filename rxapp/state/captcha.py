@@ -6,6 +6,7 @@ import reflex as rx
 
 from rxapp.db import session_scope
 from rxapp.services import captcha as captcha_service
+from rxapp.state.session import anyone
 
 
 class CaptchaMixin(rx.State, mixin=True):
@@ -24,6 +25,7 @@ class CaptchaMixin(rx.State, mixin=True):
         self.captcha_round += 1
 
     @rx.event
+    @anyone
     def reformat_captcha(self):
         """The seed's Reformat button: a new question."""
         self._draw_captcha()

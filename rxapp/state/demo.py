@@ -18,43 +18,32 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Callable
-from datetime import datetime
+import functools
+import inspect
 
 import reflex as rx
 
-from rxapp import routes, settings
+from rxapp import formatting, routes, settings, vocabulary
 from rxapp.db import session_scope
 from rxapp.services import clock, demo_images, demo_kit, mailbox, sessions
 from rxapp.services.errors import FieldErrors, Forbidden, NotFound, ServiceError
-from rxapp.state.account import MemberMixin
-from rxapp.state.session import SessionState
+from rxapp.state import parse
+from rxapp.state.session import SessionState, caller, member
 
 DEMO_OFF = "Demo mode is off: the demo kit is not available."
 CHRISTMAS_DEAL_DAY = "2021-12-15"
 
-# Where each persona starts (the first route that exists; see ``route_exists``).
-LANDING: dict[str, tuple[str, ...]] = {
-    "demo": (routes.REDEEM_HISTORY, routes.MY_PRODUCTS),
-    "new": (routes.PRODUCT_REGISTRATION,),
-    "reviewer": (routes.ADMIN, routes.ACCOUNT_OVERVIEW),
-    "admin": (routes.ADMIN_PROMOTIONS, routes.ADMIN, routes.ACCOUNT_OVERVIEW),
+# Where each persona starts after a switch.
+LANDING = {
+    "demo": routes.REDEEM_HISTORY,
+    "new": routes.PRODUCT_REGISTRATION,
+    "reviewer": routes.ADMIN,
+    "admin": routes.ADMIN_PROMOTIONS,
 }
-# Set by ``pages.demo.add_pages``: whether the app has a page at a route.
-route_exists: Callable[[str], bool] = lambda route: True  # noqa: E731
 
 
 def landing_route(key: str) -> str:
-    for route in LANDING.get(key, ()):
-        if route_exists(route):
-            return route
-    return routes.ACCOUNT_OVERVIEW
-
-
-def _when(value) -> str:
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
-    return str(value or "")
+    return LANDING.get(key, routes.ACCOUNT_OVERVIEW)
 
 
 def barcode_data_uri(text: str) -> str:
@@ -80,10 +69,33 @@ def _is_demo() -> bool:
     return True
 
 
+def demo_only(fn):
+    """With demo mode off the handler changes nothing and its page says "Demo mode is off"."""
+    if inspect.isasyncgenfunction(fn):
+
+        @functools.wraps(fn)
+        async def wrapper(self, *args, **kwargs):
+            if not _is_demo():
+                self._off()
+                return
+            async for item in fn(self, *args, **kwargs):
+                yield item
+
+    else:
+
+        @functools.wraps(fn)
+        async def wrapper(self, *args, **kwargs):
+            if not _is_demo():
+                return self._off()
+            return await fn(self, *args, **kwargs)
+
+    return wrapper
+
+
 # --------------------------------------------------------------------------- /demo
 
 
-class DemoState(MemberMixin, rx.State):
+class DemoState(rx.State):
     demo_on: bool = False
     personas: list[dict[str, str]] = []
     signed_in_as: str = ""
@@ -122,14 +134,7 @@ class DemoState(MemberMixin, rx.State):
             user_id = demo_kit.persona_user_id(session=s, key=key)
             if isinstance(old, str) and old:
                 sessions.revoke_by_token(session=s, token=old)
-            token, _row = sessions.create(
-                session=s,
-                user_id=user_id,
-                user_agent=session_state._user_agent(),
-                ip_address=session_state._client_ip(),
-            )
-        session_state.token = token
-        viewer = await session_state._viewer_from_token(token)
+        viewer = await session_state._start(user_id)
         return viewer.email if viewer else ""
 
     @staticmethod
@@ -141,10 +146,9 @@ class DemoState(MemberMixin, rx.State):
     # ------------------------------------------------------------------ events
 
     @rx.event
+    @member
     async def load(self):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
+        viewer = caller()
         self.message = ""
         self.date_error = ""
         if not _is_demo():
@@ -155,15 +159,13 @@ class DemoState(MemberMixin, rx.State):
         self._date_facts()
 
     @rx.event
+    @member
+    @demo_only
     async def switch_persona(self, key: str):
         """Sign this browser in as a demo persona and open its starting page."""
-        if await self._viewer() is None:
-            return await self._signed_out()
-        if not _is_demo():
-            return self._off()
-        key = key if isinstance(key, str) else ""
+        key = parse.text(key, 60)
         try:
-            email = await self._sign_in_as(key[:60])
+            email = await self._sign_in_as(key)
         except (NotFound, Forbidden) as exc:
             self.message = exc.message
             return
@@ -171,15 +173,11 @@ class DemoState(MemberMixin, rx.State):
         return rx.redirect(landing_route(key.strip().lower()))
 
     @rx.event
+    @member
+    @demo_only
     async def reset_demo(self):
         """Put the demo data back (in a worker thread); sign the same persona in again."""
-        viewer = await self._viewer()
-        if viewer is None:
-            yield await self._signed_out()
-            return
-        if not _is_demo():
-            self._off()
-            return
+        viewer = caller()
         if self.busy:
             return
         persona = self._persona_of(viewer)
@@ -209,33 +207,26 @@ class DemoState(MemberMixin, rx.State):
         self._date_facts()
 
     @rx.event
+    @member
+    @demo_only
     async def set_demo_date(self, form: dict):
         """Move "today" for eligibility and due dates (the form's ``demo_date``)."""
-        if await self._viewer() is None:
-            return await self._signed_out()
-        if not _is_demo():
-            return self._off()
-        raw = form.get("demo_date", "") if isinstance(form, dict) else ""
-        raw = raw[:40] if isinstance(raw, str) else ""
+        raw = parse.field(form, "demo_date", 40)
         if not raw.strip():
             self.date_error = "Pick a date, or press “Clear” to go back to today."
             return
         self._save_date(raw)
 
     @rx.event
+    @member
+    @demo_only
     async def use_christmas_deal_date(self):
-        if await self._viewer() is None:
-            return await self._signed_out()
-        if not _is_demo():
-            return self._off()
         self._save_date(CHRISTMAS_DEAL_DAY)
 
     @rx.event
+    @member
+    @demo_only
     async def clear_demo_date(self):
-        if await self._viewer() is None:
-            return await self._signed_out()
-        if not _is_demo():
-            return self._off()
         self._save_date(None)
 
     def _save_date(self, value: str | None) -> None:
@@ -258,16 +249,14 @@ class DemoState(MemberMixin, rx.State):
 # --------------------------------------------------------------------------- /demo/stickers
 
 
-class StickerSheetState(MemberMixin, rx.State):
+class StickerSheetState(rx.State):
     demo_on: bool = True
     stickers: list[dict[str, str]] = []
     today_text: str = ""
 
     @rx.event
+    @member
     async def load(self):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
         try:
             with session_scope() as s:
                 sheet = demo_kit.sticker_sheet(session=s, limit=24)
@@ -294,15 +283,7 @@ class StickerSheetState(MemberMixin, rx.State):
 
 # --------------------------------------------------------------------------- /demo/mailbox
 
-_STATUS_LABELS = {
-    "pending": "waiting to send",
-    "sending": "sending",
-    "sent": "sent",
-    "failed": "failed",
-}
-
-
-class MailboxState(MemberMixin, rx.State):
+class MailboxState(rx.State):
     demo_on: bool = True
     sees_all: bool = False
     rows: list[dict[str, str]] = []
@@ -318,28 +299,26 @@ class MailboxState(MemberMixin, rx.State):
         self.selected = {}
 
     def _list(self, viewer) -> None:
-        # A customer sees their own inbox; reviewers and admins every email.
-        to_email = (self.recipient or None) if viewer.is_reviewer else viewer.email
         with session_scope() as s:
-            found = mailbox.list_messages(session=s, limit=200, to_email=to_email)
+            found = mailbox.list_messages(session=s, actor_id=viewer.user_id, limit=200,
+                                          to_email=self.recipient or None)
         self.rows = [
             {
                 "id": str(m["id"]),
                 "to": str(m["to"]),
                 "subject": str(m["subject"]),
                 "kind": str(m["kind"]),
-                "time": _when(m["created_at"]),
+                "time": formatting.when(m["created_at"]),
                 "status": str(m["status"]),
-                "status_label": _STATUS_LABELS.get(str(m["status"]), str(m["status"])),
+                "status_label": vocabulary.email_status_label(m["status"]),
             }
             for m in found
         ]
 
     @rx.event
+    @member
     async def load(self):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
+        viewer = caller()
         self.selected = {}
         self.message = ""
         self.sees_all = viewer.is_reviewer
@@ -356,12 +335,10 @@ class MailboxState(MemberMixin, rx.State):
         self.demo_on = True
 
     @rx.event
+    @member
     async def filter_recipient(self, form: dict):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
-        raw = form.get("recipient", "") if isinstance(form, dict) else ""
-        self.recipient = raw.strip()[:254] if isinstance(raw, str) and viewer.is_reviewer else ""
+        viewer = caller()
+        self.recipient = parse.field(form, "recipient", 254, strip=True) if viewer.is_reviewer else ""
         self.selected = {}
         try:
             self._list(viewer)
@@ -369,10 +346,9 @@ class MailboxState(MemberMixin, rx.State):
             return self._off()
 
     @rx.event
+    @member
     async def show_all(self):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
+        viewer = caller()
         self.recipient = ""
         self.form_key += 1
         try:
@@ -381,40 +357,31 @@ class MailboxState(MemberMixin, rx.State):
             return self._off()
 
     @rx.event
+    @member
     async def open_message(self, message_id: str):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
-        try:
-            wanted = int(str(message_id)[:12])
-        except ValueError:
-            self.message = "This email does not exist."
-            return
+        viewer = caller()
         try:
             with session_scope() as s:
-                m = mailbox.get_message(session=s, message_id=wanted)
+                m = mailbox.get_message(session=s, actor_id=viewer.user_id,
+                                        message_id=parse.positive_id(message_id) or 0)
         except Forbidden:
             return self._off()
         except ServiceError as exc:
             self.message = exc.message
-            return
-        if not viewer.is_reviewer and str(m["to"]).lower() != viewer.email.lower():
-            self.message = "This email is not in your Mailbox."
             return
         self.message = ""
         self.selected = {
             "id": str(m["id"]),
             "to": str(m["to"]),
             "subject": str(m["subject"]),
-            "time": _when(m["created_at"]),
-            "status_label": _STATUS_LABELS.get(str(m["status"]), str(m["status"])),
-            "sent_at": _when(m["sent_at"]),
+            "time": formatting.when(m["created_at"]),
+            "status_label": vocabulary.email_status_label(m["status"]),
+            "sent_at": formatting.when(m["sent_at"]),
             "body_text": str(m["body_text"]),
             "body_html": str(m["body_html"] or ""),
         }
 
     @rx.event
+    @member
     async def close_message(self):
-        if await self._viewer() is None:
-            return await self._signed_out()
         self.selected = {}

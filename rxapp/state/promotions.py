@@ -13,19 +13,11 @@ from rxapp.services import captcha as captcha_service
 from rxapp.services import claim_history, claims, eligibility, redeem_context
 from rxapp.services.errors import Conflict, FieldErrors, NotFound, ServiceError
 from rxapp.state import live, uploads
-from rxapp.state.account import MemberMixin
 from rxapp.state.captcha import CaptchaMixin
-from rxapp.state.session import SessionState
+from rxapp.state import parse
+from rxapp.state.session import caller, current_viewer, member
 
 RECIPIENT_FIELDS = ("first_name", "last_name", "zipcode", "address", "contact_number", "note")
-
-
-def _int(value) -> int | None:
-    try:
-        number = int(str(value))
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**31 else None
 
 
 @dataclass
@@ -60,15 +52,14 @@ class PromoCard:
     offers: list[Offer] = field(default_factory=list)
 
 
-class PromotionsState(MemberMixin, rx.State):
+class PromotionsState(rx.State):
     promotions: list[PromoCard] = []
     has_products: bool = True
 
     @rx.event
+    @member
     async def load(self):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
+        viewer = caller()
         with session_scope() as s:
             rows = eligibility.promotions_for_user(session=s, user_id=viewer.user_id)
         cards = []
@@ -98,7 +89,7 @@ class PromotionsState(MemberMixin, rx.State):
                     categories=", ".join(p["categories"]) or "All categories",
                     regions=", ".join(p["regions"]) or "All regions",
                     prize=str(p["prize_name"]),
-                    prize_type="Digital code" if p["prize_type"] == "digital_code" else "Physical prize",
+                    prize_type=vocabulary.prize_type_label(p["prize_type"]),
                     stock="" if available is None else f"{available} left",
                     eligible_count=sum(1 for o in offers if o.eligible),
                     blocked=sum(1 for o in offers if not o.eligible and not o.claim_status),
@@ -109,7 +100,7 @@ class PromotionsState(MemberMixin, rx.State):
         self.has_products = any(c.offers for c in cards) or not cards
 
 
-class RedeemState(CaptchaMixin, MemberMixin, rx.State):
+class RedeemState(CaptchaMixin, rx.State):
     """Promotion Redeem Confirm, and Redeem Again (``?claim=N``) on the same form."""
 
     ctx: dict[str, str] = {}
@@ -149,19 +140,18 @@ class RedeemState(CaptchaMixin, MemberMixin, rx.State):
         self._new_invoice_id = self._photo_id = None
 
     @rx.event
+    @member
     async def load(self):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
+        viewer = caller()
         self._reset()
         params = self.router.url.query_parameters
-        claim_id = _int(params.get("claim"))
+        claim_id = parse.positive_id(params.get("claim"))
         try:
             with session_scope() as s:
                 if claim_id:
                     data = redeem_context.again_context(session=s, user_id=viewer.user_id, claim_id=claim_id)
                 else:
-                    product_id, promotion_id = _int(params.get("product")), _int(params.get("promotion"))
+                    product_id, promotion_id = parse.positive_id(params.get("product")), parse.positive_id(params.get("promotion"))
                     if not product_id or not promotion_id:
                         raise NotFound("Choose a product and a promotion on the Promotions page.")
                     data = redeem_context.confirm_context(session=s, user_id=viewer.user_id,
@@ -210,10 +200,8 @@ class RedeemState(CaptchaMixin, MemberMixin, rx.State):
         setattr(self, f"{prefix}_too_wide", got.too_wide)
 
     async def _receive(self, chunks: rx.UploadChunkIterator, which: str) -> None:
+        viewer = caller()
         async with self:
-            viewer = await self._viewer()
-            if viewer is None:
-                return
             self.uploading = True
         kind = FileKind.serial_photo if which == "serial_photo" else FileKind.invoice
         got = await uploads.receive(chunks, owner_id=viewer.user_id, kind=kind)
@@ -223,18 +211,19 @@ class RedeemState(CaptchaMixin, MemberMixin, rx.State):
                 self._show_upload(which, got, viewer.user_id)
 
     @rx.event(background=True)
+    @member
     async def upload_photo(self, chunks: rx.UploadChunkIterator):
         await self._receive(chunks, "serial_photo")
 
     @rx.event(background=True)
+    @member
     async def upload_invoice(self, chunks: rx.UploadChunkIterator):
         await self._receive(chunks, "invoice")
 
     @rx.event
+    @member
     async def resize(self, which: str):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
+        viewer = caller()
         file_id = self._photo_id if which == "serial_photo" else self._new_invoice_id if which == "invoice" else None
         if not file_id:
             return
@@ -246,19 +235,17 @@ class RedeemState(CaptchaMixin, MemberMixin, rx.State):
     # ------------------------------------------------------------------ submit
 
     @rx.event
+    @member
     async def submit(self, form: dict):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
+        viewer = caller()
         if not self._product_id or not self._promotion_id:
             return
-        form = form if isinstance(form, dict) else {}
-        data = {k: (form.get(k) if isinstance(form.get(k), str) else "")[:600] for k in RECIPIENT_FIELDS}
+        data = parse.fields(form, RECIPIENT_FIELDS, 600)
         # Keep what was typed, whatever happens next.
         self.recipient = dict(data)
         with session_scope() as s:
             right = captcha_service.check(session=s, challenge_id=self._captcha_id,
-                                          answer=form.get("captcha", ""))
+                                          answer=parse.field(form, "captcha", 20))
         if not right:
             self.errors = {"captcha": "That answer is not right. Please solve the new question."}
             self._draw_captcha()
@@ -329,29 +316,27 @@ def history_rows(user_id: int) -> list[HistoryRow]:
     ]
 
 
-class RedeemHistoryState(MemberMixin, rx.State):
+class RedeemHistoryState(rx.State):
     rows: list[HistoryRow] = []
     live_note: str = ""
 
     @rx.event
+    @member
     async def load(self):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
+        viewer = caller()
         self.rows = history_rows(viewer.user_id)
         live.watch(viewer.user_id, self.router.session.client_token, RedeemHistoryState)
 
     async def _live_refresh(self, user_id: int) -> None:
         """Called by the live poller (not from the browser) when a claim of ``user_id`` changed."""
-        session_state = await self.get_state(SessionState)
-        viewer = await session_state.viewer()
+        viewer = await current_viewer(self)
         if viewer is None or viewer.user_id != user_id:
             return
         self.rows = history_rows(user_id)
         self.live_note = "Updated just now"
 
 
-class ClaimState(MemberMixin, rx.State):
+class ClaimState(rx.State):
     claim: dict[str, str] = {}
     events: list[dict[str, str]] = []
     not_found: str = ""
@@ -365,12 +350,11 @@ class ClaimState(MemberMixin, rx.State):
         self.events = [{k: str(v) for k, v in e.items()} for e in data["events"]]
 
     @rx.event
+    @member
     async def load(self):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
+        viewer = caller()
         self.claim, self.events, self.not_found = {}, [], ""
-        self._claim_id = _int(self.router.url.query_parameters.get("id"))
+        self._claim_id = parse.positive_id(self.router.url.query_parameters.get("id"))
         try:
             if not self._claim_id:
                 raise NotFound("We could not find this claim in your account.")
@@ -381,8 +365,7 @@ class ClaimState(MemberMixin, rx.State):
         live.watch(viewer.user_id, self.router.session.client_token, ClaimState)
 
     async def _live_refresh(self, user_id: int) -> None:
-        session_state = await self.get_state(SessionState)
-        viewer = await session_state.viewer()
+        viewer = await current_viewer(self)
         if viewer is None or viewer.user_id != user_id or not self._claim_id:
             return
         try:

@@ -19,18 +19,11 @@ from rxapp.services import captcha as captcha_service
 from rxapp.services import catalog, clock, products, profiles, serials
 from rxapp.services.errors import Conflict, FieldErrors, Locked, ServiceError
 from rxapp.state import uploads
-from rxapp.state.account import MemberMixin
+from rxapp.state import parse
 from rxapp.state.captcha import CaptchaMixin
-from rxapp.state.session import SessionState
+from rxapp.state.session import SessionState, caller, member
 
-CHANNEL_LABELS = {channel.value: label for channel, label in vocabulary.CHANNEL.items()}
-
-
-def _str(value, limit: int = 100) -> str:
-    return value[:limit] if isinstance(value, str) else ""
-
-
-class RegistrationState(CaptchaMixin, MemberMixin, rx.State):
+class RegistrationState(CaptchaMixin, rx.State):
     step: int = 1
     categories: list[dict[str, str]] = []
     category_id: str = ""
@@ -85,10 +78,9 @@ class RegistrationState(CaptchaMixin, MemberMixin, rx.State):
         self._invoice_file_id = None
 
     @rx.event
+    @member
     async def load(self):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
+        viewer = caller()
         self._reset_draft()
         with session_scope() as s:
             self.categories = [
@@ -120,10 +112,9 @@ class RegistrationState(CaptchaMixin, MemberMixin, rx.State):
     # ------------------------------------------------------------------ step 1
 
     @rx.event
+    @member
     async def choose_category(self, category_id):
-        if await self._viewer() is None:
-            return await self._signed_out()
-        cid = _str(category_id, 12)
+        cid = parse.text(category_id, 12)
         if not any(c["id"] == cid for c in self.categories):
             return
         if cid != self.category_id:
@@ -150,18 +141,16 @@ class RegistrationState(CaptchaMixin, MemberMixin, rx.State):
         self.model = h.model
 
     @rx.event
+    @member
     async def set_serial(self, value):
         """Hints while typing (debounced in the browser)."""
-        if await self._viewer() is None:
-            return await self._signed_out()
-        self.serial = _str(value, 40)
+        self.serial = parse.text(value, 40)
         self.errors = {k: v for k, v in self.errors.items() if k != "serial"}
         self._compute_hints()
 
     @rx.event
+    @member
     async def use_suggestion(self):
-        if await self._viewer() is None:
-            return await self._signed_out()
         if self.suggestion:
             self.serial = self.suggestion
             self._compute_hints()
@@ -169,18 +158,16 @@ class RegistrationState(CaptchaMixin, MemberMixin, rx.State):
     # ------------------------------------------------------------------ step 3
 
     @rx.event
+    @member
     async def set_chk(self, value):
-        if await self._viewer() is None:
-            return await self._signed_out()
-        self.chk = _str(value, 3)
+        self.chk = parse.text(value, 3)
 
     # ------------------------------------------------------------------ step 4 fields
 
     @rx.event
+    @member
     async def set_region(self, value):
-        if await self._viewer() is None:
-            return await self._signed_out()
-        code = _str(value, 2)
+        code = parse.text(value, 2)
         if code and not any(r[0] == code for r in self.regions):
             return
         if code != self.region:
@@ -189,33 +176,28 @@ class RegistrationState(CaptchaMixin, MemberMixin, rx.State):
             self._load_stores() if code else setattr(self, "stores", [])
 
     @rx.event
+    @member
     async def set_store(self, value):
-        if await self._viewer() is None:
-            return await self._signed_out()
-        sid = _str(value, 12)
+        sid = parse.text(value, 12)
         if sid == "" or any(st[0] == sid for st in self.stores):
             self.store_id = sid
 
     @rx.event
+    @member
     async def set_purchase_date(self, value):
-        if await self._viewer() is None:
-            return await self._signed_out()
-        self.purchase_date = _str(value, 10)
+        self.purchase_date = parse.text(value, 10)
 
     @rx.event
+    @member
     async def set_channel(self, value):
-        if await self._viewer() is None:
-            return await self._signed_out()
-        if value in CHANNEL_LABELS:
-            self.channel = value
+        self.channel = parse.choice(value, (c.value for c in vocabulary.CHANNEL), self.channel)
 
     @rx.event(background=True)
+    @member
     async def upload_invoice(self, chunks: rx.UploadChunkIterator):
         """The invoice is checked the moment it is chosen (streamed, size-capped)."""
+        viewer = caller()
         async with self:
-            viewer = await self._viewer()
-            if viewer is None:
-                return
             self.uploading = True
             self.invoice_message = ""
         got = await uploads.receive(chunks, owner_id=viewer.user_id, kind=FileKind.invoice)
@@ -241,10 +223,9 @@ class RegistrationState(CaptchaMixin, MemberMixin, rx.State):
         self.invoice_thumb = uploads.thumb_url(file_id=got.file_id, user_id=user_id) if got.ok else ""
 
     @rx.event
+    @member
     async def resize_invoice(self):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
+        viewer = caller()
         if not self._invoice_file_id or not self.invoice_too_wide:
             return
         got = await uploads.resize(owner_id=viewer.user_id, file_id=self._invoice_file_id)
@@ -259,17 +240,15 @@ class RegistrationState(CaptchaMixin, MemberMixin, rx.State):
     # ------------------------------------------------------------------ navigation
 
     @rx.event
+    @member
     async def back(self):
-        if await self._viewer() is None:
-            return await self._signed_out()
         self.errors = {}
         self.step = max(1, self.step - 1)
 
     @rx.event
+    @member
     async def next_step(self):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
+        viewer = caller()
         self.errors = {}
         if self.step == 1:
             if not self.category_id:
@@ -298,14 +277,13 @@ class RegistrationState(CaptchaMixin, MemberMixin, rx.State):
             self._draw_captcha()
 
     @rx.event
+    @member
     async def submit(self, form: dict):
         """Step 4 → the product is registered (one transaction), then My Products."""
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
+        viewer = caller()
         if self.step != 4:
             return
-        answer = form.get("captcha", "") if isinstance(form, dict) else ""
+        answer = parse.field(form, "captcha", 20)
         errors: dict[str, str] = {}
         with session_scope() as s:
             if not captcha_service.check(session=s, challenge_id=self._captcha_id, answer=answer):
@@ -357,7 +335,7 @@ class RegistrationState(CaptchaMixin, MemberMixin, rx.State):
         return rx.redirect(routes.MY_PRODUCTS)
 
 
-class MyProductsState(MemberMixin, rx.State):
+class MyProductsState(rx.State):
     rows: list[dict[str, str]] = []
     message: str = ""
     replacing: str = ""
@@ -366,10 +344,9 @@ class MyProductsState(MemberMixin, rx.State):
     _pending_file_id: int | None = None
 
     @rx.event
+    @member
     async def load(self):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
+        viewer = caller()
         self.replacing = ""
         self.replace_message = ""
         self._reload(viewer.user_id)
@@ -393,26 +370,24 @@ class MyProductsState(MemberMixin, rx.State):
         ]
 
     @rx.event
+    @member
     async def start_replace(self, product_id):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
-        pid = _str(str(product_id), 12)
+        pid = str(parse.positive_id(product_id) or "")
         if any(r["id"] == pid for r in self.rows):
             self.replacing = pid
             self.replace_message = ""
 
     @rx.event
+    @member
     async def cancel_replace(self):
         self.replacing = ""
         self.replace_message = ""
 
     @rx.event(background=True)
+    @member
     async def upload_replacement(self, chunks: rx.UploadChunkIterator):
+        viewer = caller()
         async with self:
-            viewer = await self._viewer()
-            if viewer is None:
-                return
             self.replace_message = "Checking the file…"
             self.replace_too_wide = False
         got = await uploads.receive(chunks, owner_id=viewer.user_id, kind=FileKind.invoice)
@@ -427,10 +402,9 @@ class MyProductsState(MemberMixin, rx.State):
             self._attach(viewer.user_id, got.file_id)
 
     @rx.event
+    @member
     async def resize_replacement(self):
-        viewer = await self._viewer()
-        if viewer is None:
-            return await self._signed_out()
+        viewer = caller()
         if not self._pending_file_id:
             return
         got = await uploads.resize(owner_id=viewer.user_id, file_id=self._pending_file_id)

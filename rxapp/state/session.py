@@ -1,18 +1,44 @@
-"""Who is signed in.
+"""Who is signed in, and who may call each handler.
 
 The browser holds only an opaque session token (local storage); every check
 looks it up server-side (``services.sessions.resolve``), so a revoked or
-expired session is signed out on its next action.  Other states ask
-``await self.get_state(SessionState)`` and then ``await s.viewer()``.
+expired session is signed out on its next action.
+
+Every public method of a Reflex State is an endpoint any client may call with
+any payload, so every handler of the app declares who may call it::
+
+    @rx.event
+    @member
+    async def submit(self, form: dict):
+        viewer = caller()      # the caller, checked just now
+        ...
+
+* ``@member``: a signed-in customer (or reviewer, or admin);
+* ``@reviewer``: a reviewer or an admin;
+* ``@admin``: an admin;
+* ``@anyone``: signed-out callers on purpose (log-in, sign-up, captcha, public pages).
+
+The guard resolves the session token in the database on every call and takes
+the role from the user's row read in that same lookup, never from a var the
+browser could have kept.  A caller without a session goes to log in (and comes
+back); a signed-in caller without the role gets a notice and is sent where
+they belong; nothing of the handler runs.  The handler keeps the signature
+Reflex reads (``functools.wraps``) and works as a coroutine, an async
+generator or a background task.  ``tests/state/test_guard.py`` finds every
+handler of the app by itself and fails on one that declares no access.
 """
 
 from __future__ import annotations
 
+import contextvars
+import enum
 import functools
+import inspect
 from dataclasses import dataclass
 from urllib.parse import quote
 
 import reflex as rx
+from reflex.istate.proxy import StateProxy
 
 from rxapp import routes, settings
 from rxapp.db import session_scope
@@ -36,6 +62,118 @@ class Viewer:
     @property
     def is_admin(self) -> bool:
         return self.role == Role.admin
+
+
+ACCESS_ATTR = "_rxapp_access"
+
+MSG_REVIEWERS_ONLY = "The reviewer console is for reviewers only."
+MSG_ADMINS_ONLY = "Users & Roles is for administrators only."
+
+
+class Access(str, enum.Enum):
+    anyone = "anyone"
+    member = "member"
+    reviewer = "reviewer"
+    admin = "admin"
+
+
+_current: contextvars.ContextVar[Viewer | None] = contextvars.ContextVar("rxapp_viewer", default=None)
+
+
+def caller() -> Viewer:
+    """The caller of the running guarded handler (checked against the database on this call)."""
+    who = _current.get()
+    if who is None:
+        raise RuntimeError("caller() outside a @member/@reviewer/@admin handler")
+    return who
+
+
+def access_of(fn) -> Access | None:
+    """The access a handler function declares (None: it declares none)."""
+    return getattr(fn, ACCESS_ATTR, None)
+
+
+async def current_viewer(state: rx.State) -> Viewer | None:
+    """The signed-in user of the state's tab, checked now (for code that is not a handler)."""
+    session_state = await state.get_state(SessionState)
+    return await session_state.viewer()
+
+
+async def _check(state: rx.State, level: Access) -> tuple[Viewer | None, object]:
+    """(the caller, None) when ``level`` allows them, else (None, the refusal to return)."""
+    session_state = await state.get_state(SessionState)
+    who = await session_state.viewer()
+    if who is None:
+        return None, session_state._login_redirect()
+    if level is Access.reviewer and not who.is_reviewer:
+        session_state.notice = MSG_REVIEWERS_ONLY
+        return None, rx.redirect(routes.ACCOUNT_OVERVIEW)
+    if level is Access.admin and not who.is_admin:
+        session_state.notice = MSG_REVIEWERS_ONLY if not who.is_reviewer else MSG_ADMINS_ONLY
+        return None, rx.redirect(routes.ADMIN if who.is_reviewer else routes.ACCOUNT_OVERVIEW)
+    return who, None
+
+
+async def _admit(state, level: Access) -> tuple[Viewer | None, object]:
+    if isinstance(state, StateProxy):  # a background handler: state is reached under its lock
+        async with state:
+            return await _check(state, level)
+    return await _check(state, level)
+
+
+def _guard(level: Access):
+    def decorate(fn):
+        if inspect.isasyncgenfunction(fn):
+
+            @functools.wraps(fn)
+            async def wrapper(self, *args, **kwargs):
+                who, refusal = await _admit(self, level)
+                if who is None:
+                    yield refusal
+                    return
+                token = _current.set(who)
+                try:
+                    async for item in fn(self, *args, **kwargs):
+                        yield item
+                finally:
+                    _reset(token)
+
+        else:
+
+            @functools.wraps(fn)
+            async def wrapper(self, *args, **kwargs):
+                who, refusal = await _admit(self, level)
+                if who is None:
+                    return refusal
+                token = _current.set(who)
+                try:
+                    result = fn(self, *args, **kwargs)
+                    return await result if inspect.isawaitable(result) else result
+                finally:
+                    _reset(token)
+
+        setattr(wrapper, ACCESS_ATTR, level)
+        return wrapper
+
+    return decorate
+
+
+def _reset(token) -> None:
+    try:
+        _current.reset(token)
+    except ValueError:  # reset from another context (a generator resumed elsewhere): just clear
+        _current.set(None)
+
+
+member = _guard(Access.member)
+reviewer = _guard(Access.reviewer)
+admin = _guard(Access.admin)
+
+
+def anyone(fn):
+    """Open to signed-out callers on purpose (log-in, sign-up, captcha, public pages)."""
+    setattr(fn, ACCESS_ATTR, Access.anyone)
+    return fn
 
 
 class SessionState(rx.State):
@@ -108,6 +246,15 @@ class SessionState(rx.State):
             self.role = user.role.value
         return viewer
 
+    async def _start(self, user_id: int) -> Viewer | None:
+        """Sign this browser in as ``user_id``: a new session (a fresh token), resolved at once."""
+        with session_scope() as s:
+            token, _login = session_service.create(
+                session=s, user_id=user_id, user_agent=self._user_agent(), ip_address=self._client_ip()
+            )
+        self.token = token
+        return await self._viewer_from_token(token)
+
     def _login_redirect(self):
         target = self.router.url.path.rstrip("/") or routes.ACCOUNT_OVERVIEW
         query = self.router.url.query
@@ -123,30 +270,26 @@ class SessionState(rx.State):
     # ------------------------------------------------------------------ events
 
     @rx.event
+    @anyone
     async def load_public(self):
         """on_load of public pages: learn whether someone is signed in."""
         self._app_facts()
         await self._viewer()
 
     @rx.event
+    @member
     async def require_member(self):
-        """on_load of member pages: signed-out visitors go to log in, then back."""
+        """on_load of member pages: signed-out visitors go to log in, then back (the guard does it)."""
         self._app_facts()
-        if await self._viewer() is None:
-            return self._login_redirect()
 
     @rx.event
+    @reviewer
     async def require_reviewer(self):
-        """on_load of the reviewer console: customers are sent away."""
+        """on_load of the reviewer console: customers are sent away (the guard does it)."""
         self._app_facts()
-        viewer = await self._viewer()
-        if viewer is None:
-            return self._login_redirect()
-        if not viewer.is_reviewer:
-            self.notice = "The reviewer console is for reviewers only."
-            return rx.redirect(routes.ACCOUNT_OVERVIEW)
 
     @rx.event
+    @anyone
     async def log_out(self):
         token = self.token
         if token and isinstance(token, str):
@@ -157,5 +300,6 @@ class SessionState(rx.State):
         return rx.redirect(routes.LOGIN)
 
     @rx.event
+    @anyone
     def clear_notice(self):
         self.notice = ""

@@ -11,7 +11,6 @@ import asyncio
 from dataclasses import dataclass
 
 import reflex as rx
-from reflex.vars.base import Var, VarData
 
 from rxapp.db import session_scope
 from rxapp.models import FileKind
@@ -79,36 +78,8 @@ async def resize(*, owner_id: int, file_id: int) -> Received:
 def thumb_url(*, file_id: int | None, user_id: int) -> str:
     """A short-lived signed link (``/files/<token>``) to the file's thumbnail (private).
 
-    The state keeps this path; the page shows it through ``file_url``.
+    The state keeps this path; the page shows it through ``components.links.file_url``.
     """
     if not file_id:
         return ""
     return file_links.signed_url(file_id=file_id, user_id=user_id, thumb=True)
-
-
-# The backend's base URL as the browser sees it.  ``/files/…`` is a backend
-# route: with ``reflex run --env prod --single-port`` the page and the backend
-# share one origin, but under AppHarnessProd (and any split deployment) the
-# page is served by a separate static server, where a relative link would miss
-# the backend.  Reflex's own ``getBackendURL`` resolves ``env.UPLOAD`` (the
-# configured ``api_url`` + "/_upload", its host adjusted to the page's host
-# when it is localhost) in the browser; dropping "/_upload" leaves the base.
-_BACKEND_BASE = Var(
-    _js_expr='getBackendURL(env.UPLOAD).href.replace(/\\/_upload\\/?$/, "")',
-    _var_data=VarData(
-        imports={
-            "$/utils/state": "getBackendURL",
-            "$/env.json": rx.ImportVar(tag="env", is_default=True),
-        }
-    ),
-).to(str)
-
-
-def file_url(path) -> Var:
-    """The ``src``/``href`` for a private-file path (``/files/<token>``) on the backend.
-
-    ``path`` is a str or a string Var (state field); an empty path stays empty,
-    so ``rx.cond(path != "", …)`` keeps working.
-    """
-    path_var = Var.create(path).to(str)
-    return rx.cond(path_var != "", _BACKEND_BASE + path_var, "").to(str)

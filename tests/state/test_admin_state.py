@@ -16,8 +16,12 @@ import json
 import pytest
 from sqlmodel import select
 
-from rxapp.state import admin as admin_state
-from rxapp.state import admin_manage
+from rxapp.state.console.claim import ClaimState
+from rxapp.state.console.insights import InsightsState
+from rxapp.state.console.promotions import PromotionsAdminState
+from rxapp.state.console.queue import QueueState
+from rxapp.state.console.templates import TemplatesState
+from rxapp.state.console.users import UsersState
 from tests.e2e.admin_claims import approve, create_claim
 from tests.state.conftest import session_token_for
 from tests.state.test_guard import table_fingerprints
@@ -26,12 +30,12 @@ CUSTOMER = "demo@member-center.test"
 REVIEWER = "reviewer@member-center.test"
 ADMIN = "admin@member-center.test"
 CONSOLE_STATES = (
-    admin_state.QueueState,
-    admin_state.ClaimState,
-    admin_state.TemplatesState,
-    admin_manage.PromotionsAdminState,
-    admin_manage.InsightsState,
-    admin_manage.UsersState,
+    QueueState,
+    ClaimState,
+    TemplatesState,
+    PromotionsAdminState,
+    InsightsState,
+    UsersState,
 )
 
 
@@ -60,8 +64,8 @@ def facts(app_db):
 
 def attacks(f: dict) -> list[tuple[object, dict]]:
     """(handler, payload) pairs that would change or reveal something for a reviewer."""
-    Q, C, T = admin_state.QueueState, admin_state.ClaimState, admin_state.TemplatesState
-    P, I, U = admin_manage.PromotionsAdminState, admin_manage.InsightsState, admin_manage.UsersState
+    Q, C, T = QueueState, ClaimState, TemplatesState
+    P, I, U = PromotionsAdminState, InsightsState, UsersState
     cid = f["claim_id"]
     promo = {"name": "Hijacked", "starts_on": "2020-01-01", "ends_on": "2030-01-01", "prize_type": "digital_code",
              "prize_name": "x", "per_customer_limit": "9", "due_working_days": "5", "cat-1": "on", "reg-US": "on"}
@@ -117,7 +121,7 @@ def test_console_handlers_give_nothing_and_change_nothing(new_client, facts, who
     client.open("/account")
     before = table_fingerprints()
     for handler, payload in attacks(facts):
-        path = f"/admin/claim?id={facts['claim_id']}" if handler is admin_state.ClaimState.load else "/admin"
+        path = f"/admin/claim?id={facts['claim_id']}" if handler is ClaimState.load else "/admin"
         result = client.call(handler, path=path, **payload)
         assert not result.errors, (handler, result.errors)
         target = " ".join(result.redirects)
@@ -145,35 +149,35 @@ def test_the_same_payloads_act_for_a_reviewer(new_client, facts):
     token, _ = session_token_for(REVIEWER)
     client._store_token(token)
     client.open("/admin")
-    r = client.call(admin_state.QueueState.load, path="/admin")
+    r = client.call(QueueState.load, path="/admin")
     assert not r.errors and not r.redirects
-    queue = client.get(admin_state.QueueState)
+    queue = client.get(QueueState)
     assert str(facts["claim_id"]) in [row["claim_id"] for row in queue.rows]
     assert queue.export_href.startswith("/export/claims.csv?t=")
 
-    r = client.call(admin_state.ClaimState.load, path=f"/admin/claim?id={facts['claim_id']}")
-    claim = client.get(admin_state.ClaimState)
+    r = client.call(ClaimState.load, path=f"/admin/claim?id={facts['claim_id']}")
+    claim = client.get(ClaimState)
     assert not r.errors and claim.found and claim.claim["status"] == "under_review"
     assert claim.invoice_url.startswith("/files/")
-    r = client.call(admin_state.ClaimState.needs_info, form={"reason": "", "missing_document": ""})
-    assert set(client.get(admin_state.ClaimState).errors) == {"needs_info.reason", "needs_info.missing_document"}
-    r = client.call(admin_state.ClaimState.approve)
+    r = client.call(ClaimState.needs_info, form={"reason": "", "missing_document": ""})
+    assert set(client.get(ClaimState).errors) == {"needs_info.reason", "needs_info.missing_document"}
+    r = client.call(ClaimState.approve)
     assert not r.errors
-    assert client.get(admin_state.ClaimState).message.startswith("Approved: Redeem Success.")
+    assert client.get(ClaimState).message.startswith("Approved: Redeem Success.")
     with db.session_scope() as s:
         assert s.get(Redemption, facts["claim_id"]).status.value == "approved"
 
     # A second decision on the same (now stale) version is refused with who decided it.
-    r = client.call(admin_state.ClaimState.reject, form={"reason": "Too late"})
-    state = client.get(admin_state.ClaimState)
+    r = client.call(ClaimState.reject, form={"reason": "Too late"})
+    state = client.get(ClaimState)
     assert state.message_kind == "conflict"
     assert state.message.startswith(f"Already decided by {REVIEWER} at ")
     # A reviewer is not an admin: the Users page shows nothing and grants nothing.
-    client.call(admin_manage.UsersState.load, path="/admin/users")
+    client.call(UsersState.load, path="/admin/users")
     before = table_fingerprints()
-    client.call(admin_manage.UsersState.grant_reviewer, user_id=str(facts["customer_id"]))
+    client.call(UsersState.grant_reviewer, user_id=str(facts["customer_id"]))
     assert table_fingerprints() == before
-    assert client.get(admin_manage.UsersState).allowed is False
+    assert client.get(UsersState).allowed is False
 
 
 def test_an_admin_grants_and_removes_the_reviewer_role(new_client, facts):
@@ -184,14 +188,14 @@ def test_an_admin_grants_and_removes_the_reviewer_role(new_client, facts):
     token, _ = session_token_for(ADMIN)
     client._store_token(token)
     client.open("/admin/users")
-    client.call(admin_manage.UsersState.load, path="/admin/users")
-    client.call(admin_manage.UsersState.search, form={"query": "new@member"})
-    users = client.get(admin_manage.UsersState)
+    client.call(UsersState.load, path="/admin/users")
+    client.call(UsersState.search, form={"query": "new@member"})
+    users = client.get(UsersState)
     assert users.allowed and [u["email"] for u in users.rows] == ["new@member-center.test"]
-    client.call(admin_manage.UsersState.grant_reviewer, user_id=str(facts["customer_id"]))
+    client.call(UsersState.grant_reviewer, user_id=str(facts["customer_id"]))
     with db.session_scope() as s:
         assert s.get(User, facts["customer_id"]).role.value == "reviewer"
-    client.call(admin_manage.UsersState.remove_reviewer, user_id=str(facts["customer_id"]))
+    client.call(UsersState.remove_reviewer, user_id=str(facts["customer_id"]))
     with db.session_scope() as s:
         assert s.get(User, facts["customer_id"]).role.value == "customer"
 
@@ -204,7 +208,7 @@ def test_code_pool_import_reports_line_by_line_and_imports_all_or_nothing(new_cl
     token, _ = session_token_for(REVIEWER)
     client._store_token(token)
     client.open("/admin/promotions")
-    P = admin_manage.PromotionsAdminState
+    P = PromotionsAdminState
     client.call(P.load, path="/admin/promotions")
     pid = facts["promotion_id"]
     with db.session_scope() as s:
@@ -230,7 +234,7 @@ def test_promotion_form_keeps_input_and_shows_field_errors(new_client):
     token, _ = session_token_for(REVIEWER)
     client._store_token(token)
     client.open("/admin/promotions")
-    P = admin_manage.PromotionsAdminState
+    P = PromotionsAdminState
     client.call(P.load, path="/admin/promotions")
     client.call(P.new_promotion)
     client.call(P.save, form={"name": "Spring Deal", "starts_on": "2030-05-01", "ends_on": "2030-04-01",
@@ -252,8 +256,8 @@ def _reviewer_tab(new_client, email: str, claim_id: int):
     token, login_id = session_token_for(email)
     client._store_token(token)
     client.open(f"/admin/claim?id={claim_id}")
-    r = client.call(admin_state.ClaimState.load, path=f"/admin/claim?id={claim_id}")
-    assert not r.errors and client.get(admin_state.ClaimState).found
+    r = client.call(ClaimState.load, path=f"/admin/claim?id={claim_id}")
+    assert not r.errors and client.get(ClaimState).found
     return client, login_id
 
 
@@ -281,7 +285,7 @@ def test_shipping_handler_rechecks_the_role_and_the_session(new_client, facts):
     before = table_fingerprints()
     for tab, goes_to in ((customer_tab, "/account"), (signed_out_tab, "/login")):
         for form in ({"status": "shipped", "tracking_number": "1Z999"}, {"status": "delivered"}):
-            r = tab.call(admin_state.ClaimState.advance_shipping, path=f"/admin/claim?id={claim['id']}",
+            r = tab.call(ClaimState.advance_shipping, path=f"/admin/claim?id={claim['id']}",
                          form=form)
             assert not r.errors and goes_to in " ".join(r.redirects), (goes_to, r.redirects)
     assert table_fingerprints() == before
@@ -295,7 +299,7 @@ def test_a_reviewer_moves_a_physical_claim_forward(new_client, facts):
     claim = create_claim(promotion="gear-up-backpack", category="laptop", email_prefix="state-ship")
     approve(claim["id"])
     client, _ = _reviewer_tab(new_client, REVIEWER, claim["id"])
-    C = admin_state.ClaimState
+    C = ClaimState
     state = client.get(C)
     assert state.claim["shipping_label"] == "Preparing" and state.claim["next_shipping"] == "shipped"
 
@@ -342,7 +346,7 @@ def test_bulk_approve_decides_only_the_versions_the_reviewer_loaded(new_client, 
     token, _ = session_token_for(REVIEWER)
     client._store_token(token)
     client.open("/admin")
-    Q = admin_state.QueueState
+    Q = QueueState
     client.call(Q.load, path="/admin")
     client.call(Q.apply_filters, form={"status": "under_review", "search": "state-bulk-"})
     assert {r["claim_id"] for r in client.get(Q).rows} == {str(fresh["id"]), str(changed["id"])}

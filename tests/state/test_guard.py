@@ -214,6 +214,42 @@ def test_discovery_finds_the_apps_handlers():
     assert not any(name.startswith("_") for name in names)
 
 
+def test_every_handler_declares_who_may_call_it():
+    """@anyone, @member, @reviewer or @admin on every public handler (rxapp.state.session)."""
+    from rxapp.state.session import access_of
+
+    undeclared = sorted(f"{cls.__name__}.{name}" for cls, name, handler in app_handlers()
+                        if access_of(handler.fn) is None)
+    assert not undeclared, "handlers that declare no access: " + ", ".join(undeclared)
+
+
+def test_the_declaration_test_fails_on_an_undeclared_handler():
+    """The check above is not vacuous: a handler without a declaration is seen as such."""
+    from rxapp.state.session import Access, access_of, anyone, member
+
+    async def undeclared(self):
+        return None
+
+    assert access_of(undeclared) is None
+    assert access_of(member(undeclared)) is Access.member
+    assert access_of(anyone(lambda self: None)) is Access.anyone
+
+
+def test_signed_out_declarations_are_the_intended_few():
+    """Handlers open to signed-out callers: the list is short and every entry is on purpose."""
+    from rxapp.state.session import Access, access_of
+
+    public = sorted(f"{cls.__name__}.{name}" for cls, name, handler in app_handlers()
+                    if access_of(handler.fn) is Access.anyone
+                    # Drawing a new captcha question (the seed's Reformat) is harmless on any form.
+                    and name != "reformat_captcha")
+    assert set(public) == {
+        "SessionState.load_public", "SessionState.log_out", "SessionState.clear_notice",
+        "LoginState.load", "LoginState.submit", "SignUpState.load", "SignUpState.submit",
+        "VerifyEmailState.load",
+    }, public
+
+
 @pytest.mark.parametrize("token_kind", ["no token", "forged token"])
 def test_no_handler_changes_data_or_leaks_to_a_signed_out_client(new_client, token_kind):
     from rxapp.state.session import SessionState

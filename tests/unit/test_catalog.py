@@ -144,7 +144,7 @@ def test_import_is_all_or_nothing_and_reports_every_bad_line(cat):
             "model,serial,chk",  # columns in any order
             f"Modern 14,{good[0][0]},{good[0][1]}",  # line 2: fine
             f"Modern 15,{good[1][0]},{good[1][1]}",  # line 3: unknown model
-            f"Modern 14,XX-1234,123",  # line 4: bad format
+            "Modern 14,XX-1234,123",  # line 4: bad format
             f"Modern 14,{good[1][0]},12a",  # line 5: bad CHK
             f"Modern 14,{good[0][0]},{good[0][1]}",  # line 6: duplicate of line 2
             f"Modern 14,{good[2][0]},{good[2][1]}",  # line 7: already in the registry

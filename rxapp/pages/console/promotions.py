@@ -1,47 +1,30 @@
-"""Reviewer console, management pages: Promotions & Codes, Insights, Users & Roles."""
+"""Promotions & Codes: the promotions with their stock, the promotion form, and code pool imports."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from rxapp import routes
-from rxapp.components.forms import error_line, field_label
+from rxapp import vocabulary
+from rxapp.components.forms import field, field_error, notice, select_field, textarea_field
 from rxapp.components.shell import ACCENT, member_page
-from rxapp.pages.admin import SELECT_STYLE, _notice
-from rxapp.state.admin_manage import InsightsState as I
-from rxapp.state.admin_manage import PromotionsAdminState as P
-from rxapp.state.admin_manage import UsersState as U
+from rxapp.models import PrizeType
+from rxapp.state.console.promotions import PromotionsAdminState as P
 
-CHART_COLORS = {"Submitted": "#6b7280", "Approved": "#1a7f37", "Needs info": "#2563eb", "Rejected": "#c8102e"}
-
-
-def _err(name: str, fid: str) -> rx.Component:
-    return error_line(rx.cond(P.errors.contains(name), P.errors[name].to(str), ""), fid)
+PRIZE_TYPES = [
+    [PrizeType.digital_code.value, vocabulary.PRIZE_TYPE[PrizeType.digital_code] + " (code pool)"],
+    [PrizeType.physical.value, vocabulary.PRIZE_TYPE[PrizeType.physical] + " (stock)"],
+]
 
 
 def _field(label: str, name: str, *, type: str = "text", required: bool = False, hint: str = "",
-           width: str = "100%", max_length: int = 120) -> rx.Component:
-    fid = f"p-{name}"
-    return rx.box(
-        field_label(label, fid, required),
-        rx.input(id=fid, name=name, type=type, default_value=P.form[name].to(str), max_length=max_length,
-                 size="2", width=width, aria_describedby=f"{fid}-error",
-                 aria_invalid=rx.cond(P.errors.contains(name), "true", "false")),
-        rx.text(hint, size="1", color="#666") if hint else rx.fragment(),
-        _err(name, fid),
-        width="100%",
-    )
+           max_length: int = 120) -> rx.Component:
+    return field(label, name, P.errors, type=type, required=required, hint=hint, max_length=max_length,
+                 default_value=P.form[name].to(str), id_prefix="p", compact=True)
 
 
 def _area(label: str, name: str) -> rx.Component:
-    fid = f"p-{name}"
-    return rx.box(
-        field_label(label, fid),
-        rx.text_area(id=fid, name=name, default_value=P.form[name].to(str), rows="2", max_length=1000,
-                     width="100%", aria_describedby=f"{fid}-error"),
-        _err(name, fid),
-        width="100%",
-    )
+    return textarea_field(label, name, P.errors, rows=2, max_length=1000, default_value=P.form[name].to(str),
+                          id_prefix="p", compact=True)
 
 
 def _checks(legend: str, prefix: str, options, chosen, error_key: str, *, scroll: bool = False) -> rx.Component:
@@ -67,7 +50,7 @@ def _checks(legend: str, prefix: str, options, chosen, error_key: str, *, scroll
     return rx.el.fieldset(
         rx.el.legend(legend, style={"font_weight": "600", "font_size": "0.9rem", "margin_bottom": "4px"}),
         box,
-        error_line(rx.cond(P.errors.contains(error_key), P.errors[error_key].to(str), ""), f"p-{error_key}"),
+        field_error(P.errors, error_key, f"p-{error_key}"),
         style={"border": "none", "padding": "0", "margin": "0", "min_width": "0"},
     )
 
@@ -82,16 +65,8 @@ def _promotion_form() -> rx.Component:
                 _field("Prize name", "prize_name", required=True),
                 _field("First day", "starts_on", type="date", required=True),
                 _field("Last day", "ends_on", type="date", required=True),
-                rx.box(
-                    field_label("Prize type", "p-prize_type", True),
-                    rx.el.select(
-                        rx.el.option("Digital code (code pool)", value="digital_code"),
-                        rx.el.option("Physical prize (stock)", value="physical"),
-                        id="p-prize_type", name="prize_type", default_value=P.form["prize_type"].to(str),
-                        style=SELECT_STYLE,
-                    ),
-                    _err("prize_type", "p-prize_type"),
-                ),
+                select_field("Prize type", "prize_type", PRIZE_TYPES, P.errors, required=True, placeholder=None,
+                             default_value=P.form["prize_type"].to(str), id_prefix="p", compact=True),
                 _field("Physical stock", "physical_stock", hint="Physical prizes only; digital prizes count codes.",
                        max_length=9),
                 _field("Per-customer limit", "per_customer_limit", required=True, max_length=4),
@@ -201,21 +176,17 @@ def _codes_card() -> rx.Component:
         rx.text("One code per line (a first line “code” is skipped). Every line is checked; if any line is wrong, "
                 "nothing is imported and each problem is listed with its line number.", size="2", color="#555"),
         rx.box(
-            field_label("Promotion for the codes", "codes-promotion", True),
-            rx.el.select(
-                rx.el.option("Choose a promotion…", value=""),
-                rx.foreach(P.code_promotions, lambda o: rx.el.option(o[1], value=o[0])),
-                id="codes-promotion", value=P.codes_promotion, on_change=P.choose_codes_promotion,
-                style=SELECT_STYLE,
-            ),
+            select_field("Promotion for the codes", "promotion", P.code_promotions, None, required=True,
+                         field_id="codes-promotion", placeholder="Choose a promotion…", compact=True,
+                         value=P.codes_promotion, on_change=P.choose_codes_promotion),
             margin_y="10px",
             max_width="420px",
         ),
         rx.grid(
             rx.form(
-                field_label("Paste codes", "codes-text"),
-                rx.text_area(id="codes-text", name="codes", rows="6", width="100%", font_family="monospace",
-                             placeholder="code\nGAME-AAAA-BBBB\nGAME-CCCC-DDDD"),
+                textarea_field("Paste codes", "codes", None, rows=6, field_id="codes-text", max_length=1_100_000,
+                               font_family="monospace", placeholder="code\nGAME-AAAA-BBBB\nGAME-CCCC-DDDD",
+                               compact=True),
                 rx.button("Import pasted codes", type="submit", size="2", margin_top="6px"),
                 on_submit=P.import_pasted,
                 reset_on_submit=False,
@@ -279,7 +250,7 @@ def _codes_card() -> rx.Component:
 def promotions() -> rx.Component:
     return member_page(
         "Promotions & Codes",
-        _notice(P.message),
+        notice(P.message),
         rx.hstack(
             rx.button(rx.icon("plus", size=16, aria_hidden="true"), "New promotion", on_click=P.new_promotion,
                       size="2", type="button"),
@@ -289,178 +260,3 @@ def promotions() -> rx.Component:
         _promotion_table(),
         _codes_card(),
     )
-
-
-# =========================================================================== insights
-
-
-def _kpi(label: str, value, detail=None) -> rx.Component:
-    return rx.card(
-        rx.text(label, size="1", color="#555"),
-        rx.text(value, size="6", weight="bold"),
-        rx.text(detail, size="1", color="#555") if detail is not None else rx.fragment(),
-    )
-
-
-def _bar_chart(title: str, data, x_key: str, series: list[str], *, stacked: bool = True,
-               layout: str = "horizontal") -> rx.Component:
-    bars = [rx.recharts.bar(data_key=s, fill=CHART_COLORS[s], stack_id="a" if stacked else None, name=s,
-                             is_animation_active=False)
-            for s in series]
-    if layout == "vertical":
-        axes = [rx.recharts.x_axis(type_="number", allow_decimals=False),
-                rx.recharts.y_axis(data_key=x_key, type_="category", width=150, font_size=11)]
-    else:
-        axes = [rx.recharts.x_axis(data_key=x_key, font_size=11), rx.recharts.y_axis(allow_decimals=False)]
-    return rx.card(
-        rx.heading(title, size="3", as_="h2", margin_bottom="6px"),
-        rx.recharts.bar_chart(
-            *bars,
-            *axes,
-            rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
-            rx.recharts.legend(),
-            rx.recharts.graphing_tooltip(),
-            data=data,
-            layout=layout,
-            width="100%",
-            height=280,
-        ),
-        width="100%",
-        min_width="0",
-    )
-
-
-def insights() -> rx.Component:
-    return member_page(
-        "Insights",
-        rx.hstack(
-            rx.text("Window: ", I.kpis["window"], size="2", color="#555"),
-            rx.spacer(),
-            field_label("Period", "ins-days"),
-            rx.el.select(
-                rx.el.option("Last 7 days", value="7"),
-                rx.el.option("Last 30 days", value="30"),
-                rx.el.option("Last 90 days", value="90"),
-                rx.el.option("Last 365 days", value="365"),
-                id="ins-days", value=I.days.to(str), on_change=I.set_days,
-                style={**SELECT_STYLE, "width": "160px"},
-            ),
-            align="center",
-            spacing="2",
-            margin_bottom="12px",
-            wrap="wrap",
-        ),
-        rx.grid(
-            _kpi("Open claims", I.kpis["open"]),
-            _kpi("Overdue", I.kpis["overdue"]),
-            _kpi("Median time to decision", I.kpis["median"]),
-            _kpi("First-pass approval rate", I.kpis["first_pass"], I.kpis["first_pass_detail"]),
-            columns=rx.breakpoints(initial="2", md="4"),
-            spacing="3",
-            margin_bottom="14px",
-        ),
-        rx.vstack(
-            _bar_chart("Claims per day: submitted and decided", I.per_day, "day",
-                       ["Submitted", "Approved", "Needs info", "Rejected"], stacked=False),
-            rx.grid(
-                _bar_chart("Needs info and rejections by promotion", I.by_promotion, "name",
-                           ["Needs info", "Rejected"], layout="vertical"),
-                _bar_chart("By region", I.by_region, "name", ["Needs info", "Rejected"], layout="vertical"),
-                columns=rx.breakpoints(initial="1", md="2"),
-                spacing="3",
-                width="100%",
-            ),
-            _bar_chart("By store", I.by_store, "name", ["Needs info", "Rejected"], layout="vertical"),
-            rx.card(
-                rx.heading("Most frequent reasons", size="3", as_="h2", margin_bottom="6px"),
-                rx.table.root(
-                    rx.table.header(rx.table.row(rx.table.column_header_cell("Outcome"),
-                                                 rx.table.column_header_cell("Reason"),
-                                                 rx.table.column_header_cell("Claims"))),
-                    rx.table.body(rx.foreach(I.top_reasons, lambda r: rx.table.row(
-                        rx.table.cell(r["outcome"]), rx.table.cell(r["reason"]), rx.table.cell(r["count"])))),
-                    size="1",
-                    width="100%",
-                ),
-                width="100%",
-            ),
-            spacing="3",
-            width="100%",
-        ),
-    )
-
-
-# =========================================================================== users & roles
-
-
-def users() -> rx.Component:
-    table = rx.box(
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Email", "Name", "Role", "")])),
-            rx.table.body(
-                rx.foreach(
-                    U.rows,
-                    lambda u: rx.table.row(
-                        rx.table.cell(u["email"]),
-                        rx.table.cell(u["name"]),
-                        rx.table.cell(rx.badge(u["role"], variant="soft", high_contrast=True, color_scheme=rx.match(
-                            u["role"], ("admin", "purple"), ("reviewer", "blue"), "gray"))),
-                        rx.table.cell(
-                            rx.cond(
-                                u["is_admin"] == "yes",
-                                rx.text("Administrator", size="1", color="#555"),
-                                rx.cond(
-                                    u["is_reviewer"] == "yes",
-                                    rx.button("Remove reviewer", size="1", variant="outline", color_scheme="red",
-                                              type="button", on_click=U.remove_reviewer(u["id"]),
-                                              aria_label="Remove reviewer role from " + u["email"]),
-                                    rx.button("Make reviewer", size="1", type="button",
-                                              on_click=U.grant_reviewer(u["id"]),
-                                              aria_label="Make " + u["email"] + " a reviewer"),
-                                ),
-                            )
-                        ),
-                    ),
-                )
-            ),
-            size="1",
-            width="100%",
-        ),
-        overflow_x="auto",
-    )
-    return member_page(
-        "Users & Roles",
-        rx.cond(
-            U.allowed,
-            rx.box(
-                rx.form(
-                    rx.hstack(
-                        rx.box(
-                            field_label("Search by email", "users-query"),
-                            rx.input(id="users-query", name="query", default_value=U.query, max_length=254,
-                                     size="2", width="280px", placeholder="e.g. @example.com"),
-                        ),
-                        rx.button("Search", type="submit", size="2"),
-                        align="end",
-                        spacing="2",
-                        wrap="wrap",
-                    ),
-                    on_submit=U.search,
-                    reset_on_submit=False,
-                    margin_bottom="12px",
-                ),
-                rx.text("With an empty search, the current reviewers and administrators are listed.", size="1",
-                        color="#555", margin_bottom="8px"),
-                _notice(U.message),
-                table,
-            ),
-            rx.callout("Only administrators can grant or remove the reviewer role.", icon="lock",
-                       color_scheme="gray"),
-        ),
-    )
-
-
-def add_pages(app, member, reviewer) -> None:
-    reviewer(routes.ADMIN_PROMOTIONS, promotions, "Promotions & Codes", P.load)
-    reviewer(routes.ADMIN_INSIGHTS, insights, "Insights", I.load)
-    reviewer(routes.ADMIN_USERS, users, "Users & Roles", U.load)

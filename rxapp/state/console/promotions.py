@@ -1,19 +1,21 @@
-"""Reviewer console, management side: promotions and code pools, insights, users and roles.
+"""Promotions & Codes: the promotions with their stock, the promotion form, code pool imports.
 
-Same rule as ``rxapp.state.admin``: every handler starts with ``_gate()``
-(the reviewer role re-checked through the service); the Users page also
-needs the admin role, which ``user_roles.find_users``/``set_role`` check again.
+Saving goes through ``services.promotions_admin``; an edit that would weaken
+the rules claims already relied on comes back as warnings, and is saved only
+with "Save anyway" (the pending form waits in a backend var).
 """
 
 from __future__ import annotations
 
 import reflex as rx
 
+from rxapp import formatting, vocabulary
 from rxapp.db import session_scope, write_session
-from rxapp.models import PrizeType, Role
-from rxapp.services import catalog, codes, promotions_admin, user_roles
+from rxapp.models import PrizeType
+from rxapp.services import catalog, codes, promotions_admin
 from rxapp.services.errors import Conflict, FieldErrors, Forbidden, NotFound, ServiceError
-from rxapp.state.admin import ReviewerMixin, _fmt, _int, _s
+from rxapp.state import parse
+from rxapp.state.session import caller, reviewer
 
 CSV_MAX_BYTES = 1024 * 1024
 FORM_FIELDS = ("name", "description", "starts_on", "ends_on", "per_customer_limit", "prize_type", "prize_name",
@@ -24,7 +26,7 @@ def _stock_text(value) -> str:
     return "—" if value is None else str(value)
 
 
-class PromotionsAdminState(ReviewerMixin, rx.State):
+class PromotionsAdminState(rx.State):
     rows: list[dict[str, str]] = []
     category_options: list[list[str]] = []
     model_options: list[list[str]] = []
@@ -73,12 +75,12 @@ class PromotionsAdminState(ReviewerMixin, rx.State):
                 {
                     "id": str(r["promotion_id"]),
                     "name": r["name"],
-                    "period": f"{_fmt(r['starts_on'])} ~ {_fmt(r['ends_on'])}",
+                    "period": f"{formatting.day(r['starts_on'])} ~ {formatting.day(r['ends_on'])}",
                     "categories": ", ".join(cat_names.get(c, "?") for c in f["category_ids"]),
                     "models": str(len(f["model_ids"])) + " models" if f["model_ids"] else "",
                     "regions": ", ".join(r["region_codes"]) if r["region_codes"] else "All regions",
                     "prize": r["prize_name"],
-                    "prize_type": "Digital code" if r["prize_type"] == PrizeType.digital_code.value else "Physical",
+                    "prize_type": vocabulary.prize_type_label(r["prize_type"]),
                     "digital": "yes" if r["prize_type"] == PrizeType.digital_code.value else "",
                     "total": _stock_text(r["total"]),
                     "reserved": _stock_text(r["reserved"]),
@@ -93,10 +95,8 @@ class PromotionsAdminState(ReviewerMixin, rx.State):
         self.code_promotions = [[r["id"], r["name"]] for r in out if r["digital"] == "yes"]
 
     @rx.event
+    @reviewer
     async def load(self):
-        viewer = await self._gate()
-        if viewer is None:
-            return await self._refuse()
         self.editing, self.errors, self.warnings, self.message = "", {}, [], ""
         self.codes_report, self.codes_message = [], ""
         self._pending = {}
@@ -104,7 +104,7 @@ class PromotionsAdminState(ReviewerMixin, rx.State):
 
     def _open_form(self, values: dict, editing: str) -> None:
         self.editing = editing
-        self.form = {k: "" if values.get(k) is None else str(_fmt(values.get(k))) for k in FORM_FIELDS}
+        self.form = {k: "" if values.get(k) is None else formatting.when(values.get(k)) for k in FORM_FIELDS}
         self.form_categories = [str(c) for c in values.get("category_ids", [])]
         self.form_models = [str(m) for m in values.get("model_ids", [])]
         self.form_regions = [str(r) for r in values.get("region_codes", [])]
@@ -114,18 +114,14 @@ class PromotionsAdminState(ReviewerMixin, rx.State):
         self.form_key += 1
 
     @rx.event
+    @reviewer
     async def new_promotion(self):
-        viewer = await self._gate()
-        if viewer is None:
-            return await self._refuse()
         self._open_form({"per_customer_limit": 1, "due_working_days": 14, "prize_type": "digital_code"}, "new")
 
     @rx.event
+    @reviewer
     async def edit_promotion(self, promotion_id: str):
-        viewer = await self._gate()
-        if viewer is None:
-            return await self._refuse()
-        pid = _int(promotion_id)
+        pid = parse.positive_id(promotion_id)
         if pid is None:
             return
         try:
@@ -137,26 +133,21 @@ class PromotionsAdminState(ReviewerMixin, rx.State):
         self._open_form(values, str(pid))
 
     @rx.event
+    @reviewer
     async def close_form(self):
-        viewer = await self._gate()
-        if viewer is None:
-            return await self._refuse()
         self.editing, self.errors, self.warnings, self._pending = "", {}, [], {}
 
-    def _parse(self, form: dict) -> dict:
-        form = form if isinstance(form, dict) else {}
-        data = {k: _s(form.get(k), 1200) for k in FORM_FIELDS}
-        keys = [k for k in list(form)[:2000] if isinstance(k, str)]
-        data["category_ids"] = [k[4:] for k in keys if k.startswith("cat-") and form.get(k) == "on"][:100]
-        data["model_ids"] = [k[6:] for k in keys if k.startswith("model-") and form.get(k) == "on"][:1000]
-        data["region_codes"] = [k[4:][:2] for k in keys if k.startswith("reg-") and form.get(k) == "on"][:300]
-        data["requires_partner_store"] = form.get("requires_partner_store") == "on"
+    @staticmethod
+    def _parse(form: dict) -> dict:
+        data: dict = parse.fields(form, FORM_FIELDS, 1200, strip=True)
+        data["category_ids"] = parse.checked_keys(form, "cat-", 100)
+        data["model_ids"] = parse.checked_keys(form, "model-", 1000)
+        data["region_codes"] = parse.checked_keys(form, "reg-", 300, key_limit=2)
+        data["requires_partner_store"] = parse.flag(form, "requires_partner_store")
         return data
 
     async def _save(self, data: dict, confirm: bool):
-        viewer = await self._gate()
-        if viewer is None:
-            return await self._refuse()
+        viewer = caller()
         editing = self.editing
         if not editing:
             return
@@ -172,7 +163,7 @@ class PromotionsAdminState(ReviewerMixin, rx.State):
                     saved = promotions_admin.create_promotion(session=s, actor_id=viewer.user_id,
                                                               form=data)
                 else:
-                    pid = _int(editing)
+                    pid = parse.positive_id(editing)
                     if pid is None:
                         return
                     saved = promotions_admin.update_promotion(session=s, actor_id=viewer.user_id,
@@ -194,14 +185,13 @@ class PromotionsAdminState(ReviewerMixin, rx.State):
         self._reload()
 
     @rx.event
+    @reviewer
     async def save(self, form: dict):
         return await self._save(self._parse(form), confirm=False)
 
     @rx.event
+    @reviewer
     async def save_anyway(self):
-        viewer = await self._gate()
-        if viewer is None:
-            return await self._refuse()
         if not self._pending:
             return
         return await self._save(dict(self._pending), confirm=True)
@@ -209,16 +199,14 @@ class PromotionsAdminState(ReviewerMixin, rx.State):
     # ------------------------------------------------------------------ code pools
 
     @rx.event
+    @reviewer
     async def choose_codes_promotion(self, value: str):
-        viewer = await self._gate()
-        if viewer is None:
-            return await self._refuse()
-        pid = _int(value)
+        pid = parse.positive_id(value)
         self.codes_promotion = str(pid) if pid else ""
         self.codes_report, self.codes_message = [], ""
 
     def _import(self, viewer_id: int, text: str, source: str) -> None:
-        pid = _int(self.codes_promotion)
+        pid = parse.positive_id(self.codes_promotion)
         if pid is None:
             self.codes_ok, self.codes_report = False, []
             self.codes_message = "Choose the promotion whose code pool you are filling."
@@ -250,13 +238,11 @@ class PromotionsAdminState(ReviewerMixin, rx.State):
             )
 
     @rx.event
+    @reviewer
     async def import_pasted(self, form: dict):
-        viewer = await self._gate()
-        if viewer is None:
-            return await self._refuse()
-        form = form if isinstance(form, dict) else {}
-        text = form.get("codes")
-        if not isinstance(text, str) or not text.strip():
+        viewer = caller()
+        text = parse.field(form, "codes", CSV_MAX_BYTES + 1)
+        if not text.strip():
             self.codes_ok, self.codes_report = False, []
             self.codes_message = "Paste the codes (one per line) or choose a .csv file."
             return
@@ -267,10 +253,9 @@ class PromotionsAdminState(ReviewerMixin, rx.State):
         self._import(viewer.user_id, text, "the pasted text")
 
     @rx.event
+    @reviewer
     async def import_file(self, files: list[rx.UploadFile]):
-        viewer = await self._gate()
-        if viewer is None:
-            return await self._refuse()
+        viewer = caller()
         if not files:
             return
         upload = files[0]
@@ -291,164 +276,3 @@ class PromotionsAdminState(ReviewerMixin, rx.State):
             self.codes_message = f"{name} is not a UTF-8 text file: save it as CSV (UTF-8) and try again."
             return
         self._import(viewer.user_id, text, name)
-
-
-# =========================================================================== users & roles
-
-
-class UsersState(ReviewerMixin, rx.State):
-    allowed: bool = False
-    query: str = ""
-    rows: list[dict[str, str]] = []
-    message: str = ""
-    form_key: int = 0
-
-    def _search(self, actor_id: int) -> None:
-        with session_scope() as s:
-            found = user_roles.find_users(session=s, actor_id=actor_id, query=self.query)
-        self.rows = [
-            {"id": str(u["user_id"]), "email": u["email"], "name": u["name"], "role": u["role"],
-             "is_reviewer": "yes" if u["role"] == Role.reviewer.value else "",
-             "is_admin": "yes" if u["role"] == Role.admin.value else ""}
-            for u in found
-        ]
-
-    async def _admin(self):
-        viewer = await self._gate()
-        if viewer is None:
-            return None
-        if not viewer.is_admin:
-            self.allowed, self.rows = False, []
-            return None
-        self.allowed = True
-        return viewer
-
-    @rx.event
-    async def load(self):
-        viewer = await self._gate()
-        if viewer is None:
-            return await self._refuse()
-        self.message = ""
-        if not viewer.is_admin:
-            self.allowed, self.rows = False, []
-            return
-        self.allowed = True
-        try:
-            self._search(viewer.user_id)
-        except Forbidden:
-            self.allowed, self.rows = False, []
-
-    @rx.event
-    async def search(self, form: dict):
-        viewer = await self._gate()
-        if viewer is None:
-            return await self._refuse()
-        admin = await self._admin()
-        if admin is None:
-            return
-        self.query = _s(form.get("query") if isinstance(form, dict) else "", 254)
-        self.message = ""
-        try:
-            self._search(admin.user_id)
-        except Forbidden:
-            self.allowed, self.rows = False, []
-
-    async def _set_role(self, user_id, role: Role):
-        viewer = await self._gate()
-        if viewer is None:
-            return await self._refuse()
-        admin = await self._admin()
-        if admin is None:
-            return
-        uid = _int(user_id)
-        if uid is None:
-            return
-        try:
-            with write_session() as s:
-                user = user_roles.set_role(session=s, actor_id=admin.user_id, user_id=uid, role=role)
-                email = user.email
-        except (Forbidden, NotFound, FieldErrors) as exc:
-            self.message = exc.message
-            return
-        self.message = (f"{email} is now a reviewer." if role == Role.reviewer
-                        else f"{email} is no longer a reviewer.")
-        self._search(admin.user_id)
-
-    @rx.event
-    async def grant_reviewer(self, user_id: str):
-        return await self._set_role(user_id, Role.reviewer)
-
-    @rx.event
-    async def remove_reviewer(self, user_id: str):
-        return await self._set_role(user_id, Role.customer)
-
-
-# =========================================================================== insights
-
-
-class InsightsState(ReviewerMixin, rx.State):
-    days: int = 30
-    per_day: list[dict[str, int | str]] = []
-    by_promotion: list[dict[str, int | str]] = []
-    by_region: list[dict[str, int | str]] = []
-    by_store: list[dict[str, int | str]] = []
-    top_reasons: list[dict[str, str]] = []
-    kpis: dict[str, str] = {}
-
-    def _reload(self, viewer_id: int) -> None:
-        from rxapp.services import insights  # noqa: PLC0415 - the dashboard's read model
-
-        with session_scope() as s:
-            d = insights.dashboard(session=s, actor_id=viewer_id, days=self.days)
-        self.per_day = [
-            {"day": str(r["day"])[5:], "Submitted": r["submitted"], "Approved": r["approved"],
-             "Needs info": r["needs_info"], "Rejected": r["rejected"]}
-            for r in d["per_day"]
-        ]
-
-        def grouped(rows, key: str, limit: int = 12) -> list[dict]:
-            out: dict[str, dict] = {}
-            for r in rows:
-                name = str(r.get(key) or "—")
-                entry = out.setdefault(name, {"name": name, "Needs info": 0, "Rejected": 0})
-                entry["Needs info" if r["outcome"] == "needs_info" else "Rejected"] += int(r["count"])
-            return sorted(out.values(), key=lambda e: -(e["Needs info"] + e["Rejected"]))[:limit]
-
-        self.by_promotion = grouped(d["reasons_by_promotion"], "promotion")
-        self.by_region = grouped(d["reasons_by_region"], "region_code")
-        self.by_store = grouped(d["reasons_by_store"], "store")
-        reasons: dict[tuple[str, str], int] = {}
-        for r in d["reasons_by_promotion"]:
-            k = (r["outcome"], r["reason"] or "(no reason)")
-            reasons[k] = reasons.get(k, 0) + int(r["count"])
-        self.top_reasons = [
-            {"outcome": "Needs info" if o == "needs_info" else "Rejected", "reason": text, "count": str(n)}
-            for (o, text), n in sorted(reasons.items(), key=lambda kv: -kv[1])[:10]
-        ]
-        fp = d["first_pass"]
-        median = d["median_hours_to_decision"]
-        self.kpis = {
-            "open": str(d["open"]),
-            "overdue": str(d["overdue"]),
-            "median": "—" if median is None else (f"{median:.1f} h" if median < 48 else f"{median / 24:.1f} days"),
-            "first_pass": "—" if fp["rate"] is None else f"{fp['rate'] * 100:.0f} %",
-            "first_pass_detail": f"{fp['approved_first_pass']} of {fp['decided']} decided claims",
-            "window": f"{_fmt(d['from'])} – {_fmt(d['to'])}",
-        }
-
-    @rx.event
-    async def load(self):
-        viewer = await self._gate()
-        if viewer is None:
-            return await self._refuse()
-        self._reload(viewer.user_id)
-
-    @rx.event
-    async def set_days(self, value: str):
-        viewer = await self._gate()
-        if viewer is None:
-            return await self._refuse()
-        n = _int(value)
-        if n in (7, 30, 90, 365):
-            self.days = n
-        self._reload(viewer.user_id)

@@ -1,0 +1,1 @@
+"""The reviewer console's pages, one module per section."""

@@ -1,0 +1,391 @@
+"""A claim under review: evidence side by side, facts, checks, linked claims, timeline and the decision."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from rxapp import routes
+from rxapp.components.status import review_status_badge
+from rxapp.components.forms import field, field_error, notice, select_field, textarea_field
+from rxapp.components.links import file_url
+from rxapp.components.shell import member_page
+from rxapp.state.console.claim import ClaimState as C
+
+KEYBOARD_HELP = "Keyboard: A approve · N needs info · R reject · J next · K previous"
+
+# Keyboard shortcuts of the claim page: a / n / r / j / k, never while typing.
+KEYBOARD_JS = """
+(function () {
+  if (window.__rxReviewerKeys) { return; }
+  window.__rxReviewerKeys = true;
+  document.addEventListener('keydown', function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey || e.repeat) { return; }
+    var t = e.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) { return; }
+    if (!document.getElementById('claim-keys')) { return; }
+    var click = function (id) { var el = document.getElementById(id); if (el) { e.preventDefault(); el.click(); } };
+    var focus = function (id) {
+      var el = document.getElementById(id);
+      if (el) { e.preventDefault(); el.scrollIntoView({block: 'center'}); el.focus(); }
+    };
+    switch ((e.key || '').toLowerCase()) {
+      case 'a': click('decide-approve'); break;
+      case 'n': focus('ni-reason'); break;
+      case 'r': focus('rej-reason'); break;
+      case 'j': click('claim-next'); break;
+      case 'k': click('claim-prev'); break;
+    }
+  });
+})();
+"""
+
+IMAGE_JS = """
+(function (id, op) {
+  var el = document.getElementById(id); if (!el) { return; }
+  var z = parseFloat(el.dataset.z || '1'), r = parseInt(el.dataset.r || '0', 10);
+  if (op === 'in') { z = Math.min(z * 1.5, 6); }
+  else if (op === 'out') { z = Math.max(z / 1.5, 1); }
+  else if (op === 'rot') { r = (r + 90) % 360; }
+  else { z = 1; r = 0; }
+  el.dataset.z = z; el.dataset.r = r;
+  el.style.width = (z * 100) + '%';
+  el.style.transform = 'rotate(' + r + 'deg)';
+  el.parentElement.style.padding = (r % 180) ? '18% 0' : '0';
+})('IMG_ID', 'IMG_OP');
+"""
+
+
+def _image_js(img_id: str, op: str) -> str:
+    return IMAGE_JS.replace("IMG_ID", img_id).replace("IMG_OP", op)
+
+
+def _image_viewer(title: str, key: str, url, meta) -> rx.Component:
+    img_id = f"img-{key}"
+
+    def op(name: str, label: str, icon: str) -> rx.Component:
+        return rx.icon_button(rx.icon(icon, size=16, aria_hidden="true"), size="1", variant="soft",
+                              type="button", aria_label=f"{label} {title}", title=f"{label} {title}",
+                              on_click=rx.call_script(_image_js(img_id, name)))
+
+    return rx.box(
+        rx.hstack(
+            rx.heading(title, size="3", as_="h3"),
+            rx.spacer(),
+            op("in", "Zoom in", "zoom-in"),
+            op("out", "Zoom out", "zoom-out"),
+            op("rot", "Rotate", "rotate-cw"),
+            op("reset", "Reset", "scan"),
+            rx.cond(url != "", rx.link(rx.icon("external-link", size=16, aria_hidden="true"),
+                                       href=file_url(url), is_external=True,
+                                       aria_label=f"Open the {title} full size", title="Open full size")),
+            align="center",
+            spacing="2",
+            margin_bottom="6px",
+        ),
+        rx.cond(
+            url != "",
+            rx.box(
+                rx.box(
+                    rx.el.img(src=file_url(url), id=img_id, alt=title + " of claim #" + C.claim["id"].to(str),
+                              key=url, on_click=rx.call_script(_image_js(img_id, "in")),
+                              style={"width": "100%", "max_width": "none", "display": "block",
+                                     "transform_origin": "center center", "cursor": "zoom-in",
+                                     "transition": "transform 0.15s"}),
+                ),
+                height="520px",
+                overflow="auto",
+                border="1px solid #ddd",
+                border_radius="4px",
+                background="#f6f6f6",
+                tab_index=0,
+                aria_label=f"{title} (scrollable)",
+                role="region",
+            ),
+            rx.box(rx.text(f"No {title.lower()} on file.", color="#b35c00", size="2"), padding="16px",
+                   border="1px dashed #ddd", border_radius="4px"),
+        ),
+        rx.text(meta, size="1", color="#666", margin_top="4px"),
+        width="100%",
+        min_width="0",
+    )
+
+
+def _facts_list(rows) -> rx.Component:
+    return rx.el.dl(
+        rx.foreach(
+            rows,
+            lambda f: rx.box(
+                rx.el.dt(f[0], style={"color": "#666", "font_size": "0.8rem"}),
+                rx.el.dd(f[1], style={"margin": "0", "font_weight": "600", "white_space": "pre-line",
+                                      "overflow_wrap": "anywhere"}),
+                padding_y="4px",
+                border_bottom="1px solid #f0f0f0",
+            ),
+        ),
+        style={"margin": "0"},
+    )
+
+
+def _checks() -> rx.Component:
+    return rx.box(
+        rx.heading("Eligibility checks (now)", size="3", as_="h2", margin_bottom="6px"),
+        rx.foreach(
+            C.checks,
+            lambda ch: rx.hstack(
+                rx.icon(rx.cond(ch["ok"] == "yes", "circle-check", "circle-x"), size=16,
+                        color=rx.cond(ch["ok"] == "yes", "#1a7f37", "#c0101c"), aria_hidden="true",
+                        flex_shrink="0", margin_top="2px"),
+                rx.box(
+                    rx.text(ch["rule"], weight="bold", size="2"),
+                    rx.cond(ch["ok"] == "yes", rx.fragment(), rx.text(ch["message"], size="1", color="#c0101c")),
+                ),
+                spacing="2",
+                align="start",
+                padding_y="2px",
+            ),
+        ),
+        rx.cond(C.eligible == "unknown", rx.text("The eligibility service is not available.", size="2")),
+    )
+
+
+def _shipping_panel() -> rx.Component:
+    """An approved physical prize: its shipping state and the one step forward."""
+    status_error = field_error(C.errors, "status", "ship-status", "shipping.status")
+    to_shipped = rx.form(
+        rx.el.input(type="hidden", name="status", value="shipped"),
+        field("Tracking number", "tracking_number", C.errors, required=True, max_length=80, compact=True,
+              field_id="ship-tracking", error_key="shipping.tracking_number", spell_check=False),
+        rx.button("Mark as shipped", type="submit", size="2", color_scheme="blue", high_contrast=True),
+        status_error,
+        on_submit=C.advance_shipping,
+        reset_on_submit=False,
+        display="flex",
+        flex_direction="column",
+        gap="8px",
+        width="100%",
+        aria_label="Mark as shipped",
+    )
+    to_delivered = rx.form(
+        rx.el.input(type="hidden", name="status", value="delivered"),
+        rx.button("Mark as delivered", type="submit", size="2", color_scheme="green", high_contrast=True),
+        status_error,
+        on_submit=C.advance_shipping,
+        reset_on_submit=False,
+        width="100%",
+        aria_label="Mark as delivered",
+    )
+    return rx.cond(
+        C.claim["shipping"] != "",
+        rx.box(
+            rx.heading("Shipping", size="3", as_="h3", margin_bottom="4px"),
+            rx.text(
+                "State: ", rx.text.strong(C.claim["shipping_label"]),
+                rx.cond(C.claim["tracking"] != "", rx.fragment(" · tracking ", rx.code(C.claim["tracking"]))),
+                size="2", id="shipping-state",
+            ),
+            rx.match(
+                C.claim["next_shipping"],
+                ("shipped", to_shipped),
+                ("delivered", to_delivered),
+                rx.fragment(),
+            ),
+            key="ship-" + C.form_key.to(str),
+            display="flex",
+            flex_direction="column",
+            gap="8px",
+            margin_top="10px",
+            padding_top="10px",
+            border_top="1px solid #eee",
+            id="shipping-panel",
+        ),
+    )
+
+
+def _decision_panel() -> rx.Component:
+    open_panel = rx.vstack(
+        rx.button("Approve", id="decide-approve", on_click=C.approve, size="3", color_scheme="green", high_contrast=True,
+                  width="100%", type="button"),
+        rx.form(
+            rx.heading("Needs info", size="3", as_="h3"),
+            select_field("Reason template", "template", C.needs_info_templates, None, id_prefix="ni",
+                         placeholder="Pick a template…", on_change=C.pick_template, compact=True),
+            textarea_field("Reason for the customer", "reason", C.errors, rows=3, field_id="ni-reason",
+                           error_key="needs_info.reason", compact=True),
+            select_field("Missing document", "missing_document", C.document_options, C.errors, field_id="ni-doc",
+                         error_key="needs_info.missing_document", placeholder="Choose…", compact=True),
+            rx.button("Ask for information", type="submit", size="2", color_scheme="blue", high_contrast=True, margin_top="8px"),
+            on_submit=C.needs_info,
+            reset_on_submit=False,
+            width="100%",
+            display="flex",
+            flex_direction="column",
+            gap="6px",
+            aria_label="Needs info",
+        ),
+        rx.form(
+            rx.heading("Reject (final)", size="3", as_="h3"),
+            select_field("Rejection template", "template", C.reject_templates, None, id_prefix="rej",
+                         placeholder="Pick a template…", on_change=C.pick_template, compact=True),
+            textarea_field("Reason for rejection", "reason", C.errors, rows=2, field_id="rej-reason",
+                           error_key="reject.reason", compact=True),
+            rx.button("Reject", type="submit", size="2", variant="outline", color_scheme="red", margin_top="8px"),
+            on_submit=C.reject,
+            reset_on_submit=False,
+            width="100%",
+            display="flex",
+            flex_direction="column",
+            gap="6px",
+            aria_label="Reject",
+        ),
+        spacing="4",
+        width="100%",
+        key=C.form_key.to(str),
+    )
+    closed = rx.box(
+        rx.text("Decided: ", rx.text.strong(C.claim["status_text"]), size="2"),
+        rx.cond(C.claim["decided_at"] != "", rx.text("At ", C.claim["decided_at"], size="2", color="#555")),
+        rx.cond(C.claim["code"] != "", rx.text("Prize code issued: ", rx.code(C.claim["code"], id="issued-code"),
+                                               size="2")),
+        _shipping_panel(),
+        rx.cond(C.claim["status"] == "needs_info",
+                rx.text("Waiting for the customer to send: ", C.claim["missing_document"], size="2",
+                        color="#555")),
+    )
+    return rx.card(
+        rx.heading("Decision", size="4", as_="h2", margin_bottom="8px"),
+        rx.cond(C.claim["open"] == "yes", open_panel, closed),
+        rx.text(KEYBOARD_HELP, size="1", color="#555", margin_top="10px", id="keyboard-help"),
+        width="100%",
+    )
+
+
+def _claim_nav() -> rx.Component:
+    return rx.flex(
+        rx.link(rx.hstack(rx.icon("arrow-left", size=14, aria_hidden="true"), rx.text("Queue"), spacing="1",
+                          align="center"), href=routes.ADMIN),
+        rx.spacer(),
+        rx.cond(C.prev_href != "", rx.link("‹ Previous claim (K)", href=C.prev_href, id="claim-prev")),
+        rx.cond(C.next_href != "", rx.link("Next claim (J) ›", href=C.next_href, id="claim-next")),
+        gap="14px",
+        align="center",
+        margin_bottom="10px",
+        wrap="wrap",
+    )
+
+
+def _table(headers: list[str], rows, cells) -> rx.Component:
+    return rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+            rx.table.body(rx.foreach(rows, lambda r: rx.table.row(*cells(r)))),
+            size="1",
+            width="100%",
+        ),
+        overflow_x="auto",
+        width="100%",
+    )
+
+
+def _claim_body() -> rx.Component:
+    head = rx.flex(
+        rx.heading("Claim #", C.claim["id"], size="5", as_="h2"),
+        review_status_badge(C.claim["status"], C.claim["status_label"]),
+        rx.text(C.claim["promotion"], " · ", C.claim["prize_type"], size="2", color="#444"),
+        rx.spacer(),
+        rx.text("Submitted ", C.claim["submitted_at"], size="2", color="#555"),
+        rx.text("Due ", rx.text.strong(C.claim["due_on"]), size="2"),
+        rx.cond(C.claim["overdue"] == "yes", rx.badge("overdue", color_scheme="red", variant="solid")),
+        gap="10px",
+        align="center",
+        wrap="wrap",
+        margin_bottom="12px",
+    )
+    left = rx.vstack(
+        _decision_panel(),
+        rx.card(rx.heading("Registration", size="3", as_="h2", margin_bottom="4px"), _facts_list(C.facts),
+                width="100%"),
+        rx.card(_checks(), width="100%"),
+        rx.card(rx.heading("Recipient", size="3", as_="h2", margin_bottom="4px"), _facts_list(C.recipient),
+                width="100%"),
+        spacing="3",
+        width="100%",
+        min_width="0",
+    )
+    right = rx.vstack(
+        rx.grid(
+            _image_viewer("Invoice", "invoice", C.invoice_url, C.invoice_meta),
+            _image_viewer("S/N photo", "serial", C.photo_url, C.photo_meta),
+            columns=rx.breakpoints(initial="1", sm="2"),
+            spacing="3",
+            width="100%",
+        ),
+        rx.card(
+            rx.heading("Linked claims", size="3", as_="h2", margin_bottom="4px"),
+            rx.cond(
+                C.linked.length() > 0,
+                _table(["Why", "Claim", "Customer", "Status", "When"], C.linked, lambda r: [
+                    rx.table.cell(r["kind"]),
+                    rx.table.cell(rx.cond(r["href"] != "", rx.link(r["claim"], href=r["href"]), "—")),
+                    rx.table.cell(r["email"]),
+                    rx.table.cell(r["status"]),
+                    rx.table.cell(r["at"]),
+                ]),
+                rx.text("No other claim shares this serial, invoice image or address.", size="2", color="#555"),
+            ),
+            width="100%",
+        ),
+        rx.card(
+            rx.heading("Timeline", size="3", as_="h2", margin_bottom="4px"),
+            _table(["When", "Who", "Change", "Reason"], C.events, lambda e: [
+                rx.table.cell(rx.text(e["at"], white_space="nowrap")),
+                rx.table.cell(e["actor"]),
+                rx.table.cell(e["change"]),
+                rx.table.cell(e["reason"]),
+            ]),
+            width="100%",
+            id="claim-timeline",
+        ),
+        rx.card(
+            rx.heading("Emails to the customer", size="3", as_="h2", margin_bottom="4px"),
+            _table(["Email", "Delivery", "Tries", "When"], C.emails, lambda m: [
+                rx.table.cell(rx.text(m["subject"], size="2"), rx.text(m["kind"], size="1", color="#666")),
+                rx.table.cell(rx.badge(m["status"], high_contrast=True, color_scheme=rx.match(
+                    m["status"], ("sent", "green"), ("failed", "red"), "gray")),
+                    rx.cond(m["error"] != "", rx.text(m["error"], size="1", color="#c0101c"))),
+                rx.table.cell(m["attempts"]),
+                rx.table.cell(rx.text(m["when"], white_space="nowrap")),
+            ]),
+            width="100%",
+        ),
+        spacing="3",
+        width="100%",
+        min_width="0",
+    )
+    return rx.box(
+        head,
+        rx.grid(
+            left,
+            right,
+            columns=rx.breakpoints(initial="1", md="minmax(260px, 300px) minmax(0, 1fr)"),
+            spacing="4",
+            width="100%",
+            min_width="0",
+        ),
+        # The keyboard shortcuts, installed once in the browser when the claim page first shows.
+        rx.el.span(id="claim-keys", hidden=True, on_mount=rx.call_script(KEYBOARD_JS)),
+        max_width="100%",
+        overflow_x="hidden",
+    )
+
+
+def claim() -> rx.Component:
+    return member_page(
+        "Claim Review",
+        _claim_nav(),
+        notice(C.message, C.message_kind),
+        rx.cond(
+            C.found,
+            _claim_body(),
+            rx.cond(C.missing != "", rx.callout(C.missing, icon="info", color_scheme="gray")),
+        ),
+    )

@@ -1,0 +1,105 @@
+"""Insights: open and overdue claims, time to decision, first-pass rate, and where claims stall."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from rxapp.components.forms import select_field
+from rxapp.components.shell import member_page
+from rxapp.state.console.insights import APPROVED, NEEDS_INFO, REJECTED
+from rxapp.state.console.insights import InsightsState as I
+
+CHART_COLORS = {"Submitted": "#6b7280", APPROVED: "#1a7f37", NEEDS_INFO: "#2563eb", REJECTED: "#c8102e"}
+PERIODS = [["7", "Last 7 days"], ["30", "Last 30 days"], ["90", "Last 90 days"], ["365", "Last 365 days"]]
+
+
+def _kpi(label: str, value, detail=None) -> rx.Component:
+    return rx.card(
+        rx.text(label, size="1", color="#555"),
+        rx.text(value, size="6", weight="bold"),
+        rx.text(detail, size="1", color="#555") if detail is not None else rx.fragment(),
+    )
+
+
+def _bar_chart(title: str, data, x_key: str, series: list[str], *, stacked: bool = True,
+               layout: str = "horizontal") -> rx.Component:
+    bars = [rx.recharts.bar(data_key=s, fill=CHART_COLORS[s], stack_id="a" if stacked else None, name=s,
+                             is_animation_active=False)
+            for s in series]
+    if layout == "vertical":
+        axes = [rx.recharts.x_axis(type_="number", allow_decimals=False),
+                rx.recharts.y_axis(data_key=x_key, type_="category", width=150, font_size=11)]
+    else:
+        axes = [rx.recharts.x_axis(data_key=x_key, font_size=11), rx.recharts.y_axis(allow_decimals=False)]
+    return rx.card(
+        rx.heading(title, size="3", as_="h2", margin_bottom="6px"),
+        rx.recharts.bar_chart(
+            *bars,
+            *axes,
+            rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
+            rx.recharts.legend(),
+            rx.recharts.graphing_tooltip(),
+            data=data,
+            layout=layout,
+            width="100%",
+            height=280,
+        ),
+        width="100%",
+        min_width="0",
+    )
+
+
+def insights() -> rx.Component:
+    return member_page(
+        "Insights",
+        rx.hstack(
+            rx.text("Window: ", I.kpis["window"], size="2", color="#555"),
+            rx.spacer(),
+            rx.box(
+                select_field("Period", "days", PERIODS, None, field_id="ins-days", placeholder=None, compact=True,
+                             value=I.days.to(str), on_change=I.set_days),
+                width="170px",
+            ),
+            align="center",
+            spacing="2",
+            margin_bottom="12px",
+            wrap="wrap",
+        ),
+        rx.grid(
+            _kpi("Open claims", I.kpis["open"]),
+            _kpi("Overdue", I.kpis["overdue"]),
+            _kpi("Median time to decision", I.kpis["median"]),
+            _kpi("First-pass approval rate", I.kpis["first_pass"], I.kpis["first_pass_detail"]),
+            columns=rx.breakpoints(initial="2", md="4"),
+            spacing="3",
+            margin_bottom="14px",
+        ),
+        rx.vstack(
+            _bar_chart("Claims per day: submitted and decided", I.per_day, "day",
+                       ["Submitted", APPROVED, NEEDS_INFO, REJECTED], stacked=False),
+            rx.grid(
+                _bar_chart("Needs info and rejections by promotion", I.by_promotion, "name",
+                           [NEEDS_INFO, REJECTED], layout="vertical"),
+                _bar_chart("By region", I.by_region, "name", [NEEDS_INFO, REJECTED], layout="vertical"),
+                columns=rx.breakpoints(initial="1", md="2"),
+                spacing="3",
+                width="100%",
+            ),
+            _bar_chart("By store", I.by_store, "name", [NEEDS_INFO, REJECTED], layout="vertical"),
+            rx.card(
+                rx.heading("Most frequent reasons", size="3", as_="h2", margin_bottom="6px"),
+                rx.table.root(
+                    rx.table.header(rx.table.row(rx.table.column_header_cell("Outcome"),
+                                                 rx.table.column_header_cell("Reason"),
+                                                 rx.table.column_header_cell("Claims"))),
+                    rx.table.body(rx.foreach(I.top_reasons, lambda r: rx.table.row(
+                        rx.table.cell(r["outcome"]), rx.table.cell(r["reason"]), rx.table.cell(r["count"])))),
+                    size="1",
+                    width="100%",
+                ),
+                width="100%",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+    )

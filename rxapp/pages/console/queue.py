@@ -1,0 +1,171 @@
+"""The claim queue: counts per status, filters, keyset pages, bulk approve, CSV export."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from rxapp import vocabulary
+from rxapp.components.status import review_status_badge
+from rxapp.components.forms import field, notice, select_field
+from rxapp.components.links import backend_url
+from rxapp.components.shell import ACCENT, member_page
+from rxapp.state.console.queue import QueueState as Q
+
+
+def _status_tabs() -> rx.Component:
+    return rx.flex(
+        rx.foreach(
+            Q.counts,
+            lambda c: rx.button(
+                c["label"],
+                rx.badge(c["count"], variant="solid", color_scheme="gray", radius="full", high_contrast=True),
+                on_click=Q.show_status(c["status"]),
+                variant=rx.cond(c["current"] == "yes", "solid", "outline"),
+                aria_pressed=rx.cond(c["current"] == "yes", "true", "false"),
+                size="2",
+                type="button",
+            ),
+        ),
+        gap="8px",
+        wrap="wrap",
+        margin_bottom="12px",
+        role="group",
+        aria_label="Claims per status",
+    )
+
+
+def _filters() -> rx.Component:
+    statuses = [["all", "All statuses"], *vocabulary.options(vocabulary.STATUS)]
+    return rx.form(
+        rx.grid(
+            select_field("Status", "status", statuses, Q.errors, default_value=Q.f_status, placeholder=None,
+                         id_prefix="q", compact=True),
+            select_field("Promotion", "promotion", Q.promotion_options, Q.errors, default_value=Q.f_promotion,
+                         placeholder="Any promotion", id_prefix="q", compact=True),
+            select_field("Region / Location", "region", Q.region_options, Q.errors, default_value=Q.f_region,
+                         placeholder="Any region", id_prefix="q", compact=True),
+            field("Submitted from", "from", Q.errors, type="date", default_value=Q.f_from, id_prefix="q",
+                  compact=True, max_length=10),
+            field("Submitted to", "to", Q.errors, type="date", default_value=Q.f_to, id_prefix="q", compact=True,
+                  max_length=10),
+            field("Search", "search", Q.errors, default_value=Q.f_search, id_prefix="q", compact=True,
+                  placeholder="S/N, email or claim number", max_length=120),
+            columns=rx.breakpoints(initial="1", sm="2", md="3"),
+            spacing="3",
+            width="100%",
+        ),
+        rx.hstack(
+            rx.button("Apply filters", type="submit", size="2"),
+            rx.button("Clear", type="button", variant="outline", size="2", on_click=Q.clear_filters),
+            spacing="2",
+            margin_top="10px",
+        ),
+        key=Q.form_key.to(str),
+        on_submit=Q.apply_filters,
+        reset_on_submit=False,
+        padding="12px",
+        border="1px solid #eee",
+        border_radius="6px",
+        margin_bottom="12px",
+        aria_label="Queue filters",
+    )
+
+
+def _queue_row(r) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.el.input(type="checkbox", name="claim-" + r["claim_id"], value="on",
+                        aria_label="Select claim #" + r["claim_id"],
+                        style={"width": "17px", "height": "17px", "accent_color": ACCENT}),
+        ),
+        rx.table.cell(rx.link("#" + r["claim_id"], href=r["href"], weight="bold")),
+        rx.table.cell(
+            rx.text(r["due_on"], white_space="nowrap"),
+            rx.cond(r["overdue"] == "yes", rx.badge("overdue", color_scheme="red", variant="solid", size="1")),
+        ),
+        rx.table.cell(review_status_badge(r["status"], r["status_label"])),
+        rx.table.cell(r["promotion_name"]),
+        rx.table.cell(rx.text(r["product_name"]), rx.text(r["serial"], size="1", color="#555",
+                                                           font_family="monospace")),
+        rx.table.cell(rx.text(r["customer_email"], size="2")),
+        rx.table.cell(r["region_code"], " · ", r["store_name"]),
+        rx.table.cell(rx.text(r["submitted_on"], white_space="nowrap")),
+    )
+
+
+def _queue_table() -> rx.Component:
+    headers = ["Select", "Claim", "Due", "Status", "Promotion", "Product / S/N", "Customer", "Region · Store",
+               "Submitted"]
+    return rx.form(
+        rx.flex(
+            rx.button("Approve selected", type="submit", size="2", color_scheme="green", high_contrast=True),
+            rx.link(rx.button("Export CSV", type="button", variant="outline", size="2", tab_index=-1),
+                    href=backend_url(Q.export_href), is_external=True, aria_label="Export CSV"),
+            rx.spacer(),
+            rx.text("Page ", Q.page_no, size="2", color="#555"),
+            rx.button("Previous page", type="button", variant="outline", size="2", on_click=Q.prev_page,
+                      disabled=Q.page_no <= 1),
+            rx.button("Next page", type="button", variant="outline", size="2", on_click=Q.next_page,
+                      disabled=~Q.has_next),
+            gap="8px",
+            align="center",
+            wrap="wrap",
+            margin_bottom="8px",
+        ),
+        rx.box(
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+                rx.table.body(rx.foreach(Q.rows, _queue_row)),
+                size="1",
+                variant="surface",
+                width="100%",
+            ),
+            overflow_x="auto",
+            width="100%",
+        ),
+        rx.cond(
+            Q.loaded & (Q.rows.length() == 0),
+            rx.text("No claims match these filters.", color="#555", padding="12px"),
+        ),
+        key="bulk-" + Q.page_no.to(str) + "-" + Q.rows.length().to(str) + Q.message,
+        on_submit=Q.approve_selected,
+        reset_on_submit=True,
+        aria_label="Claims",
+    )
+
+
+def _bulk_report() -> rx.Component:
+    return rx.cond(
+        Q.bulk_report.length() > 0,
+        rx.box(
+            rx.foreach(
+                Q.bulk_report,
+                lambda r: rx.hstack(
+                    rx.icon(rx.cond(r["ok"] == "yes", "check", "x"), size=16,
+                            color=rx.cond(r["ok"] == "yes", "#1a7f37", "#b35c00"), aria_hidden="true"),
+                    rx.text(r["claim"], weight="bold", size="2"),
+                    rx.text(r["text"], size="2"),
+                    spacing="2",
+                    align="start",
+                ),
+            ),
+            padding="10px",
+            border="1px solid #eee",
+            border_radius="6px",
+            margin_bottom="12px",
+            id="bulk-report",
+        ),
+    )
+
+
+def queue() -> rx.Component:
+    return member_page(
+        "Claim Queue",
+        rx.text("Oldest due first. Open a claim to see its documents and decide.", size="2", color="#555",
+                margin_bottom="10px"),
+        _status_tabs(),
+        _filters(),
+        notice(Q.message),
+        _bulk_report(),
+        _queue_table(),
+    )

@@ -1,0 +1,80 @@
+"""Reason templates: ready-made Needs info and Reject reasons, added, edited and deleted in place."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from rxapp.components.forms import notice, select_field, textarea_field
+from rxapp.components.shell import ACCENT, member_page
+from rxapp.state.console.templates import TemplatesState as T
+
+
+def _template_form(errors, *, text="", doc="", rejection=False, submit: str, on_submit, prefix: str,
+                   on_cancel=None) -> rx.Component:
+    return rx.form(
+        textarea_field("Reason text", "text", errors, required=True, rows=2, default_value=text,
+                       id_prefix=prefix, compact=True),
+        rx.flex(
+            rx.box(
+                select_field("Missing document", "missing_document", T.document_options, errors,
+                             field_id=f"{prefix}-doc", default_value=doc, placeholder="Choose…", compact=True),
+                min_width="200px",
+            ),
+            rx.el.label(
+                rx.el.input(type="checkbox", name="is_rejection", value="on", default_checked=rejection,
+                            style={"accent_color": ACCENT, "width": "16px", "height": "16px"}),
+                "Used for rejections",
+                style={"display": "flex", "gap": "6px", "align_items": "center", "font_size": "0.9rem",
+                       "margin_top": "20px"},
+            ),
+            rx.button(submit, type="submit", size="2", margin_top="20px"),
+            on_cancel if on_cancel is not None else rx.fragment(),
+            gap="12px",
+            wrap="wrap",
+            align="start",
+            margin_top="6px",
+        ),
+        on_submit=on_submit,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def _template_row(t) -> rx.Component:
+    view = rx.flex(
+        rx.box(
+            rx.text(t["text"], size="2", weight="medium"),
+            rx.text(t["kind"], " · missing: ", t["document_label"], size="1", color="#666"),
+            flex="1",
+            min_width="0",
+        ),
+        rx.button("Edit", size="1", variant="outline", on_click=T.start_edit(t["id"]), type="button",
+                  aria_label="Edit template: " + t["text"]),
+        rx.button("Delete", size="1", variant="outline", color_scheme="red", on_click=T.delete(t["id"]),
+                  type="button", aria_label="Delete template: " + t["text"]),
+        gap="8px",
+        align="center",
+    )
+    edit = _template_form(
+        T.edit_errors, text=t["text"], doc=t["missing_document"], rejection=t["is_rejection"] == "yes",
+        submit="Save", on_submit=T.save_edit, prefix="edit",
+        on_cancel=rx.button("Cancel", size="2", variant="outline", type="button", on_click=T.cancel_edit,
+                            margin_top="20px"),
+    )
+    return rx.box(rx.cond(T.editing == t["id"], edit, view), padding="10px 0", border_bottom="1px solid #eee")
+
+
+def templates() -> rx.Component:
+    return member_page(
+        "Reason Templates",
+        rx.text("Ready-made reasons for Needs info and Reject decisions. The customer reads them as written.",
+                size="2", color="#555", margin_bottom="10px"),
+        notice(T.message),
+        rx.card(
+            rx.heading("Add a template", size="3", as_="h2", margin_bottom="6px"),
+            rx.box(_template_form(T.errors, submit="Add template", on_submit=T.add, prefix="new"),
+                   key=T.form_key.to(str)),
+            margin_bottom="14px",
+        ),
+        rx.box(rx.foreach(T.rows, _template_row)),
+    )

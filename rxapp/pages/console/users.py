@@ -1,0 +1,76 @@
+"""Users & Roles (administrators): find an account, grant or remove the reviewer role."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from rxapp.components.forms import field, notice
+from rxapp.components.shell import member_page
+from rxapp.state.console.users import UsersState as U
+
+
+def users() -> rx.Component:
+    table = rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Email", "Name", "Role", "")])),
+            rx.table.body(
+                rx.foreach(
+                    U.rows,
+                    lambda u: rx.table.row(
+                        rx.table.cell(u["email"]),
+                        rx.table.cell(u["name"]),
+                        rx.table.cell(rx.badge(u["role"], variant="soft", high_contrast=True, color_scheme=rx.match(
+                            u["role"], ("admin", "purple"), ("reviewer", "blue"), "gray"))),
+                        rx.table.cell(
+                            rx.cond(
+                                u["is_admin"] == "yes",
+                                rx.text("Administrator", size="1", color="#555"),
+                                rx.cond(
+                                    u["is_reviewer"] == "yes",
+                                    rx.button("Remove reviewer", size="1", variant="outline", color_scheme="red",
+                                              type="button", on_click=U.remove_reviewer(u["id"]),
+                                              aria_label="Remove reviewer role from " + u["email"]),
+                                    rx.button("Make reviewer", size="1", type="button",
+                                              on_click=U.grant_reviewer(u["id"]),
+                                              aria_label="Make " + u["email"] + " a reviewer"),
+                                ),
+                            )
+                        ),
+                    ),
+                )
+            ),
+            size="1",
+            width="100%",
+        ),
+        overflow_x="auto",
+    )
+    return member_page(
+        "Users & Roles",
+        rx.cond(
+            U.allowed,
+            rx.box(
+                rx.form(
+                    rx.hstack(
+                        rx.box(
+                            field("Search by email", "query", None, default_value=U.query, max_length=254,
+                                  id_prefix="users", compact=True, placeholder="e.g. @example.com"),
+                            width="280px",
+                        ),
+                        rx.button("Search", type="submit", size="2"),
+                        align="end",
+                        spacing="2",
+                        wrap="wrap",
+                    ),
+                    on_submit=U.search,
+                    reset_on_submit=False,
+                    margin_bottom="12px",
+                ),
+                rx.text("With an empty search, the current reviewers and administrators are listed.", size="1",
+                        color="#555", margin_bottom="8px"),
+                notice(U.message),
+                table,
+            ),
+            rx.callout("Only administrators can grant or remove the reviewer role.", icon="lock",
+                       color_scheme="gray"),
+        ),
+    )

@@ -1,0 +1,112 @@
+"""What a reviewer narrowed the claim queue to: the filter, read from a form or a link, checked once.
+
+The console keeps the filter as a plain dict of strings (what the form shows
+and what the CSV link carries); ``clean_form`` checks a submitted form with a
+message per field, and ``from_dict`` turns a kept dict into the ``QueueFilter``
+the queue reads (dropping anything malformed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from rxapp.models import RedemptionStatus
+from rxapp.services.errors import FieldErrors
+
+KEYS = ("status", "promotion", "region", "from", "to", "search")
+DEFAULT = {"status": RedemptionStatus.under_review.value}
+SEARCH_MAX = 120
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the reviewer narrowed the queue to.
+
+    ``status=None`` means every status; the default shows open claims.
+    ``search`` matches an exact serial number (any case/spacing), a customer
+    email (exact or its beginning, any case) or a claim number ("#123" / "123").
+    """
+
+    status: RedemptionStatus | None = RedemptionStatus.under_review
+    promotion_id: int | None = None
+    region_code: str | None = None
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    search: str = ""
+
+
+_STATUS_CHOICES = {s.value for s in RedemptionStatus}
+
+
+def _positive_id(value) -> int | None:
+    """A positive id from the client, or None (bools, floats, junk refused)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value < 2**62 else None
+    if isinstance(value, str) and value.strip().lstrip("#").isdigit() and len(value) < 19:
+        n = int(value.strip().lstrip("#"))
+        return n if n > 0 else None
+    return None
+
+
+def _iso_day(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
+
+
+def from_dict(data: dict) -> QueueFilter:
+    """The filter from the plain dict the console keeps (keys status, promotion,
+    region, from, to, search; status "all" means every status).
+
+    Junk values are dropped (an unknown status means the default, open claims).
+    """
+    data = data if isinstance(data, dict) else {}
+    status = data.get("status", RedemptionStatus.under_review.value)
+    if status != "all" and status not in _STATUS_CHOICES:
+        status = RedemptionStatus.under_review.value
+    region = data.get("region")
+    search = data.get("search", "")
+    return QueueFilter(
+        status=None if status == "all" else RedemptionStatus(status),
+        promotion_id=_positive_id(data.get("promotion", "")),
+        region_code=region if isinstance(region, str) and region else None,
+        submitted_from=_iso_day(data.get("from", "")),
+        submitted_to=_iso_day(data.get("to", "")),
+        search=search if isinstance(search, str) else "",
+    )
+
+
+
+def clean_form(form) -> dict[str, str]:
+    """The filter a reviewer submitted, as the dict the console keeps; ``FieldErrors`` per bad field."""
+    form = form if isinstance(form, dict) else {}
+
+    def text(key: str, limit: int) -> str:
+        value = form.get(key)
+        return value.strip()[:limit] if isinstance(value, str) else ""
+
+    errors: dict[str, str] = {}
+    status = text("status", 20) or RedemptionStatus.under_review.value
+    if status != "all" and status not in _STATUS_CHOICES:
+        errors["status"] = "Please choose a status from the list."
+    promotion = text("promotion", 20)
+    if promotion and _positive_id(promotion) is None:
+        errors["promotion"] = "Please choose a promotion from the list."
+    region = text("region", 2).upper()
+    if region and not region.isalpha():
+        errors["region"] = "Please choose a region from the list."
+    d_from, d_to = text("from", 10), text("to", 10)
+    if d_from and _iso_day(d_from) is None:
+        errors["from"] = "Please enter a date like 2021-12-01."
+    if d_to and _iso_day(d_to) is None:
+        errors["to"] = "Please enter a date like 2021-12-31."
+    if not errors and d_from and d_to and _iso_day(d_from) > _iso_day(d_to):
+        errors["to"] = "The end of the period is before its start."
+    if errors:
+        raise FieldErrors(errors)
+    return {"status": status, "promotion": promotion, "region": region, "from": d_from, "to": d_to,
+            "search": text("search", SEARCH_MAX)}

@@ -1,0 +1,328 @@
+"""A claim under review: its evidence, facts and checks, and the reviewer's decision.
+
+Every decision goes through ``services.claims`` over the version this page
+showed (``_version``): a claim changed meanwhile is not overwritten, and the
+reviewer is told who moved it.  j / k follow the order of this tab's queue.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import reflex as rx
+
+from rxapp import formatting, routes, vocabulary
+from rxapp.db import session_scope, write_session
+from rxapp.models import PrizeType, RedemptionStatus, ShippingStatus
+from rxapp.services import (
+    claim_history,
+    claim_review,
+    claims,
+    file_links,
+    mail_sender,
+    queue_filter,
+    reason_templates,
+    review_queue,
+)
+from rxapp.services.errors import Conflict, FieldErrors, Forbidden, NotFound, ServiceError
+from rxapp.state import parse
+from rxapp.state.console.queue import QueueState
+from rxapp.state.session import Viewer, caller, reviewer
+
+# The one step forward the claim page offers from each shipping state.
+NEXT_SHIPPING = {ShippingStatus.preparing.value: ShippingStatus.shipped.value,
+                 ShippingStatus.shipped.value: ShippingStatus.delivered.value}
+
+
+class ClaimState(rx.State):
+    found: bool = False
+    missing: str = ""
+    claim: dict[str, str] = {}
+    facts: list[list[str]] = []
+    recipient: list[list[str]] = []
+    checks: list[dict[str, str]] = []
+    eligible: str = ""
+    linked: list[dict[str, str]] = []
+    events: list[dict[str, str]] = []
+    emails: list[dict[str, str]] = []
+    invoice_url: str = ""
+    invoice_meta: str = ""
+    photo_url: str = ""
+    photo_meta: str = ""
+    needs_info_templates: list[list[str]] = []
+    reject_templates: list[list[str]] = []
+    document_options: list[list[str]] = vocabulary.options(vocabulary.DOCUMENT)
+    errors: dict[str, str] = {}
+    message: str = ""
+    message_kind: str = ""
+    next_href: str = ""
+    prev_href: str = ""
+    form_key: int = 0
+
+    _claim_id: int = 0
+    _version: int = 0
+    # The filter of this tab's queue, for j / k.
+    _queue_filter: dict[str, str] = {}
+
+    def _clear(self) -> None:
+        self.found = False
+        self.claim, self.facts, self.recipient, self.checks = {}, [], [], []
+        self.linked, self.events, self.emails = [], [], []
+        self.invoice_url = self.photo_url = self.invoice_meta = self.photo_meta = ""
+        self.next_href = self.prev_href = ""
+        self._claim_id = self._version = 0
+
+    def _reload(self, viewer: Viewer, claim_id: int) -> None:
+        try:
+            with session_scope() as s:
+                d = claim_review.claim_detail(session=s, actor_id=viewer.user_id, claim_id=claim_id)
+                states = mail_sender.delivery_state(session=s, redemption_id=claim_id)
+                story = claim_history.reviewer_timeline(session=s, actor_id=viewer.user_id, claim_id=claim_id)
+                templates = reason_templates.list_templates(session=s, actor_id=viewer.user_id)
+        except (NotFound, Forbidden) as exc:
+            self._clear()
+            self.missing = exc.message or "This claim does not exist."
+            return
+        c, reg, cust, rec = d["claim"], d["registration"], d["customer"], d["recipient"]
+        self._claim_id, self._version = c["claim_id"], c["version"]
+        self.found, self.missing = True, ""
+        code = story.get("code") or ""
+        reserved = story.get("reserved_code") or ""
+        self.claim = {
+            "id": str(c["claim_id"]),
+            "status": c["status"],
+            "status_label": vocabulary.status_label(c["status"]),
+            "status_text": vocabulary.customer_status_text(c["status"], c["reason"] or ""),
+            "promotion": c["promotion_name"],
+            "prize_type": vocabulary.prize_type_label(c["prize_type"]),
+            "submitted_at": formatting.when(c["submitted_at"]),
+            "due_on": formatting.when(c["due_on"]),
+            "overdue": "yes" if c["overdue"] else "",
+            "decided_at": formatting.when(c["decided_at"]),
+            "reason": c["reason"] or "",
+            "missing_document": vocabulary.document_label(c["missing_document"]),
+            "shipping": c["shipping_status"] or "",
+            "shipping_label": vocabulary.shipping_label(c["shipping_status"]),
+            "next_shipping": (NEXT_SHIPPING.get(c["shipping_status"] or "", "")
+                              if c["status"] == RedemptionStatus.approved.value
+                              and c["prize_type"] == PrizeType.physical.value else ""),
+            "tracking": c["tracking_number"] or "",
+            "code": code,
+            "reserved_code": reserved if not code else "",
+            "open": "yes" if c["status"] == RedemptionStatus.under_review.value else "",
+        }
+        self.facts = [
+            ["Customer", f"{cust['name']} · {cust['email']}"],
+            ["Category", reg["category"]],
+            ["Model", f"{reg['model']} ({reg['model_number']})"],
+            ["Serial Number", reg["serial"]],
+            ["CHK", reg["chk"]],
+            ["Store", reg["store"] + ("" if reg["store_is_partner"] else " (not a partner store)")],
+            ["Channel", vocabulary.channel_label(reg["channel"]) or reg["channel"]],
+            ["Purchase Date", formatting.when(reg["purchase_date"])],
+            ["Region / Location", f"{reg['region_name']} ({reg['region_code']})"],
+            ["Registered", formatting.when(reg["registered_at"]) + ("" if reg["is_active"] else " · released")],
+        ]
+        self.recipient = [
+            ["Name", f"{rec['first_name']} {rec['last_name']}".strip()],
+            ["Zipcode", rec["zipcode"]],
+            ["Address", rec["address"]],
+            ["Contact Number", rec["phone"]],
+            ["Note", rec["note"] or "—"],
+        ]
+        elig = d.get("eligibility")
+        if elig is None:
+            self.eligible, self.checks = "unknown", []
+        else:
+            self.eligible = "yes" if elig["eligible"] else "no"
+            self.checks = [
+                {"rule": vocabulary.rule_label(ch["rule"]),
+                 "ok": "yes" if ch["ok"] else "", "message": ch["message"] or "OK"}
+                for ch in elig["checks"]
+            ]
+        self.linked = [
+            {
+                "kind": ln["kind"],
+                "claim": f"#{ln['claim_id']}" if ln["claim_id"] else "",
+                "href": f"{routes.ADMIN_CLAIM}?id={ln['claim_id']}" if ln["claim_id"] else "",
+                "email": ln["user_email"] or "",
+                "status": vocabulary.status_label(ln["status"]),
+                "at": formatting.when(ln["at"]),
+            }
+            for ln in d["linked"]
+        ]
+        self.events = [
+            {
+                "at": formatting.when(e["at"]),
+                "actor": e["actor_email"] or "system",
+                "change": (vocabulary.status_label(e["from_status"]) or "new") + " → "
+                + vocabulary.status_label(e["to_status"]),
+                "reason": e["reason"] or "",
+            }
+            for e in d["timeline"]
+        ]
+        self.emails = [
+            {
+                "kind": m["kind"],
+                "subject": m["subject"],
+                "to": m["to"],
+                "status": m["status"],
+                "attempts": str(m["attempts"]),
+                "when": formatting.when(m["sent_at"] or m["created_at"]),
+                "error": m["last_error"] or "",
+            }
+            for m in states
+        ]
+        inv, photo = d["files"]["invoice"], d["files"]["serial_photo"]
+        self.invoice_url = file_links.signed_url(file_id=inv["file_id"], user_id=viewer.user_id, ttl_seconds=3600) \
+            if inv else ""
+        self.invoice_meta = f"{inv['width']}×{inv['height']} px · {inv['original_name']}" if inv else ""
+        self.photo_url = file_links.signed_url(file_id=photo["file_id"], user_id=viewer.user_id, ttl_seconds=3600) \
+            if photo else ""
+        self.photo_meta = f"{photo['width']}×{photo['height']} px · {photo['original_name']}" if photo else ""
+        self.needs_info_templates = [
+            [str(t["template_id"]), t["text"]] for t in templates if not t["is_rejection"]
+        ]
+        self.reject_templates = [[str(t["template_id"]), t["text"]] for t in templates if t["is_rejection"]]
+        self._neighbours(viewer, claim_id, c["due_on"])
+
+    def _neighbours(self, viewer: Viewer, claim_id: int, due: date) -> None:
+        """j / k: the claims before and after this one in the reviewer's current queue order."""
+        flt = queue_filter.from_dict(self._queue_filter or queue_filter.DEFAULT)
+        with session_scope() as s:
+            cursor = review_queue.encode_cursor(due, claim_id)
+            after = review_queue.queue_page(session=s, actor_id=viewer.user_id, flt=flt, after=cursor, limit=3)
+            before = review_queue.queue_page(session=s, actor_id=viewer.user_id, flt=flt, before=cursor, limit=1)
+        nxt = next((r["claim_id"] for r in after.rows if (r["due_on"], r["claim_id"]) > (due, claim_id)), None)
+        prv = next((r["claim_id"] for r in before.rows if (r["due_on"], r["claim_id"]) < (due, claim_id)), None)
+        self.next_href = f"{routes.ADMIN_CLAIM}?id={nxt}" if nxt else ""
+        self.prev_href = f"{routes.ADMIN_CLAIM}?id={prv}" if prv else ""
+
+    async def _queue_filter_of_tab(self) -> dict:
+        queue = await self.get_state(QueueState)
+        return dict(queue._flt)
+
+    @rx.event
+    @reviewer
+    async def load(self):
+        viewer = caller()
+        self.errors, self.message, self.message_kind = {}, "", ""
+        self.form_key += 1
+        self._queue_filter = await self._queue_filter_of_tab()
+        claim_id = parse.positive_id(self.router.url.query_parameters.get("id", ""))
+        if claim_id is None:
+            self._clear()
+            self.missing = "No claim chosen: open one from the queue."
+            return
+        self._reload(viewer, claim_id)
+
+    async def _decide(self, decision: str, reason: str = "", missing_document: str | None = None):
+        viewer = caller()
+        if not self._claim_id:
+            return
+        claim_id = self._claim_id
+        self._queue_filter = await self._queue_filter_of_tab()
+        try:
+            with write_session() as s:
+                done = claims.decide(
+                    session=s,
+                    claim_id=claim_id,
+                    reviewer_id=viewer.user_id,
+                    decision=decision,
+                    reason=reason,
+                    missing_document=missing_document or None,
+                    expected_version=self._version,
+                )
+                status = done.status.value
+        except FieldErrors as exc:
+            self.errors = {f"{decision}.{k}": v for k, v in exc.errors.items()}
+            self.message, self.message_kind = "Please check the decision form.", "error"
+            return
+        except Conflict as exc:
+            self.errors = {}
+            self.message, self.message_kind = exc.message, "conflict"
+            self._reload(viewer, claim_id)
+            return
+        except ServiceError as exc:
+            self.errors = {}
+            self.message, self.message_kind = exc.message or "This decision could not be saved.", "error"
+            self._reload(viewer, claim_id)
+            return
+        self.errors = {}
+        self._reload(viewer, claim_id)
+        words = {
+            "approved": "Approved: Redeem Success." + (f" Code {self.claim['code']} issued." if self.claim.get("code") else ""),
+            "needs_info": "Asked the customer for information.",
+            "rejected": "Rejected.",
+        }
+        self.message, self.message_kind = words.get(status, "Saved."), "ok"
+        self.form_key += 1
+
+    @rx.event
+    @reviewer
+    async def approve(self):
+        return await self._decide("approve")
+
+    @rx.event
+    @reviewer
+    async def needs_info(self, form: dict):
+        return await self._decide("needs_info", parse.field(form, "reason", 600, strip=True),
+                                  parse.field(form, "missing_document", 20, strip=True))
+
+    @rx.event
+    @reviewer
+    async def reject(self, form: dict):
+        return await self._decide("reject", parse.field(form, "reason", 600, strip=True))
+
+    @rx.event
+    @reviewer
+    async def advance_shipping(self, form: dict):
+        """The parcel one step forward (preparing → shipped with its tracking number → delivered)."""
+        viewer = caller()
+        if not self._claim_id:
+            return
+        claim_id = self._claim_id
+        status = parse.field(form, "status", 20, strip=True)
+        tracking = parse.field(form, "tracking_number", 200, strip=True)
+        self._queue_filter = await self._queue_filter_of_tab()
+        try:
+            with write_session() as s:
+                done = claims.ship(
+                    session=s, claim_id=claim_id, reviewer_id=viewer.user_id, status=status,
+                    tracking_number=tracking, expected_version=self._version,
+                )
+                label = vocabulary.shipping_label(done.shipping_status)
+                tracking_now = done.tracking_number
+        except FieldErrors as exc:
+            self.errors = {f"shipping.{k}": v for k, v in exc.errors.items()}
+            self.message, self.message_kind = "Please check the shipping form.", "error"
+            return
+        except ServiceError as exc:
+            self.errors = {}
+            self.message = exc.message or "The shipping state could not be saved."
+            self.message_kind = "conflict"
+            self._reload(viewer, claim_id)
+            self.form_key += 1
+            return
+        self.errors = {}
+        self._reload(viewer, claim_id)
+        self.message = f"Shipping: {label}" + (f" · tracking {tracking_now}" if tracking_now else "") + "."
+        self.message_kind = "ok"
+        self.form_key += 1
+
+    @rx.event
+    @reviewer
+    async def pick_template(self, template_id: str):
+        """A template chosen in a decision form: its text (and missing document) fill the form."""
+        viewer = caller()
+        tid = parse.positive_id(template_id)
+        if tid is None:
+            return
+        with session_scope() as s:
+            rows = reason_templates.list_templates(session=s, actor_id=viewer.user_id)
+        t = next((r for r in rows if r["template_id"] == tid), None)
+        if t is None:
+            return
+        if t["is_rejection"]:
+            return rx.set_value("rej-reason", t["text"])
+        return [rx.set_value("ni-reason", t["text"]), rx.set_value("ni-doc", t["missing_document"])]

@@ -1,0 +1,203 @@
+"""The claim queue of the reviewer console: filters, counts, keyset pages, bulk approve, the CSV link.
+
+The filter and the stack of cursors live in backend vars; rows are plain
+display strings.  Bulk approve decides only the versions of the claims as the
+page showed them.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from rxapp import formatting, routes, vocabulary
+from rxapp.db import session_scope, write_session
+from rxapp.models import RedemptionStatus
+from rxapp.services import catalog, claim_export, claims, queue_filter, review_queue
+from rxapp.services.errors import FieldErrors, ServiceError
+from rxapp.state import parse
+from rxapp.state.session import Viewer, caller, reviewer
+
+PAGE_SIZE = 25
+
+
+class QueueState(rx.State):
+    rows: list[dict[str, str]] = []
+    counts: list[dict[str, str]] = []
+    promotion_options: list[list[str]] = []
+    region_options: list[list[str]] = []
+    # The filter as shown in the form (strings).
+    f_status: str = RedemptionStatus.under_review.value
+    f_promotion: str = ""
+    f_region: str = ""
+    f_from: str = ""
+    f_to: str = ""
+    f_search: str = ""
+    form_key: int = 0
+    errors: dict[str, str] = {}
+    page_no: int = 1
+    has_next: bool = False
+    export_href: str = ""
+    bulk_report: list[dict[str, str]] = []
+    message: str = ""
+    loaded: bool = False
+
+    # Backend only: the filter and the stack of cursors (page i starts after _cursors[i]).
+    _flt: dict[str, str] = dict(queue_filter.DEFAULT)
+    _cursors: list[str] = [""]
+    _next_cursor: str = ""
+    # The version of each claim on the page as read: bulk approve decides only those versions.
+    _versions: dict[str, int] = {}
+
+    def _query(self, viewer: Viewer) -> None:
+        flt = queue_filter.from_dict(self._flt)
+        after = self._cursors[-1] or None
+        with session_scope() as s:
+            page = review_queue.queue_page(session=s, actor_id=viewer.user_id, flt=flt, after=after, limit=PAGE_SIZE)
+            per_status = review_queue.counts(session=s, actor_id=viewer.user_id, flt=flt)
+        seen: set[int] = set()
+        rows = []
+        versions: dict[str, int] = {}
+        for r in page.rows:
+            if r["claim_id"] in seen:
+                continue
+            seen.add(r["claim_id"])
+            versions[str(r["claim_id"])] = int(r["version"])
+            rows.append(
+                {
+                    "claim_id": str(r["claim_id"]),
+                    "href": f"{routes.ADMIN_CLAIM}?id={r['claim_id']}",
+                    "submitted_on": formatting.when(r["submitted_on"]),
+                    "due_on": formatting.when(r["due_on"]),
+                    "overdue": "yes" if r["overdue"] else "",
+                    "status": r["status"],
+                    "status_label": vocabulary.status_label(r["status"]),
+                    "promotion_name": r["promotion_name"],
+                    "product_name": r["product_name"],
+                    "serial": r["serial"],
+                    "customer_email": r["customer_email"],
+                    "region_code": r["region_code"],
+                    "store_name": r["store_name"] or "",
+                }
+            )
+        self.rows = rows
+        self._versions = versions
+        self._next_cursor = page.next_cursor or ""
+        self.has_next = bool(page.next_cursor)
+        self.page_no = len(self._cursors)
+        total = sum(per_status.values())
+        current = self._flt.get("status", "")
+        self.counts = [
+            {"status": "all", "label": "All", "count": str(total), "current": "yes" if current == "all" else ""}
+        ] + [
+            {
+                "status": st.value,
+                "label": vocabulary.status_label(st),
+                "count": str(per_status.get(st, 0)),
+                "current": "yes" if current == st.value else "",
+            }
+            for st in RedemptionStatus
+        ]
+        self.export_href = routes.EXPORT_CLAIMS + "?t=" + claim_export.link_token(actor_id=viewer.user_id, flt=self._flt)
+
+    def _show_filter(self) -> None:
+        f = self._flt
+        self.f_status = f.get("status", "")
+        self.f_promotion = f.get("promotion", "")
+        self.f_region = f.get("region", "")
+        self.f_from = f.get("from", "")
+        self.f_to = f.get("to", "")
+        self.f_search = f.get("search", "")
+        self.form_key += 1
+
+    @rx.event
+    @reviewer
+    async def load(self):
+        viewer = caller()
+        with session_scope() as s:
+            promos = review_queue.promotion_choices(session=s, actor_id=viewer.user_id)
+            self.promotion_options = [[str(pid), name] for pid, name in promos]
+            self.region_options = [[r["code"], f"{r['name']} ({r['code']})"] for r in catalog.regions(session=s)]
+        self.message = ""
+        self._show_filter()
+        self._query(viewer)
+        self.loaded = True
+
+    @rx.event
+    @reviewer
+    async def apply_filters(self, form: dict):
+        viewer = caller()
+        try:
+            self._flt = queue_filter.clean_form(parse.form(form))
+        except FieldErrors as exc:
+            self.errors = exc.errors
+            return
+        self.errors = {}
+        self._cursors = [""]
+        self.bulk_report = []
+        self._query(viewer)
+
+    @rx.event
+    @reviewer
+    async def show_status(self, status: str):
+        viewer = caller()
+        status = parse.choice(status, ["all", *(st.value for st in RedemptionStatus)])
+        if not status:
+            return
+        self._flt = {**self._flt, "status": status}
+        self._cursors = [""]
+        self._show_filter()
+        self._query(viewer)
+
+    @rx.event
+    @reviewer
+    async def clear_filters(self):
+        viewer = caller()
+        self._flt = dict(queue_filter.DEFAULT)
+        self._cursors = [""]
+        self.errors = {}
+        self._show_filter()
+        self._query(viewer)
+
+    @rx.event
+    @reviewer
+    async def next_page(self):
+        viewer = caller()
+        if self._next_cursor:
+            self._cursors = [*self._cursors, self._next_cursor]
+        self._query(viewer)
+
+    @rx.event
+    @reviewer
+    async def prev_page(self):
+        viewer = caller()
+        if len(self._cursors) > 1:
+            self._cursors = self._cursors[:-1]
+        self._query(viewer)
+
+    @rx.event
+    @reviewer
+    async def approve_selected(self, form: dict):
+        viewer = caller()
+        ids = [i for i in map(parse.positive_id, parse.checked_keys(form, "claim-", PAGE_SIZE * 4)) if i]
+        if not ids:
+            self.bulk_report = []
+            self.message = "Select the claims to approve first (the boxes in the first column)."
+            return
+        report = []
+        for claim_id in ids:
+            version = self._versions.get(str(claim_id))
+            if version is None:
+                report.append({"claim": f"#{claim_id}", "ok": "",
+                               "text": "Not on the page you loaded: reload the queue and select it again."})
+                continue
+            try:
+                with write_session() as s:
+                    claims.decide(session=s, claim_id=claim_id, reviewer_id=viewer.user_id,
+                                  decision="approve", expected_version=version)
+                report.append({"claim": f"#{claim_id}", "ok": "yes", "text": "Approved."})
+            except ServiceError as exc:
+                report.append({"claim": f"#{claim_id}", "ok": "", "text": exc.message or "Not approved."})
+        done = sum(1 for r in report if r["ok"])
+        self.message = f"Approved {done} of {len(report)} selected claims."
+        self.bulk_report = report
+        self._query(viewer)

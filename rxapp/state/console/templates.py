@@ -1,0 +1,121 @@
+"""Reason templates: the ready-made Needs info and Reject reasons reviewers pick from."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from rxapp import vocabulary
+from rxapp.db import session_scope
+from rxapp.services import reason_templates
+from rxapp.services.errors import FieldErrors, NotFound
+from rxapp.state import parse
+from rxapp.state.session import Viewer, caller, reviewer
+
+
+class TemplatesState(rx.State):
+    rows: list[dict[str, str]] = []
+    document_options: list[list[str]] = vocabulary.options(vocabulary.DOCUMENT)
+    errors: dict[str, str] = {}
+    edit_errors: dict[str, str] = {}
+    editing: str = ""
+    message: str = ""
+    form_key: int = 0
+
+    def _reload(self, viewer: Viewer) -> None:
+        with session_scope() as s:
+            rows = reason_templates.list_templates(session=s, actor_id=viewer.user_id)
+        self.rows = [
+            {
+                "id": str(t["template_id"]),
+                "text": t["text"],
+                "missing_document": t["missing_document"],
+                "document_label": vocabulary.document_label(t["missing_document"]),
+                "kind": "Rejection" if t["is_rejection"] else "Needs info",
+                "is_rejection": "yes" if t["is_rejection"] else "",
+            }
+            for t in rows
+        ]
+
+    @rx.event
+    @reviewer
+    async def load(self):
+        viewer = caller()
+        self.errors, self.edit_errors, self.editing, self.message = {}, {}, "", ""
+        self._reload(viewer)
+
+    @rx.event
+    @reviewer
+    async def add(self, form: dict):
+        viewer = caller()
+        try:
+            with session_scope() as s:
+                reason_templates.create_template(
+                    session=s,
+                    actor_id=viewer.user_id,
+                    text=parse.field(form, "text", 600, strip=True),
+                    missing_document=parse.field(form, "missing_document", 20, strip=True),
+                    is_rejection=parse.flag(form, "is_rejection"),
+                )
+        except FieldErrors as exc:
+            self.errors = exc.errors
+            return
+        self.errors = {}
+        self.message = "Template added."
+        self.form_key += 1
+        self._reload(viewer)
+
+    @rx.event
+    @reviewer
+    async def start_edit(self, template_id: str):
+        tid = parse.positive_id(template_id)
+        self.editing = str(tid) if tid else ""
+        self.edit_errors = {}
+        self.message = ""
+
+    @rx.event
+    @reviewer
+    async def cancel_edit(self):
+        self.editing, self.edit_errors = "", {}
+
+    @rx.event
+    @reviewer
+    async def save_edit(self, form: dict):
+        viewer = caller()
+        tid = parse.positive_id(self.editing)
+        if tid is None:
+            return
+        try:
+            with session_scope() as s:
+                reason_templates.update_template(
+                    session=s,
+                    actor_id=viewer.user_id,
+                    template_id=tid,
+                    text=parse.field(form, "text", 600, strip=True),
+                    missing_document=parse.field(form, "missing_document", 20, strip=True),
+                    is_rejection=parse.flag(form, "is_rejection"),
+                )
+        except FieldErrors as exc:
+            self.edit_errors = exc.errors
+            return
+        except NotFound as exc:
+            self.message = exc.message
+        else:
+            self.message = "Template saved."
+        self.editing, self.edit_errors = "", {}
+        self._reload(viewer)
+
+    @rx.event
+    @reviewer
+    async def delete(self, template_id: str):
+        viewer = caller()
+        tid = parse.positive_id(template_id)
+        if tid is None:
+            return
+        try:
+            with session_scope() as s:
+                reason_templates.delete_template(session=s, actor_id=viewer.user_id, template_id=tid)
+            self.message = "Template deleted."
+        except NotFound as exc:
+            self.message = exc.message
+        self.editing = ""
+        self._reload(viewer)
