@@ -73,6 +73,18 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
             raise
 
 
+def run(fn, /, **kwargs):
+    """``fn(session=…, **kwargs)`` in a transaction of its own: a handler's one service call."""
+    with session_scope() as session:
+        return fn(session=session, **kwargs)
+
+
+def run_writing(fn, /, **kwargs):
+    """``run`` in a *writing* transaction (``write_session``: SQLite's write lock taken up front)."""
+    with write_session() as session:
+        return fn(session=session, **kwargs)
+
+
 def alembic_config(connection=None):
     """Alembic's config for this project, optionally bound to a connection."""
     from alembic.config import Config

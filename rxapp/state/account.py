@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from rxapp import formatting, vocabulary
+from rxapp import db, formatting, vocabulary
 from rxapp.db import session_scope
 from rxapp.services import accounts, email_verification, profiles, sessions
 from rxapp.services.errors import Conflict, FieldErrors, NotFound, ServiceError
@@ -22,8 +22,7 @@ class OverviewState(rx.State):
     @member
     async def load(self):
         viewer = caller()
-        with session_scope() as s:
-            data = profiles.overview(session=s, user_id=viewer.user_id)
+        data = db.run(profiles.overview, user_id=viewer.user_id)
         self.verified = bool(data.get("verified"))
         self.info = {k: str(v) for k, v in data.items() if not isinstance(v, dict)}
         self.info["membership"] = vocabulary.membership_label(self.info.get("role", ""))
@@ -41,8 +40,7 @@ class OverviewState(rx.State):
     async def resend_verification(self):
         viewer = caller()
         try:
-            with session_scope() as s:
-                email_verification.resend_verification(session=s, user_id=viewer.user_id)
+            db.run(email_verification.resend_verification, user_id=viewer.user_id)
             self.message = "We sent you a new verification email."
         except ServiceError as exc:
             self.message = exc.message
@@ -73,8 +71,7 @@ class ProfileState(rx.State):
         viewer = caller()
         data = parse.fields(form, ("first_name", "last_name", "region", "phone"), 200)
         try:
-            with session_scope() as s:
-                profiles.update_profile(session=s, user_id=viewer.user_id, form=data)
+            db.run(profiles.update_profile, user_id=viewer.user_id, form=data)
         except FieldErrors as exc:
             self.errors = exc.errors
             self.saved = False
@@ -124,8 +121,7 @@ class LoginManagementState(rx.State):
     message: str = ""
 
     def _reload(self, viewer: Viewer) -> None:
-        with session_scope() as s:
-            rows = sessions.list_active(session=s, user_id=viewer.user_id, current_session_id=viewer.session_id)
+        rows = db.run(sessions.list_active, user_id=viewer.user_id, current_session_id=viewer.session_id)
         self.rows = [
             {
                 "id": str(r["id"]),
@@ -155,8 +151,7 @@ class LoginManagementState(rx.State):
         if sid == viewer.session_id:
             return SessionState.log_out
         try:
-            with session_scope() as s:
-                sessions.revoke(session=s, user_id=viewer.user_id, session_id=sid)
+            db.run(sessions.revoke, user_id=viewer.user_id, session_id=sid)
             self.message = "That session was signed out."
         except NotFound:
             self.message = "That session no longer exists."
@@ -172,8 +167,7 @@ class SubscribeState(rx.State):
     @member
     async def load(self):
         viewer = caller()
-        with session_scope() as s:
-            data = profiles.profile(session=s, user_id=viewer.user_id)
+        data = db.run(profiles.profile, user_id=viewer.user_id)
         self.newsletter = bool(data.get("newsletter"))
         self.reward_program = bool(data.get("reward_program"))
         self.saved = False
@@ -183,9 +177,7 @@ class SubscribeState(rx.State):
     async def submit(self, form: dict):
         viewer = caller()
         newsletter, reward = parse.flag(form, "newsletter"), parse.flag(form, "reward_program")
-        with session_scope() as s:
-            profiles.update_subscriptions(session=s, user_id=viewer.user_id, newsletter=newsletter,
-                                          reward_program=reward)
+        db.run(profiles.update_subscriptions, user_id=viewer.user_id, newsletter=newsletter, reward_program=reward)
         self.newsletter, self.reward_program, self.saved = newsletter, reward, True
 
 
@@ -201,8 +193,7 @@ class VerifyEmailState(rx.State):
         session_state._app_facts()
         await session_state.viewer()
         try:
-            with session_scope() as s:
-                email_verification.verify_email(session=s, token=parse.text(token, 2000))
+            db.run(email_verification.verify_email, token=parse.text(token, 2000))
             self.ok = True
             self.result = "Thank you — your email address is verified."
         except (ServiceError, Conflict) as exc:

@@ -6,12 +6,12 @@ from urllib.parse import unquote
 
 import reflex as rx
 
-from rxapp import routes
+from rxapp import db, routes
 from rxapp.db import session_scope
 from rxapp.services import accounts, profiles
 from rxapp.services.errors import FieldErrors, Locked
-from rxapp.state.captcha import CaptchaMixin
 from rxapp.state import parse
+from rxapp.state.captcha import CaptchaMixin
 from rxapp.state.session import SessionState, anyone
 
 _CLEAR_PASSWORD = rx.set_value("login-password", "")
@@ -67,8 +67,7 @@ class LoginState(CaptchaMixin, rx.State):
             return _CLEAR_PASSWORD
         except FieldErrors as exc:
             self.errors = exc.errors
-            with session_scope() as s:
-                self.needs_captcha = accounts.captcha_required(session=s, email=email, ip_address=ip)
+            self.needs_captcha = db.run(accounts.captcha_required, email=email, ip_address=ip)
             if self.needs_captcha:
                 self._draw_captcha()
             # The email stays; a refused password is cleared, as log-in forms do.

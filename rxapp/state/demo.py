@@ -23,7 +23,7 @@ import inspect
 
 import reflex as rx
 
-from rxapp import formatting, routes, settings, vocabulary
+from rxapp import db, formatting, routes, settings, vocabulary
 from rxapp.db import session_scope
 from rxapp.services import clock, demo_images, demo_kit, mailbox, sessions
 from rxapp.services.errors import FieldErrors, Forbidden, NotFound, ServiceError
@@ -231,8 +231,7 @@ class DemoState(rx.State):
 
     def _save_date(self, value: str | None) -> None:
         try:
-            with session_scope() as s:
-                day = demo_kit.set_demo_date(session=s, value=value)
+            day = db.run(demo_kit.set_demo_date, value=value)
         except FieldErrors as exc:
             self.date_error = exc.errors.get("demo_date", "Enter the demo date as YYYY-MM-DD.")
             return
@@ -299,9 +298,7 @@ class MailboxState(rx.State):
         self.selected = {}
 
     def _list(self, viewer) -> None:
-        with session_scope() as s:
-            found = mailbox.list_messages(session=s, actor_id=viewer.user_id, limit=200,
-                                          to_email=self.recipient or None)
+        found = db.run(mailbox.list_messages, actor_id=viewer.user_id, limit=200, to_email=self.recipient or None)
         self.rows = [
             {
                 "id": str(m["id"]),
@@ -361,9 +358,7 @@ class MailboxState(rx.State):
     async def open_message(self, message_id: str):
         viewer = caller()
         try:
-            with session_scope() as s:
-                m = mailbox.get_message(session=s, actor_id=viewer.user_id,
-                                        message_id=parse.positive_id(message_id) or 0)
+            m = db.run(mailbox.get_message, actor_id=viewer.user_id, message_id=parse.positive_id(message_id) or 0)
         except Forbidden:
             return self._off()
         except ServiceError as exc:

@@ -6,15 +6,14 @@ from dataclasses import dataclass, field
 
 import reflex as rx
 
-from rxapp import routes, vocabulary
+from rxapp import db, routes, vocabulary
 from rxapp.db import session_scope
 from rxapp.models import FileKind
 from rxapp.services import captcha as captcha_service
 from rxapp.services import claim_history, claims, eligibility, redeem_context
 from rxapp.services.errors import Conflict, FieldErrors, NotFound, ServiceError
-from rxapp.state import live, uploads
+from rxapp.state import live, parse, uploads
 from rxapp.state.captcha import CaptchaMixin
-from rxapp.state import parse
 from rxapp.state.session import caller, current_viewer, member
 
 RECIPIENT_FIELDS = ("first_name", "last_name", "zipcode", "address", "contact_number", "note")
@@ -60,8 +59,7 @@ class PromotionsState(rx.State):
     @member
     async def load(self):
         viewer = caller()
-        with session_scope() as s:
-            rows = eligibility.promotions_for_user(session=s, user_id=viewer.user_id)
+        rows = db.run(eligibility.promotions_for_user, user_id=viewer.user_id)
         cards = []
         for p in rows:
             offers = [
@@ -243,9 +241,7 @@ class RedeemState(CaptchaMixin, rx.State):
         data = parse.fields(form, RECIPIENT_FIELDS, 600)
         # Keep what was typed, whatever happens next.
         self.recipient = dict(data)
-        with session_scope() as s:
-            right = captcha_service.check(session=s, challenge_id=self._captcha_id,
-                                          answer=parse.field(form, "captcha", 20))
+        right = db.run(captcha_service.check, challenge_id=self._captcha_id, answer=parse.field(form, "captcha", 20))
         if not right:
             self.errors = {"captcha": "That answer is not right. Please solve the new question."}
             self._draw_captcha()
@@ -295,8 +291,7 @@ class HistoryRow:
 
 
 def history_rows(user_id: int) -> list[HistoryRow]:
-    with session_scope() as s:
-        rows = claim_history.history(session=s, user_id=user_id)
+    rows = db.run(claim_history.history, user_id=user_id)
     return [
         HistoryRow(
             claim_id=str(r["claim_id"]),
@@ -343,8 +338,7 @@ class ClaimState(rx.State):
     _claim_id: int | None = None
 
     def _read(self, user_id: int) -> None:
-        with session_scope() as s:
-            data = claim_history.customer_timeline(session=s, user_id=user_id, claim_id=self._claim_id)
+        data = db.run(claim_history.customer_timeline, user_id=user_id, claim_id=self._claim_id)
         self.claim = {k: str(v) for k, v in data.items() if k != "events" and not isinstance(v, (dict, list))}
         self.claim["shipping_text"] = vocabulary.customer_shipping_text(data.get("shipping_status"))
         self.events = [{k: str(v) for k, v in e.items()} for e in data["events"]]

@@ -12,16 +12,16 @@ from datetime import date
 
 import reflex as rx
 
-from rxapp import routes, vocabulary
+from rxapp import db, routes, vocabulary
 from rxapp.db import session_scope
 from rxapp.models import FileKind
 from rxapp.services import captcha as captcha_service
 from rxapp.services import catalog, clock, products, profiles, serials
 from rxapp.services.errors import Conflict, FieldErrors, Locked, ServiceError
-from rxapp.state import uploads
-from rxapp.state import parse
+from rxapp.state import parse, uploads
 from rxapp.state.captcha import CaptchaMixin
 from rxapp.state.session import SessionState, caller, member
+
 
 class RegistrationState(CaptchaMixin, rx.State):
     step: int = 1
@@ -131,8 +131,7 @@ class RegistrationState(CaptchaMixin, rx.State):
             cid = int(self.category_id)
         except ValueError:
             return
-        with session_scope() as s:
-            h = serials.hints(session=s, category_id=cid, raw=self.serial)
+        h = db.run(serials.hints, category_id=cid, raw=self.serial)
         self.hint_status = h.status
         self.hint_message = h.message
         self.suggestion = h.suggestion
@@ -263,8 +262,7 @@ class RegistrationState(CaptchaMixin, rx.State):
             self.step = 3
         elif self.step == 3:
             try:
-                with session_scope() as s:
-                    serials.check_chk(session=s, user_id=viewer.user_id, serial=self.serial, chk=self.chk)
+                db.run(serials.check_chk, user_id=viewer.user_id, serial=self.serial, chk=self.chk)
             except FieldErrors as exc:
                 self.errors = exc.errors
                 if "serial" in exc.errors:
@@ -418,9 +416,7 @@ class MyProductsState(rx.State):
     def _attach(self, user_id: int, file_id: int) -> None:
         try:
             product_id = int(self.replacing)
-            with session_scope() as s:
-                products.replace_invoice(session=s, user_id=user_id, product_id=product_id,
-                                         invoice_file_id=file_id)
+            db.run(products.replace_invoice, user_id=user_id, product_id=product_id, invoice_file_id=file_id)
         except (ServiceError, ValueError) as exc:
             self.replace_message = getattr(exc, "message", "") or "This product cannot be changed."
             return

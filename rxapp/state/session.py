@@ -40,7 +40,7 @@ from urllib.parse import quote
 import reflex as rx
 from reflex.istate.proxy import StateProxy
 
-from rxapp import routes, settings
+from rxapp import db, routes, settings
 from rxapp.db import session_scope
 from rxapp.models import Role
 from rxapp.services import sessions as session_service
@@ -293,8 +293,7 @@ class SessionState(rx.State):
     async def log_out(self):
         token = self.token
         if token and isinstance(token, str):
-            with session_scope() as s:
-                session_service.revoke_by_token(session=s, token=token)
+            db.run(session_service.revoke_by_token, token=token)
         self._sign_out_locally()
         self.notice = "You have been logged out."
         return rx.redirect(routes.LOGIN)

@@ -11,7 +11,7 @@ from datetime import date
 
 import reflex as rx
 
-from rxapp import formatting, routes, vocabulary
+from rxapp import db, formatting, routes, vocabulary
 from rxapp.db import session_scope, write_session
 from rxapp.models import PrizeType, RedemptionStatus, ShippingStatus
 from rxapp.services import (
@@ -318,8 +318,7 @@ class ClaimState(rx.State):
         tid = parse.positive_id(template_id)
         if tid is None:
             return
-        with session_scope() as s:
-            rows = reason_templates.list_templates(session=s, actor_id=viewer.user_id)
+        rows = db.run(reason_templates.list_templates, actor_id=viewer.user_id)
         t = next((r for r in rows if r["template_id"] == tid), None)
         if t is None:
             return

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from rxapp import formatting, vocabulary
-from rxapp.db import session_scope
+from rxapp import db, formatting, vocabulary
 from rxapp.models import RedemptionStatus
 from rxapp.services import insights
 from rxapp.state import parse
@@ -27,8 +26,7 @@ class InsightsState(rx.State):
     kpis: dict[str, str] = {}
 
     def _reload(self, viewer_id: int) -> None:
-        with session_scope() as s:
-            d = insights.dashboard(session=s, actor_id=viewer_id, days=self.days)
+        d = db.run(insights.dashboard, actor_id=viewer_id, days=self.days)
         self.per_day = [
             {"day": str(r["day"])[5:], "Submitted": r["submitted"], APPROVED: r["approved"],
              NEEDS_INFO: r["needs_info"], REJECTED: r["rejected"]}

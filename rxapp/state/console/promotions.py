@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from rxapp import formatting, vocabulary
+from rxapp import db, formatting, vocabulary
 from rxapp.db import session_scope, write_session
 from rxapp.models import PrizeType
 from rxapp.services import catalog, codes, promotions_admin
@@ -125,8 +125,7 @@ class PromotionsAdminState(rx.State):
         if pid is None:
             return
         try:
-            with session_scope() as s:
-                values = promotions_admin.current_form(session=s, promotion_id=pid)
+            values = db.run(promotions_admin.current_form, promotion_id=pid)
         except NotFound as exc:
             self.message = exc.message
             return

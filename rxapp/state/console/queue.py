@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from rxapp import formatting, routes, vocabulary
-from rxapp.db import session_scope, write_session
+from rxapp import db, formatting, routes, vocabulary
+from rxapp.db import session_scope
 from rxapp.models import RedemptionStatus
 from rxapp.services import catalog, claim_export, claims, queue_filter, review_queue
 from rxapp.services.errors import FieldErrors, ServiceError
@@ -191,9 +191,7 @@ class QueueState(rx.State):
                                "text": "Not on the page you loaded: reload the queue and select it again."})
                 continue
             try:
-                with write_session() as s:
-                    claims.decide(session=s, claim_id=claim_id, reviewer_id=viewer.user_id,
-                                  decision="approve", expected_version=version)
+                db.run_writing(claims.decide, claim_id=claim_id, reviewer_id=viewer.user_id, decision="approve", expected_version=version)
                 report.append({"claim": f"#{claim_id}", "ok": "yes", "text": "Approved."})
             except ServiceError as exc:
                 report.append({"claim": f"#{claim_id}", "ok": "", "text": exc.message or "Not approved."})

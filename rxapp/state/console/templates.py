@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from rxapp import vocabulary
+from rxapp import db, vocabulary
 from rxapp.db import session_scope
 from rxapp.services import reason_templates
 from rxapp.services.errors import FieldErrors, NotFound
@@ -22,8 +22,7 @@ class TemplatesState(rx.State):
     form_key: int = 0
 
     def _reload(self, viewer: Viewer) -> None:
-        with session_scope() as s:
-            rows = reason_templates.list_templates(session=s, actor_id=viewer.user_id)
+        rows = db.run(reason_templates.list_templates, actor_id=viewer.user_id)
         self.rows = [
             {
                 "id": str(t["template_id"]),
@@ -112,8 +111,7 @@ class TemplatesState(rx.State):
         if tid is None:
             return
         try:
-            with session_scope() as s:
-                reason_templates.delete_template(session=s, actor_id=viewer.user_id, template_id=tid)
+            db.run(reason_templates.delete_template, actor_id=viewer.user_id, template_id=tid)
             self.message = "Template deleted."
         except NotFound as exc:
             self.message = exc.message

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from rxapp.db import session_scope, write_session
+from rxapp import db
+from rxapp.db import write_session
 from rxapp.models import Role
 from rxapp.services import user_roles
 from rxapp.services.errors import FieldErrors, Forbidden, NotFound
@@ -25,8 +26,7 @@ class UsersState(rx.State):
     form_key: int = 0
 
     def _search(self, actor_id: int) -> None:
-        with session_scope() as s:
-            found = user_roles.find_users(session=s, actor_id=actor_id, query=self.query)
+        found = db.run(user_roles.find_users, actor_id=actor_id, query=self.query)
         self.rows = [
             {"id": str(u["user_id"]), "email": u["email"], "name": u["name"], "role": u["role"],
              "is_reviewer": "yes" if u["role"] == Role.reviewer.value else "",
