@@ -3,8 +3,10 @@
 import reflex as rx
 
 from rxapp import routes
-from rxapp.components.forms import checkbox_field, field, select_field, submit_button
+from rxapp.components.forms import checkbox_field, field, select_field
+from rxapp.components.layout import form_card, saved_row
 from rxapp.components.shell import ACCENT, member_page, public_page
+from rxapp.components.table import data_table
 from rxapp.state.account import (
     LoginManagementState,
     OverviewState,
@@ -93,28 +95,19 @@ def profile() -> rx.Component:
     p = ProfileState.profile
     return member_page(
         "My Profile",
-        rx.card(
-            rx.form(
-                rx.text("Email: ", p["email"].to(str), size="2", color="#555", margin_bottom="12px"),
-                field("First Name", "first_name", errors, required=True, default_value=p["first_name"].to(str),
-                      autocomplete="given-name", max_length=80, id_prefix="profile"),
-                field("Last Name", "last_name", errors, default_value=p["last_name"].to(str),
-                      autocomplete="family-name", max_length=80, id_prefix="profile"),
-                select_field("Region / Location", "region", ProfileState.regions, errors, required=True,
-                             default_value=p["region"].to(str), id_prefix="profile"),
-                field("Contact Number", "phone", errors, type="tel", default_value=p["phone"].to(str),
-                      autocomplete="tel", max_length=30, id_prefix="profile"),
-                rx.hstack(
-                    submit_button("Save"),
-                    rx.cond(ProfileState.saved, rx.text("Saved.", color="green", role="status")),
-                    align="center",
-                    spacing="3",
-                ),
-                on_submit=ProfileState.submit,
-                key=ProfileState.form_key,
-            ),
-            max_width="560px",
-            padding="22px",
+        form_card(
+            rx.text("Email: ", p["email"].to(str), size="2", color="#555", margin_bottom="12px"),
+            field("First Name", "first_name", errors, required=True, default_value=p["first_name"].to(str),
+                  autocomplete="given-name", max_length=80, id_prefix="profile"),
+            field("Last Name", "last_name", errors, default_value=p["last_name"].to(str),
+                  autocomplete="family-name", max_length=80, id_prefix="profile"),
+            select_field("Region / Location", "region", ProfileState.regions, errors, required=True,
+                         default_value=p["region"].to(str), id_prefix="profile"),
+            field("Contact Number", "phone", errors, type="tel", default_value=p["phone"].to(str),
+                  autocomplete="tel", max_length=30, id_prefix="profile"),
+            saved_row("Save", ProfileState.saved, "Saved."),
+            on_submit=ProfileState.submit,
+            key=ProfileState.form_key,
         ),
     )
 
@@ -123,28 +116,35 @@ def change_password() -> rx.Component:
     errors = PasswordState.errors
     return member_page(
         "Change Password",
-        rx.card(
-            rx.form(
-                field("Current Password", "current_password", errors, type="password", required=True,
-                      autocomplete="current-password", max_length=1024, id_prefix="pw"),
-                field("New Password", "new_password", errors, type="password", required=True,
-                      autocomplete="new-password", max_length=1024, id_prefix="pw",
-                      hint="At least 10 characters; not your email; not a common password."),
-                field("Confirm New Password", "confirm_password", errors, type="password", required=True,
-                      autocomplete="new-password", max_length=1024, id_prefix="pw"),
-                rx.text("Changing your password signs out every other browser.", size="2", color="#555",
-                        margin_bottom="10px"),
-                rx.hstack(
-                    submit_button("Change Password"),
-                    rx.cond(PasswordState.saved, rx.text("Your password was changed.", color="green",
-                                                         role="status")),
-                    align="center",
-                    spacing="3",
-                ),
-                on_submit=PasswordState.submit,
-            ),
-            max_width="560px",
-            padding="22px",
+        form_card(
+            field("Current Password", "current_password", errors, type="password", required=True,
+                  autocomplete="current-password", max_length=1024, id_prefix="pw"),
+            field("New Password", "new_password", errors, type="password", required=True,
+                  autocomplete="new-password", max_length=1024, id_prefix="pw",
+                  hint="At least 10 characters; not your email; not a common password."),
+            field("Confirm New Password", "confirm_password", errors, type="password", required=True,
+                  autocomplete="new-password", max_length=1024, id_prefix="pw"),
+            rx.text("Changing your password signs out every other browser.", size="2", color="#555",
+                    margin_bottom="10px"),
+            saved_row("Change Password", PasswordState.saved, "Your password was changed."),
+            on_submit=PasswordState.submit,
+        ),
+    )
+
+
+def _session_row(r) -> rx.Component:
+    # Three columns, so the action stays on screen on a phone.
+    return rx.table.row(
+        rx.table.cell(
+            rx.text(r["browser"], weight="medium", size="2"),
+            rx.cond(r["current"] != "", rx.badge("this browser", high_contrast=True, margin_y="2px")),
+            rx.text("Address ", r["ip_address"], size="1", color="#555"),
+            rx.text("Signed in ", r["created_at"], size="1", color="#555"),
+        ),
+        rx.table.cell(rx.text(r["last_seen_at"], size="2")),
+        rx.table.cell(
+            rx.button(rx.cond(r["current"] != "", "Log out", "Revoke"), size="1", variant="outline",
+                      on_click=LoginManagementState.revoke(r["id"]))
         ),
     )
 
@@ -156,66 +156,23 @@ def login_management() -> rx.Component:
                 color="#555", margin_bottom="12px"),
         rx.cond(LoginManagementState.message != "",
                 rx.text(LoginManagementState.message, role="status", size="2", margin_bottom="8px")),
-        rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Browser"),
-                        rx.table.column_header_cell("Last activity"),
-                        rx.table.column_header_cell("Action"),
-                    )
-                ),
-                rx.table.body(
-                    rx.foreach(
-                        LoginManagementState.rows,
-                        lambda r: rx.table.row(
-                            # Three columns, so the action stays on screen on a phone.
-                            rx.table.cell(
-                                rx.text(r["browser"], weight="medium", size="2"),
-                                rx.cond(r["current"] != "",
-                                        rx.badge("this browser", high_contrast=True, margin_y="2px")),
-                                rx.text("Address ", r["ip_address"], size="1", color="#555"),
-                                rx.text("Signed in ", r["created_at"], size="1", color="#555"),
-                            ),
-                            rx.table.cell(rx.text(r["last_seen_at"], size="2")),
-                            rx.table.cell(
-                                rx.button(rx.cond(r["current"] != "", "Log out", "Revoke"), size="1",
-                                          variant="outline",
-                                          on_click=LoginManagementState.revoke(r["id"]))
-                            ),
-                        ),
-                    )
-                ),
-                variant="surface",
-                width="100%",
-            ),
-            overflow_x="auto",
-        ),
+        data_table(("Browser", "Last activity", "Action"), LoginManagementState.rows, _session_row,
+                   variant="surface"),
     )
 
 
 def subscribe() -> rx.Component:
     return member_page(
         "Subscribe",
-        rx.card(
-            rx.form(
-                checkbox_field("Subscribe Latest Information", "newsletter",
-                               default_checked=SubscribeState.newsletter, id_prefix="sub",
-                               description="News, launches and promotions by email."),
-                checkbox_field("Reward Program", "reward_program", default_checked=SubscribeState.reward_program,
-                               id_prefix="sub", description="Points, exclusive offers and VIP event invites."),
-                rx.hstack(
-                    submit_button("Save"),
-                    rx.cond(SubscribeState.saved, rx.text("Your choices were saved.", color="green",
-                                                          role="status")),
-                    spacing="3",
-                    align="center",
-                ),
-                on_submit=SubscribeState.submit,
-                key=SubscribeState.newsletter.to(str) + SubscribeState.reward_program.to(str),
-            ),
-            max_width="560px",
-            padding="22px",
+        form_card(
+            checkbox_field("Subscribe Latest Information", "newsletter",
+                           default_checked=SubscribeState.newsletter, id_prefix="sub",
+                           description="News, launches and promotions by email."),
+            checkbox_field("Reward Program", "reward_program", default_checked=SubscribeState.reward_program,
+                           id_prefix="sub", description="Points, exclusive offers and VIP event invites."),
+            saved_row("Save", SubscribeState.saved, "Your choices were saved."),
+            on_submit=SubscribeState.submit,
+            key=SubscribeState.newsletter.to(str) + SubscribeState.reward_program.to(str),
         ),
     )
 

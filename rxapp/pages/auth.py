@@ -4,6 +4,7 @@ import reflex as rx
 
 from rxapp import routes
 from rxapp.components.forms import captcha_field, checkbox_field, field, select_field, submit_button
+from rxapp.components.layout import button_row, form_card
 from rxapp.components.shell import ACCENT, public_page
 from rxapp.state.auth import LoginState, SignUpState
 from rxapp.state.session import SessionState
@@ -13,26 +14,20 @@ def login() -> rx.Component:
     errors = LoginState.errors
     return public_page(
         "Log in",
-        rx.card(
-            rx.form(
-                field("Email", "email", errors, type="email", required=True, autocomplete="username",
-                      max_length=254, id_prefix="login"),
-                field("Password", "password", errors, type="password", required=True,
-                      autocomplete="current-password", max_length=1024, id_prefix="login"),
-                rx.cond(
-                    LoginState.needs_captcha,
-                    captcha_field(LoginState.captcha_question, errors, LoginState.reformat_captcha,
-                                  id_prefix="login", round=LoginState.captcha_round),
-                ),
-                rx.hstack(
-                    submit_button("Log in ›"),
-                    rx.link("No account yet? Sign Up", href=routes.SIGNUP, size="2"),
-                    spacing="4",
-                    align="center",
-                ),
-                on_submit=LoginState.submit,
-                reset_on_submit=False,
+        form_card(
+            field("Email", "email", errors, type="email", required=True, autocomplete="username",
+                  max_length=254, id_prefix="login"),
+            field("Password", "password", errors, type="password", required=True,
+                  autocomplete="current-password", max_length=1024, id_prefix="login"),
+            rx.cond(
+                LoginState.needs_captcha,
+                captcha_field(LoginState.captcha_question, errors, LoginState.reformat_captcha,
+                              id_prefix="login", round=LoginState.captcha_round),
             ),
+            button_row(submit_button("Log in ›"), rx.link("No account yet? Sign Up", href=routes.SIGNUP, size="2"),
+                       spacing="4"),
+            on_submit=LoginState.submit,
+            reset_on_submit=False,
             max_width="460px",
             padding="24px",
         ),
@@ -58,56 +53,52 @@ def signup() -> rx.Component:
             margin_top="4px",
             width="100%",
         ),
-        rx.card(
-            rx.form(
-                rx.cond(
-                    SignUpState.errors.length() > 0,
-                    rx.callout(
-                        "Please check the fields marked below: each says what to change. "
-                        "Everything you typed is still here.",
-                        icon="triangle-alert", color_scheme="red", high_contrast=True, size="1",
-                        margin_bottom="14px", role="alert",
-                    ),
+        form_card(
+            rx.cond(
+                SignUpState.errors.length() > 0,
+                rx.callout(
+                    "Please check the fields marked below: each says what to change. "
+                    "Everything you typed is still here.",
+                    icon="triangle-alert", color_scheme="red", high_contrast=True, size="1",
+                    margin_bottom="14px", role="alert",
                 ),
-                field("Email", "email", errors, type="email", required=True, autocomplete="email",
-                      max_length=254, id_prefix="signup"),
-                field("Password", "password", errors, type="password", required=True,
-                      autocomplete="new-password", max_length=1024, id_prefix="signup",
-                      hint="At least 10 characters; not your email; not a common password."),
-                field("Confirm Password", "confirm_password", errors, type="password", required=True,
-                      autocomplete="new-password", max_length=1024, id_prefix="signup"),
-                rx.grid(
-                    field("First Name", "first_name", errors, required=True, autocomplete="given-name",
-                          max_length=80, id_prefix="signup"),
-                    field("Last Name", "last_name", errors, autocomplete="family-name", max_length=80,
-                          id_prefix="signup"),
-                    columns=rx.breakpoints(initial="1", sm="2"),
-                    spacing="4",
-                    width="100%",
-                ),
-                select_field("Region / Location", "region", SignUpState.regions, errors, required=True,
-                             id_prefix="signup"),
-                field("Contact Number", "phone", errors, type="tel", autocomplete="tel", max_length=30,
-                      id_prefix="signup", hint="Optional. We store it in international format."),
-                checkbox_field("Subscribe Latest Information", "newsletter", errors, id_prefix="signup",
-                               description="News, launches and promotions by email. You can change this any "
-                                           "time under Account › Subscribe."),
-                checkbox_field(rx.fragment(vendor, " Reward Program"), "reward_program", errors,
-                               id_prefix="signup",
-                               description="Earn points, get exclusive offers, special VIP event invites "
-                                           "and more."),
-                checkbox_field(rx.fragment("I acknowledge and agree to the ", vendor, " Privacy Policy"),
-                               "consent", errors, required=True, id_prefix="signup"),
-                captcha_field(SignUpState.captcha_question, errors, SignUpState.reformat_captcha,
-                              id_prefix="signup", round=SignUpState.captcha_round),
-                rx.hstack(
-                    submit_button("Sign Up ›"),
-                    rx.link(rx.button("Cancel ›", type="button", variant="outline", size="3"), href=routes.HOME),
-                    spacing="3",
-                ),
-                on_submit=SignUpState.submit,
-                reset_on_submit=False,
             ),
+            field("Email", "email", errors, type="email", required=True, autocomplete="email",
+                  max_length=254, id_prefix="signup"),
+            field("Password", "password", errors, type="password", required=True,
+                  autocomplete="new-password", max_length=1024, id_prefix="signup",
+                  hint="At least 10 characters; not your email; not a common password."),
+            field("Confirm Password", "confirm_password", errors, type="password", required=True,
+                  autocomplete="new-password", max_length=1024, id_prefix="signup"),
+            rx.grid(
+                field("First Name", "first_name", errors, required=True, autocomplete="given-name",
+                      max_length=80, id_prefix="signup"),
+                field("Last Name", "last_name", errors, autocomplete="family-name", max_length=80,
+                      id_prefix="signup"),
+                columns=rx.breakpoints(initial="1", sm="2"),
+                spacing="4",
+                width="100%",
+            ),
+            select_field("Region / Location", "region", SignUpState.regions, errors, required=True,
+                         id_prefix="signup"),
+            field("Contact Number", "phone", errors, type="tel", autocomplete="tel", max_length=30,
+                  id_prefix="signup", hint="Optional. We store it in international format."),
+            checkbox_field("Subscribe Latest Information", "newsletter", errors, id_prefix="signup",
+                           description="News, launches and promotions by email. You can change this any "
+                                       "time under Account › Subscribe."),
+            checkbox_field(rx.fragment(vendor, " Reward Program"), "reward_program", errors,
+                           id_prefix="signup",
+                           description="Earn points, get exclusive offers, special VIP event invites "
+                                       "and more."),
+            checkbox_field(rx.fragment("I acknowledge and agree to the ", vendor, " Privacy Policy"),
+                           "consent", errors, required=True, id_prefix="signup"),
+            captcha_field(SignUpState.captcha_question, errors, SignUpState.reformat_captcha,
+                          id_prefix="signup", round=SignUpState.captcha_round),
+            button_row(submit_button("Sign Up ›"),
+                       rx.link(rx.button("Cancel ›", type="button", variant="outline", size="3"), href=routes.HOME)),
+            on_submit=SignUpState.submit,
+            reset_on_submit=False,
+            max_width=None,
             padding="24px",
         ),
         width="640px",

@@ -11,7 +11,9 @@ import reflex as rx
 
 from rxapp import routes
 from rxapp.components.forms import error_line, field_label
+from rxapp.components.layout import section as _section
 from rxapp.components.shell import ACCENT, member_page
+from rxapp.components.table import data_table
 from rxapp.state.demo import DemoState as D
 from rxapp.state.demo import MailboxState as M
 from rxapp.state.demo import StickerSheetState as S
@@ -39,15 +41,6 @@ def note(message, *, error: bool = False) -> rx.Component:
         padding="8px 12px",
         border_radius="4px",
         width="100%",
-    )
-
-
-def _section(title: str, *children: rx.Component) -> rx.Component:
-    return rx.card(
-        rx.heading(title, size="4", as_="h2", margin_bottom="10px"),
-        *children,
-        width="100%",
-        padding="18px",
     )
 
 
@@ -317,37 +310,24 @@ def _filter() -> rx.Component:
     )
 
 
-def _message_list() -> rx.Component:
-    return rx.box(
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell("Time"),
-                    rx.table.column_header_cell("To"),
-                    rx.table.column_header_cell("Subject"),
-                    rx.table.column_header_cell("Delivery"),
-                )
-            ),
-            rx.table.body(
-                rx.foreach(
-                    M.rows,
-                    lambda m: rx.table.row(
-                        rx.table.cell(m["time"], white_space="nowrap"),
-                        rx.table.cell(m["to"]),
-                        rx.table.cell(
-                            rx.link(m["subject"], href="#", on_click=M.open_message(m["id"]).prevent_default,
-                                    color=ACCENT, weight="medium"),
-                        ),
-                        rx.table.cell(_status_badge(m["status"], m["status_label"])),
-                        background=rx.cond(M.selected["id"] == m["id"], "#fdf2f3", "transparent"),
-                    ),
-                )
-            ),
-            variant="surface",
-            width="100%",
+def _message_row(m) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(m["time"], white_space="nowrap"),
+        rx.table.cell(m["to"]),
+        rx.table.cell(
+            rx.link(m["subject"], href="#", on_click=M.open_message(m["id"]).prevent_default,
+                    color=ACCENT, weight="medium"),
         ),
+        rx.table.cell(_status_badge(m["status"], m["status_label"])),
+        background=rx.cond(M.selected["id"] == m["id"], "#fdf2f3", "transparent"),
+    )
+
+
+def _message_list() -> rx.Component:
+    return data_table(
+        ("Time", "To", "Subject", "Delivery"), M.rows, _message_row,
         rx.cond(M.rows.length() == 0, rx.text("No emails yet.", color="#555", margin_top="10px")),
-        overflow_x="auto",
+        variant="surface",
     )
 
 

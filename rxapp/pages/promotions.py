@@ -7,6 +7,7 @@ from rxapp import routes
 from rxapp.components.forms import captcha_field, field, textarea_field
 from rxapp.components.shell import ACCENT, member_page
 from rxapp.components.status import copy_code, status_cell
+from rxapp.components.table import data_table
 from rxapp.components.upload import upload_field
 from rxapp.state.promotions import ClaimState, PromotionsState, RedeemHistoryState, RedeemState
 
@@ -371,23 +372,8 @@ def redeem_history() -> rx.Component:
     return member_page(
         "Promotions",
         tabs(routes.REDEEM_HISTORY),
-        rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Redeem Date"),
-                        rx.table.column_header_cell("Promotion Name"),
-                        rx.table.column_header_cell("Product Name / Serial Number"),
-                        rx.table.column_header_cell("Status"),
-                    )
-                ),
-                rx.table.body(rx.foreach(H.rows, _history_row)),
-                variant="surface",
-                width="100%",
-            ),
-            display=["none", "none", "block"],
-            aria_live="polite",
-        ),
+        data_table(("Redeem Date", "Promotion Name", "Product Name / Serial Number", "Status"), H.rows, _history_row,
+                   variant="surface", overflow_x=None, display=["none", "none", "block"], aria_live="polite"),
         rx.vstack(rx.foreach(H.rows, _history_card), spacing="3", display=["flex", "flex", "none"]),
         rx.cond(H.rows.length() == 0,
                 rx.text("No redemption yet. Eligible products show a Redeem button under each promotion.",

@@ -6,6 +6,7 @@ from rxapp import routes
 from rxapp.components.forms import captcha_field, error_line, field_label, hint_line, required_mark
 from rxapp.components.shell import ACCENT, member_page
 from rxapp.components.stepper import stepper
+from rxapp.components.table import data_table
 from rxapp.components.upload import upload_field
 from rxapp import vocabulary
 from rxapp.state.registration import MyProductsState, RegistrationState as R
@@ -243,67 +244,50 @@ def registration() -> rx.Component:
     )
 
 
+def _product_row(r) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(r["category"]),
+        rx.table.cell(rx.text(r["product_name"], weight="bold"), rx.text(r["serial"], size="1", color="#555")),
+        rx.table.cell(r["purchase_date"]),
+        rx.table.cell(
+            rx.text("until ", r["warranty_end"], size="2"),
+            rx.badge(r["warranty_text"], color_scheme=rx.cond(r["expired"] != "", "gray", "green"),
+                     high_contrast=True, margin_left="6px"),
+        ),
+        rx.table.cell(
+            rx.cond(
+                MyProductsState.replacing == r["id"],
+                upload_field("replace-invoice", "New purchase proof", MyProductsState.upload_replacement,
+                             message=MyProductsState.replace_message,
+                             extra=rx.hstack(
+                                 rx.cond(MyProductsState.replace_too_wide,
+                                         rx.button("Resize for me", size="1", type="button",
+                                                   on_click=MyProductsState.resize_replacement)),
+                                 rx.button("Cancel", size="1", variant="outline", type="button",
+                                           on_click=MyProductsState.cancel_replace),
+                                 spacing="2", margin_top="6px")),
+                rx.hstack(
+                    rx.cond(r["has_invoice"] != "",
+                            rx.badge("on file", color_scheme="green", high_contrast=True),
+                            rx.badge("missing", color_scheme="amber", high_contrast=True)),
+                    rx.button("Replace", size="1", variant="outline",
+                              on_click=MyProductsState.start_replace(r["id"]),
+                              aria_label="Replace purchase proof of " + r["product_name"]),
+                    spacing="2",
+                    align="center",
+                ),
+            )
+        ),
+    )
+
+
 def my_products() -> rx.Component:
     M = MyProductsState
     return member_page(
         "My Products",
         rx.cond(M.message != "", rx.text(M.message, role="status", color="green", size="2", margin_bottom="8px")),
-        rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Category"),
-                        rx.table.column_header_cell("Product Name / Serial Number"),
-                        rx.table.column_header_cell("Purchase Date"),
-                        rx.table.column_header_cell("Warranty Period"),
-                        rx.table.column_header_cell("Purchase proof"),
-                    )
-                ),
-                rx.table.body(
-                    rx.foreach(
-                        M.rows,
-                        lambda r: rx.table.row(
-                            rx.table.cell(r["category"]),
-                            rx.table.cell(rx.text(r["product_name"], weight="bold"), rx.text(r["serial"], size="1",
-                                                                                           color="#555")),
-                            rx.table.cell(r["purchase_date"]),
-                            rx.table.cell(
-                                rx.text("until ", r["warranty_end"], size="2"),
-                                rx.badge(r["warranty_text"], color_scheme=rx.cond(r["expired"] != "", "gray", "green"),
-                                         high_contrast=True, margin_left="6px"),
-                            ),
-                            rx.table.cell(
-                                rx.cond(
-                                    M.replacing == r["id"],
-                                    upload_field("replace-invoice", "New purchase proof", M.upload_replacement,
-                                                 message=M.replace_message,
-                                                 extra=rx.hstack(
-                                                     rx.cond(M.replace_too_wide,
-                                                             rx.button("Resize for me", size="1", type="button",
-                                                                       on_click=M.resize_replacement)),
-                                                     rx.button("Cancel", size="1", variant="outline", type="button",
-                                                               on_click=M.cancel_replace),
-                                                     spacing="2", margin_top="6px")),
-                                    rx.hstack(
-                                        rx.cond(r["has_invoice"] != "",
-                                                rx.badge("on file", color_scheme="green", high_contrast=True),
-                                                rx.badge("missing", color_scheme="amber", high_contrast=True)),
-                                        rx.button("Replace", size="1", variant="outline",
-                                                  on_click=M.start_replace(r["id"]),
-                                                  aria_label="Replace purchase proof of " + r["product_name"]),
-                                        spacing="2",
-                                        align="center",
-                                    ),
-                                )
-                            ),
-                        ),
-                    )
-                ),
-                variant="surface",
-                width="100%",
-            ),
-            overflow_x="auto",
-        ),
+        data_table(("Category", "Product Name / Serial Number", "Purchase Date", "Warranty Period", "Purchase proof"),
+                   M.rows, _product_row, variant="surface"),
         rx.cond(M.rows.length() == 0,
                 rx.text("No products yet. Register the product you bought to see its warranty and promotions.",
                         color="#555", margin_top="12px")),

@@ -9,6 +9,7 @@ from rxapp.components.status import review_status_badge
 from rxapp.components.forms import field, field_error, notice, select_field, textarea_field
 from rxapp.components.links import file_url
 from rxapp.components.shell import member_page
+from rxapp.components.table import data_table
 from rxapp.state.console.claim import ClaimState as C
 
 KEYBOARD_HELP = "Keyboard: A approve · N needs info · R reject · J next · K previous"
@@ -274,16 +275,7 @@ def _claim_nav() -> rx.Component:
 
 
 def _table(headers: list[str], rows, cells) -> rx.Component:
-    return rx.box(
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-            rx.table.body(rx.foreach(rows, lambda r: rx.table.row(*cells(r)))),
-            size="1",
-            width="100%",
-        ),
-        overflow_x="auto",
-        width="100%",
-    )
+    return data_table(headers, rows, lambda r: rx.table.row(*cells(r)), size="1", width="100%")
 
 
 def _claim_body() -> rx.Component:

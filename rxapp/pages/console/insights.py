@@ -6,6 +6,7 @@ import reflex as rx
 
 from rxapp.components.forms import select_field
 from rxapp.components.shell import member_page
+from rxapp.components.table import cells_row, table
 from rxapp.state.console.insights import APPROVED, NEEDS_INFO, REJECTED
 from rxapp.state.console.insights import InsightsState as I
 
@@ -88,15 +89,8 @@ def insights() -> rx.Component:
             _bar_chart("By store", I.by_store, "name", [NEEDS_INFO, REJECTED], layout="vertical"),
             rx.card(
                 rx.heading("Most frequent reasons", size="3", as_="h2", margin_bottom="6px"),
-                rx.table.root(
-                    rx.table.header(rx.table.row(rx.table.column_header_cell("Outcome"),
-                                                 rx.table.column_header_cell("Reason"),
-                                                 rx.table.column_header_cell("Claims"))),
-                    rx.table.body(rx.foreach(I.top_reasons, lambda r: rx.table.row(
-                        rx.table.cell(r["outcome"]), rx.table.cell(r["reason"]), rx.table.cell(r["count"])))),
-                    size="1",
-                    width="100%",
-                ),
+                table(("Outcome", "Reason", "Claims"), I.top_reasons,
+                      lambda r: cells_row(r["outcome"], r["reason"], r["count"]), size="1"),
                 width="100%",
             ),
             spacing="3",

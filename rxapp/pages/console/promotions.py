@@ -7,6 +7,7 @@ import reflex as rx
 from rxapp import vocabulary
 from rxapp.components.forms import field, field_error, notice, select_field, textarea_field
 from rxapp.components.shell import ACCENT, member_page
+from rxapp.components.table import data_table, table
 from rxapp.models import PrizeType
 from rxapp.state.console.promotions import PromotionsAdminState as P
 
@@ -136,38 +137,26 @@ def _stock_cell(r) -> rx.Component:
     )
 
 
-def _promotion_table() -> rx.Component:
-    return rx.box(
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
-                "Promotion", "Period", "Categories", "Prize", "Stock", "Claims", "")])),
-            rx.table.body(
-                rx.foreach(
-                    P.rows,
-                    lambda r: rx.table.row(
-                        rx.table.cell(rx.text(r["name"], weight="bold", size="2"),
-                                      rx.text(r["regions"], size="1", color="#555")),
-                        rx.table.cell(rx.text(r["period"], white_space="nowrap", size="2")),
-                        rx.table.cell(rx.text(r["categories"], size="2"), rx.text(r["models"], size="1",
-                                                                                   color="#555")),
-                        rx.table.cell(rx.text(r["prize"], size="2"), rx.text(r["prize_type"], size="1",
-                                                                              color="#555")),
-                        _stock_cell(r),
-                        rx.table.cell(rx.text(r["claims"], size="1")),
-                        rx.table.cell(rx.button("Edit", size="1", variant="outline", type="button",
-                                                on_click=P.edit_promotion(r["id"]),
-                                                aria_label="Edit " + r["name"])),
-                    ),
-                )
-            ),
-            size="1",
-            variant="surface",
-            width="100%",
-        ),
-        overflow_x="auto",
-        width="100%",
-        margin_bottom="18px",
+def _promotion_row(r) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(r["name"], weight="bold", size="2"),
+                      rx.text(r["regions"], size="1", color="#555")),
+        rx.table.cell(rx.text(r["period"], white_space="nowrap", size="2")),
+        rx.table.cell(rx.text(r["categories"], size="2"), rx.text(r["models"], size="1",
+                                                                   color="#555")),
+        rx.table.cell(rx.text(r["prize"], size="2"), rx.text(r["prize_type"], size="1",
+                                                              color="#555")),
+        _stock_cell(r),
+        rx.table.cell(rx.text(r["claims"], size="1")),
+        rx.table.cell(rx.button("Edit", size="1", variant="outline", type="button",
+                                on_click=P.edit_promotion(r["id"]),
+                                aria_label="Edit " + r["name"])),
     )
+
+
+def _promotion_table() -> rx.Component:
+    return data_table(("Promotion", "Period", "Categories", "Prize", "Stock", "Claims", ""), P.rows, _promotion_row,
+                      size="1", variant="surface", width="100%", margin_bottom="18px")
 
 
 def _codes_card() -> rx.Component:
@@ -230,15 +219,10 @@ def _codes_card() -> rx.Component:
         rx.cond(
             P.codes_report.length() > 0,
             rx.box(
-                rx.table.root(
-                    rx.table.header(rx.table.row(rx.table.column_header_cell("Line"),
-                                                 rx.table.column_header_cell("Code"),
-                                                 rx.table.column_header_cell("Problem"))),
-                    rx.table.body(rx.foreach(P.codes_report, lambda p: rx.table.row(
-                        rx.table.cell(p["line"]), rx.table.cell(rx.code(p["code"])), rx.table.cell(p["message"])))),
-                    size="1",
-                    width="100%",
-                ),
+                table(("Line", "Code", "Problem"), P.codes_report,
+                      lambda p: rx.table.row(rx.table.cell(p["line"]), rx.table.cell(rx.code(p["code"])),
+                                             rx.table.cell(p["message"])),
+                      size="1"),
                 max_height="320px",
                 overflow="auto",
                 margin_top="8px",

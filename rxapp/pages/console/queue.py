@@ -9,6 +9,7 @@ from rxapp.components.status import review_status_badge
 from rxapp.components.forms import field, notice, select_field
 from rxapp.components.links import backend_url
 from rxapp.components.shell import ACCENT, member_page
+from rxapp.components.table import data_table
 from rxapp.state.console.queue import QueueState as Q
 
 
@@ -112,17 +113,7 @@ def _queue_table() -> rx.Component:
             wrap="wrap",
             margin_bottom="8px",
         ),
-        rx.box(
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-                rx.table.body(rx.foreach(Q.rows, _queue_row)),
-                size="1",
-                variant="surface",
-                width="100%",
-            ),
-            overflow_x="auto",
-            width="100%",
-        ),
+        data_table(headers, Q.rows, _queue_row, size="1", variant="surface", width="100%"),
         rx.cond(
             Q.loaded & (Q.rows.length() == 0),
             rx.text("No claims match these filters.", color="#555", padding="12px"),

@@ -6,44 +6,36 @@ import reflex as rx
 
 from rxapp.components.forms import field, notice
 from rxapp.components.shell import member_page
+from rxapp.components.table import data_table
 from rxapp.state.console.users import UsersState as U
 
 
-def users() -> rx.Component:
-    table = rx.box(
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Email", "Name", "Role", "")])),
-            rx.table.body(
-                rx.foreach(
-                    U.rows,
-                    lambda u: rx.table.row(
-                        rx.table.cell(u["email"]),
-                        rx.table.cell(u["name"]),
-                        rx.table.cell(rx.badge(u["role"], variant="soft", high_contrast=True, color_scheme=rx.match(
-                            u["role"], ("admin", "purple"), ("reviewer", "blue"), "gray"))),
-                        rx.table.cell(
-                            rx.cond(
-                                u["is_admin"] == "yes",
-                                rx.text("Administrator", size="1", color="#555"),
-                                rx.cond(
-                                    u["is_reviewer"] == "yes",
-                                    rx.button("Remove reviewer", size="1", variant="outline", color_scheme="red",
-                                              type="button", on_click=U.remove_reviewer(u["id"]),
-                                              aria_label="Remove reviewer role from " + u["email"]),
-                                    rx.button("Make reviewer", size="1", type="button",
-                                              on_click=U.grant_reviewer(u["id"]),
-                                              aria_label="Make " + u["email"] + " a reviewer"),
-                                ),
-                            )
-                        ),
-                    ),
-                )
-            ),
-            size="1",
-            width="100%",
+def _user_row(u) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(u["email"]),
+        rx.table.cell(u["name"]),
+        rx.table.cell(rx.badge(u["role"], variant="soft", high_contrast=True, color_scheme=rx.match(
+            u["role"], ("admin", "purple"), ("reviewer", "blue"), "gray"))),
+        rx.table.cell(
+            rx.cond(
+                u["is_admin"] == "yes",
+                rx.text("Administrator", size="1", color="#555"),
+                rx.cond(
+                    u["is_reviewer"] == "yes",
+                    rx.button("Remove reviewer", size="1", variant="outline", color_scheme="red",
+                              type="button", on_click=U.remove_reviewer(u["id"]),
+                              aria_label="Remove reviewer role from " + u["email"]),
+                    rx.button("Make reviewer", size="1", type="button",
+                              on_click=U.grant_reviewer(u["id"]),
+                              aria_label="Make " + u["email"] + " a reviewer"),
+                ),
+            )
         ),
-        overflow_x="auto",
     )
+
+
+def users() -> rx.Component:
+    table = data_table(("Email", "Name", "Role", ""), U.rows, _user_row, size="1")
     return member_page(
         "Users & Roles",
         rx.cond(
