@@ -47,6 +47,19 @@ def field_error(errors, name: str, field_id: str, key: str | None = None) -> rx.
     return error_line(rx.cond(errors.contains(key), errors[key].to(str), ""), field_id)
 
 
+def _field_box(label, fid: str, required: bool, control: rx.Component, errors, name: str,
+               error_key: str | None, hint: str = "", compact: bool = False) -> rx.Component:
+    """A field's label, its control, its hint and its error line, stacked."""
+    return rx.box(
+        _label(label, fid, required),
+        control,
+        hint_line(hint) if hint else rx.fragment(),
+        field_error(errors, name, fid, error_key),
+        width="100%",
+        margin_bottom="0" if compact else "12px",
+    )
+
+
 def field(
     label: str,
     name: str,
@@ -86,14 +99,7 @@ def field(
     if default_value is not None:
         props["default_value"] = default_value
     props.update(input_props)
-    return rx.box(
-        _label(label, fid, required),
-        rx.input(**props),
-        hint_line(hint) if hint else rx.fragment(),
-        field_error(errors, name, fid, error_key),
-        width="100%",
-        margin_bottom="0" if compact else "12px",
-    )
+    return _field_box(label, fid, required, rx.input(**props), errors, name, error_key, hint, compact)
 
 
 def textarea_field(label: str, name: str, errors, *, required: bool = False, rows: int = 4,
@@ -107,14 +113,7 @@ def textarea_field(label: str, name: str, errors, *, required: bool = False, row
     if default_value is not None:
         props["default_value"] = default_value
     props.update(area_props)
-    return rx.box(
-        _label(label, fid, required),
-        rx.text_area(**props),
-        hint_line(hint) if hint else rx.fragment(),
-        field_error(errors, name, fid, error_key),
-        width="100%",
-        margin_bottom="0" if compact else "12px",
-    )
+    return _field_box(label, fid, required, rx.text_area(**props), errors, name, error_key, hint, compact)
 
 
 SELECT_STYLE = {
@@ -146,18 +145,13 @@ def select_field(label: str, name: str, options, errors, *, required: bool = Fal
         props["on_change"] = on_change
     props.update(select_props)
     option = (lambda o: rx.el.option(o[1], value=o[0]))
-    return rx.box(
-        _label(label, fid, required),
-        rx.el.select(
-            rx.el.option(placeholder, value="") if placeholder is not None else rx.fragment(),
-            rx.foreach(options, option) if isinstance(options, rx.Var) else rx.fragment(*[option(o) for o in options]),
-            style=COMPACT_SELECT_STYLE if compact else SELECT_STYLE,
-            **props,
-        ),
-        field_error(errors, name, fid, error_key),
-        width="100%",
-        margin_bottom="0" if compact else "12px",
+    control = rx.el.select(
+        rx.el.option(placeholder, value="") if placeholder is not None else rx.fragment(),
+        rx.foreach(options, option) if isinstance(options, rx.Var) else rx.fragment(*[option(o) for o in options]),
+        style=COMPACT_SELECT_STYLE if compact else SELECT_STYLE,
+        **props,
     )
+    return _field_box(label, fid, required, control, errors, name, error_key, compact=compact)
 
 
 def checkbox_field(label, name: str, errors=None, *, required: bool = False, description=None,
