@@ -298,7 +298,14 @@ class MailboxState(rx.State):
         self.selected = {}
 
     def _list(self, viewer) -> None:
-        found = db.run(mailbox.list_messages, actor_id=viewer.user_id, limit=200, to_email=self.recipient or None)
+        """The rows this reader may see (demo mode off: the page says so)."""
+        try:
+            found = db.run(mailbox.list_messages, actor_id=viewer.user_id, limit=200,
+                           to_email=self.recipient or None)
+        except Forbidden:
+            self._off()
+            return
+        self.demo_on = True
         self.rows = [
             {
                 "id": str(m["id"]),
@@ -325,11 +332,7 @@ class MailboxState(rx.State):
             "" if settings.get().smtp_url else
             "No SMTP server is configured: emails are not sent out, this Mailbox shows what was written."
         )
-        try:
-            self._list(viewer)
-        except Forbidden:
-            return self._off()
-        self.demo_on = True
+        self._list(viewer)
 
     @rx.event
     @member
@@ -337,10 +340,7 @@ class MailboxState(rx.State):
         viewer = caller()
         self.recipient = parse.field(form, "recipient", 254, strip=True) if viewer.is_reviewer else ""
         self.selected = {}
-        try:
-            self._list(viewer)
-        except Forbidden:
-            return self._off()
+        self._list(viewer)
 
     @rx.event
     @member
@@ -348,10 +348,7 @@ class MailboxState(rx.State):
         viewer = caller()
         self.recipient = ""
         self.form_key += 1
-        try:
-            self._list(viewer)
-        except Forbidden:
-            return self._off()
+        self._list(viewer)
 
     @rx.event
     @member

@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.state.conftest import session_token_for
+from tests.factories.flows import session_token_for
 
 # Tables an anonymous visitor legitimately writes to: drawing a captcha
 # question (sign-up page, Reformat) and recording a failed log-in (throttling).
@@ -176,7 +176,9 @@ def captcha_answer_leaks(client) -> list[str]:
         if answer is None:
             continue
         for var_name in state_cls.base_vars:
-            if var_name.startswith("_") or var_name == "captcha_question":
+            # The question is shown on purpose; ``captcha_round`` counts the questions drawn (a
+            # counter that may equal a small answer by chance, which made this check flaky).
+            if var_name.startswith("_") or var_name in ("captcha_question", "captcha_round"):
                 continue
             value = getattr(state, var_name)
             if isinstance(value, str) and value.strip() == str(answer):

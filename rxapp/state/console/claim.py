@@ -29,6 +29,8 @@ from rxapp.state import parse
 from rxapp.state.console.queue import QueueState
 from rxapp.state.session import Viewer, caller, reviewer
 
+FORM_NAMES = {"approve": "decision", "needs_info": "decision", "reject": "decision", "shipping": "shipping"}
+DECISION_WORDS = {"needs_info": "Asked the customer for information.", "rejected": "Rejected."}
 # The one step forward the claim page offers from each shipping state.
 NEXT_SHIPPING = {ShippingStatus.preparing.value: ShippingStatus.shipped.value,
                  ShippingStatus.shipped.value: ShippingStatus.delivered.value}
@@ -216,7 +218,14 @@ class ClaimState(rx.State):
             return
         self._reload(viewer, claim_id)
 
-    async def _decide(self, decision: str, reason: str = "", missing_document: str | None = None):
+    async def _change(self, form: str, change, describe) -> None:
+        """One change of the claim over the version this page showed, and a word on how it went.
+
+        ``change(session, actor_id, claim_id, expected_version)`` makes it and returns what
+        ``describe`` (called after the page reloaded) turns into the reviewer's message.  Errors
+        of the form go under its fields (``form.field``); a claim moved meanwhile is reloaded
+        and the reviewer told who moved it.
+        """
         viewer = caller()
         if not self._claim_id:
             return
@@ -224,39 +233,36 @@ class ClaimState(rx.State):
         self._queue_filter = await self._queue_filter_of_tab()
         try:
             with write_session() as s:
-                done = claims.decide(
-                    session=s,
-                    claim_id=claim_id,
-                    reviewer_id=viewer.user_id,
-                    decision=decision,
-                    reason=reason,
-                    missing_document=missing_document or None,
-                    expected_version=self._version,
-                )
-                status = done.status.value
+                result = change(s, viewer.user_id, claim_id, self._version)
         except FieldErrors as exc:
-            self.errors = {f"{decision}.{k}": v for k, v in exc.errors.items()}
-            self.message, self.message_kind = "Please check the decision form.", "error"
-            return
-        except Conflict as exc:
-            self.errors = {}
-            self.message, self.message_kind = exc.message, "conflict"
-            self._reload(viewer, claim_id)
+            self.errors = {f"{form}.{k}": v for k, v in exc.errors.items()}
+            self.message, self.message_kind = f"Please check the {FORM_NAMES[form]} form.", "error"
             return
         except ServiceError as exc:
             self.errors = {}
-            self.message, self.message_kind = exc.message or "This decision could not be saved.", "error"
+            self.message = exc.message or "This change could not be saved."
+            self.message_kind = "conflict" if isinstance(exc, Conflict) else "error"
             self._reload(viewer, claim_id)
+            self.form_key += 1
             return
         self.errors = {}
         self._reload(viewer, claim_id)
-        words = {
-            "approved": "Approved: Redeem Success." + (f" Code {self.claim['code']} issued." if self.claim.get("code") else ""),
-            "needs_info": "Asked the customer for information.",
-            "rejected": "Rejected.",
-        }
-        self.message, self.message_kind = words.get(status, "Saved."), "ok"
+        self.message, self.message_kind = describe(result), "ok"
         self.form_key += 1
+
+    async def _decide(self, decision: str, reason: str = "", missing_document: str | None = None):
+        def change(s, actor_id: int, claim_id: int, version: int) -> str:
+            return claims.decide(session=s, claim_id=claim_id, reviewer_id=actor_id, decision=decision,
+                                 reason=reason, missing_document=missing_document or None,
+                                 expected_version=version).status.value
+
+        def describe(status: str) -> str:
+            if status == RedemptionStatus.approved.value:
+                code = self.claim.get("code")
+                return "Approved: Redeem Success." + (f" Code {code} issued." if code else "")
+            return DECISION_WORDS.get(status, "Saved.")
+
+        await self._change(decision, change, describe)
 
     @rx.event
     @reviewer
@@ -278,37 +284,19 @@ class ClaimState(rx.State):
     @reviewer
     async def advance_shipping(self, form: dict):
         """The parcel one step forward (preparing → shipped with its tracking number → delivered)."""
-        viewer = caller()
-        if not self._claim_id:
-            return
-        claim_id = self._claim_id
         status = parse.field(form, "status", 20, strip=True)
         tracking = parse.field(form, "tracking_number", 200, strip=True)
-        self._queue_filter = await self._queue_filter_of_tab()
-        try:
-            with write_session() as s:
-                done = claims.ship(
-                    session=s, claim_id=claim_id, reviewer_id=viewer.user_id, status=status,
-                    tracking_number=tracking, expected_version=self._version,
-                )
-                label = vocabulary.shipping_label(done.shipping_status)
-                tracking_now = done.tracking_number
-        except FieldErrors as exc:
-            self.errors = {f"shipping.{k}": v for k, v in exc.errors.items()}
-            self.message, self.message_kind = "Please check the shipping form.", "error"
-            return
-        except ServiceError as exc:
-            self.errors = {}
-            self.message = exc.message or "The shipping state could not be saved."
-            self.message_kind = "conflict"
-            self._reload(viewer, claim_id)
-            self.form_key += 1
-            return
-        self.errors = {}
-        self._reload(viewer, claim_id)
-        self.message = f"Shipping: {label}" + (f" · tracking {tracking_now}" if tracking_now else "") + "."
-        self.message_kind = "ok"
-        self.form_key += 1
+
+        def change(s, actor_id: int, claim_id: int, version: int):
+            done = claims.ship(session=s, claim_id=claim_id, reviewer_id=actor_id, status=status,
+                               tracking_number=tracking, expected_version=version)
+            return vocabulary.shipping_label(done.shipping_status), done.tracking_number
+
+        def describe(shipped) -> str:
+            label, number = shipped
+            return f"Shipping: {label}" + (f" · tracking {number}" if number else "") + "."
+
+        await self._change("shipping", change, describe)
 
     @rx.event
     @reviewer
