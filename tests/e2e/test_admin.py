@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.admin_claims import CUSTOMER_PASSWORD, approve, create_claim
+from tests.factories.flows import CUSTOMER_PASSWORD, approve, create_claim
 from tests.e2e.conftest import ARTIFACTS, log_in
 
 REVIEWER = ("reviewer@member-center.test", "reviewer-2021")

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from rxapp import db
 from rxapp.models import FileKind
 from rxapp.services import catalog, clock, file_store, promotions_admin, claims
-from tests.e2e import factories
+from tests.factories import flows as factories
 from tests.e2e.conftest import log_in
 
 RULE_PROMO = "Rule Check Monitors"

@@ -6,7 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from rxapp.models import MissingDocument
-from tests.e2e import factories
+from tests.factories import flows as factories
 from tests.e2e.conftest import log_in
 
 INVOICE_REASON = "Please provide the invoice with your product name on it, thanks."

@@ -1,17 +1,24 @@
-"""Data for browser tests, made through the services in the test process.
+"""Flows: customers, products, sessions and claims in each status, made through the services.
 
-The app under test runs in this process (AppHarnessProd), on the database the
-session fixture prepared, so ``rxapp.db.session_scope()`` reaches the same data
-the browser sees.
+Two kinds of callers:
+
+* on the app's database (``rxapp.db``): the browser tests (the app under test
+  runs in this process, AppHarnessProd, on the database the session fixture
+  prepared, so ``rxapp.db.session_scope()`` reaches the same data the browser
+  sees) and the state tests (which share their database the same way):
+  ``make_customer``, ``register_product``, ``decide``, ``create_claim``,
+  ``approve``, ``session_token_for`` …
+* on a test's own session (unit tests): ``claim`` and friends, which move a
+  claim to the status asked for through ``services.claims``' own transitions
+  (submit, decide, resubmit, ship) — never by assigning status fields.
 """
 
 from __future__ import annotations
 
-import io
 import itertools
+import os
 from datetime import timedelta
 
-from PIL import Image, ImageDraw
 from sqlmodel import select
 
 from rxapp import db
@@ -19,18 +26,10 @@ from rxapp.models import CaptchaChallenge, Channel, FileKind, Promotion, User
 from rxapp.services import accounts, captcha, catalog, clock, demo_seed, file_store, products
 from rxapp.services import claim_history, claims
 
+from tests.factories.images import image_bytes
+
 PASSWORD = "Seed-Flow-Password-2026"
 _counter = itertools.count(1)
-
-
-def image_bytes(width: int = 1200, height: int = 800, text: str = "INVOICE", fmt: str = "PNG") -> bytes:
-    im = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(im)
-    draw.rectangle([20, 20, width - 20, height - 20], outline="black", width=3)
-    draw.text((40, 40), text, fill="black")
-    buf = io.BytesIO()
-    im.save(buf, fmt)
-    return buf.getvalue()
 
 
 def make_customer(prefix: str = "customer", region: str = "US") -> tuple[int, str]:
@@ -110,3 +109,97 @@ def decide(claim_id: int, decision: str, reason: str = "", missing_document=None
     with db.session_scope() as s:
         claims.decide(session=s, claim_id=claim_id, reviewer_id=reviewer_id(), decision=decision,
                            reason=reason, missing_document=missing_document)
+
+
+# --------------------------------------------------------------------------- reviewer-console claims (app database)
+
+CUSTOMER_PASSWORD = "Console-Test-Password-2026"
+_claim_counter = itertools.count(1)
+
+
+def create_claim(*, promotion: str = "game-on-bundle", category: str = "monitor",
+                 email_prefix: str = "e2e-admin") -> dict:
+    """A new customer (password ``CUSTOMER_PASSWORD``) with one product of ``category`` and its claim
+    for ``promotion``, under review, with a real invoice image and S/N photo.
+
+    Returns {"id", "serial", "email", "user_id"}.
+    """
+    from sqlmodel import select
+
+    from rxapp import db
+    from rxapp.models import Channel, FileKind, ProductCategory, ProductModel, Promotion, Store, User
+    from rxapp.services import clock, demo_images, demo_seed, file_store, products, claims
+    from rxapp.services.passwords import hash_password
+
+    n = next(_claim_counter)
+    tag = f"{os.getpid()}-{n}"
+    with db.session_scope() as s:
+        today = clock.today(s)
+        bought = today - timedelta(days=5)
+        user = User(email=f"{email_prefix}-{tag}@example.test",
+                    password_hash=hash_password(CUSTOMER_PASSWORD), first_name="Pat", last_name=f"Tester{n}",
+                    region_code="US")
+        s.add(user)
+        s.flush()
+        cat = s.exec(select(ProductCategory).where(ProductCategory.slug == category)).one()
+        models = s.exec(
+            select(ProductModel)
+            .where(ProductModel.category_id == cat.id, ProductModel.release_date <= bought)
+            .order_by(ProductModel.name)
+        ).all()
+        model, record = next((m, r) for m in models if (r := demo_seed.first_free_serial(s, m)) is not None)
+        store = s.exec(select(Store).where(Store.region_code == "US", Store.name == "Best Buy")).one()
+        spec = demo_images.InvoiceSpec(
+            store="Best Buy", number=f"INV-E2E-{tag}", order_number=f"E2E-{tag}", day=bought,
+            buyer=("Pat Tester", "1 Main Street", "Portland, OR"),
+            lines=((1, f"MSI {model.name} {model.model_number}", 329.99),),
+        )
+        invoice = file_store.check_and_store_stream(session=s, owner_id=user.id, kind=FileKind.invoice,
+                                               chunks=demo_images.invoice_image(spec), filename="invoice.jpg")
+        photo = file_store.check_and_store_stream(
+            session=s, owner_id=user.id, kind=FileKind.serial_photo, filename="sn.jpg",
+            chunks=demo_images.serial_photo_image(record.serial, record.chk, model.name, model.model_number,
+                                                cat.name))
+        product = products.register(
+            session=s, user_id=user.id, serial=record.serial, chk=record.chk, region_code="US",
+            store_id=store.id, purchase_date=bought, channel=Channel.retail, invoice_file_id=invoice.file_id,
+        )
+        promo = s.exec(select(Promotion).where(Promotion.slug == promotion)).one()
+        claim = claims.submit(
+            session=s, user_id=user.id, product_id=product.id, promotion_id=promo.id,
+            recipient={"first_name": "Pat", "last_name": "Tester", "zipcode": "97205",
+                       "address": f"{n} Main Street\nPortland, OR", "contact_number": "+1 503 555 0142",
+                       "note": ""},
+            serial_photo_file_id=photo.file_id,
+        )
+        return {"id": claim.id, "serial": record.serial, "email": user.email, "user_id": user.id}
+
+
+def approve(claim_id: int, reviewer_email: str = "reviewer@member-center.test") -> None:
+    """Approve a claim as the demo reviewer (a physical prize starts "preparing")."""
+    from sqlmodel import select
+
+    from rxapp import db
+    from rxapp.models import User
+    from rxapp.services import claims
+
+    with db.write_session() as s:
+        reviewer = s.exec(select(User).where(User.email == reviewer_email)).one()
+        claims.decide(session=s, claim_id=claim_id, reviewer_id=reviewer.id, decision="approve")
+
+
+# --------------------------------------------------------------------------- sessions (app database)
+
+
+def session_token_for(email: str, *, ip: str = "198.51.100.200", user_agent: str = "pytest") -> tuple[str, int]:
+    """A real session (token, session id) for the user with ``email``, as log-in would make."""
+    from sqlmodel import select
+
+    from rxapp import db
+    from rxapp.models import User
+    from rxapp.services import sessions
+
+    with db.session_scope() as s:
+        user = s.exec(select(User).where(User.email == email)).one()
+        token, login = sessions.create(session=s, user_id=user.id, user_agent=user_agent, ip_address=ip)
+        return token, login.id

@@ -336,17 +336,3 @@ def driver(rx_app):
 @pytest.fixture()
 def new_client(driver):
     return driver.client
-
-
-def session_token_for(email: str, *, ip: str = "198.51.100.200", user_agent: str = "pytest") -> tuple[str, int]:
-    """A real session (token, session id) for the user with ``email``, as log-in would make."""
-    from sqlmodel import select
-
-    from rxapp import db
-    from rxapp.models import User
-    from rxapp.services import sessions
-
-    with db.session_scope() as s:
-        user = s.exec(select(User).where(User.email == email)).one()
-        token, login = sessions.create(session=s, user_id=user.id, user_agent=user_agent, ip_address=ip)
-        return token, login.id

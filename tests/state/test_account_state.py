@@ -11,7 +11,7 @@ import secrets
 
 import sqlalchemy as sa
 
-from tests.state.conftest import session_token_for
+from tests.factories.flows import session_token_for
 
 PASSWORD = "State-Test-Password-2026"
 

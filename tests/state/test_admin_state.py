@@ -22,8 +22,8 @@ from rxapp.state.console.promotions import PromotionsAdminState
 from rxapp.state.console.queue import QueueState
 from rxapp.state.console.templates import TemplatesState
 from rxapp.state.console.users import UsersState
-from tests.e2e.admin_claims import approve, create_claim
-from tests.state.conftest import session_token_for
+from tests.factories.flows import approve, create_claim
+from tests.factories.flows import session_token_for
 from tests.state.test_guard import table_fingerprints
 
 CUSTOMER = "demo@member-center.test"

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.state.conftest import session_token_for
+from tests.factories.flows import session_token_for
 
 CUSTOMER = "demo@member-center.test"
 REVIEWER = "reviewer@member-center.test"

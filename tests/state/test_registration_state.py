@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from tests.state.conftest import session_token_for
+from tests.factories.flows import session_token_for
 
 
 def png_bytes(width: int, height: int = 600) -> bytes:

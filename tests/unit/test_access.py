@@ -20,7 +20,7 @@ from rxapp.services import (
     review_queue,
 )
 from rxapp.services.errors import Forbidden
-from tests.unit.review_factories import _user, _reviewer
+from tests.factories.rows import _user, _reviewer
 
 def test_only_reviewers_and_admins_pass(session):
     customer = _user(session)

@@ -12,7 +12,7 @@ from rxapp.models import Role
 from rxapp.services import changefeed
 from rxapp.services import claims as claim_service
 from rxapp.services.changefeed import Change, FeedCursor
-from tests.unit import factories as f
+from tests.factories import rows as f
 
 
 def ch(*ids: int) -> list[Change]:

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rxapp.services import claim_export
-from tests.unit.review_factories import (
+from tests.factories.rows import (
     _claim,
     _product,
     _promotion,

@@ -18,7 +18,7 @@ from rxapp.models import (
 )
 from rxapp.services import claim_review, clock
 from rxapp.services.errors import Forbidden, NotFound
-from tests.unit.review_factories import (
+from tests.factories.rows import (
     S,
     _claim,
     _file,

@@ -27,7 +27,7 @@ from rxapp.models import (
 from rxapp import vocabulary
 from rxapp.services import claim_history, claims, clock, codes, recipients
 from rxapp.services.errors import Conflict, FieldErrors, Forbidden, NotFound
-from tests.unit import factories as f
+from tests.factories import rows as f
 
 INVOICE_REASON = "Please provide the invoice with your product name on it, thanks."
 

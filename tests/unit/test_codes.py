@@ -10,8 +10,8 @@ from sqlmodel import select
 from rxapp.models import PrizeType, PromotionCode
 from rxapp.services import claims, codes
 from rxapp.services.errors import Conflict, FieldErrors, NotFound
-from tests.unit import factories as f
-from tests.unit.review_factories import _rid
+from tests.factories import rows as f
+from tests.factories.rows import _rid
 
 
 def _pool(session, promotion_id):

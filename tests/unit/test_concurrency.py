@@ -29,7 +29,7 @@ from rxapp.models import (
 from rxapp.services import claims as claim_service
 from rxapp.services import clock
 from rxapp.services.errors import Conflict, ServiceError
-from tests.unit import factories as f
+from tests.factories import rows as f
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -15,7 +15,7 @@ from rxapp.models import FileKind, PrizeType, RedemptionStatus
 from rxapp.services import claims, clock
 from rxapp.services import eligibility as el
 from rxapp.services.errors import NotFound
-from tests.unit import factories as f
+from tests.factories import rows as f
 
 PRODUCT = el.ProductFacts(
     id=1, user_id=1, serial="K000000000000001", model_id=10, model_name="Optix MPG341CQR",

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from rxapp.models import RedemptionEvent, RedemptionStatus
 from rxapp.services import clock, insights
-from tests.unit.review_factories import _claim, _product, _promotion, _reviewer, _rid, _store, _user
+from tests.factories.rows import _claim, _product, _promotion, _reviewer, _rid, _store, _user
 
 S = RedemptionStatus
 TODAY = date(2024, 5, 31)

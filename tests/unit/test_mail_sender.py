@@ -246,7 +246,7 @@ def test_a_real_welcome_email_arrives_as_rendered(engine, session, smtp_server):
 def test_each_claim_event_arrives_as_one_email_and_its_state_shows_on_the_claim(engine, session, smtp_server):
     from rxapp.models import Role
     from rxapp.services import claims
-    from tests.unit import factories as f
+    from tests.factories import rows as f
 
     world = f.claimable(session, codes=3)
     reviewer = f.make_user(session, email="reviewer@msi.test", role=Role.reviewer)

@@ -12,7 +12,7 @@ from rxapp import settings
 from rxapp.models import EmailMessage, EmailStatus, Role, utcnow
 from rxapp.services import mailbox, outbox
 from rxapp.services.errors import Forbidden, NotFound
-from tests.unit.factories import make_user
+from tests.factories.rows import make_user
 
 
 @pytest.fixture(autouse=True)

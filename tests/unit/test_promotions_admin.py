@@ -21,7 +21,7 @@ from rxapp.models import (
 )
 from rxapp.services import promotions_admin as pa
 from rxapp.services.errors import FieldErrors, Forbidden, NotFound
-from tests.unit.review_factories import _category, _claim, _model, _product, _region, _reviewer, _store, _user
+from tests.factories.rows import _category, _claim, _model, _product, _region, _reviewer, _store, _user
 
 S = RedemptionStatus
 

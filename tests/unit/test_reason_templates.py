@@ -10,7 +10,7 @@ from rxapp.models import (
 )
 from rxapp.services import reason_templates
 from rxapp.services.errors import FieldErrors, Forbidden, NotFound
-from tests.unit.review_factories import (
+from tests.factories.rows import (
     _reviewer,
     _user,
 )

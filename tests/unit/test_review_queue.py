@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rxapp.services import clock, review_queue
-from tests.unit.review_factories import (
+from tests.factories.rows import (
     S,
     _claim,
     _model,

@@ -8,7 +8,7 @@ from sqlmodel import select
 from rxapp.models import PrizeType, RedemptionEvent, RedemptionStatus, Role, ShippingStatus
 from rxapp.services import changefeed, claim_history, claims
 from rxapp.services.errors import Conflict, FieldErrors, Forbidden
-from tests.unit import factories as f
+from tests.factories import rows as f
 
 
 @pytest.fixture()

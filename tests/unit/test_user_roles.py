@@ -5,7 +5,7 @@ import pytest
 from rxapp.models import Role
 from rxapp.services import user_roles
 from rxapp.services.errors import Forbidden
-from tests.unit.factories import make_user
+from tests.factories.rows import make_user
 
 
 def test_admin_finds_users_by_part_of_their_email(session):
