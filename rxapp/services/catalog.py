@@ -209,9 +209,6 @@ def import_serials_csv(*, session: Session, text: str) -> ImportReport:
     nothing: when any line is bad, nothing is imported and the report says
     what is wrong on which line.  Flushes; the caller commits.
     """
-
-
-
     report = ImportReport()
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     try:
