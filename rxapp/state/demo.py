@@ -201,7 +201,7 @@ class DemoState(rx.State):
             self.signed_in_as = email
             self.message = f"Demo data reset in {seconds:.2f} s. You are signed in again as {email}."
         else:
-            session_state._sign_out_locally()
+            await session_state._forget_tab()
             self.signed_in_as = ""
             self.message = f"Demo data reset in {seconds:.2f} s. You are signed out: pick a persona."
         self._date_facts()

@@ -44,6 +44,15 @@ def watch(user_id: int, client_token: str, state_cls: type) -> None:
         tabs.pop(oldest, None)
 
 
+def forget(client_token: str) -> None:
+    """The tab stops watching anyone's claims (it signed out, or another account signed in)."""
+    for user_id in list(_watchers):
+        tabs = _watchers[user_id]
+        tabs.pop(client_token, None)
+        if not tabs:
+            _watchers.pop(user_id, None)
+
+
 def watching(user_id: int) -> list[tuple[str, type]]:
     """The live (token, state class) pairs for a user; stale ones are dropped."""
     now = time.monotonic()

@@ -44,6 +44,7 @@ from rxapp import db, routes, settings
 from rxapp.db import session_scope
 from rxapp.models import Role
 from rxapp.services import sessions as session_service
+from rxapp.state import live
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,20 @@ def anyone(fn):
     return fn
 
 
+def app_state_classes() -> list[type[rx.State]]:
+    """Every state class of this app (Reflex's own states left out), found by walking the state tree."""
+    found: list[type[rx.State]] = []
+
+    def walk(cls) -> None:
+        for sub in cls.get_substates():
+            if sub.__module__.split(".")[0] == "rxapp":
+                found.append(sub)
+            walk(sub)
+
+    walk(rx.State)
+    return found
+
+
 class SessionState(rx.State):
     # The client's own opaque token: the only secret the browser keeps.
     token: str = rx.LocalStorage("", name="mc_session", sync=True)
@@ -219,6 +234,22 @@ class SessionState(rx.State):
         self.display_name = ""
         self.role = ""
 
+    async def _forget_tab(self) -> None:
+        """Every state of this tab back to its defaults: what one person saw is not left for the next.
+
+        Runs on log-out, when the tab's session turns out revoked or expired, and before an
+        account signs in on the tab.  Each of the app's states is fetched first (with Redis a
+        state the tab has not used yet lives only in the store) and then reset; the tab stops
+        watching live updates.  The app's facts (vendor name, demo mode) stay.
+        """
+        for cls in app_state_classes():
+            if cls is not SessionState:
+                (await self.get_state(cls)).reset()
+        live.forget(self.router.session.client_token)
+        facts = (self.vendor_name, self.demo_mode)
+        self.reset()
+        self.vendor_name, self.demo_mode = facts
+
     async def _viewer(self) -> Viewer | None:
         """The signed-in user for this client, checked against the database now."""
         return await self._viewer_from_token(self.token)
@@ -230,24 +261,34 @@ class SessionState(rx.State):
 
     async def _viewer_from_token(self, token) -> Viewer | None:
         if not token or not isinstance(token, str) or len(token) > 200:
-            self._sign_out_locally()
+            await self._signed_out()
             return None
         with session_scope() as s:
             found = session_service.resolve(session=s, token=token)
-            if found is None:
-                self._sign_out_locally()
-                return None
-            user, login = found
-            viewer = Viewer(user_id=user.id, session_id=login.id, role=user.role, email=user.email)
-            self.signed_in = True
-            if self.file_pass != token:
-                self.file_pass = token
-            self.display_name = user.first_name
-            self.role = user.role.value
+        if found is None:
+            # Revoked, expired or forged: the tab forgets everything it held.
+            await self._signed_out()
+            return None
+        user, login = found
+        viewer = Viewer(user_id=user.id, session_id=login.id, role=user.role, email=user.email)
+        self.signed_in = True
+        if self.file_pass != token:
+            self.file_pass = token
+        self.display_name = user.first_name
+        self.role = user.role.value
         return viewer
 
+    async def _signed_out(self) -> None:
+        """No valid session: a tab that held one (or any token) forgets it all; a fresh tab stays as is."""
+        if self.signed_in or self.token or self.file_pass:
+            await self._forget_tab()
+        else:
+            self._sign_out_locally()
+
     async def _start(self, user_id: int) -> Viewer | None:
-        """Sign this browser in as ``user_id``: a new session (a fresh token), resolved at once."""
+        """Sign this browser in as ``user_id``: the tab forgets what it held, then a new session (a fresh
+        token) is made and resolved at once."""
+        await self._forget_tab()
         with session_scope() as s:
             token, _login = session_service.create(
                 session=s, user_id=user_id, user_agent=self._user_agent(), ip_address=self._client_ip()
@@ -294,7 +335,7 @@ class SessionState(rx.State):
         token = self.token
         if token and isinstance(token, str):
             db.run(session_service.revoke_by_token, token=token)
-        self._sign_out_locally()
+        await self._forget_tab()
         self.notice = "You have been logged out."
         return rx.redirect(routes.LOGIN)
 
