@@ -2,9 +2,10 @@
 
 The reviewer console makes the link (``services.claim_export.link_token``): a
 short-lived token signed for the purpose "export", naming the reviewer and the
-queue filter.  Here the signature and expiry are checked, and the reviewer's
-role is checked again against the database (a link is no use to someone who
-lost the role).  Every refusal is the same small 404.  Rows come from
+queue filter.  Here the signature and expiry are checked, the reviewer's role
+is checked again against the database (a link is no use to someone who lost
+the role), and the request must come from that reviewer's own signed-in
+browser (``api.browser``): a leaked link downloads nothing.  Every refusal is the same small 404.  Rows come from
 ``services.claim_export.export_csv``, which pages through the keyset in
 chunks, so memory stays flat however many claims match.
 """
@@ -19,6 +20,7 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from rxapp import db
+from rxapp.api import browser
 from rxapp.routes import EXPORT_CLAIMS
 from rxapp.services import claim_export, clock, queue_filter
 from rxapp.services.errors import Forbidden
@@ -34,9 +36,13 @@ def _not_found() -> Response:
     return PlainTextResponse("Not found", status_code=404, headers=_HEADERS)
 
 
-def _check(token: str) -> tuple[int, dict[str, str]]:
+def _check(token: str, request: Request) -> tuple[int, dict[str, str]]:
     with db.session_scope() as session:
-        return claim_export.read_link_token(session=session, token=token)
+        user_id, flt = claim_export.read_link_token(session=session, token=token)
+        # Like /files: only in the reviewer's own signed-in browser, never as a bearer link.
+        if not browser.signed_in_as(session=session, request=request, user_id=user_id):
+            raise Forbidden("not this browser's link")
+        return user_id, flt
 
 
 def _rows(user_id: int, flt: dict[str, str]) -> Iterator[str]:
@@ -54,7 +60,7 @@ async def export_claims(request: Request) -> Response:
     if not token or len(token) > 2000:
         return _not_found()
     try:
-        user_id, flt = await run_in_threadpool(_check, token)
+        user_id, flt = await run_in_threadpool(_check, token, request)
     except Forbidden:
         return _not_found()
     name = f"claims-{clock.today().isoformat()}.csv"

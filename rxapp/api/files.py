@@ -22,11 +22,9 @@ from starlette.routing import Route
 
 from rxapp import db
 from rxapp.routes import FILES
-from rxapp.services import file_links, sessions
+from rxapp.api import browser
+from rxapp.services import file_links
 from rxapp.services.errors import NotFound
-
-# The cookie SessionState sets (rx.Cookie name="mc_files").
-SESSION_COOKIE = "mc_files"
 
 _PRIVATE_HEADERS = {
     "Cache-Control": "private, no-store",
@@ -42,14 +40,13 @@ _PRIVATE_HEADERS = {
 }
 
 
-def _lookup(token: str, session_token: str):
+def _lookup(token: str, request: Request):
     # Sync database work: run in a thread so the event loop keeps serving.
     viewer_id = file_links.link_viewer(token)
-    if viewer_id is None or not session_token or len(session_token) > 200:
+    if viewer_id is None:
         raise NotFound("This link is not valid.")
     with db.session_scope() as session:
-        found = sessions.resolve(session=session, token=session_token)
-        if found is None or found[0].id != viewer_id:
+        if not browser.signed_in_as(session=session, request=request, user_id=viewer_id):
             raise NotFound("This link is not valid.")
         return file_links.open_for_token(session=session, token=token)
 
@@ -64,9 +61,7 @@ async def serve_file(request: Request) -> Response:
     if not token or len(token) > 1000:
         return not_found()
     try:
-        path, content_type, filename = await run_in_threadpool(
-            _lookup, token, request.cookies.get(SESSION_COOKIE, "")
-        )
+        path, content_type, filename = await run_in_threadpool(_lookup, token, request)
     except NotFound:
         return not_found()
     return FileResponse(

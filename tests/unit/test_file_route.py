@@ -20,6 +20,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from rxapp import settings
+from rxapp.api import browser
 from rxapp.api import files as files_api
 from rxapp.models import FileKind, Role, StoredFile
 from rxapp.services import file_links, file_store, sessions, signing
@@ -69,7 +70,7 @@ def sign_in(client, session, user) -> str:
     """Give the client ``user``'s session cookie (what SessionState sets after log-in)."""
     token, _login = sessions.create(session=session, user_id=user.id, user_agent="pytest", ip_address="")
     session.commit()
-    client.cookies.set(files_api.SESSION_COOKIE, token)
+    client.cookies.set(browser.SESSION_COOKIE, token)
     return token
 
 
@@ -110,7 +111,7 @@ def test_a_link_is_no_use_outside_its_viewers_signed_in_browser(client, stored, 
     sign_in(client, session, stored["bob"])
     _not_found(client.get(url))
     # A forged or revoked session cookie.
-    client.cookies.set(files_api.SESSION_COOKIE, "forged-" + "x" * 40)
+    client.cookies.set(browser.SESSION_COOKIE, "forged-" + "x" * 40)
     _not_found(client.get(url))
     token = sign_in(client, session, stored["alice"])
     assert client.get(url).status_code == 200
