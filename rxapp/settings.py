@@ -35,6 +35,8 @@ class Settings:
     secret_key: str
     vendor_name: str
     base_url: str
+    # Demo mode only: what a presenter types before switching persona, resetting or moving the date.
+    presenter_passcode: str = ""
 
     @property
     def files_dir(self) -> Path:
@@ -92,19 +94,34 @@ def _secret_key(data_dir: Path) -> str:
         if len(raw) < 32:
             raise ConfigError("RXAPP_SECRET_KEY: must be at least 32 characters")
         return raw
-    key_file = data_dir / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    # Create exclusively so two workers starting at once agree on one key.
+    return _generated(data_dir / "secret_key", lambda: secrets.token_urlsafe(48))
+
+
+def _presenter_passcode(data_dir: Path, demo: bool) -> str:
+    """RXAPP_PRESENTER_PASSCODE, or (demo mode) one generated once into data/presenter_passcode."""
+    raw = os.environ.get("RXAPP_PRESENTER_PASSCODE", "").strip()
+    if raw:
+        if len(raw) < 8:
+            raise ConfigError("RXAPP_PRESENTER_PASSCODE: must be at least 8 characters")
+        return raw
+    if not demo:
+        return ""
+    return _generated(data_dir / "presenter_passcode", lambda: secrets.token_hex(5))
+
+
+def _generated(path: Path, make) -> str:
+    """The value kept in ``path`` (mode 600), made once; two workers starting at once agree on one."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = make()
     try:
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return key_file.read_text().strip()
+        return path.read_text().strip()
     with os.fdopen(fd, "w") as fh:
-        fh.write(key)
-    return key
+        fh.write(value)
+    return value
 
 
 def load() -> Settings:
@@ -113,15 +130,17 @@ def load() -> Settings:
     base_url = os.environ.get("RXAPP_BASE_URL", "http://localhost:3000").rstrip("/")
     if not urlsplit(base_url).scheme.startswith("http"):
         raise ConfigError(f"RXAPP_BASE_URL: expected http(s)://host[:port], got {base_url!r}")
+    demo = _flag("RXAPP_DEMO", False)
     return Settings(
         data_dir=data_dir,
         database_url=_database_url(data_dir),
         redis_url=_url("REDIS_URL", {"redis", "rediss"}),
         smtp_url=_url("SMTP_URL", {"smtp", "smtps", "smtp+starttls"}),
-        demo=_flag("RXAPP_DEMO", False),
+        demo=demo,
         secret_key=_secret_key(data_dir),
         vendor_name=os.environ.get("RXAPP_VENDOR_NAME", "MSI").strip() or "MSI",
         base_url=base_url,
+        presenter_passcode=_presenter_passcode(data_dir, demo),
     )
 
 

@@ -10,6 +10,7 @@ promotions, products) and ``demo_claims`` (claims in every status).
 
 from __future__ import annotations
 
+import hmac
 import secrets
 import shutil
 import time
@@ -50,6 +51,20 @@ __all__ = [
 
 def _key(email: str) -> str:
     return email.split("@", 1)[0].lower()
+
+
+def presenter_passcode_ok(value: object) -> bool:
+    """Whether ``value`` is the presenter passcode (``settings.presenter_passcode``; ``make run`` prints it).
+
+    Switching persona, resetting and moving the demo date need it: demo mode
+    must never hand a signed-in stranger the admin persona.  Raises
+    ``Forbidden`` outside demo mode.
+    """
+    assert_demo()
+    expected = settings.get().presenter_passcode
+    if not expected or not isinstance(value, str):
+        return False
+    return hmac.compare_digest(value.strip().lower().encode(), expected.lower().encode())
 
 
 def personas() -> list[dict]:

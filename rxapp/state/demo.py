@@ -31,6 +31,9 @@ from rxapp.state import parse
 from rxapp.state.session import SessionState, caller, member
 
 DEMO_OFF = "Demo mode is off: the demo kit is not available."
+PASSCODE_FIRST = "Enter the presenter passcode first (`make run` prints it when it starts)."
+PASSCODE_WRONG = "That is not the presenter passcode."
+MAX_PASSCODE_TRIES = 5
 CHRISTMAS_DEAL_DAY = "2021-12-15"
 
 # Where each persona starts after a switch.
@@ -69,27 +72,52 @@ def _is_demo() -> bool:
     return True
 
 
-def demo_only(fn):
-    """With demo mode off the handler changes nothing and its page says "Demo mode is off"."""
-    if inspect.isasyncgenfunction(fn):
+def _only_when(allowed, refuse):
+    """A decorator: the handler runs when ``await allowed(self)``; else ``refuse(self)`` and nothing changes."""
 
-        @functools.wraps(fn)
-        async def wrapper(self, *args, **kwargs):
-            if not _is_demo():
-                self._off()
-                return
-            async for item in fn(self, *args, **kwargs):
-                yield item
+    def decorate(fn):
+        if inspect.isasyncgenfunction(fn):
 
-    else:
+            @functools.wraps(fn)
+            async def wrapper(self, *args, **kwargs):
+                if not await allowed(self):
+                    refuse(self)
+                    return
+                async for item in fn(self, *args, **kwargs):
+                    yield item
 
-        @functools.wraps(fn)
-        async def wrapper(self, *args, **kwargs):
-            if not _is_demo():
-                return self._off()
-            return await fn(self, *args, **kwargs)
+        else:
 
-    return wrapper
+            @functools.wraps(fn)
+            async def wrapper(self, *args, **kwargs):
+                if not await allowed(self):
+                    return refuse(self)
+                return await fn(self, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+async def _demo_on(_state) -> bool:
+    return _is_demo()
+
+
+async def _presenting(state) -> bool:
+    return _is_demo() and (await state.get_state(SessionState))._presenter
+
+
+def _not_presenting(state) -> None:
+    if not _is_demo():
+        state._off()
+        return
+    state.message = PASSCODE_FIRST
+
+
+# With demo mode off the handler changes nothing and its page says "Demo mode is off".
+demo_only = _only_when(_demo_on, lambda state: state._off())
+# Switching persona, resetting and moving the date also need the presenter passcode (this tab typed it).
+presenter_only = _only_when(_presenting, _not_presenting)
 
 
 # --------------------------------------------------------------------------- /demo
@@ -97,6 +125,9 @@ def demo_only(fn):
 
 class DemoState(rx.State):
     demo_on: bool = False
+    presenter: bool = False
+    passcode_error: str = ""
+    _passcode_tries: int = 0
     personas: list[dict[str, str]] = []
     signed_in_as: str = ""
     demo_date: str = ""
@@ -134,7 +165,7 @@ class DemoState(rx.State):
             user_id = demo_kit.persona_user_id(session=s, key=key)
             if isinstance(old, str) and old:
                 sessions.revoke_by_token(session=s, token=old)
-        viewer = await session_state._start(user_id)
+        viewer = await session_state._start(user_id, keep_presenter=True)
         return viewer.email if viewer else ""
 
     @staticmethod
@@ -156,11 +187,27 @@ class DemoState(rx.State):
         self.demo_on = True
         self.personas = [{k: str(v) for k, v in p.items()} for p in demo_kit.personas()]
         self.signed_in_as = viewer.email
+        self.presenter = (await self._session_state())._presenter
         self._date_facts()
 
     @rx.event
     @member
     @demo_only
+    async def unlock(self, form: dict):
+        """The presenter passcode: this tab may switch persona, reset and move the demo date."""
+        if self._passcode_tries >= MAX_PASSCODE_TRIES:
+            self.passcode_error = "Too many wrong passcodes in this tab: open a new tab and try again."
+            return
+        if not demo_kit.presenter_passcode_ok(parse.field(form, "passcode", 100)):
+            self._passcode_tries += 1
+            self.passcode_error = PASSCODE_WRONG
+            return
+        (await self._session_state())._presenter = True
+        self.presenter, self.passcode_error, self.message = True, "", "Unlocked: you are presenting."
+
+    @rx.event
+    @member
+    @presenter_only
     async def switch_persona(self, key: str):
         """Sign this browser in as a demo persona and open its starting page."""
         key = parse.text(key, 60)
@@ -174,7 +221,7 @@ class DemoState(rx.State):
 
     @rx.event
     @member
-    @demo_only
+    @presenter_only
     async def reset_demo(self):
         """Put the demo data back (in a worker thread); sign the same persona in again."""
         viewer = caller()
@@ -208,7 +255,7 @@ class DemoState(rx.State):
 
     @rx.event
     @member
-    @demo_only
+    @presenter_only
     async def set_demo_date(self, form: dict):
         """Move "today" for eligibility and due dates (the form's ``demo_date``)."""
         raw = parse.field(form, "demo_date", 40)
@@ -219,13 +266,13 @@ class DemoState(rx.State):
 
     @rx.event
     @member
-    @demo_only
+    @presenter_only
     async def use_christmas_deal_date(self):
         self._save_date(CHRISTMAS_DEAL_DAY)
 
     @rx.event
     @member
-    @demo_only
+    @presenter_only
     async def clear_demo_date(self):
         self._save_date(None)
 

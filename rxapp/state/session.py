@@ -205,6 +205,8 @@ class SessionState(rx.State):
     notice: str = ""
     vendor_name: str = "MSI"
     demo_mode: bool = False
+    # Demo mode: this tab typed the presenter passcode (server-side only).
+    _presenter: bool = False
 
     @rx.var
     def current_path(self) -> str:
@@ -234,14 +236,16 @@ class SessionState(rx.State):
         self.display_name = ""
         self.role = ""
 
-    async def _forget_tab(self) -> None:
+    async def _forget_tab(self, *, keep_presenter: bool = False) -> None:
         """Every state of this tab back to its defaults: what one person saw is not left for the next.
 
         Runs on log-out, when the tab's session turns out revoked or expired, and before an
         account signs in on the tab.  Each of the app's states is fetched first (with Redis a
         state the tab has not used yet lives only in the store) and then reset; the tab stops
-        watching live updates.  The app's facts (vendor name, demo mode) stay.
+        watching live updates.  The app's facts (vendor name, demo mode) stay, and so does a
+        presenter's unlock when a presenter switches persona (``keep_presenter``).
         """
+        presenter = self._presenter and keep_presenter
         for cls in app_state_classes():
             if cls is not SessionState:
                 (await self.get_state(cls)).reset()
@@ -249,6 +253,7 @@ class SessionState(rx.State):
         facts = (self.vendor_name, self.demo_mode)
         self.reset()
         self.vendor_name, self.demo_mode = facts
+        self._presenter = presenter
 
     async def _viewer(self) -> Viewer | None:
         """The signed-in user for this client, checked against the database now."""
@@ -285,10 +290,10 @@ class SessionState(rx.State):
         else:
             self._sign_out_locally()
 
-    async def _start(self, user_id: int) -> Viewer | None:
+    async def _start(self, user_id: int, *, keep_presenter: bool = False) -> Viewer | None:
         """Sign this browser in as ``user_id``: the tab forgets what it held, then a new session (a fresh
         token) is made and resolved at once."""
-        await self._forget_tab()
+        await self._forget_tab(keep_presenter=keep_presenter)
         with session_scope() as s:
             token, _login = session_service.create(
                 session=s, user_id=user_id, user_agent=self._user_agent(), ip_address=self._client_ip()

@@ -29,6 +29,15 @@ def signed_in(new_client, email: str, path: str = "/demo"):
     return client, token
 
 
+def present(client) -> None:
+    """This tab types the presenter passcode (what ``make run`` prints)."""
+    from rxapp import settings
+    from rxapp.state.demo import DemoState as D
+
+    client.call(D.unlock, form={"passcode": settings.get().presenter_passcode})
+    assert client.get(D).presenter, client.get(D).passcode_error
+
+
 def fingerprint() -> dict[str, str]:
     """{table: sha256 of its rows} for every table (what "nothing changed" means)."""
     from rxapp import db
@@ -129,6 +138,7 @@ def test_switching_persona_signs_in_as_that_persona_and_ends_the_old_session(new
 
     client, old_token = signed_in(new_client, CUSTOMER)
     client.call(D.load)
+    present(client)
     demo = client.get(D)
     assert demo.demo_on and [p["key"] for p in demo.personas] == ["demo", "new", "reviewer", "admin"]
     assert all("password" not in str(p).lower() for p in demo.personas)
@@ -146,6 +156,50 @@ def test_switching_persona_signs_in_as_that_persona_and_ends_the_old_session(new
     for junk in (None, 7, {"key": "admin"}, "A" * 5000):
         client.call(D.switch_persona, key=junk)
         assert viewer_email(client) == REVIEWER
+
+
+def test_without_the_passcode_a_signed_in_stranger_cannot_become_admin(new_client):
+    """Hardening finding 4: demo mode used to hand any signed-in account the admin persona."""
+    from rxapp import db
+    from rxapp.services import clock
+    from rxapp.state.demo import PASSCODE_FIRST, DemoState as D
+    from rxapp.state.session import SessionState
+
+    client, _token = signed_in(new_client, CUSTOMER)
+    client.call(D.load)
+    before = fingerprint()
+    for handler, payload in ((D.switch_persona, {"key": "admin"}), (D.reset_demo, {}),
+                             (D.set_demo_date, {"form": {"demo_date": "2021-12-15"}}),
+                             (D.use_christmas_deal_date, {}), (D.clear_demo_date, {})):
+        client.call(handler, **payload)
+        assert client.get(D).message == PASSCODE_FIRST
+    assert viewer_email(client) == CUSTOMER and client.get(SessionState).role == "customer"
+    assert fingerprint() == before
+    with db.session_scope() as s:
+        assert clock.demo_date(s) is None
+    # Wrong passcodes unlock nothing, and a tab gets a few tries only.
+    for guess in ("", "0000000000", None, {"passcode": "x"}, "A" * 500):
+        client.call(D.unlock, form={"passcode": guess})
+    assert client.get(D).presenter is False and client.get(D).passcode_error
+    present_error = client.get(D).passcode_error
+    from rxapp import settings
+
+    client.call(D.unlock, form={"passcode": settings.get().presenter_passcode})
+    assert client.get(D).presenter is False and "Too many" in client.get(D).passcode_error != present_error
+
+
+def test_the_presenter_stays_unlocked_across_persona_switches_but_not_after_log_out(new_client):
+    from rxapp.state.demo import DemoState as D
+    from rxapp.state.session import SessionState
+
+    client, _token = signed_in(new_client, CUSTOMER)
+    client.call(D.load)
+    present(client)
+    client.call(D.switch_persona, key="reviewer")
+    client.call(D.switch_persona, key="demo")
+    assert viewer_email(client) == CUSTOMER
+    client.call(SessionState.log_out)
+    assert client.get(SessionState)._presenter is False
 
 
 def test_every_landing_route_is_a_page_of_the_app(rx_app):
@@ -169,6 +223,7 @@ def test_the_demo_date_moves_today_and_clears(new_client):
 
     client, _token = signed_in(new_client, CUSTOMER)
     client.call(D.load)
+    present(client)
     client.call(D.set_demo_date, form={"demo_date": "2021-12-15"})
     assert "2021-12-15 (the demo date)" in client.get(D).today_text
     with db.session_scope() as s:
@@ -277,6 +332,7 @@ def test_reset_puts_the_demo_back_and_signs_the_same_persona_in_again(new_client
 
     client, old_token = signed_in(new_client, CUSTOMER)
     client.call(D.load)
+    present(client)
     client.call(D.set_demo_date, form={"demo_date": "2021-12-15"})
     result = client.call(D.reset_demo)
     assert not result.errors, result.errors
@@ -292,6 +348,7 @@ def test_reset_puts_the_demo_back_and_signs_the_same_persona_in_again(new_client
     with db.session_scope() as s:
         s.add(User(email="visitor@example.com", password_hash="x", first_name="V", region_code="US"))
     visitor, _t = signed_in(new_client, "visitor@example.com")
+    present(visitor)
     visitor.call(D.reset_demo)
     assert "You are signed out" in visitor.get(D).message
     assert not visitor.get(SessionState).signed_in and viewer_email(visitor) == ""
