@@ -62,6 +62,8 @@ def banner(port: int) -> None:
     ]
     for user in demo_seed.DEMO_USERS:
         lines.append(f"    {user.label:<42} {user.email:<30} {user.password}")
+    if cfg.demo:
+        lines.append(f"  presenter passcode (Demo Kit: switch persona, reset, demo date): {cfg.presenter_passcode}")
     print("\n".join(lines) + "\n", flush=True)
 
 

@@ -47,6 +47,36 @@ def note(message, *, error: bool = False) -> rx.Component:
 # --------------------------------------------------------------------------- /demo
 
 
+def _presenter_lock() -> rx.Component:
+    return _section(
+        "Presenter passcode",
+        rx.text(
+            "Switching persona, resetting the data and moving the demo date are for the presenter: type "
+            "the passcode `make run` printed when it started (or RXAPP_PRESENTER_PASSCODE).",
+            size="2",
+            color="#444",
+            margin_bottom="8px",
+        ),
+        rx.form(
+            rx.hstack(
+                rx.box(
+                    field_label("Presenter passcode", "demo-passcode", True),
+                    rx.input(id="demo-passcode", name="passcode", type="password", max_length=100,
+                             auto_complete="off", size="2", width="100%", aria_describedby="demo-passcode-error"),
+                    error_line(D.passcode_error, "demo-passcode"),
+                    width="260px",
+                ),
+                rx.button("Unlock", type="submit", size="2", margin_top="22px"),
+                spacing="3",
+                align="start",
+                wrap="wrap",
+            ),
+            on_submit=D.unlock,
+            reset_on_submit=True,
+        ),
+    )
+
+
 def _persona_card(p) -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -182,9 +212,11 @@ def demo_home() -> rx.Component:
             D.demo_on,
             rx.vstack(
                 rx.cond(D.message != "", note(D.message)),
-                _personas(),
-                _demo_date(),
-                _reset(),
+                rx.cond(
+                    D.presenter,
+                    rx.fragment(_personas(), _demo_date(), _reset()),
+                    _presenter_lock(),
+                ),
                 _tools(),
                 spacing="4",
                 width="100%",

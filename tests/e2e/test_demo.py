@@ -32,6 +32,17 @@ def answer_captcha(page, prefix: str) -> None:
     page.get_by_label("Captcha", exact=True).fill(str(int(a) + int(b) if op == "+" else int(a) - int(b)))
 
 
+def unlock(site) -> None:
+    """The presenter types the passcode `make run` printed (this process runs the app: same settings)."""
+    from rxapp import settings
+
+    page = site.visit("/demo")
+    expect(page.get_by_role("button", name="Reset demo data")).to_have_count(0)  # locked until then
+    page.get_by_label("Presenter passcode").fill(settings.get().presenter_passcode)
+    page.get_by_role("button", name="Unlock").click()
+    expect(page.get_by_role("status").filter(has_text="Unlocked: you are presenting.")).to_be_visible()
+
+
 def switch_to(site, email: str, landing: str) -> None:
     page = site.visit("/demo")
     page.get_by_role("button", name=f"Sign in as {email}").click()
@@ -53,6 +64,7 @@ def reset_demo(site) -> None:
 def test_a_presenters_run_through_the_whole_flow(site, new_site, tmp_path):
     # The presenter logs in once (any persona) and starts from the seeded state.
     log_in(site, *ADMIN)
+    unlock(site)
     reset_demo(site)
     page = site.page
     expect(page.get_by_role("status").filter(has_text=f"signed in again as {ADMIN[0]}")).to_be_visible()
@@ -135,6 +147,7 @@ def test_a_presenters_run_through_the_whole_flow(site, new_site, tmp_path):
     # A second window: the presenter switches to the reviewer and asks for the invoice.
     other = new_site()
     log_in(other, *ADMIN)
+    unlock(other)
     switch_to(other, REVIEWER, r"/admin")
     console = other.page
     rows = console.get_by_role("table").get_by_role("row")
@@ -189,7 +202,7 @@ def test_the_demo_menu_and_badge_lead_to_the_kit(site):
     page.get_by_role("link", name="Demo mode: open the demo kit").click()
     page.wait_for_url(re.compile(r"/demo/?$"))
     site.wait_ready()
-    expect(page.get_by_role("heading", name="Switch persona")).to_be_visible()
+    expect(page.get_by_role("heading", name="Presenter passcode")).to_be_visible()  # locked until typed
     nav = page.get_by_role("navigation", name="Member center")
     for label in ("Personas & Reset", "Mailbox", "S/N Sticker Sheet"):
         expect(nav.get_by_role("link", name=label, exact=True)).to_be_visible()
