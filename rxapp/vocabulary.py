@@ -112,36 +112,23 @@ def _label(table: dict, value) -> str:
     return table.get(value, "")
 
 
-def status_label(value) -> str:
-    return _label(STATUS, value)
+def _labeller(table: dict, fallback: str = ""):
+    """The ``*_label`` function of one table: its label for a value, else ``fallback``."""
+
+    def label(value) -> str:
+        return _label(table, value) or fallback
+
+    return label
 
 
-def document_label(value) -> str:
-    return _label(DOCUMENT, value)
-
-
-def document_in_sentence(value) -> str:
-    return _label(DOCUMENT_IN_SENTENCE, value)
-
-
-def shipping_label(value) -> str:
-    return _label(SHIPPING, value)
-
-
-def channel_label(value) -> str:
-    return _label(CHANNEL, value)
-
-
-def prize_type_label(value) -> str:
-    return _label(PRIZE_TYPE, value)
-
-
-def membership_label(value) -> str:
-    return _label(MEMBERSHIP, value) or MEMBERSHIP[Role.customer]
-
-
-def email_status_label(value) -> str:
-    return _label(EMAIL_STATUS, value)
+status_label = _labeller(STATUS)
+document_label = _labeller(DOCUMENT)
+document_in_sentence = _labeller(DOCUMENT_IN_SENTENCE)
+shipping_label = _labeller(SHIPPING)
+channel_label = _labeller(CHANNEL)
+prize_type_label = _labeller(PRIZE_TYPE)
+membership_label = _labeller(MEMBERSHIP, fallback=MEMBERSHIP[Role.customer])
+email_status_label = _labeller(EMAIL_STATUS)
 
 
 def rule_label(rule: str) -> str:

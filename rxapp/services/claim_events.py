@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from rxapp.models import Redemption, RedemptionEvent, RedemptionStatus, User
 from rxapp.services import clock
+from rxapp.services.recipients import claim_recipient
 from rxapp.vocabulary import customer_status_text, status_label
 
 
@@ -22,12 +23,7 @@ def snapshot(claim: Redemption) -> str:
         {
             "version": claim.version,
             "status": claim.status.value,
-            "first_name": claim.first_name,
-            "last_name": claim.last_name,
-            "zipcode": claim.zipcode,
-            "address": claim.address,
-            "phone": claim.phone,
-            "note": claim.note,
+            **claim_recipient(claim),
             "invoice_file_id": claim.invoice_file_id,
             "serial_photo_file_id": claim.serial_photo_file_id,
             "reason": claim.reason,
@@ -55,23 +51,29 @@ def record(
     return event
 
 
-def changed_message(*, session: Session, claim: Redemption) -> str:
-    """Tell a reviewer who changed the claim under them, when, and how."""
-    last = session.exec(
+def _last_event(session: Session, claim: Redemption) -> RedemptionEvent | None:
+    return session.exec(
         select(RedemptionEvent)
         .where(RedemptionEvent.redemption_id == claim.id)
         .order_by(RedemptionEvent.created_at.desc(), RedemptionEvent.id.desc())
     ).first()
+
+
+def _who_and_when(session: Session, event: RedemptionEvent) -> tuple[str, str]:
+    """Who wrote an event (the reviewer's email) and when ("at 14:05 UTC on 2026-11-29")."""
+    actor = session.get(User, event.actor_id) if event.actor_id else None
+    at = event.created_at.astimezone(clock.now().tzinfo)
+    return actor.email if actor else "another reviewer", f"at {at:%H:%M} UTC on {at:%Y-%m-%d}"
+
+
+def changed_message(*, session: Session, claim: Redemption) -> str:
+    """Tell a reviewer who changed the claim under them, when, and how."""
+    last = _last_event(session, claim)
     if last is None:
         return "This claim changed since you opened it. Reload it to see its current state."
-    at = last.created_at.astimezone(clock.now().tzinfo)
-    when = f"at {at:%H:%M} UTC on {at:%Y-%m-%d}"
+    who, when = _who_and_when(session, last)
     if last.actor_id == claim.user_id:
-        return (
-            f"The customer resubmitted this claim {when}. Reload it to see the new documents."
-        )
-    actor = session.get(User, last.actor_id) if last.actor_id else None
-    who = actor.email if actor else "another reviewer"
+        return f"The customer resubmitted this claim {when}. Reload it to see the new documents."
     if last.to_status == RedemptionStatus.needs_info:
         decision = f"{status_label(last.to_status)}: {last.reason}"
     else:
@@ -81,18 +83,12 @@ def changed_message(*, session: Session, claim: Redemption) -> str:
 
 def shipping_changed_message(*, session: Session, claim: Redemption) -> str:
     """Tell a reviewer who moved the parcel under them (or, failing that, who changed the claim)."""
-    last = session.exec(
-        select(RedemptionEvent)
-        .where(RedemptionEvent.redemption_id == claim.id)
-        .order_by(RedemptionEvent.created_at.desc(), RedemptionEvent.id.desc())
-    ).first()
+    last = _last_event(session, claim)
     if last is None or last.from_status != last.to_status:
         return changed_message(session=session, claim=claim)
-    actor = session.get(User, last.actor_id) if last.actor_id else None
-    at = last.created_at.astimezone(clock.now().tzinfo)
-    who = actor.email if actor else "another reviewer"
+    who, when = _who_and_when(session, last)
     return (
-        f"Already updated by {who} at {at:%H:%M} UTC on {at:%Y-%m-%d}: {last.reason or 'shipping changed'}."
+        f"Already updated by {who} {when}: {last.reason or 'shipping changed'}."
         " The page now shows the current state."
     )
 

@@ -30,6 +30,7 @@ from rxapp.models import (
 )
 from rxapp.services import access, clock, eligibility
 from rxapp.services.errors import NotFound
+from rxapp.services.recipients import claim_recipient
 
 
 def _file_facts(session: Session, file_id: int | None) -> dict | None:
@@ -309,14 +310,7 @@ def claim_detail(*, session: Session, actor_id: int, claim_id: int) -> dict:
             "email": customer.email,
             "phone": customer.phone_e164,
         },
-        "recipient": {
-            "first_name": claim.first_name,
-            "last_name": claim.last_name,
-            "zipcode": claim.zipcode,
-            "address": claim.address,
-            "phone": claim.phone,
-            "note": claim.note,
-        },
+        "recipient": claim_recipient(claim),
         "files": {
             "invoice": _file_facts(session, claim.invoice_file_id or product.invoice_file_id),
             "serial_photo": _file_facts(session, claim.serial_photo_file_id),

@@ -22,6 +22,9 @@ so approving never meets an empty pool.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -42,7 +45,8 @@ from rxapp.models import (
 from rxapp.services import access, claim_events, clock, codes, eligibility, emails
 from rxapp.services.eligibility import Reason
 from rxapp.services.errors import Conflict, FieldErrors, NotFound, ServiceError
-from rxapp.services.recipients import CONTROL_CHARS, address_key, validate_recipient
+from rxapp.services.recipients import CONTROL_CHARS, recipient_columns, validate_recipient
+from rxapp.services.redeem_context import own_product_and_promotion
 from rxapp.vocabulary import customer_status_text, document_in_sentence
 
 ALREADY_REDEEMED = "This product has already been redeemed for this promotion."
@@ -93,6 +97,21 @@ def _load_claim(session: Session, claim_id: int) -> Redemption:
     return claim
 
 
+def _recorded(
+    session: Session, claim: Redemption, *, email: Callable[..., object] | None = None, **transition
+) -> Redemption:
+    """The last step of every transition: its audit row, its email (if any), flushed.
+
+    ``transition`` is what ``claim_events.record`` writes: actor_id,
+    from_status, to_status and, optionally, reason and snapshot.
+    """
+    claim_events.record(session=session, claim=claim, **transition)
+    if email is not None:
+        email(session=session, redemption=claim)
+    session.flush()
+    return claim
+
+
 def _bump(session: Session, claim: Redemption, *, from_status: RedemptionStatus, values: dict) -> bool:
     """Atomic conditional UPDATE of one claim version; False when someone else moved first."""
     table = Redemption.__table__
@@ -133,12 +152,9 @@ def submit(
     ``Conflict(ALREADY_REDEEMED)`` when this product already has a claim for
     this promotion (the database's unique constraint is the final guard).
     """
-    product = session.get(RegisteredProduct, product_id)
-    if product is None or product.user_id != user_id or not product.is_active:
-        raise NotFound("We could not find this product in your account.")
-    promotion = session.get(Promotion, promotion_id)
-    if promotion is None:
-        raise NotFound("This promotion does not exist.")
+    product, promotion = own_product_and_promotion(
+        session=session, user_id=user_id, product_id=product_id, promotion_id=promotion_id
+    )
     if session.get_bind().dialect.name == "postgresql":
         # Serialise one customer's submissions (per-customer limit), and, for a
         # counted physical prize, all submissions of that promotion (its stock).
@@ -183,13 +199,7 @@ def submit(
         status=RedemptionStatus.under_review,
         invoice_file_id=invoice_file_id if invoice_file_id is not None else product.invoice_file_id,
         serial_photo_file_id=serial_photo_file_id,
-        first_name=clean.first_name,
-        last_name=clean.last_name,
-        zipcode=clean.zipcode,
-        address=clean.address,
-        address_key=address_key(clean.zipcode, clean.address),
-        phone=clean.phone,
-        note=clean.note,
+        **recipient_columns(clean),
         due_on=clock.add_working_days(today, promotion.due_working_days),
     )
     session.add(claim)
@@ -203,12 +213,10 @@ def submit(
             raise NotEligible(
                 [Reason("stock", eligibility.rule_stock(eligibility.load_promotions(session, [promotion])[0], 0))]
             )
-    claim_events.record(
-        session=session, claim=claim, actor_id=user_id, from_status=None, to_status=RedemptionStatus.under_review
+    return _recorded(
+        session, claim, actor_id=user_id, from_status=None, to_status=RedemptionStatus.under_review,
+        email=emails.queue_claim_received,
     )
-    emails.queue_claim_received(session=session, redemption=claim)
-    session.flush()
-    return claim
 
 
 # --------------------------------------------------------------------------- decide
@@ -285,23 +293,16 @@ def decide(
         code = codes.issue(session=session, redemption_id=claim.id).code
     elif to_status == RedemptionStatus.rejected:
         codes.release(session=session, redemption_id=claim.id)
-    claim_events.record(
-        session=session,
-        claim=claim,
-        actor_id=reviewer.id,
-        from_status=before,
-        to_status=to_status,
-        reason=reason,
-        snapshot=snapshot,
-    )
     if to_status == RedemptionStatus.approved:
-        emails.queue_success(session=session, redemption=claim, code=code)
+        email = functools.partial(emails.queue_success, code=code)
     elif to_status == RedemptionStatus.needs_info:
-        emails.queue_needs_info(session=session, redemption=claim)
+        email = emails.queue_needs_info
     else:
-        emails.queue_rejected(session=session, redemption=claim)
-    session.flush()
-    return claim
+        email = emails.queue_rejected
+    return _recorded(
+        session, claim, actor_id=reviewer.id, from_status=before, to_status=to_status,
+        reason=reason, snapshot=snapshot, email=email,
+    )
 
 
 # --------------------------------------------------------------------------- resubmit
@@ -377,31 +378,18 @@ def resubmit(
     snapshot = claim_events.snapshot(claim)
     updates.update(
         status=RedemptionStatus.under_review,
-        first_name=clean.first_name,
-        last_name=clean.last_name,
-        zipcode=clean.zipcode,
-        address=clean.address,
-        address_key=address_key(clean.zipcode, clean.address),
-        phone=clean.phone,
-        note=clean.note,
+        **recipient_columns(clean),
         reason="",
         missing_document=None,
         decided_at=None,
     )
     if not _bump(session, claim, from_status=before, values=updates):
         raise Conflict("This claim changed while you were editing it. Please reload Redeem History and try again.")
-    claim_events.record(
-        session=session,
-        claim=claim,
-        actor_id=user_id,
-        from_status=before,
-        to_status=RedemptionStatus.under_review,
-        reason="Sent again with " + (document_in_sentence(asked) or "corrections"),
-        snapshot=snapshot,
+    return _recorded(
+        session, claim, actor_id=user_id, from_status=before, to_status=RedemptionStatus.under_review,
+        reason="Sent again with " + (document_in_sentence(asked) or "corrections"), snapshot=snapshot,
+        email=emails.queue_claim_received,
     )
-    emails.queue_claim_received(session=session, redemption=claim)
-    session.flush()
-    return claim
 
 
 # --------------------------------------------------------------------------- shipping
@@ -453,14 +441,7 @@ def ship(
     note = f"Shipping: {wanted.value}"
     if claim.tracking_number:
         note += f" (tracking {claim.tracking_number})"
-    claim_events.record(
-        session=session,
-        claim=claim,
-        actor_id=reviewer.id,
-        from_status=RedemptionStatus.approved,
-        to_status=RedemptionStatus.approved,
-        reason=note,
-        snapshot=snapshot,
+    return _recorded(
+        session, claim, actor_id=reviewer.id, from_status=RedemptionStatus.approved,
+        to_status=RedemptionStatus.approved, reason=note, snapshot=snapshot,
     )
-    session.flush()
-    return claim

@@ -22,23 +22,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from rxapp.models import (
-    Channel,
-    MissingDocument,
-    PrizeType,
-    ProductCategory,
-    ProductModel,
-    Promotion,
-    PromotionCategory,
-    PromotionCode,
-    PromotionModel,
-    PromotionRegion,
-    ReasonTemplate,
-    RegisteredProduct,
-    Role,
-    SerialRecord,
-    Store,
-    User,
-    utcnow,
+    Channel, MissingDocument, PrizeType, ProductCategory, ProductModel, Promotion, PromotionCategory,
+    PromotionCode, PromotionModel, PromotionRegion, ReasonTemplate, RegisteredProduct, Role,
+    SerialRecord, Store, User, utcnow,
 )
 from rxapp.services import catalog, clock
 from rxapp.services.passwords import hash_password

@@ -16,19 +16,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from rxapp.models import (
-    PrizeType,
-    ProductCategory,
-    ProductModel,
-    Promotion,
-    PromotionCategory,
-    PromotionModel,
-    PromotionRegion,
-    Redemption,
-    RedemptionStatus,
-    Region,
-    RegisteredProduct,
-    SerialRecord,
-    Store,
+    PrizeType, ProductCategory, ProductModel, Promotion, PromotionCategory, PromotionModel,
+    PromotionRegion, Redemption, RedemptionStatus, Region, RegisteredProduct, SerialRecord, Store,
 )
 from rxapp.services import clock, codes
 from rxapp.services.errors import NotFound
@@ -282,34 +271,27 @@ def load_products(session: Session, *, user_id: int, product_id: int | None = No
     return [ProductFacts(*row) for row in session.exec(q).all()]
 
 
+def _linked(session: Session, ids: list[int], promotion_id, on, key, name, *, order_by) -> dict[int, list]:
+    """``(key, name)`` of what each promotion lists through a link table (models, categories, regions)."""
+    linked: dict[int, list] = {i: [] for i in ids}
+    if ids:
+        query = select(promotion_id, key, name).join(key.class_, on).where(promotion_id.in_(ids))
+        query = query.order_by(*order_by)
+        for pid, k, n in session.exec(query).all():
+            linked[pid].append((k, n))
+    return linked
+
+
 def load_promotions(session: Session, promotions: list[Promotion]) -> list[PromotionFacts]:
     """Promotions with their model, category and region lists (three queries)."""
     ids = [p.id for p in promotions]
-    models: dict[int, list[tuple[int, str]]] = {i: [] for i in ids}
-    cats: dict[int, list[tuple[int, str]]] = {i: [] for i in ids}
-    regions: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
-    if ids:
-        for pid, mid, name in session.exec(
-            select(PromotionModel.promotion_id, ProductModel.id, ProductModel.name)
-            .join(ProductModel, ProductModel.id == PromotionModel.model_id)
-            .where(PromotionModel.promotion_id.in_(ids))
-            .order_by(ProductModel.name)
-        ).all():
-            models[pid].append((mid, name))
-        for pid, cid, name in session.exec(
-            select(PromotionCategory.promotion_id, ProductCategory.id, ProductCategory.name)
-            .join(ProductCategory, ProductCategory.id == PromotionCategory.category_id)
-            .where(PromotionCategory.promotion_id.in_(ids))
-            .order_by(ProductCategory.sort_order, ProductCategory.name)
-        ).all():
-            cats[pid].append((cid, name))
-        for pid, code, name in session.exec(
-            select(PromotionRegion.promotion_id, Region.code, Region.name)
-            .join(Region, Region.code == PromotionRegion.region_code)
-            .where(PromotionRegion.promotion_id.in_(ids))
-            .order_by(Region.name)
-        ).all():
-            regions[pid].append((code, name))
+    models = _linked(session, ids, PromotionModel.promotion_id, ProductModel.id == PromotionModel.model_id,
+                     ProductModel.id, ProductModel.name, order_by=[ProductModel.name])
+    cats = _linked(session, ids, PromotionCategory.promotion_id,
+                   ProductCategory.id == PromotionCategory.category_id, ProductCategory.id,
+                   ProductCategory.name, order_by=[ProductCategory.sort_order, ProductCategory.name])
+    regions = _linked(session, ids, PromotionRegion.promotion_id, Region.code == PromotionRegion.region_code,
+                      Region.code, Region.name, order_by=[Region.name])
     return [
         PromotionFacts(
             id=p.id,

@@ -105,7 +105,15 @@ def _claim_subject(outcome: str) -> str:
     return f"[No Reply] {vendor()} Redeem Notice - {outcome}"
 
 
-def _queue_claim(session: Session, redemption: Redemption, user: User, kind: str, outcome: str, paragraphs, link):
+def _thanks_for_request(promotion: Promotion, product: str) -> str:
+    return f"Thank you for your redemption request for “{promotion.name}” with your {product}."
+
+
+def _queue_claim(
+    session: Session, redemption: Redemption, user: User, kind: str, outcome: str, paragraphs, link=None
+):
+    """Queue one claim email; its button leads to Redeem History unless ``link`` says otherwise."""
+    link = link or ("Redeem History", app_url(routes.REDEEM_HISTORY))
     text, page = _render(paragraphs, link)
     return outbox.enqueue(
         session=session,
@@ -119,44 +127,37 @@ def _queue_claim(session: Session, redemption: Redemption, user: User, kind: str
     )
 
 
+def _queue_with_reason(
+    session: Session, redemption: Redemption, kind: str, outcome: str, sorry: str, what_now: str, link=None
+) -> EmailMessage:
+    """A decision that carries the reviewer's reason (needs info, rejected)."""
+    user, promotion, product = _claim_context(session, redemption)
+    paragraphs = [_thanks_for_request(promotion, product), sorry, f"Reason : {redemption.reason}", what_now]
+    return _queue_claim(session, redemption, user, kind, outcome, paragraphs, link)
+
+
 def queue_claim_received(*, session: Session, redemption: Redemption) -> EmailMessage:
     """"We received your claim": the seed's confirmation, with the due date."""
     user, promotion, product = _claim_context(session, redemption)
-    return _queue_claim(
-        session,
-        redemption,
-        user,
-        "claim_received",
-        "Received",
-        [
-            f"Thank you for your redemption request for “{promotion.name}” with your {product}.",
-            "Your request has been successfully sent. All applications are checked by our staff and might take"
-            f" up to 7 ~ 14 working days: you will have our answer by {redemption.due_on.isoformat()} at the latest.",
-            "You can follow your claim at any time in Redeem History.",
-            "If you do not see our emails in your inbox, please check the Spam, Junk or Archive folder.",
-        ],
-        ("Redeem History", app_url(routes.REDEEM_HISTORY)),
-    )
+    paragraphs = [
+        _thanks_for_request(promotion, product),
+        "Your request has been successfully sent. All applications are checked by our staff and might take"
+        f" up to 7 ~ 14 working days: you will have our answer by {redemption.due_on.isoformat()} at the latest.",
+        "You can follow your claim at any time in Redeem History.",
+        "If you do not see our emails in your inbox, please check the Spam, Junk or Archive folder.",
+    ]
+    return _queue_claim(session, redemption, user, "claim_received", "Received", paragraphs)
 
 
 def queue_needs_info(*, session: Session, redemption: Redemption) -> EmailMessage:
     """A document is missing: the reviewer's reason and a link to Redeem Again."""
-    user, promotion, product = _claim_context(session, redemption)
-    return _queue_claim(
-        session,
-        redemption,
-        user,
-        "needs_info",
-        "Documents needed",
-        [
-            f"Thank you for your redemption request for “{promotion.name}” with your {product}.",
-            "We are sorry: we cannot approve it yet, because a document of your claim is missing or unclear.",
-            f"Reason : {redemption.reason}",
-            "Please open Redeem History, choose Redeem Again on this claim, upload the requested document"
-            " and send it again. Everything else you sent is kept, and your claim keeps its place and due date.",
-        ],
-        ("Redeem Again in Redeem History", app_url(routes.REDEEM_HISTORY)),
+    sorry = "We are sorry: we cannot approve it yet, because a document of your claim is missing or unclear."
+    what_now = (
+        "Please open Redeem History, choose Redeem Again on this claim, upload the requested document"
+        " and send it again. Everything else you sent is kept, and your claim keeps its place and due date."
     )
+    link = ("Redeem Again in Redeem History", app_url(routes.REDEEM_HISTORY))
+    return _queue_with_reason(session, redemption, "needs_info", "Documents needed", sorry, what_now, link)
 
 
 def queue_success(*, session: Session, redemption: Redemption, code: str | None = None) -> EmailMessage:
@@ -182,27 +183,14 @@ def queue_success(*, session: Session, redemption: Redemption, code: str | None 
         if promotion.prize_instructions:
             paragraphs.append(promotion.prize_instructions)
     paragraphs.append("Thank you!")
-    return _queue_claim(
-        session, redemption, user, "success", "Success", paragraphs, ("Redeem History", app_url(routes.REDEEM_HISTORY))
-    )
+    return _queue_claim(session, redemption, user, "success", "Success", paragraphs)
 
 
 def queue_rejected(*, session: Session, redemption: Redemption) -> EmailMessage:
     """Rejected (final): the reviewer's reason."""
-    user, promotion, product = _claim_context(session, redemption)
-    return _queue_claim(
-        session,
-        redemption,
-        user,
-        "rejected",
-        "Rejected",
-        [
-            f"Thank you for your redemption request for “{promotion.name}” with your {product}.",
-            "We are sorry: after checking your documents we cannot accept this claim.",
-            f"Reason : {redemption.reason}",
-            "This decision is final for this product and promotion. If you think it is a mistake,"
-            " please contact us through Web Ticket and quote your claim number"
-            f" #{redemption.id}.",
-        ],
-        ("Redeem History", app_url(routes.REDEEM_HISTORY)),
+    sorry = "We are sorry: after checking your documents we cannot accept this claim."
+    what_now = (
+        "This decision is final for this product and promotion. If you think it is a mistake,"
+        f" please contact us through Web Ticket and quote your claim number #{redemption.id}."
     )
+    return _queue_with_reason(session, redemption, "rejected", "Rejected", sorry, what_now)

@@ -18,20 +18,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from rxapp.models import (
-    PrizeType,
-    ProductCategory,
-    ProductModel,
-    Promotion,
-    PromotionCategory,
-    PromotionCode,
-    PromotionModel,
-    PromotionRegion,
-    Redemption,
-    RedemptionStatus,
-    Region,
-    RegisteredProduct,
-    SerialRecord,
-    Store,
+    PrizeType, ProductCategory, ProductModel, Promotion, PromotionCategory, PromotionCode,
+    PromotionModel, PromotionRegion, Redemption, RedemptionStatus, Region, RegisteredProduct,
+    SerialRecord, Store,
 )
 from rxapp.services import access, codes
 from rxapp.services.errors import FieldErrors, NotFound, ServiceError

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 
 import phonenumbers
 from sqlmodel import Session
@@ -94,6 +94,16 @@ def validate_recipient(*, session: Session, data: dict, region_code: str) -> Rec
     if errors:
         raise FieldErrors(errors)
     return Recipient(first, last, zipcode, address, phone, note)
+
+
+def recipient_columns(recipient: Recipient) -> dict:
+    """A checked recipient as a claim's columns, with its address key."""
+    return {**asdict(recipient), "address_key": address_key(recipient.zipcode, recipient.address)}
+
+
+def claim_recipient(claim) -> dict:
+    """The recipient a claim holds, by field name (first_name … note)."""
+    return {f.name: getattr(claim, f.name) for f in fields(Recipient)}
 
 
 def address_key(zipcode: str, address: str) -> str:

@@ -13,14 +13,24 @@ from rxapp.services import eligibility
 from rxapp.services.errors import NotFound
 
 
-def confirm_context(*, session: Session, user_id: int, product_id: int, promotion_id: int) -> dict:
-    """Plain facts for the confirm page; raises ``NotFound`` for another user's product."""
+def own_product_and_promotion(
+    *, session: Session, user_id: int, product_id: int, promotion_id: int
+) -> tuple[RegisteredProduct, Promotion]:
+    """The user's active product and the promotion it would redeem; ``NotFound`` otherwise."""
     product = session.get(RegisteredProduct, product_id)
     if product is None or product.user_id != user_id or not product.is_active:
         raise NotFound("We could not find this product in your account.")
     promotion = session.get(Promotion, promotion_id)
     if promotion is None:
         raise NotFound("This promotion does not exist.")
+    return product, promotion
+
+
+def confirm_context(*, session: Session, user_id: int, product_id: int, promotion_id: int) -> dict:
+    """Plain facts for the confirm page; raises ``NotFound`` for another user's product."""
+    product, promotion = own_product_and_promotion(
+        session=session, user_id=user_id, product_id=product_id, promotion_id=promotion_id
+    )
     facts = eligibility.load_products(session, user_id=user_id, product_id=product_id)[0]
     verdict = eligibility.check(session=session, product_id=product_id, promotion_id=promotion_id, user_id=user_id)
     user = session.get(User, user_id)

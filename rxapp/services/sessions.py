@@ -200,11 +200,16 @@ def purge_expired(
 
 # --------------------------------------------------------------------------- user agents
 
+
+def _compiled(patterns: list[tuple[str, str]]) -> list[tuple[str, re.Pattern[str]]]:
+    """``(name, regex)`` rows with their regexes compiled, in order (first match wins)."""
+    return [(name, re.compile(pattern)) for name, pattern in patterns]
+
+
 # (name, pattern with the major version as group 1), first match wins: the
 # order matters because most browsers also claim to be Chrome and Safari.
-_BROWSERS: list[tuple[str, re.Pattern[str]]] = [
-    (name, re.compile(pattern))
-    for name, pattern in [
+_BROWSERS = _compiled(
+    [
         ("Edge", r"\bEdg(?:e|A|iOS)?/(\d+)"),
         ("Opera", r"\b(?:OPR|Opera)/(\d+)"),
         ("Samsung Internet", r"\bSamsungBrowser/(\d+)"),
@@ -218,11 +223,10 @@ _BROWSERS: list[tuple[str, re.Pattern[str]]] = [
         ("curl", r"^curl/(\d+)"),
         ("Python", r"\bpython-requests/(\d+)|\bPython-urllib/(\d+)"),
     ]
-]
+)
 
-_SYSTEMS: list[tuple[str, re.Pattern[str]]] = [
-    (name, re.compile(pattern))
-    for name, pattern in [
+_SYSTEMS = _compiled(
+    [
         ("iPadOS", r"\biPad\b"),
         ("iOS", r"\b(?:iPhone|iPod)\b"),
         ("Android", r"\bAndroid\b"),
@@ -231,7 +235,7 @@ _SYSTEMS: list[tuple[str, re.Pattern[str]]] = [
         ("macOS", r"\bMac OS X\b|\bMacintosh\b"),
         ("Linux", r"\bLinux\b|\bX11\b"),
     ]
-]
+)
 
 
 def describe_user_agent(user_agent: str | None) -> str:
