@@ -126,6 +126,19 @@ def _result(row: StoredFile) -> UploadResult:
     )
 
 
+def _store_finished(
+    session: Session, owner_id: int, spool: upload_spool.UploadSpool, filename: str
+) -> UploadResult:
+    """Finish a fed spool and store it; wider than ``images.MAX_WIDTH`` is kept only temporarily."""
+    checked = spool.finish()
+    temporary = checked.width > images.MAX_WIDTH
+    row = _store(
+        session=session, owner_id=owner_id, kind=spool.kind, checked=checked, filename=filename,
+        temporary=temporary,
+    )
+    return _result(row)
+
+
 def check_and_store_stream(
     *,
     session: Session,
@@ -157,16 +170,7 @@ def check_and_store_stream(
             if not chunk:
                 break
             spool.feed(chunk)
-        checked = spool.finish()
-        row = _store(
-            session=session,
-            owner_id=owner_id,
-            kind=kind,
-            checked=checked,
-            filename=filename,
-            temporary=checked.width > images.MAX_WIDTH,
-        )
-    return _result(row)
+        return _store_finished(session, owner_id, spool, filename)
 
 
 def store_spool(
@@ -177,16 +181,7 @@ def store_spool(
     Same promises and errors as ``check_and_store_stream``; discards the spool.
     """
     with spool:
-        checked = spool.finish()
-        row = _store(
-            session=session,
-            owner_id=owner_id,
-            kind=spool.kind,
-            checked=checked,
-            filename=filename,
-            temporary=checked.width > images.MAX_WIDTH,
-        )
-    return _result(row)
+        return _store_finished(session, owner_id, spool, filename)
 
 
 def _owned(session: Session, owner_id: int, file_id: int) -> StoredFile:
