@@ -23,9 +23,17 @@ from sqlmodel import select
 
 from rxapp import db
 from rxapp.models import CaptchaChallenge, Channel, FileKind, Promotion, User
-from rxapp.services import accounts, captcha, catalog, clock, demo_seed, file_store, products
-from rxapp.services import claim_history, claims
-
+from rxapp.services import (
+    accounts,
+    captcha,
+    catalog,
+    claim_history,
+    claims,
+    clock,
+    demo_seed,
+    file_store,
+    products,
+)
 from tests.factories.images import image_bytes
 
 PASSWORD = "Seed-Flow-Password-2026"
@@ -128,7 +136,7 @@ def create_claim(*, promotion: str = "game-on-bundle", category: str = "monitor"
 
     from rxapp import db
     from rxapp.models import Channel, FileKind, ProductCategory, ProductModel, Promotion, Store, User
-    from rxapp.services import clock, demo_images, demo_seed, file_store, products, claims
+    from rxapp.services import claims, clock, demo_images, demo_seed, file_store, products
     from rxapp.services.passwords import hash_password
 
     n = next(_claim_counter)
@@ -203,3 +211,121 @@ def session_token_for(email: str, *, ip: str = "198.51.100.200", user_agent: str
         user = s.exec(select(User).where(User.email == email)).one()
         token, login = sessions.create(session=s, user_id=user.id, user_agent=user_agent, ip_address=ip)
         return token, login.id
+
+
+# --------------------------------------------------------------------------- claims in a status (a test's session)
+
+CLAIM_RECIPIENT = {"first_name": "Ada", "last_name": "Lovelace", "zipcode": "75001", "address": "1 Rue de la Paix",
+                   "contact_number": "+33123456789", "note": ""}
+TRACKING = "1Z999AA10123456784"
+
+
+def claim(
+    session,
+    product,
+    promotion,
+    *,
+    status=None,
+    shipping=None,
+    resubmitted: bool = False,
+    reason: str = "",
+    missing_document=None,
+    address: str | None = None,
+    recipient: dict | None = None,
+    invoice=None,
+    photo=None,
+    reviewer_id: int | None = None,
+    due_on=None,
+    submitted=None,
+):
+    """A claim of ``product`` for ``promotion`` in ``status``, made through ``services.claims``.
+
+    ``submit`` → under_review; then ``advance`` to approved / needs_info /
+    rejected (as the first reviewer, made on demand); ``resubmitted=True``
+    first asks for a document and answers it ("Redeem Again", back to
+    under_review); ``shipping`` ("shipped", "delivered") moves an approved
+    physical prize forward with ``ship``.  The claim is submitted on a day its
+    promotion runs (the demo date is put back after), with a fresh S/N photo
+    and, when the product has none on file, a fresh invoice.
+
+    ``recipient`` overrides fields of ``CLAIM_RECIPIENT`` (e.g. a phone number of the product's
+    region).  ``due_on`` and ``submitted`` (dates, not status fields) are set on the
+    submitted claim when a test needs them fixed.
+    """
+    from rxapp.models import FileKind, RedemptionStatus, User
+    from tests.factories import rows
+
+    status = RedemptionStatus(status or RedemptionStatus.under_review)
+    owner = session.get(User, product.user_id)
+    photo = photo or rows._file(session, owner, FileKind.serial_photo)
+    invoice_id = invoice.id if invoice is not None else None
+    if invoice_id is None and product.invoice_file_id is None:
+        invoice_id = rows._file(session, owner, FileKind.invoice).id
+    was = clock.demo_date(session)
+    if not (promotion.starts_on <= clock.today(session) <= promotion.ends_on):
+        clock.set_demo_date(session, max(promotion.starts_on, min(product.purchase_date, promotion.ends_on)))
+    try:
+        made = claims.submit(
+            session=session, user_id=product.user_id, product_id=product.id, promotion_id=promotion.id,
+            recipient={**CLAIM_RECIPIENT, **(recipient or {}), **({"address": address} if address is not None else {})},
+            serial_photo_file_id=photo.id, invoice_file_id=invoice_id,
+        )
+    finally:
+        if clock.demo_date(session) != was:
+            clock.set_demo_date(session, was)
+    if due_on is not None or submitted is not None:
+        made.due_on = due_on or made.due_on
+        made.submitted_at = submitted or made.submitted_at
+        session.add(made)
+        session.flush()
+    if resubmitted:
+        made = advance(session, made, RedemptionStatus.needs_info, missing_document=missing_document,
+                       reviewer_id=reviewer_id)
+        made = advance(session, made, RedemptionStatus.under_review)
+    if status != RedemptionStatus.under_review:
+        made = advance(session, made, status, reason=reason, missing_document=missing_document,
+                       reviewer_id=reviewer_id)
+    for step in ("shipped", "delivered") if shipping else ():
+        made = ship(session, made, step, reviewer_id=reviewer_id)
+        if step == getattr(shipping, "value", shipping):
+            break
+    return made
+
+
+def advance(session, claim, status, *, reason: str = "", missing_document=None, reviewer_id: int | None = None):
+    """One transition of ``claim`` to ``status``: a reviewer's ``decide`` (approved, needs_info,
+    rejected), or the owner's ``resubmit`` (under_review) with a new copy of the asked document."""
+    from rxapp.models import FileKind, MissingDocument, RedemptionStatus, User
+    from tests.factories import rows
+
+    status = RedemptionStatus(status)
+    if status == RedemptionStatus.under_review:
+        owner = session.get(User, claim.user_id)
+        return claims.resubmit(
+            session=session, user_id=claim.user_id, claim_id=claim.id,
+            recipient={**CLAIM_RECIPIENT, "first_name": claim.first_name, "last_name": claim.last_name,
+                       "zipcode": claim.zipcode, "address": claim.address, "contact_number": claim.phone,
+                       "note": claim.note or ""},
+            invoice_file_id=rows._file(session, owner, FileKind.invoice).id,
+            serial_photo_file_id=rows._file(session, owner, FileKind.serial_photo).id,
+        )
+    reviewer_id = reviewer_id or rows._rid(session)
+    if status == RedemptionStatus.needs_info:
+        return claims.decide(
+            session=session, claim_id=claim.id, reviewer_id=reviewer_id, decision="needs_info",
+            reason=reason or "Please provide the invoice with your product name on it, thanks.",
+            missing_document=MissingDocument(missing_document or MissingDocument.invoice),
+        )
+    if status == RedemptionStatus.rejected:
+        return claims.decide(session=session, claim_id=claim.id, reviewer_id=reviewer_id, decision="reject",
+                             reason=reason or "Serial does not exist.")
+    return claims.decide(session=session, claim_id=claim.id, reviewer_id=reviewer_id, decision="approve",
+                         reason=reason)
+
+
+def ship(session, claim, status, *, tracking_number: str = TRACKING, reviewer_id: int | None = None):
+    """Move an approved physical prize to ``status`` (shipped, delivered) through ``claims.ship``."""
+    from tests.factories import rows
+
+    return claims.ship(session=session, claim_id=claim.id, reviewer_id=reviewer_id or rows._rid(session),
+                       status=status, tracking_number=tracking_number, expected_version=claim.version)

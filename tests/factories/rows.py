@@ -31,7 +31,6 @@ from rxapp.models import (
     PromotionCode,
     PromotionModel,
     PromotionRegion,
-    Redemption,
     RedemptionStatus,
     Region,
     RegisteredProduct,
@@ -360,7 +359,7 @@ def _product(s, user, *, serial=None, model=None, region="FR", store=None, invoi
     return p
 
 
-def _promotion(s, name=None, categories=(), regions=("FR",), **kw):
+def _promotion(s, name=None, categories=(), regions=("FR", "DE"), **kw):
     n = next(_seq)
     p = Promotion(
         slug=f"promo-{n}",
@@ -370,6 +369,7 @@ def _promotion(s, name=None, categories=(), regions=("FR",), **kw):
         prize_type=kw.pop("prize_type", PrizeType.physical),
         prize_name=kw.pop("prize_name", "Mouse pad"),
         physical_stock=kw.pop("physical_stock", 100),
+        per_customer_limit=kw.pop("per_customer_limit", 100),
         **kw,
     )
     s.add(p)
@@ -383,27 +383,13 @@ def _promotion(s, name=None, categories=(), regions=("FR",), **kw):
     return p
 
 
-def _claim(s, product, promotion, *, status=S.under_review, due_on=date(2024, 5, 1), submitted=None, address="1 Rue de la Paix", invoice=None, photo=None):
+def _claim(s, product, promotion, *, status=S.under_review, due_on=date(2024, 5, 1), submitted=None, **kw):
+    """A claim in ``status`` made through the services' transitions (``tests.factories.flows.claim``),
+    submitted 2024-04-10 09:00 UTC and due 2024-05-01 unless told."""
+    from tests.factories import flows
+
     submitted = submitted or datetime(2024, 4, 10, 9, 0, tzinfo=timezone.utc)
-    r = Redemption(
-        user_id=product.user_id,
-        product_id=product.id,
-        promotion_id=promotion.id,
-        status=status,
-        invoice_file_id=invoice.id if invoice else None,
-        serial_photo_file_id=photo.id if photo else None,
-        first_name="Ada",
-        last_name="Lovelace",
-        zipcode="75001",
-        address=address,
-        address_key=" ".join(address.lower().replace(",", " ").split()),
-        phone="+33123456789",
-        submitted_at=submitted,
-        due_on=due_on,
-    )
-    s.add(r)
-    s.flush()
-    return r
+    return flows.claim(s, product, promotion, status=status, due_on=due_on, submitted=submitted, **kw)
 
 
 def _reviewer(s):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
@@ -13,26 +13,29 @@ from sqlmodel import select
 
 from rxapp.models import (
     CaptchaChallenge,
-    Channel,
     EmailMessage,
     LoginAttempt,
     LoginSession,
-    PrizeType,
-    ProductCategory,
-    ProductModel,
-    Promotion,
-    Redemption,
     RedemptionStatus,
     Region,
-    RegisteredProduct,
     Role,
-    SerialRecord,
-    Store,
     User,
     utcnow,
 )
-from rxapp.services import account_fields, accounts, captcha, email_verification, emails, passwords, profiles, sessions, signing, user_roles
+from rxapp.services import (
+    account_fields,
+    accounts,
+    captcha,
+    email_verification,
+    emails,
+    passwords,
+    profiles,
+    sessions,
+    signing,
+    user_roles,
+)
 from rxapp.services.errors import Conflict, FieldErrors, Forbidden, Locked, NotFound, ServiceError
+from tests.factories import flows, rows
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 FORM_KEYS = {"email", "password", "confirm_password", "first_name", "last_name", "region", "phone", "consent"}
@@ -554,37 +557,15 @@ def test_update_subscriptions(session, regions):
 
 
 def _product_with_claims(session, user, statuses):
-    cat = ProductCategory(
-        slug="mb", name="Motherboard", serial_pattern=".*", serial_format="#",
-        warranty_months=36, sticker_text="", sticker_image="",
-    )
-    session.add(cat)
-    session.flush()
-    model = ProductModel(category_id=cat.id, name="MAG B650", model_number="7D75", release_date=date(2023, 1, 1))
-    store = Store(region_code="US", name="Shop", channel=Channel.retail)
-    session.add_all([model, store])
-    session.flush()
+    """One product (US, partner store) per entry, each for its own promotion, with a claim in that
+    status made through the services' transitions (``None``: no claim)."""
+    model, store = rows._model(session), rows._store(session, "US")
     for i, status in enumerate(statuses):
-        serial = SerialRecord(serial=f"S{i:05d}", chk="ABC", model_id=model.id)
-        session.add(serial)
-        session.flush()
-        product = RegisteredProduct(
-            user_id=user.id, serial_id=serial.id, region_code="US", store_id=store.id,
-            channel=Channel.retail, purchase_date=date(2024, 1, 1),
-        )
-        promo = Promotion(
-            slug=f"p{i}", name=f"P{i}", starts_on=date(2024, 1, 1), ends_on=date(2024, 12, 31),
-            prize_type=PrizeType.physical, prize_name="Bag",
-        )
-        session.add_all([product, promo])
-        session.flush()
+        product = rows._product(session, user, model=model, region="US", store=store)
+        promo = rows._promotion(session, name=f"P{i}", regions=("US",), prize_name="Bag")
         if status is not None:
-            session.add(
-                Redemption(
-                    user_id=user.id, product_id=product.id, promotion_id=promo.id, status=status,
-                    first_name="A", last_name="L", zipcode="1", address="x", phone="1", due_on=date(2024, 2, 1),
-                )
-            )
+            flows.claim(session, product, promo, status=status,
+                        recipient={"zipcode": "10001", "address": "1 Main St", "contact_number": "+12125550100"})
     session.flush()
 
 

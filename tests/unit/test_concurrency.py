@@ -27,7 +27,7 @@ from rxapp.models import (
     Role,
 )
 from rxapp.services import claims as claim_service
-from rxapp.services import clock
+from rxapp.services import clock, codes
 from rxapp.services.errors import Conflict, ServiceError
 from tests.factories import rows as f
 
@@ -205,13 +205,13 @@ def test_200_approvals_of_claims_without_reserved_codes_never_issue_a_code_twice
         promotion_id, people, reviewers = _customers(s, 200, 100)
         claim_ids = []
         for user_id, product_id, photo_id in people:
-            claim = Redemption(
-                user_id=user_id, product_id=product_id, promotion_id=promotion_id, serial_photo_file_id=photo_id,
-                first_name="Ada", last_name="Lovelace", zipcode="75011", address="1 rue X", phone="+33612345678",
-                due_on=clock.today(s),
+            # Submitted through the service (which reserves a code), then the code goes back to
+            # the pool: a claim under review that holds no code.
+            claim = claim_service.submit(
+                session=s, user_id=user_id, product_id=product_id, promotion_id=promotion_id,
+                recipient=f.RECIPIENT, serial_photo_file_id=photo_id,
             )
-            s.add(claim)
-            s.flush()
+            codes.release(session=s, redemption_id=claim.id)
             claim_ids.append(claim.id)
         return promotion_id, claim_ids, reviewers[0]
 

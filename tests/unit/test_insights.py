@@ -7,9 +7,11 @@ from datetime import date, datetime, timedelta, timezone
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlmodel import select
 
 from rxapp.models import RedemptionEvent, RedemptionStatus
 from rxapp.services import clock, insights
+from tests.factories import flows
 from tests.factories.rows import _claim, _product, _promotion, _reviewer, _rid, _store, _user
 
 S = RedemptionStatus
@@ -23,15 +25,18 @@ def _at(day: int, hour: int = 9) -> datetime:
 
 
 def _history(session, claim, reviewer, *steps):
-    """Audit rows: the submission at claim.submitted_at, then (status, time, reason) steps."""
-    session.add(RedemptionEvent(redemption_id=claim.id, actor_id=claim.user_id, to_status=S.under_review, created_at=claim.submitted_at))
-    current = S.under_review
-    for status, when, reason in steps:
-        actor = claim.user_id if status == S.under_review else reviewer.id
-        session.add(RedemptionEvent(redemption_id=claim.id, actor_id=actor, from_status=current, to_status=status, reason=reason, created_at=when))
-        current = status
-    claim.status = current
-    session.add(claim)
+    """Move the claim through (status, time, reason) steps with the services' transitions
+    (a reviewer's decision, or the owner's resubmission for under_review), then date its
+    audit rows: the submission at claim.submitted_at, each step at its time."""
+    for status, _when, reason in steps:
+        flows.advance(session, claim, status, reason=reason, reviewer_id=reviewer.id)
+    events = session.exec(
+        select(RedemptionEvent).where(RedemptionEvent.redemption_id == claim.id).order_by(RedemptionEvent.id)
+    ).all()
+    assert len(events) == len(steps) + 1
+    for event, when in zip(events, [claim.submitted_at] + [when for _, when, _ in steps]):
+        event.created_at = when
+        session.add(event)
     session.flush()
 
 

@@ -95,6 +95,9 @@ def _product(user_id, serial_id, store_id, active=True) -> RegisteredProduct:
                              channel=Channel.retail, purchase_date=date(2021, 12, 5), is_active=active)
 
 
+# The one place the tests build a ``Redemption`` row by hand (every other test makes its
+# claims through the services' transitions, tests.factories.flows): these tests must write
+# rows the services would never write, to prove the database itself refuses them.
 def _claim(user_id, product_id, promotion_id) -> Redemption:
     return Redemption(user_id=user_id, product_id=product_id, promotion_id=promotion_id, first_name="Ann",
                       last_name="Lee", zipcode="10001", address="1 Main St", phone="+12125550100",

@@ -137,12 +137,15 @@ def test_edits_without_claims_need_no_confirmation(session, setup):
 
 @pytest.fixture()
 def claimed(session, setup):
-    """A promotion with two live claims (FR, bought 2024-03-01) and one rejected (DE)."""
+    """A promotion with two live claims (FR, bought 2024-03-01, at a store that is not a partner)
+    and one rejected (DE), all submitted through the services (so the promotion does not ask
+    for a partner store)."""
     cat, rid = setup["category"], setup["reviewer"].id
     model = _model(session, cat)
     p = pa.create_promotion(
         session=session, actor_id=rid,
-        form=_form(cat, starts_on="2024-01-01", ends_on="2024-12-31", prize_type="physical", physical_stock=10, per_customer_limit=3),
+        form=_form(cat, starts_on="2024-01-01", ends_on="2024-12-31", prize_type="physical", physical_stock=10,
+                   per_customer_limit=3, requires_partner_store=""),
     )
     ada = _user(session)
     fr_store = _store(session, "FR", partner=False)
@@ -227,18 +230,20 @@ def test_promotion_rows_show_stock_and_low_flags(session, setup):
         session=session, actor_id=rid,
         form=_form(cat, name="Mouse pad", prize_type="physical", physical_stock="3", starts_on="2024-01-01"),
     )
-    ada = _user(session)
-    claims = [_claim(session, _product(session, ada), digital) for _ in range(3)]
+    ada, bob = _user(session), _user(session)
+    model = _model(session, cat)
     now = datetime(2024, 5, 1, tzinfo=timezone.utc)
     for i in range(20):
-        code = PromotionCode(promotion_id=digital.id, code=f"CODE-{i:04d}")
-        if i < 3:
-            code.redemption_id, code.reserved_at = claims[i].id, now
-        if i < 1:
-            code.issued_at = now
-        session.add(code)
-    _claim(session, _product(session, ada), physical, status=S.approved)
-    _claim(session, _product(session, ada), physical, status=S.rejected)
+        session.add(PromotionCode(promotion_id=digital.id, code=f"CODE-{i:04d}"))
+    session.flush()
+    # Three claims under review: each reserved its code at submission.
+    claims = [_claim(session, _product(session, user, model=model), digital) for user in (ada, ada, bob)]
+    # One of the reserved codes already shows as issued (the pool counts it so).
+    issued = session.exec(select(PromotionCode).where(PromotionCode.redemption_id == claims[0].id)).one()
+    issued.issued_at = now
+    session.add(issued)
+    _claim(session, _product(session, ada, model=model), physical, status=S.approved)
+    _claim(session, _product(session, ada, model=model), physical, status=S.rejected)
     session.commit()
     rows = {r["name"]: r for r in pa.promotion_rows(session=session)}
     assert [r["name"] for r in pa.promotion_rows(session=session)] == ["Game bundle", "Mouse pad"]
