@@ -168,6 +168,14 @@ class DemoState(rx.State):
         viewer = await session_state._start(user_id, keep_presenter=True)
         return viewer.email if viewer else ""
 
+    async def _show_kit(self, signed_in_as: str) -> None:
+        """The kit as this tab sees it (again after a persona switch or a reset reset the tab)."""
+        self.demo_on = True
+        self.personas = [{k: str(v) for k, v in p.items()} for p in demo_kit.personas()]
+        self.signed_in_as = signed_in_as
+        self.presenter = (await self._session_state())._presenter
+        self._date_facts()
+
     @staticmethod
     def _persona_of(viewer) -> str:
         """The persona key of the signed-in user, or "" (not a persona, e.g. a fresh sign-up)."""
@@ -184,11 +192,7 @@ class DemoState(rx.State):
         self.date_error = ""
         if not _is_demo():
             return self._off()
-        self.demo_on = True
-        self.personas = [{k: str(v) for k, v in p.items()} for p in demo_kit.personas()]
-        self.signed_in_as = viewer.email
-        self.presenter = (await self._session_state())._presenter
-        self._date_facts()
+        await self._show_kit(viewer.email)
 
     @rx.event
     @member
@@ -216,7 +220,7 @@ class DemoState(rx.State):
         except (NotFound, Forbidden) as exc:
             self.message = exc.message
             return
-        self.signed_in_as = email
+        await self._show_kit(email)
         return rx.redirect(landing_route(key.strip().lower()))
 
     @rx.event
@@ -245,13 +249,12 @@ class DemoState(rx.State):
         session_state = await self._session_state()
         if persona:
             email = await self._sign_in_as(persona)
-            self.signed_in_as = email
-            self.message = f"Demo data reset in {seconds:.2f} s. You are signed in again as {email}."
+            message = f"Demo data reset in {seconds:.2f} s. You are signed in again as {email}."
         else:
             await session_state._forget_tab()
-            self.signed_in_as = ""
-            self.message = f"Demo data reset in {seconds:.2f} s. You are signed out: pick a persona."
-        self._date_facts()
+            email, message = "", f"Demo data reset in {seconds:.2f} s. You are signed out: pick a persona."
+        await self._show_kit(email)
+        self.message = message
 
     @rx.event
     @member

@@ -339,7 +339,7 @@ def test_reset_puts_the_demo_back_and_signs_the_same_persona_in_again(new_client
     demo = client.get(D)
     print(f"\n{demo.message}")
     assert demo.message.startswith("Demo data reset in ") and CUSTOMER in demo.message
-    assert not demo.busy and "(the real date)" in demo.today_text
+    assert demo.demo_on and demo.presenter and not demo.busy and "(the real date)" in demo.today_text
     assert client.get(SessionState).token != old_token and viewer_email(client) == CUSTOMER
     with db.session_scope() as s:
         assert s.execute(sa.select(sa.func.count()).select_from(Redemption)).scalar_one() > 0  # claims seeded
