@@ -55,8 +55,7 @@ def _field_box(label, fid: str, required: bool, control: rx.Component, errors, n
         control,
         hint_line(hint) if hint else rx.fragment(),
         field_error(errors, name, fid, error_key),
-        width="100%",
-        margin_bottom="0" if compact else "12px",
+        width="100%", margin_bottom="0" if compact else "12px",
     )
 
 
@@ -84,15 +83,9 @@ def field(
     """
     fid = field_id or f"{id_prefix}-{name}"
     props = dict(
-        id=fid,
-        name=name,
-        type=type,
-        aria_required="true" if required else "false",
-        auto_complete=autocomplete,
-        max_length=max_length,
-        aria_describedby=f"{fid}-error",
-        size="2" if compact else "3",
-        width="100%",
+        id=fid, name=name, type=type, aria_required="true" if required else "false",
+        auto_complete=autocomplete, max_length=max_length, aria_describedby=f"{fid}-error",
+        size="2" if compact else "3", width="100%",
     )
     if errors is not None:
         props["aria_invalid"] = rx.cond(errors.contains(error_key or name), "true", "false")
@@ -170,8 +163,7 @@ def checkbox_field(label, name: str, errors=None, *, required: bool = False, des
                 rx.el.label(label, html_for=fid, style={"font_weight": "600", "font_size": "0.92rem"}),
                 required_mark() if required else rx.fragment(),
             ),
-            spacing="2",
-            align="start",
+            spacing="2", align="start",
         ),
         rx.box(description, padding_left="26px", font_size="0.85rem", color="#555") if description else rx.fragment(),
         field_error(errors, name, fid),
@@ -197,8 +189,7 @@ def captcha_field(question, errors, on_reformat, *, id_prefix: str = "f", round=
                      aria_describedby=f"{fid}-question {fid}-error"),
             rx.button("Reformat", type="button", variant="outline", on_click=on_reformat, size="2",
                       aria_label="Reformat (draw a new question)"),
-            spacing="3",
-            align="center",
+            spacing="3", align="center",
         ),
         field_error(errors, "captcha", fid),
         margin_bottom="14px",
@@ -216,9 +207,7 @@ def notice(message, kind="ok") -> rx.Component:
         rx.callout(
             message,
             icon=rx.match(kind, ("conflict", "triangle-alert"), ("error", "circle-alert"), "info"),
-            color_scheme=rx.match(kind, ("conflict", "orange"), ("error", "red"), "green"),
-            size="1",
-            role="status",
-            margin_bottom="12px",
+            color_scheme=rx.match(kind, ("conflict", "orange"), ("error", "red"), "green"), size="1",
+            role="status", margin_bottom="12px",
         ),
     )

@@ -108,15 +108,10 @@ def vendor_mark() -> rx.Component:
     return rx.link(
         rx.text(
             SessionState.vendor_name.lower(),
-            font_style="italic",
-            font_weight="900",
-            font_size="1.6rem",
-            letter_spacing="-0.04em",
+            font_style="italic", font_weight="900", font_size="1.6rem", letter_spacing="-0.04em",
             color="white",
         ),
-        href=routes.HOME,
-        title="Member Center home",
-        underline="none",
+        href=routes.HOME, title="Member Center home", underline="none",
     )
 
 
@@ -124,16 +119,9 @@ def _menu_link(label: str, route: str, indent: bool = True) -> rx.Component:
     active = SessionState.current_path == route
     return rx.link(
         label,
-        href=route,
-        display="block",
-        padding_y="5px",
-        padding_left="30px" if indent else "8px",
-        font_size="0.92rem",
-        color=rx.cond(active, ACCENT, "#333"),
-        font_weight=rx.cond(active, "700", "400"),
-        aria_current=rx.cond(active, "page", "false"),
-        underline="none",
-        _hover={"color": ACCENT},
+        href=route, display="block", padding_y="5px", padding_left="30px" if indent else "8px",
+        font_size="0.92rem", color=rx.cond(active, ACCENT, "#333"), font_weight=rx.cond(active, "700", "400"),
+        aria_current=rx.cond(active, "page", "false"), underline="none", _hover={"color": ACCENT},
     )
 
 
@@ -143,13 +131,9 @@ def _menu_group(group: MenuGroup) -> rx.Component:
         active = SessionState.current_path == group.route
         head = rx.link(
             rx.hstack(icon, rx.text(group.title, weight="bold"), spacing="2", align="center"),
-            href=group.route,
-            color=rx.cond(active, ACCENT, "#111"),
-            aria_current=rx.cond(active, "page", "false"),
-            underline="none",
-            padding_y="6px",
-            padding_left="4px",
-            _hover={"color": ACCENT},
+            href=group.route, color=rx.cond(active, ACCENT, "#111"),
+            aria_current=rx.cond(active, "page", "false"), underline="none", padding_y="6px",
+            padding_left="4px", _hover={"color": ACCENT},
         )
         return rx.box(head, padding_y="2px")
     return rx.box(
@@ -165,9 +149,7 @@ def side_menu() -> rx.Component:
         *[_menu_group(g) for g in MEMBER_MENU],
         rx.cond(SessionState.is_reviewer, _menu_group(REVIEWER_MENU)),
         rx.cond(SessionState.demo_mode, _menu_group(DEMO_MENU)),
-        spacing="1",
-        align="stretch",
-        width="100%",
+        spacing="1", align="stretch", width="100%",
     )
 
 
@@ -178,20 +160,16 @@ def _account_actions() -> rx.Component:
             rx.link(
                 rx.hstack(rx.icon("circle-user-round", size=18, aria_hidden="true"),
                           rx.text(SessionState.display_name, size="2"), spacing="1", align="center"),
-                href=routes.ACCOUNT_OVERVIEW,
-                color="white",
-                underline="none",
+                href=routes.ACCOUNT_OVERVIEW, color="white", underline="none",
             ),
             rx.button("Log out", on_click=SessionState.log_out, size="1", variant="outline",
                       color_scheme="gray", style={"color": "white", "border_color": "#666"}),
-            spacing="3",
-            align="center",
+            spacing="3", align="center",
         ),
         rx.hstack(
             rx.link("Log in", href=routes.LOGIN, color="white", size="2"),
             rx.link(rx.button("Sign Up", size="1"), href=routes.SIGNUP),
-            spacing="3",
-            align="center",
+            spacing="3", align="center",
         ),
     )
 
@@ -210,27 +188,17 @@ def mobile_menu_button() -> rx.Component:
                         rx.text("Menu", weight="bold"),
                         rx.drawer.close(rx.icon_button(rx.icon("x", aria_hidden="true"), variant="ghost",
                                                        aria_label="Close menu")),
-                        justify="between",
-                        width="100%",
+                        justify="between", width="100%",
                     ),
                     rx.vstack(
                         *[rx.link(label, href=route, color="#111", weight="bold", size="2")
                           for label, route in TOP_LINKS],
-                        spacing="2",
-                        padding_y="10px",
-                        border_bottom="1px solid #eee",
-                        margin_bottom="8px",
+                        spacing="2", padding_y="10px", border_bottom="1px solid #eee", margin_bottom="8px",
                     ),
                     side_menu(),
-                    padding="16px",
-                    overflow_y="auto",
-                    height="100%",
+                    padding="16px", overflow_y="auto", height="100%",
                 ),
-                background="white",
-                width="280px",
-                height="100%",
-                top="0",
-                left="0",
+                background="white", width="280px", height="100%", top="0", left="0",
             )
         ),
         direction="left",
@@ -248,21 +216,14 @@ def top_bar() -> rx.Component:
                             letter_spacing="0.04em", underline="none", _hover={"color": "white"})
                     for label, route in TOP_LINKS
                 ],
-                spacing="5",
-                display=["none", "none", "flex"],
-                role="navigation",
+                spacing="5", display=["none", "none", "flex"], role="navigation",
                 aria_label="Vendor sections",
             ),
             rx.spacer(),
             rx.cond(SessionState.demo_mode, rx.link(rx.badge("DEMO", color_scheme="amber", variant="solid"),
                                                     href=routes.DEMO, aria_label="Demo mode: open the demo kit")),
             _account_actions(),
-            align="center",
-            spacing="5",
-            max_width="1200px",
-            margin_x="auto",
-            padding_x="16px",
-            height="56px",
+            align="center", spacing="5", max_width="1200px", margin_x="auto", padding_x="16px", height="56px",
         ),
         style={"background": "#111", "border_bottom": f"3px solid {ACCENT}", "width": "100%"},
     )
@@ -277,10 +238,7 @@ def footer() -> rx.Component:
     return rx.el.footer(
         rx.text(
             "MADE FOR GAMERS & CREATORS",
-            size="1",
-            color="#aaa",
-            letter_spacing="0.2em",
-            text_align="center",
+            size="1", color="#aaa", letter_spacing="0.2em", text_align="center",
         ),
         style={"padding_y": "18px", "background": "#111", "margin_top": "40px"},
     )
@@ -302,12 +260,8 @@ def member_page(title: str, *children: rx.Component) -> rx.Component:
         rx.hstack(
             rx.el.nav(
                 side_menu(),
-                aria_label="Member center",
-                width="230px",
-                min_width="230px",
-                padding="18px 10px",
-                border_right="1px solid #eee",
-                display=["none", "none", "block"],
+                aria_label="Member center", width="230px", min_width="230px", padding="18px 10px",
+                border_right="1px solid #eee", display=["none", "none", "block"],
             ),
             rx.el.main(
                 rx.heading(title, size="6", margin_bottom="14px", as_="h1"),
@@ -319,16 +273,11 @@ def member_page(title: str, *children: rx.Component) -> rx.Component:
                 ),
                 style={"flex": "1", "min_width": "0", "padding": "22px 20px 40px 24px"},
             ),
-            align="start",
-            spacing="0",
-            max_width="1200px",
-            margin_x="auto",
-            width="100%",
+            align="start", spacing="0", max_width="1200px", margin_x="auto", width="100%",
         ),
         footer(),
         ready_marker(),
-        min_height="100vh",
-        background="white",
+        min_height="100vh", background="white",
     )
 
 
@@ -344,8 +293,7 @@ def public_page(title: str, *children: rx.Component, width: str = "720px") -> rx
         ),
         footer(),
         ready_marker(),
-        min_height="100vh",
-        background="white",
+        min_height="100vh", background="white",
     )
 
 
@@ -356,8 +304,7 @@ def info_panel(text: str, *links: tuple[str, str]) -> rx.Component:
             rx.text(text, size="3"),
             rx.hstack(
                 *[rx.link(rx.button(label, variant="soft"), href=route) for label, route in links],
-                spacing="3",
-                wrap="wrap",
+                spacing="3", wrap="wrap",
             ),
             spacing="4",
         ),

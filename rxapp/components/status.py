@@ -38,6 +38,5 @@ def copy_code(code) -> rx.Component:
         rx.button(rx.icon("copy", size=14, aria_hidden="true"), "Copy", size="1", variant="soft",
                   on_click=[rx.set_clipboard(code), rx.toast.success("Code copied")],
                   aria_label="Copy code"),
-        spacing="2",
-        align="center",
+        spacing="2", align="center",
     )

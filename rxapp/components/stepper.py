@@ -13,37 +13,21 @@ def stepper(current, labels: list[str]) -> rx.Component:
         return rx.hstack(
             rx.box(
                 rx.cond(done, rx.icon("check", size=14, aria_hidden="true"), rx.text(str(n), size="2")),
-                width="28px",
-                height="28px",
-                border_radius="50%",
-                display="flex",
-                align_items="center",
-                justify_content="center",
-                color=rx.cond(active | done, "white", "#555"),
-                background=rx.cond(active | done, ACCENT, "#e9e9ee"),
-                font_weight="700",
+                width="28px", height="28px", border_radius="50%", display="flex", align_items="center",
+                justify_content="center", color=rx.cond(active | done, "white", "#555"),
+                background=rx.cond(active | done, ACCENT, "#e9e9ee"), font_weight="700",
             ),
             rx.vstack(
                 rx.text(f"Step {n}", size="1", weight="bold", color=rx.cond(active, ACCENT, "#555")),
                 rx.text(label, size="1", color="#555"),
                 spacing="0",
             ),
-            spacing="2",
-            align="center",
-            aria_current=rx.cond(active, "step", "false"),
-            flex="1",
+            spacing="2", align="center", aria_current=rx.cond(active, "step", "false"), flex="1",
             min_width="120px",
         )
 
     return rx.flex(
         *[item(i, label) for i, label in enumerate(labels)],
-        as_="ol",
-        aria_label="Registration steps",
-        gap="10px",
-        wrap="wrap",
-        padding="12px 14px",
-        border="1px solid #eee",
-        border_radius="6px",
-        margin_bottom="18px",
-        list_style="none",
+        as_="ol", aria_label="Registration steps", gap="10px", wrap="wrap", padding="12px 14px",
+        border="1px solid #eee", border_radius="6px", margin_bottom="18px", list_style="none",
     )

@@ -22,12 +22,7 @@ def upload_field(
     *,
     required: bool = True,
     hint: str = "",
-    busy=False,
-    file_name="",
-    message="",
-    message_is_error=True,
-    thumb_url="",
-    extra=None,
+    busy=False, file_name="", message="", message_is_error=True, thumb_url="", extra=None,
 ) -> rx.Component:
     return rx.box(
         rx.el.label(
@@ -37,9 +32,7 @@ def upload_field(
                 rx.cond(required, rx.el.span(" *", style={"color": ACCENT}, aria_hidden="true"), rx.fragment())
                 if isinstance(required, rx.Var)
                 else (rx.el.span(" *", style={"color": ACCENT}, aria_hidden="true") if required else rx.fragment()),
-                weight="bold",
-                size="2",
-                margin_bottom="4px",
+                weight="bold", size="2", margin_bottom="4px",
             ),
             rx.upload.root(
                 rx.hstack(
@@ -55,20 +48,11 @@ def upload_field(
                         spacing="0",
                     ),
                     rx.cond(busy, rx.spinner(size="2")),
-                    spacing="3",
-                    align="center",
+                    spacing="3", align="center",
                 ),
-                id=upload_id,
-                accept=ACCEPT,
-                multiple=False,
-                max_files=1,
-                no_click=True,
-                on_drop=handler(rx.upload_files_chunk(upload_id=upload_id)),
-                border="1px dashed #bbb",
-                border_radius="6px",
-                padding="14px",
-                cursor="pointer",
-                background="#fafafa",
+                id=upload_id, accept=ACCEPT, multiple=False, max_files=1, no_click=True,
+                on_drop=handler(rx.upload_files_chunk(upload_id=upload_id)), border="1px dashed #bbb",
+                border_radius="6px", padding="14px", cursor="pointer", background="#fafafa",
                 _hover={"border_color": ACCENT},
             ),
             display="block",
@@ -85,6 +69,5 @@ def upload_field(
             rx.image(src=file_url(thumb_url), alt=f"{label} preview", max_width="220px", max_height="160px",
                      margin_top="8px", border="1px solid #eee", border_radius="4px"),
         ),
-        margin_bottom="14px",
-        width="100%",
+        margin_bottom="14px", width="100%",
     )

@@ -27,8 +27,7 @@ def _stat(label: str, value, href: str) -> rx.Component:
             ),
             min_width="160px",
         ),
-        href=href,
-        underline="none",
+        href=href, underline="none",
     )
 
 
@@ -44,14 +43,9 @@ def overview() -> rx.Component:
                     rx.text("Your email address is not verified yet. Check your inbox for our email."),
                     rx.button("Resend verification email", size="1", variant="outline", high_contrast=True,
                               on_click=OverviewState.resend_verification),
-                    spacing="3",
-                    wrap="wrap",
-                    align="center",
+                    spacing="3", wrap="wrap", align="center",
                 ),
-                icon="mail-warning",
-                color_scheme="amber",
-                high_contrast=True,
-                margin_bottom="14px",
+                icon="mail-warning", color_scheme="amber", high_contrast=True, margin_bottom="14px",
             ),
         ),
         rx.cond(OverviewState.message != "", rx.text(OverviewState.message, role="status", size="2",
@@ -66,8 +60,7 @@ def overview() -> rx.Component:
                             info["member_since"].to(str), size="2", color="#555"),
                     spacing="1",
                 ),
-                spacing="4",
-                align="center",
+                spacing="4", align="center",
             ),
             margin_bottom="18px",
         ),
@@ -76,9 +69,7 @@ def overview() -> rx.Component:
             _stat("Claims under review", counts["claims.under_review"].to(int), routes.REDEEM_HISTORY),
             _stat("Waiting for you", counts["claims.needs_info"].to(int), routes.REDEEM_HISTORY),
             _stat("Redeemed", counts["claims.approved"].to(int), routes.REDEEM_HISTORY),
-            gap="12px",
-            wrap="wrap",
-            margin_bottom="22px",
+            gap="12px", wrap="wrap", margin_bottom="22px",
         ),
         rx.heading("Next steps", size="4", as_="h2", margin_bottom="8px"),
         rx.vstack(
@@ -106,8 +97,7 @@ def profile() -> rx.Component:
             field("Contact Number", "phone", errors, type="tel", default_value=p["phone"].to(str),
                   autocomplete="tel", max_length=30, id_prefix="profile"),
             saved_row("Save", ProfileState.saved, "Saved."),
-            on_submit=ProfileState.submit,
-            key=ProfileState.form_key,
+            on_submit=ProfileState.submit, key=ProfileState.form_key,
         ),
     )
 

@@ -24,10 +24,7 @@ def demo_off() -> rx.Component:
     return rx.box(
         rx.text("Demo mode is off. Start the app with RXAPP_DEMO=1 (as `make run` does) to use the demo kit.",
                 size="3", color="#333"),
-        role="status",
-        background="#f4f4f5",
-        padding="12px 14px",
-        border_radius="6px",
+        role="status", background="#f4f4f5", padding="12px 14px", border_radius="6px",
     )
 
 
@@ -35,11 +32,8 @@ def note(message, *, error: bool = False) -> rx.Component:
     """A one-line result (plain colours with AA contrast, unlike a soft callout)."""
     return rx.box(
         rx.text(message, size="2", color="#7a0916" if error else "#14532d"),
-        role="alert" if error else "status",
-        background="#fdf2f3" if error else "#eef7ef",
-        border_left=f"3px solid {'#c0101c' if error else '#1a7f37'}",
-        padding="8px 12px",
-        border_radius="4px",
+        role="alert" if error else "status", background="#fdf2f3" if error else "#eef7ef",
+        border_left=f"3px solid {'#c0101c' if error else '#1a7f37'}", padding="8px 12px", border_radius="4px",
         width="100%",
     )
 
@@ -53,9 +47,7 @@ def _presenter_lock() -> rx.Component:
         rx.text(
             "Switching persona, resetting the data and moving the demo date are for the presenter: type "
             "the passcode `make run` printed when it started (or RXAPP_PRESENTER_PASSCODE).",
-            size="2",
-            color="#444",
-            margin_bottom="8px",
+            size="2", color="#444", margin_bottom="8px",
         ),
         rx.form(
             rx.hstack(
@@ -67,12 +59,9 @@ def _presenter_lock() -> rx.Component:
                     width="260px",
                 ),
                 rx.button("Unlock", type="submit", size="2", margin_top="22px"),
-                spacing="3",
-                align="start",
-                wrap="wrap",
+                spacing="3", align="start", wrap="wrap",
             ),
-            on_submit=D.unlock,
-            reset_on_submit=True,
+            on_submit=D.unlock, reset_on_submit=True,
         ),
     )
 
@@ -84,22 +73,17 @@ def _persona_card(p) -> rx.Component:
                 rx.heading(p["label"], size="3", as_="h3"),
                 rx.badge(p["role"], color_scheme=rx.match(p["role"], ("reviewer", "amber"),
                                                           ("admin", "crimson"), "blue")),
-                justify="between",
-                width="100%",
-                align="start",
+                justify="between", width="100%", align="start",
             ),
             rx.text(p["email"], size="2", color="#555", font_family="monospace"),
             rx.text(p["description"], size="2"),
             rx.spacer(),
             rx.button(
                 "Sign in as ", p["email"],
-                on_click=D.switch_persona(p["key"]),
-                size="2",
-                width="100%",
+                on_click=D.switch_persona(p["key"]), size="2", width="100%",
                 variant=rx.cond(D.signed_in_as == p["email"], "soft", "solid"),
             ),
-            spacing="2",
-            height="100%",
+            spacing="2", height="100%",
         ),
         padding="14px",
     )
@@ -111,14 +95,11 @@ def _personas() -> rx.Component:
         rx.text(
             "You are signed in as ", rx.el.strong(D.signed_in_as),
             ". One click signs this browser in as a persona and opens its starting page.",
-            size="2",
-            color="#444",
-            margin_bottom="12px",
+            size="2", color="#444", margin_bottom="12px",
         ),
         rx.grid(
             rx.foreach(D.personas, _persona_card),
-            columns=rx.breakpoints(initial="1", sm="2"),
-            spacing="3",
+            columns=rx.breakpoints(initial="1", sm="2"), spacing="3",
         ),
     )
 
@@ -130,9 +111,7 @@ def _demo_date() -> rx.Component:
         rx.text(
             "Moves “today” for eligibility and due dates, so the 2021 promotions of the seed can be shown "
             "as running (e.g. 15 December 2021 for the Christmas Deal). Security clocks keep the real time.",
-            size="2",
-            color="#555",
-            margin_y="8px",
+            size="2", color="#555", margin_y="8px",
         ),
         rx.form(
             rx.hstack(
@@ -145,13 +124,10 @@ def _demo_date() -> rx.Component:
                 rx.button("Clear", type="button", on_click=D.clear_demo_date, variant="outline", size="3"),
                 rx.button("Christmas Deal 2021", type="button", on_click=D.use_christmas_deal_date,
                           variant="soft", size="3"),
-                spacing="3",
-                align="end",
-                wrap="wrap",
+                spacing="3", align="end", wrap="wrap",
             ),
             error_line(D.date_error, "demo-date"),
-            on_submit=D.set_demo_date,
-            reset_on_submit=False,
+            on_submit=D.set_demo_date, reset_on_submit=False,
         ),
     )
 
@@ -162,9 +138,7 @@ def _reset() -> rx.Component:
         rx.text(
             "Back to the seeded state in a few seconds: accounts, products, claims in every status, codes, "
             "emails and uploads. What was created since is deleted, and the demo date is cleared.",
-            size="2",
-            color="#555",
-            margin_bottom="10px",
+            size="2", color="#555", margin_bottom="10px",
         ),
         rx.alert_dialog.root(
             rx.alert_dialog.trigger(
@@ -181,9 +155,7 @@ def _reset() -> rx.Component:
                 rx.hstack(
                     rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
                     rx.alert_dialog.action(rx.button("Reset now", color_scheme="red", on_click=D.reset_demo)),
-                    spacing="3",
-                    justify="end",
-                    margin_top="14px",
+                    spacing="3", justify="end", margin_top="14px",
                 ),
                 max_width="440px",
             ),
@@ -199,8 +171,7 @@ def _tools() -> rx.Component:
                     href=routes.MAILBOX),
             rx.link(rx.button(rx.icon("barcode", size=16, aria_hidden="true"), "S/N Sticker Sheet",
                               variant="soft"), href=routes.DEMO_STICKERS),
-            spacing="3",
-            wrap="wrap",
+            spacing="3", wrap="wrap",
         ),
     )
 
@@ -218,8 +189,7 @@ def demo_home() -> rx.Component:
                     _presenter_lock(),
                 ),
                 _tools(),
-                spacing="4",
-                width="100%",
+                spacing="4", width="100%",
             ),
             demo_off(),
         ),
@@ -245,9 +215,7 @@ def _sticker(row) -> rx.Component:
             rx.text("msi", weight="bold",
                     style={"color": ACCENT, "font_style": "italic", "font_size": "1.1rem"}),
             rx.text(row["category"], size="1", color="#333"),
-            justify="between",
-            align="center",
-            width="100%",
+            justify="between", align="center", width="100%",
         ),
         rx.text(row["model"], size="2", weight="bold", class_name="sticker-model"),
         rx.text("Model: ", row["model_number"], size="1", color="#333"),
@@ -258,14 +226,10 @@ def _sticker(row) -> rx.Component:
             rx.text("CHK: ", rx.el.span(row["chk"], class_name="sticker-chk"), size="2",
                     style={"font_family": "monospace", "font_weight": "700", "border": "1.5px solid #111",
                            "padding": "0 5px"}),
-            justify="between",
-            align="center",
-            width="100%",
-            wrap="wrap",
+            justify="between", align="center", width="100%", wrap="wrap",
         ),
         rx.text("Fits: ", row["promotions"], size="1", color="#555", class_name="no-print"),
-        aria_label="S/N sticker " + row["serial"],
-        class_name="sticker",
+        aria_label="S/N sticker " + row["serial"], class_name="sticker",
         style={"border": "1.5px dashed #999", "border_radius": "6px", "padding": "10px 12px",
                "background": "#fbfbf8", "display": "flex", "flex_direction": "column", "gap": "2px"},
     )
@@ -282,22 +246,16 @@ def sticker_sheet() -> rx.Component:
                     rx.text(
                         "Demo units nobody has registered yet: type a sticker's S/N and CHK into Product "
                         "Registration. ", S.today_text,
-                        size="2",
-                        color="#444",
+                        size="2", color="#444",
                     ),
                     rx.button(rx.icon("printer", size=16, aria_hidden="true"), "Print",
                               on_click=rx.call_script("window.print()"), size="2"),
-                    justify="between",
-                    align="center",
-                    spacing="4",
-                    class_name="no-print",
-                    margin_bottom="14px",
-                    wrap="wrap",
+                    justify="between", align="center", spacing="4", class_name="no-print",
+                    margin_bottom="14px", wrap="wrap",
                 ),
                 rx.grid(
                     rx.foreach(S.stickers, _sticker),
-                    columns=rx.breakpoints(initial="1", sm="2", lg="3"),
-                    spacing="3",
+                    columns=rx.breakpoints(initial="1", sm="2", lg="3"), spacing="3",
                     class_name="sticker-grid",
                 ),
                 rx.cond(S.stickers.length() == 0,
@@ -329,13 +287,9 @@ def _filter() -> rx.Component:
                 ),
                 rx.button("Filter", type="submit", size="2"),
                 rx.button("Show all", type="button", on_click=M.show_all, variant="outline", size="2"),
-                spacing="3",
-                align="end",
-                wrap="wrap",
+                spacing="3", align="end", wrap="wrap",
             ),
-            on_submit=M.filter_recipient,
-            reset_on_submit=False,
-            margin_bottom="12px",
+            on_submit=M.filter_recipient, reset_on_submit=False, margin_bottom="12px",
         ),
         rx.text("Your own inbox: every email the app wrote to you.", size="2", color="#555",
                 margin_bottom="10px"),
@@ -371,15 +325,12 @@ def _open_message() -> rx.Component:
             rx.hstack(
                 rx.heading(sel["subject"], size="4", as_="h2"),
                 rx.button("Close", on_click=M.close_message, variant="outline", size="1"),
-                justify="between",
-                align="start",
-                width="100%",
+                justify="between", align="start", width="100%",
             ),
             rx.text("To ", sel["to"], " · written ", sel["time"], " · ", sel["status_label"], size="2",
                     color="#555", margin_bottom="10px"),
             rx.el.iframe(
-                src_doc=sel["body_html"],
-                sandbox="",
+                src_doc=sel["body_html"], sandbox="",
                 title="Email as the customer sees it: " + sel["subject"],
                 style={"width": "100%", "height": "420px", "border": "1px solid #ddd", "border_radius": "6px",
                        "background": "white"},
@@ -388,8 +339,7 @@ def _open_message() -> rx.Component:
             rx.el.pre(sel["body_text"], style={"white_space": "pre-wrap", "font_size": "0.85rem",
                                                 "background": "#f7f7f8", "padding": "12px",
                                                 "border_radius": "6px", "margin": "0"}),
-            margin_bottom="16px",
-            padding="16px",
+            margin_bottom="16px", padding="16px",
         ),
     )
 

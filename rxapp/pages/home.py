@@ -15,11 +15,9 @@ def _step(number: str, title: str, text: str, href: str, label: str) -> rx.Compo
             rx.text(text, size="2", color="#555"),
             rx.spacer(),
             rx.link(label, href=href, weight="bold", color=ACCENT),
-            spacing="2",
-            height="100%",
+            spacing="2", height="100%",
         ),
-        flex="1",
-        min_width="220px",
+        flex="1", min_width="220px",
     )
 
 
@@ -29,9 +27,7 @@ def index() -> rx.Component:
         rx.text(
             "Register the products you bought, redeem the promotions that come with them, and follow "
             "every claim until your prize arrives.",
-            size="4",
-            color="#444",
-            margin_bottom="20px",
+            size="4", color="#444", margin_bottom="20px",
         ),
         rx.flex(
             _step("STEP 1", "Register your product",
@@ -43,9 +39,7 @@ def index() -> rx.Component:
             _step("STEP 3", "Follow your claim",
                   "Redeem History updates live when a reviewer decides. Codes appear right there.",
                   routes.REDEEM_HISTORY, "Redeem History ›"),
-            gap="16px",
-            wrap="wrap",
-            margin_bottom="24px",
+            gap="16px", wrap="wrap", margin_bottom="24px",
         ),
         rx.cond(
             SessionState.signed_in,

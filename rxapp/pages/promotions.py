@@ -22,12 +22,9 @@ def tabs(current: str) -> rx.Component:
         active = route == current
         return rx.link(
             label,
-            href=route,
-            padding="8px 14px",
+            href=route, padding="8px 14px",
             border_bottom=f"3px solid {ACCENT}" if active else "3px solid transparent",
-            weight="bold" if active else "regular",
-            color="#111",
-            underline="none",
+            weight="bold" if active else "regular", color="#111", underline="none",
             aria_current="page" if active else "false",
         )
 
@@ -35,14 +32,8 @@ def tabs(current: str) -> rx.Component:
         tab("All Promotions", routes.PROMOTIONS),
         tab("Redeem History", routes.REDEEM_HISTORY),
         tab("FAQ", routes.FAQ),
-        gap="4px",
-        wrap="nowrap",
-        overflow_x="auto",
-        white_space="nowrap",
-        border_bottom="1px solid #e5e5e5",
-        margin_bottom="18px",
-        role="navigation",
-        aria_label="Promotions",
+        gap="4px", wrap="nowrap", overflow_x="auto", white_space="nowrap", border_bottom="1px solid #e5e5e5",
+        margin_bottom="18px", role="navigation", aria_label="Promotions",
     )
 
 
@@ -64,8 +55,7 @@ def _offer(promo, offer) -> rx.Component:
                 rx.hstack(
                     status_cell(offer.claim_status, offer.claim_status_text),
                     rx.link("Details", href=routes.CLAIM + "?id=" + offer.claim_id, size="2"),
-                    spacing="3",
-                    align="center",
+                    spacing="3", align="center",
                 ),
                 rx.cond(
                     offer.eligible,
@@ -77,9 +67,7 @@ def _offer(promo, offer) -> rx.Component:
                     rx.badge("Not eligible", color_scheme="gray", variant="soft", high_contrast=True),
                 ),
             ),
-            align="center",
-            spacing="3",
-            wrap="wrap",
+            align="center", spacing="3", wrap="wrap",
         ),
         rx.cond(
             (~offer.eligible) & (offer.claim_status == ""),
@@ -89,8 +77,7 @@ def _offer(promo, offer) -> rx.Component:
                 aria_label="Why " + offer.product_name + " is not eligible",
             ),
         ),
-        padding="10px 12px",
-        border_top="1px solid #eee",
+        padding="10px 12px", border_top="1px solid #eee",
     )
 
 
@@ -108,11 +95,9 @@ def _promo_card(promo) -> rx.Component:
                 rx.badge(promo.prize_type, variant="outline", high_contrast=True),
                 rx.text(promo.prize, weight="bold", size="2"),
                 rx.cond(promo.stock != "", rx.text(promo.stock, size="1", color="#555")),
-                align="end",
-                spacing="1",
+                align="end", spacing="1",
             ),
-            wrap="wrap",
-            spacing="3",
+            wrap="wrap", spacing="3",
         ),
         rx.cond(promo.description != "", rx.text(promo.description, size="2", color="#444", margin_top="6px")),
         rx.text("Regions: ", promo.regions, size="1", color="#666", margin_top="4px"),
@@ -134,8 +119,7 @@ def _promo_card(promo) -> rx.Component:
                             ),
                             rx.foreach(promo.offers, lambda o: rx.cond(~o.eligible & (o.claim_status == ""),
                                                                        _offer(promo, o))),
-                            open=promo.eligible_count == 0,
-                            style={"border_top": "1px solid #eee"},
+                            open=promo.eligible_count == 0, style={"border_top": "1px solid #eee"},
                         ),
                     ),
                 ),
@@ -143,8 +127,7 @@ def _promo_card(promo) -> rx.Component:
             ),
             margin_top="10px",
         ),
-        margin_bottom="16px",
-        width="100%",
+        margin_bottom="16px", width="100%",
     )
 
 
@@ -161,8 +144,7 @@ def all_promotions() -> rx.Component:
         rx.hstack(
             rx.link("Register another product ›", href=routes.PRODUCT_REGISTRATION, size="2"),
             rx.link("Why is my product not eligible? (FAQ)", href=routes.FAQ, size="2"),
-            spacing="5",
-            wrap="wrap",
+            spacing="5", wrap="wrap",
         ),
     )
 
@@ -191,8 +173,7 @@ def redeem() -> rx.Component:
             _fact("Purchased Region / Location", S.ctx["region"]),
             _fact("Store", S.ctx["store"]),
             _fact("Prize", S.ctx["prize_name"]),
-            columns=rx.breakpoints(initial="2", md="4"),
-            spacing="3",
+            columns=rx.breakpoints(initial="2", md="4"), spacing="3",
         ),
         margin_bottom="14px",
     )
@@ -236,8 +217,7 @@ def redeem() -> rx.Component:
                                                                      max_width="200px")), spacing="1"),
                 ),
             ),
-            columns=rx.breakpoints(initial="1", md="2"),
-            spacing="4",
+            columns=rx.breakpoints(initial="1", md="2"), spacing="4",
         ),
         rx.text("Please make sure you have uploaded 2 items: 1. Invoice / purchase proof (channel name, purchase "
                 "date, purchased model name); 2. the S/N number on the product, not on the package.",
@@ -252,8 +232,7 @@ def redeem() -> rx.Component:
                       autocomplete="given-name", max_length=80, id_prefix="rd"),
                 field("Last Name", "last_name", errors, required=True, default_value=r["last_name"],
                       autocomplete="family-name", max_length=80, id_prefix="rd"),
-                columns=rx.breakpoints(initial="1", sm="2"),
-                spacing="4",
+                columns=rx.breakpoints(initial="1", sm="2"), spacing="4",
             ),
             field("Zipcode", "zipcode", errors, required=True, default_value=r["zipcode"],
                   autocomplete="postal-code", max_length=20, id_prefix="rd"),
@@ -272,8 +251,7 @@ def redeem() -> rx.Component:
                 rx.link(rx.button("Cancel", type="button", variant="outline", size="3"), href=routes.PROMOTIONS),
                 spacing="3",
             ),
-            on_submit=S.submit,
-            key=S.form_key,
+            on_submit=S.submit, key=S.form_key,
         ),
     )
     return member_page(
@@ -323,8 +301,7 @@ def redeem_done() -> rx.Component:
                 ),
                 spacing="3",
             ),
-            max_width="720px",
-            role="status",
+            max_width="720px", role="status",
         ),
     )
 
@@ -351,8 +328,7 @@ def _status_block(row) -> rx.Component:
         rx.cond(row.shipping != "", rx.text(row.shipping, size="1", color="#555")),
         rx.cond(row.status == "under_review", rx.text("Decision due by ", row.due_on, size="1", color="#555")),
         rx.link("Details", href=routes.CLAIM + "?id=" + row.claim_id, size="1"),
-        spacing="1",
-        align="start",
+        spacing="1", align="start",
     )
 
 
@@ -405,8 +381,7 @@ def claim() -> rx.Component:
                         ),
                         rx.spacer(),
                         status_cell(c["status"], c["status_text"]),
-                        wrap="wrap",
-                        spacing="3",
+                        wrap="wrap", spacing="3",
                     ),
                     rx.cond(c["status"] == "under_review",
                             rx.text("A decision is due by ", rx.text.strong(c["due_on"]),
@@ -440,17 +415,14 @@ def claim() -> rx.Component:
                                     rx.cond(e["reason"] != "", rx.text(e["reason"], size="2")),
                                     spacing="0",
                                 ),
-                                spacing="3",
-                                align="start",
+                                spacing="3", align="start",
                             ),
                             style={"margin_bottom": "12px", "list_style": "none"},
                         ),
                     ),
-                    style={"padding": "0", "margin": "0"},
-                    aria_label="Timeline",
+                    style={"padding": "0", "margin": "0"}, aria_label="Timeline",
                 ),
-                spacing="3",
-                align="stretch",
+                spacing="3", align="stretch",
             ),
         ),
     )

@@ -36,8 +36,7 @@ def _sticker_help() -> rx.Component:
                             rx.code(R.category["example"]), size="2"),
                     spacing="2",
                 ),
-                spacing="4",
-                wrap="wrap",
+                spacing="4", wrap="wrap",
             ),
             margin_y="12px",
         ),
@@ -64,8 +63,7 @@ def step_category() -> rx.Component:
                                "cursor": "pointer", "min_width": "150px"},
                     ),
                 ),
-                gap="10px",
-                wrap="wrap",
+                gap="10px", wrap="wrap",
             ),
             style={"border": "none", "padding": "0"},
         ),
@@ -99,13 +97,8 @@ def _facts() -> rx.Component:
                 for label, value in (("Product Type", R.product_type), ("Product Name", R.product_name),
                                      ("Model", R.model), ("Serial Number", R.serial))
             ],
-            columns=rx.breakpoints(initial="2", md="4"),
-            spacing="3",
-            padding="12px",
-            border="1px solid #e3f1e6",
-            background="#f5fbf6",
-            border_radius="6px",
-            margin_y="10px",
+            columns=rx.breakpoints(initial="2", md="4"), spacing="3", padding="12px",
+            border="1px solid #e3f1e6", background="#f5fbf6", border_radius="6px", margin_y="10px",
         ),
     )
 
@@ -142,11 +135,7 @@ def _select(fid: str, label: str, value, options, on_change, error_key: str) -> 
         rx.el.select(
             rx.el.option("Select", value=""),
             rx.foreach(options, lambda o: rx.el.option(o[1], value=o[0])),
-            id=fid,
-            name=error_key,
-            value=value,
-            on_change=on_change,
-            aria_describedby=f"{fid}-error",
+            id=fid, name=error_key, value=value, on_change=on_change, aria_describedby=f"{fid}-error",
             style={"width": "100%", "height": "40px", "border": "1px solid #c8c8cf", "border_radius": "4px",
                    "padding": "0 10px", "background": "white", "font_size": "1rem"},
         ),
@@ -161,9 +150,7 @@ def step_purchase() -> rx.Component:
         rx.grid(
             _select("reg-region", "Region / Location", R.region, R.regions, R.set_region, "region"),
             _select("reg-store", "Store Name", R.store_id, R.stores, R.set_store, "store"),
-            columns=rx.breakpoints(initial="1", sm="2"),
-            spacing="4",
-            width="100%",
+            columns=rx.breakpoints(initial="1", sm="2"), spacing="4", width="100%",
         ),
         rx.box(
             _label("Purchase Date", "reg-date"),
@@ -185,8 +172,7 @@ def step_purchase() -> rx.Component:
                     )
                     for value, label in vocabulary.options(vocabulary.CHANNEL)
                 ],
-                spacing="5",
-                wrap="wrap",
+                spacing="5", wrap="wrap",
             ),
             _err("channel", "reg-channel"),
             style={"border": "none", "padding": "0", "margin_bottom": "12px"},
@@ -196,11 +182,9 @@ def step_purchase() -> rx.Component:
             "Invoice Upload",
             R.upload_invoice,
             hint="The image should include the model name, invoice date, and invoice number.",
-            busy=R.uploading,
-            file_name=R.invoice_name,
+            busy=R.uploading, file_name=R.invoice_name,
             message=rx.cond(R.errors.contains("invoice"), R.errors["invoice"].to(str), R.invoice_message),
-            message_is_error=~R.invoice_ok,
-            thumb_url=R.invoice_thumb,
+            message_is_error=~R.invoice_ok, thumb_url=R.invoice_thumb,
             extra=rx.cond(R.invoice_too_wide,
                           rx.button("Resize for me", on_click=R.resize_invoice, type="button", size="2",
                                     margin_top="6px")),
@@ -213,8 +197,7 @@ def step_purchase() -> rx.Component:
             spacing="3",
         ),
         rx.text("★ Don't forget to upload the invoice!", size="2", color=ACCENT, margin_top="10px"),
-        on_submit=R.submit,
-        reset_on_submit=False,
+        on_submit=R.submit, reset_on_submit=False,
     )
 
 
@@ -235,8 +218,7 @@ def registration() -> rx.Component:
                 rx.hstack(
                     rx.cond(R.step > 1, rx.button("Back", on_click=R.back, variant="outline", size="3")),
                     rx.button("Next", on_click=R.next_step, size="3"),
-                    spacing="3",
-                    margin_top="14px",
+                    spacing="3", margin_top="14px",
                 ),
             ),
             padding="20px",
@@ -273,8 +255,7 @@ def _product_row(r) -> rx.Component:
                     rx.button("Replace", size="1", variant="outline",
                               on_click=MyProductsState.start_replace(r["id"]),
                               aria_label="Replace purchase proof of " + r["product_name"]),
-                    spacing="2",
-                    align="center",
+                    spacing="2", align="center",
                 ),
             )
         ),

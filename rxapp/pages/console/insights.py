@@ -40,13 +40,9 @@ def _bar_chart(title: str, data, x_key: str, series: list[str], *, stacked: bool
             rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
             rx.recharts.legend(),
             rx.recharts.graphing_tooltip(),
-            data=data,
-            layout=layout,
-            width="100%",
-            height=280,
+            data=data, layout=layout, width="100%", height=280,
         ),
-        width="100%",
-        min_width="0",
+        width="100%", min_width="0",
     )
 
 
@@ -61,19 +57,14 @@ def insights() -> rx.Component:
                              value=I.days.to(str), on_change=I.set_days),
                 width="170px",
             ),
-            align="center",
-            spacing="2",
-            margin_bottom="12px",
-            wrap="wrap",
+            align="center", spacing="2", margin_bottom="12px", wrap="wrap",
         ),
         rx.grid(
             _kpi("Open claims", I.kpis["open"]),
             _kpi("Overdue", I.kpis["overdue"]),
             _kpi("Median time to decision", I.kpis["median"]),
             _kpi("First-pass approval rate", I.kpis["first_pass"], I.kpis["first_pass_detail"]),
-            columns=rx.breakpoints(initial="2", md="4"),
-            spacing="3",
-            margin_bottom="14px",
+            columns=rx.breakpoints(initial="2", md="4"), spacing="3", margin_bottom="14px",
         ),
         rx.vstack(
             _bar_chart("Claims per day: submitted and decided", I.per_day, "day",
@@ -82,9 +73,7 @@ def insights() -> rx.Component:
                 _bar_chart("Needs info and rejections by promotion", I.by_promotion, "name",
                            [NEEDS_INFO, REJECTED], layout="vertical"),
                 _bar_chart("By region", I.by_region, "name", [NEEDS_INFO, REJECTED], layout="vertical"),
-                columns=rx.breakpoints(initial="1", md="2"),
-                spacing="3",
-                width="100%",
+                columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%",
             ),
             _bar_chart("By store", I.by_store, "name", [NEEDS_INFO, REJECTED], layout="vertical"),
             rx.card(
@@ -93,7 +82,6 @@ def insights() -> rx.Component:
                       lambda r: cells_row(r["outcome"], r["reason"], r["count"]), size="1"),
                 width="100%",
             ),
-            spacing="3",
-            width="100%",
+            spacing="3", width="100%",
         ),
     )

@@ -22,16 +22,10 @@ def _status_tabs() -> rx.Component:
                 rx.badge(c["count"], variant="solid", color_scheme="gray", radius="full", high_contrast=True),
                 on_click=Q.show_status(c["status"]),
                 variant=rx.cond(c["current"] == "yes", "solid", "outline"),
-                aria_pressed=rx.cond(c["current"] == "yes", "true", "false"),
-                size="2",
-                type="button",
+                aria_pressed=rx.cond(c["current"] == "yes", "true", "false"), size="2", type="button",
             ),
         ),
-        gap="8px",
-        wrap="wrap",
-        margin_bottom="12px",
-        role="group",
-        aria_label="Claims per status",
+        gap="8px", wrap="wrap", margin_bottom="12px", role="group", aria_label="Claims per status",
     )
 
 
@@ -51,24 +45,15 @@ def _filters() -> rx.Component:
                   max_length=10),
             field("Search", "search", Q.errors, default_value=Q.f_search, id_prefix="q", compact=True,
                   placeholder="S/N, email or claim number", max_length=120),
-            columns=rx.breakpoints(initial="1", sm="2", md="3"),
-            spacing="3",
-            width="100%",
+            columns=rx.breakpoints(initial="1", sm="2", md="3"), spacing="3", width="100%",
         ),
         rx.hstack(
             rx.button("Apply filters", type="submit", size="2"),
             rx.button("Clear", type="button", variant="outline", size="2", on_click=Q.clear_filters),
-            spacing="2",
-            margin_top="10px",
+            spacing="2", margin_top="10px",
         ),
-        key=Q.form_key.to(str),
-        on_submit=Q.apply_filters,
-        reset_on_submit=False,
-        padding="12px",
-        border="1px solid #eee",
-        border_radius="6px",
-        margin_bottom="12px",
-        aria_label="Queue filters",
+        key=Q.form_key.to(str), on_submit=Q.apply_filters, reset_on_submit=False, padding="12px",
+        border="1px solid #eee", border_radius="6px", margin_bottom="12px", aria_label="Queue filters",
     )
 
 
@@ -108,10 +93,7 @@ def _queue_table() -> rx.Component:
                       disabled=Q.page_no <= 1),
             rx.button("Next page", type="button", variant="outline", size="2", on_click=Q.next_page,
                       disabled=~Q.has_next),
-            gap="8px",
-            align="center",
-            wrap="wrap",
-            margin_bottom="8px",
+            gap="8px", align="center", wrap="wrap", margin_bottom="8px",
         ),
         data_table(headers, Q.rows, _queue_row, size="1", variant="surface", width="100%"),
         rx.cond(
@@ -119,9 +101,7 @@ def _queue_table() -> rx.Component:
             rx.text("No claims match these filters.", color="#555", padding="12px"),
         ),
         key="bulk-" + Q.page_no.to(str) + "-" + Q.rows.length().to(str) + Q.message,
-        on_submit=Q.approve_selected,
-        reset_on_submit=True,
-        aria_label="Claims",
+        on_submit=Q.approve_selected, reset_on_submit=True, aria_label="Claims",
     )
 
 
@@ -136,14 +116,10 @@ def _bulk_report() -> rx.Component:
                             color=rx.cond(r["ok"] == "yes", "#1a7f37", "#b35c00"), aria_hidden="true"),
                     rx.text(r["claim"], weight="bold", size="2"),
                     rx.text(r["text"], size="2"),
-                    spacing="2",
-                    align="start",
+                    spacing="2", align="start",
                 ),
             ),
-            padding="10px",
-            border="1px solid #eee",
-            border_radius="6px",
-            margin_bottom="12px",
+            padding="10px", border="1px solid #eee", border_radius="6px", margin_bottom="12px",
             id="bulk-report",
         ),
     )

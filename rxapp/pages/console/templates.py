@@ -29,14 +29,9 @@ def _template_form(errors, *, text="", doc="", rejection=False, submit: str, on_
             ),
             rx.button(submit, type="submit", size="2", margin_top="20px"),
             on_cancel if on_cancel is not None else rx.fragment(),
-            gap="12px",
-            wrap="wrap",
-            align="start",
-            margin_top="6px",
+            gap="12px", wrap="wrap", align="start", margin_top="6px",
         ),
-        on_submit=on_submit,
-        reset_on_submit=False,
-        width="100%",
+        on_submit=on_submit, reset_on_submit=False, width="100%",
     )
 
 
@@ -45,15 +40,13 @@ def _template_row(t) -> rx.Component:
         rx.box(
             rx.text(t["text"], size="2", weight="medium"),
             rx.text(t["kind"], " · missing: ", t["document_label"], size="1", color="#666"),
-            flex="1",
-            min_width="0",
+            flex="1", min_width="0",
         ),
         rx.button("Edit", size="1", variant="outline", on_click=T.start_edit(t["id"]), type="button",
                   aria_label="Edit template: " + t["text"]),
         rx.button("Delete", size="1", variant="outline", color_scheme="red", on_click=T.delete(t["id"]),
                   type="button", aria_label="Delete template: " + t["text"]),
-        gap="8px",
-        align="center",
+        gap="8px", align="center",
     )
     edit = _template_form(
         T.edit_errors, text=t["text"], doc=t["missing_document"], rejection=t["is_rejection"] == "yes",
