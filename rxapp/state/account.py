@@ -18,7 +18,6 @@ class OverviewState(rx.State):
     verified: bool = True
     message: str = ""
 
-    @rx.event
     @member
     async def load(self):
         viewer = caller()
@@ -35,7 +34,6 @@ class OverviewState(rx.State):
         self.counts = counts
         self.message = ""
 
-    @rx.event
     @member
     async def resend_verification(self):
         viewer = caller()
@@ -53,7 +51,6 @@ class ProfileState(rx.State):
     saved: bool = False
     form_key: int = 0
 
-    @rx.event
     @member
     async def load(self):
         viewer = caller()
@@ -65,7 +62,6 @@ class ProfileState(rx.State):
         self.profile = {k: str(data.get(k, "") or "") for k in ("first_name", "last_name", "region", "phone", "email")}
         self.form_key += 1
 
-    @rx.event
     @member
     async def submit(self, form: dict):
         viewer = caller()
@@ -87,13 +83,11 @@ class PasswordState(rx.State):
     errors: dict[str, str] = {}
     saved: bool = False
 
-    @rx.event
     @member
     async def load(self):
         self.errors = {}
         self.saved = False
 
-    @rx.event
     @member
     async def submit(self, form: dict):
         viewer = caller()
@@ -134,14 +128,12 @@ class LoginManagementState(rx.State):
             for r in rows
         ]
 
-    @rx.event
     @member
     async def load(self):
         viewer = caller()
         self.message = ""
         self._reload(viewer)
 
-    @rx.event
     @member
     async def revoke(self, session_id):
         viewer = caller()
@@ -163,7 +155,6 @@ class SubscribeState(rx.State):
     reward_program: bool = False
     saved: bool = False
 
-    @rx.event
     @member
     async def load(self):
         viewer = caller()
@@ -172,7 +163,6 @@ class SubscribeState(rx.State):
         self.reward_program = bool(data.get("reward_program"))
         self.saved = False
 
-    @rx.event
     @member
     async def submit(self, form: dict):
         viewer = caller()
@@ -185,7 +175,6 @@ class VerifyEmailState(rx.State):
     result: str = ""
     ok: bool = False
 
-    @rx.event
     @anyone
     async def load(self):
         token = self.router.url.query_parameters.get("token", "")

@@ -33,7 +33,6 @@ class LoginState(CaptchaMixin, rx.State):
     needs_captcha: bool = False
     email_value: str = ""
 
-    @rx.event
     @anyone
     async def load(self):
         self.errors = {}
@@ -43,7 +42,6 @@ class LoginState(CaptchaMixin, rx.State):
         if await session_state.viewer() is not None:
             return rx.redirect(_safe_next(self.router.url.query_parameters.get("next")))
 
-    @rx.event
     @anyone
     async def submit(self, form: dict):
         email = parse.field(form, "email", 254, strip=True)
@@ -83,7 +81,6 @@ class SignUpState(CaptchaMixin, rx.State):
     errors: dict[str, str] = {}
     regions: list[list[str]] = []
 
-    @rx.event
     @anyone
     async def load(self):
         self.errors = {}
@@ -94,7 +91,6 @@ class SignUpState(CaptchaMixin, rx.State):
             self.regions = [[code, name] for code, name in profiles.regions(session=s)]
         self._draw_captcha()
 
-    @rx.event
     @anyone
     async def submit(self, form: dict):
         data = {

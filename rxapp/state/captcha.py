@@ -24,7 +24,6 @@ class CaptchaMixin(rx.State, mixin=True):
         self.captcha_question = challenge.question
         self.captcha_round += 1
 
-    @rx.event
     @anyone
     def reformat_captcha(self):
         """The seed's Reformat button: a new question."""

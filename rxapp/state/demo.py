@@ -184,7 +184,6 @@ class DemoState(rx.State):
 
     # ------------------------------------------------------------------ events
 
-    @rx.event
     @member
     async def load(self):
         viewer = caller()
@@ -194,7 +193,6 @@ class DemoState(rx.State):
             return self._off()
         await self._show_kit(viewer.email)
 
-    @rx.event
     @member
     @demo_only
     async def unlock(self, form: dict):
@@ -209,7 +207,6 @@ class DemoState(rx.State):
         (await self._session_state())._presenter = True
         self.presenter, self.passcode_error, self.message = True, "", "Unlocked: you are presenting."
 
-    @rx.event
     @member
     @presenter_only
     async def switch_persona(self, key: str):
@@ -223,7 +220,6 @@ class DemoState(rx.State):
         await self._show_kit(email)
         return rx.redirect(landing_route(key.strip().lower()))
 
-    @rx.event
     @member
     @presenter_only
     async def reset_demo(self):
@@ -256,7 +252,6 @@ class DemoState(rx.State):
         await self._show_kit(email)
         self.message = message
 
-    @rx.event
     @member
     @presenter_only
     async def set_demo_date(self, form: dict):
@@ -267,13 +262,11 @@ class DemoState(rx.State):
             return
         self._save_date(raw)
 
-    @rx.event
     @member
     @presenter_only
     async def use_christmas_deal_date(self):
         self._save_date(CHRISTMAS_DEAL_DAY)
 
-    @rx.event
     @member
     @presenter_only
     async def clear_demo_date(self):
@@ -303,7 +296,6 @@ class StickerSheetState(rx.State):
     stickers: list[dict[str, str]] = []
     today_text: str = ""
 
-    @rx.event
     @member
     async def load(self):
         try:
@@ -369,7 +361,6 @@ class MailboxState(rx.State):
             for m in found
         ]
 
-    @rx.event
     @member
     async def load(self):
         viewer = caller()
@@ -384,7 +375,6 @@ class MailboxState(rx.State):
         )
         self._list(viewer)
 
-    @rx.event
     @member
     async def filter_recipient(self, form: dict):
         viewer = caller()
@@ -392,7 +382,6 @@ class MailboxState(rx.State):
         self.selected = {}
         self._list(viewer)
 
-    @rx.event
     @member
     async def show_all(self):
         viewer = caller()
@@ -400,7 +389,6 @@ class MailboxState(rx.State):
         self.form_key += 1
         self._list(viewer)
 
-    @rx.event
     @member
     async def open_message(self, message_id: str):
         viewer = caller()
@@ -423,7 +411,6 @@ class MailboxState(rx.State):
             "body_html": str(m["body_html"] or ""),
         }
 
-    @rx.event
     @member
     async def close_message(self):
         self.selected = {}

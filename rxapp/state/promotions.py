@@ -55,7 +55,6 @@ class PromotionsState(rx.State):
     promotions: list[PromoCard] = []
     has_products: bool = True
 
-    @rx.event
     @member
     async def load(self):
         viewer = caller()
@@ -137,7 +136,6 @@ class RedeemState(CaptchaMixin, rx.State):
         self._product_id = self._promotion_id = self._claim_id = None
         self._new_invoice_id = self._photo_id = None
 
-    @rx.event
     @member
     async def load(self):
         viewer = caller()
@@ -208,17 +206,14 @@ class RedeemState(CaptchaMixin, rx.State):
             if got is not None:
                 self._show_upload(which, got, viewer.user_id)
 
-    @rx.event(background=True)
-    @member
+    @member.background
     async def upload_photo(self, chunks: rx.UploadChunkIterator):
         await self._receive(chunks, "serial_photo")
 
-    @rx.event(background=True)
-    @member
+    @member.background
     async def upload_invoice(self, chunks: rx.UploadChunkIterator):
         await self._receive(chunks, "invoice")
 
-    @rx.event
     @member
     async def resize(self, which: str):
         viewer = caller()
@@ -232,7 +227,6 @@ class RedeemState(CaptchaMixin, rx.State):
 
     # ------------------------------------------------------------------ submit
 
-    @rx.event
     @member
     async def submit(self, form: dict):
         viewer = caller()
@@ -315,7 +309,6 @@ class RedeemHistoryState(rx.State):
     rows: list[HistoryRow] = []
     live_note: str = ""
 
-    @rx.event
     @member
     async def load(self):
         viewer = caller()
@@ -343,7 +336,6 @@ class ClaimState(rx.State):
         self.claim["shipping_text"] = vocabulary.customer_shipping_text(data.get("shipping_status"))
         self.events = [{k: str(v) for k, v in e.items()} for e in data["events"]]
 
-    @rx.event
     @member
     async def load(self):
         viewer = caller()

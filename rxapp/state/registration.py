@@ -77,7 +77,6 @@ class RegistrationState(CaptchaMixin, rx.State):
         self.errors = {}
         self._invoice_file_id = None
 
-    @rx.event
     @member
     async def load(self):
         viewer = caller()
@@ -111,7 +110,6 @@ class RegistrationState(CaptchaMixin, rx.State):
 
     # ------------------------------------------------------------------ step 1
 
-    @rx.event
     @member
     async def choose_category(self, category_id):
         cid = parse.text(category_id, 12)
@@ -139,7 +137,6 @@ class RegistrationState(CaptchaMixin, rx.State):
         self.product_name = h.product_name
         self.model = h.model
 
-    @rx.event
     @member
     async def set_serial(self, value):
         """Hints while typing (debounced in the browser)."""
@@ -147,7 +144,6 @@ class RegistrationState(CaptchaMixin, rx.State):
         self.errors = {k: v for k, v in self.errors.items() if k != "serial"}
         self._compute_hints()
 
-    @rx.event
     @member
     async def use_suggestion(self):
         if self.suggestion:
@@ -156,14 +152,12 @@ class RegistrationState(CaptchaMixin, rx.State):
 
     # ------------------------------------------------------------------ step 3
 
-    @rx.event
     @member
     async def set_chk(self, value):
         self.chk = parse.text(value, 3)
 
     # ------------------------------------------------------------------ step 4 fields
 
-    @rx.event
     @member
     async def set_region(self, value):
         code = parse.text(value, 2)
@@ -174,25 +168,21 @@ class RegistrationState(CaptchaMixin, rx.State):
             self.store_id = ""
             self._load_stores() if code else setattr(self, "stores", [])
 
-    @rx.event
     @member
     async def set_store(self, value):
         sid = parse.text(value, 12)
         if sid == "" or any(st[0] == sid for st in self.stores):
             self.store_id = sid
 
-    @rx.event
     @member
     async def set_purchase_date(self, value):
         self.purchase_date = parse.text(value, 10)
 
-    @rx.event
     @member
     async def set_channel(self, value):
         self.channel = parse.choice(value, (c.value for c in vocabulary.CHANNEL), self.channel)
 
-    @rx.event(background=True)
-    @member
+    @member.background
     async def upload_invoice(self, chunks: rx.UploadChunkIterator):
         """The invoice is checked the moment it is chosen (streamed, size-capped)."""
         viewer = caller()
@@ -221,7 +211,6 @@ class RegistrationState(CaptchaMixin, rx.State):
         self.invoice_ok = got.ok
         self.invoice_thumb = uploads.thumb_url(file_id=got.file_id, user_id=user_id) if got.ok else ""
 
-    @rx.event
     @member
     async def resize_invoice(self):
         viewer = caller()
@@ -238,13 +227,11 @@ class RegistrationState(CaptchaMixin, rx.State):
 
     # ------------------------------------------------------------------ navigation
 
-    @rx.event
     @member
     async def back(self):
         self.errors = {}
         self.step = max(1, self.step - 1)
 
-    @rx.event
     @member
     async def next_step(self):
         viewer = caller()
@@ -274,7 +261,6 @@ class RegistrationState(CaptchaMixin, rx.State):
             self.step = 4
             self._draw_captcha()
 
-    @rx.event
     @member
     async def submit(self, form: dict):
         """Step 4 → the product is registered (one transaction), then My Products."""
@@ -341,7 +327,6 @@ class MyProductsState(rx.State):
     replace_too_wide: bool = False
     _pending_file_id: int | None = None
 
-    @rx.event
     @member
     async def load(self):
         viewer = caller()
@@ -367,7 +352,6 @@ class MyProductsState(rx.State):
             for r in rows
         ]
 
-    @rx.event
     @member
     async def start_replace(self, product_id):
         pid = str(parse.positive_id(product_id) or "")
@@ -375,14 +359,12 @@ class MyProductsState(rx.State):
             self.replacing = pid
             self.replace_message = ""
 
-    @rx.event
     @member
     async def cancel_replace(self):
         self.replacing = ""
         self.replace_message = ""
 
-    @rx.event(background=True)
-    @member
+    @member.background
     async def upload_replacement(self, chunks: rx.UploadChunkIterator):
         viewer = caller()
         async with self:
@@ -399,7 +381,6 @@ class MyProductsState(rx.State):
                 return
             self._attach(viewer.user_id, got.file_id)
 
-    @rx.event
     @member
     async def resize_replacement(self):
         viewer = caller()

@@ -7,7 +7,6 @@ expired session is signed out on its next action.
 Every public method of a Reflex State is an endpoint any client may call with
 any payload, so every handler of the app declares who may call it::
 
-    @rx.event
     @member
     async def submit(self, form: dict):
         viewer = caller()      # the caller, checked just now
@@ -24,7 +23,8 @@ browser could have kept.  A caller without a session goes to log in (and comes
 back); a signed-in caller without the role gets a notice and is sent where
 they belong; nothing of the handler runs.  The handler keeps the signature
 Reflex reads (``functools.wraps``) and works as a coroutine, an async
-generator or a background task.  ``tests/state/test_guard.py`` finds every
+generator or a background task (``@member.background``); the declaration
+also makes it an event (``rx.event``).  ``tests/state/test_guard.py`` finds every
 handler of the app by itself and fails on one that declares no access.
 """
 
@@ -122,41 +122,39 @@ async def _admit(state, level: Access) -> tuple[Viewer | None, object]:
     return await _check(state, level)
 
 
-def _guard(level: Access):
-    def decorate(fn):
-        if inspect.isasyncgenfunction(fn):
+def _guarded(fn, level: Access):
+    """``fn`` behind the check of ``level``, with the signature Reflex reads (``functools.wraps``)."""
+    if inspect.isasyncgenfunction(fn):
 
-            @functools.wraps(fn)
-            async def wrapper(self, *args, **kwargs):
-                who, refusal = await _admit(self, level)
-                if who is None:
-                    yield refusal
-                    return
-                token = _current.set(who)
-                try:
-                    async for item in fn(self, *args, **kwargs):
-                        yield item
-                finally:
-                    _reset(token)
+        @functools.wraps(fn)
+        async def wrapper(self, *args, **kwargs):
+            who, refusal = await _admit(self, level)
+            if who is None:
+                yield refusal
+                return
+            token = _current.set(who)
+            try:
+                async for item in fn(self, *args, **kwargs):
+                    yield item
+            finally:
+                _reset(token)
 
-        else:
+    else:
 
-            @functools.wraps(fn)
-            async def wrapper(self, *args, **kwargs):
-                who, refusal = await _admit(self, level)
-                if who is None:
-                    return refusal
-                token = _current.set(who)
-                try:
-                    result = fn(self, *args, **kwargs)
-                    return await result if inspect.isawaitable(result) else result
-                finally:
-                    _reset(token)
+        @functools.wraps(fn)
+        async def wrapper(self, *args, **kwargs):
+            who, refusal = await _admit(self, level)
+            if who is None:
+                return refusal
+            token = _current.set(who)
+            try:
+                result = fn(self, *args, **kwargs)
+                return await result if inspect.isawaitable(result) else result
+            finally:
+                _reset(token)
 
-        setattr(wrapper, ACCESS_ATTR, level)
-        return wrapper
-
-    return decorate
+    setattr(wrapper, ACCESS_ATTR, level)
+    return wrapper
 
 
 def _reset(token) -> None:
@@ -166,15 +164,33 @@ def _reset(token) -> None:
         _current.set(None)
 
 
-member = _guard(Access.member)
-reviewer = _guard(Access.reviewer)
-admin = _guard(Access.admin)
+class _Declaration:
+    """``@member`` (and friends): the handler is an event (``rx.event``) that only ``level`` may call.
+
+    ``@member.background`` declares a background event (``rx.event(background=True)``).
+    """
+
+    def __init__(self, level: Access):
+        self.level = level
+
+    def __call__(self, fn):
+        return rx.event(self._wrap(fn))
+
+    def background(self, fn):
+        return rx.event(self._wrap(fn), background=True)
+
+    def _wrap(self, fn):
+        if self.level is Access.anyone:
+            setattr(fn, ACCESS_ATTR, Access.anyone)
+            return fn
+        return _guarded(fn, self.level)
 
 
-def anyone(fn):
-    """Open to signed-out callers on purpose (log-in, sign-up, captcha, public pages)."""
-    setattr(fn, ACCESS_ATTR, Access.anyone)
-    return fn
+member = _Declaration(Access.member)
+reviewer = _Declaration(Access.reviewer)
+admin = _Declaration(Access.admin)
+# Open to signed-out callers on purpose (log-in, sign-up, captcha, public pages).
+anyone = _Declaration(Access.anyone)
 
 
 def app_state_classes() -> list[type[rx.State]]:
@@ -315,26 +331,22 @@ class SessionState(rx.State):
 
     # ------------------------------------------------------------------ events
 
-    @rx.event
     @anyone
     async def load_public(self):
         """on_load of public pages: learn whether someone is signed in."""
         self._app_facts()
         await self._viewer()
 
-    @rx.event
     @member
     async def require_member(self):
         """on_load of member pages: signed-out visitors go to log in, then back (the guard does it)."""
         self._app_facts()
 
-    @rx.event
     @reviewer
     async def require_reviewer(self):
         """on_load of the reviewer console: customers are sent away (the guard does it)."""
         self._app_facts()
 
-    @rx.event
     @anyone
     async def log_out(self):
         token = self.token
@@ -344,7 +356,6 @@ class SessionState(rx.State):
         self.notice = "You have been logged out."
         return rx.redirect(routes.LOGIN)
 
-    @rx.event
     @anyone
     def clear_notice(self):
         self.notice = ""

@@ -204,7 +204,6 @@ class ClaimState(rx.State):
         queue = await self.get_state(QueueState)
         return dict(queue._flt)
 
-    @rx.event
     @reviewer
     async def load(self):
         viewer = caller()
@@ -264,23 +263,19 @@ class ClaimState(rx.State):
 
         await self._change(decision, change, describe)
 
-    @rx.event
     @reviewer
     async def approve(self):
         return await self._decide("approve")
 
-    @rx.event
     @reviewer
     async def needs_info(self, form: dict):
         return await self._decide("needs_info", parse.field(form, "reason", 600, strip=True),
                                   parse.field(form, "missing_document", 20, strip=True))
 
-    @rx.event
     @reviewer
     async def reject(self, form: dict):
         return await self._decide("reject", parse.field(form, "reason", 600, strip=True))
 
-    @rx.event
     @reviewer
     async def advance_shipping(self, form: dict):
         """The parcel one step forward (preparing → shipped with its tracking number → delivered)."""
@@ -298,7 +293,6 @@ class ClaimState(rx.State):
 
         await self._change("shipping", change, describe)
 
-    @rx.event
     @reviewer
     async def pick_template(self, template_id: str):
         """A template chosen in a decision form: its text (and missing document) fill the form."""

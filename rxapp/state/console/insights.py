@@ -63,13 +63,11 @@ class InsightsState(rx.State):
             "window": f"{formatting.when(d['from'])} – {formatting.when(d['to'])}",
         }
 
-    @rx.event
     @reviewer
     async def load(self):
         viewer = caller()
         self._reload(viewer.user_id)
 
-    @rx.event
     @reviewer
     async def set_days(self, value: str):
         viewer = caller()

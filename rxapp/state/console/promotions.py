@@ -94,7 +94,6 @@ class PromotionsAdminState(rx.State):
         self.rows = out
         self.code_promotions = [[r["id"], r["name"]] for r in out if r["digital"] == "yes"]
 
-    @rx.event
     @reviewer
     async def load(self):
         self.editing, self.errors, self.warnings, self.message = "", {}, [], ""
@@ -113,12 +112,10 @@ class PromotionsAdminState(rx.State):
         self.message = ""
         self.form_key += 1
 
-    @rx.event
     @reviewer
     async def new_promotion(self):
         self._open_form({"per_customer_limit": 1, "due_working_days": 14, "prize_type": "digital_code"}, "new")
 
-    @rx.event
     @reviewer
     async def edit_promotion(self, promotion_id: str):
         pid = parse.positive_id(promotion_id)
@@ -131,7 +128,6 @@ class PromotionsAdminState(rx.State):
             return
         self._open_form(values, str(pid))
 
-    @rx.event
     @reviewer
     async def close_form(self):
         self.editing, self.errors, self.warnings, self._pending = "", {}, [], {}
@@ -183,12 +179,10 @@ class PromotionsAdminState(rx.State):
         self.message = f"Saved “{name}”."
         self._reload()
 
-    @rx.event
     @reviewer
     async def save(self, form: dict):
         return await self._save(self._parse(form), confirm=False)
 
-    @rx.event
     @reviewer
     async def save_anyway(self):
         if not self._pending:
@@ -197,7 +191,6 @@ class PromotionsAdminState(rx.State):
 
     # ------------------------------------------------------------------ code pools
 
-    @rx.event
     @reviewer
     async def choose_codes_promotion(self, value: str):
         pid = parse.positive_id(value)
@@ -236,7 +229,6 @@ class PromotionsAdminState(rx.State):
                 + (f" ({more} more not shown)" if more > 0 else "") + "."
             )
 
-    @rx.event
     @reviewer
     async def import_pasted(self, form: dict):
         viewer = caller()
@@ -251,7 +243,6 @@ class PromotionsAdminState(rx.State):
             return
         self._import(viewer.user_id, text, "the pasted text")
 
-    @rx.event
     @reviewer
     async def import_file(self, files: list[rx.UploadFile]):
         viewer = caller()

@@ -109,7 +109,6 @@ class QueueState(rx.State):
         self.f_search = f.get("search", "")
         self.form_key += 1
 
-    @rx.event
     @reviewer
     async def load(self):
         viewer = caller()
@@ -122,7 +121,6 @@ class QueueState(rx.State):
         self._query(viewer)
         self.loaded = True
 
-    @rx.event
     @reviewer
     async def apply_filters(self, form: dict):
         viewer = caller()
@@ -136,7 +134,6 @@ class QueueState(rx.State):
         self.bulk_report = []
         self._query(viewer)
 
-    @rx.event
     @reviewer
     async def show_status(self, status: str):
         viewer = caller()
@@ -148,7 +145,6 @@ class QueueState(rx.State):
         self._show_filter()
         self._query(viewer)
 
-    @rx.event
     @reviewer
     async def clear_filters(self):
         viewer = caller()
@@ -158,7 +154,6 @@ class QueueState(rx.State):
         self._show_filter()
         self._query(viewer)
 
-    @rx.event
     @reviewer
     async def next_page(self):
         viewer = caller()
@@ -166,7 +161,6 @@ class QueueState(rx.State):
             self._cursors = [*self._cursors, self._next_cursor]
         self._query(viewer)
 
-    @rx.event
     @reviewer
     async def prev_page(self):
         viewer = caller()
@@ -174,7 +168,6 @@ class QueueState(rx.State):
             self._cursors = self._cursors[:-1]
         self._query(viewer)
 
-    @rx.event
     @reviewer
     async def approve_selected(self, form: dict):
         viewer = caller()

@@ -35,14 +35,12 @@ class TemplatesState(rx.State):
             for t in rows
         ]
 
-    @rx.event
     @reviewer
     async def load(self):
         viewer = caller()
         self.errors, self.edit_errors, self.editing, self.message = {}, {}, "", ""
         self._reload(viewer)
 
-    @rx.event
     @reviewer
     async def add(self, form: dict):
         viewer = caller()
@@ -63,7 +61,6 @@ class TemplatesState(rx.State):
         self.form_key += 1
         self._reload(viewer)
 
-    @rx.event
     @reviewer
     async def start_edit(self, template_id: str):
         tid = parse.positive_id(template_id)
@@ -71,12 +68,10 @@ class TemplatesState(rx.State):
         self.edit_errors = {}
         self.message = ""
 
-    @rx.event
     @reviewer
     async def cancel_edit(self):
         self.editing, self.edit_errors = "", {}
 
-    @rx.event
     @reviewer
     async def save_edit(self, form: dict):
         viewer = caller()
@@ -103,7 +98,6 @@ class TemplatesState(rx.State):
         self.editing, self.edit_errors = "", {}
         self._reload(viewer)
 
-    @rx.event
     @reviewer
     async def delete(self, template_id: str):
         viewer = caller()

@@ -34,7 +34,6 @@ class UsersState(rx.State):
             for u in found
         ]
 
-    @rx.event
     @reviewer
     async def load(self):
         viewer = caller()
@@ -48,7 +47,6 @@ class UsersState(rx.State):
         except Forbidden:
             self.allowed, self.rows = False, []
 
-    @rx.event
     @admin
     async def search(self, form: dict):
         viewer = caller()
@@ -75,12 +73,10 @@ class UsersState(rx.State):
                         else f"{email} is no longer a reviewer.")
         self._search(viewer.user_id)
 
-    @rx.event
     @admin
     async def grant_reviewer(self, user_id: str):
         return await self._set_role(user_id, Role.reviewer)
 
-    @rx.event
     @admin
     async def remove_reviewer(self, user_id: str):
         return await self._set_role(user_id, Role.customer)
