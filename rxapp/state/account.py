@@ -7,8 +7,8 @@ import reflex as rx
 from rxapp import db, formatting, vocabulary
 from rxapp.db import session_scope
 from rxapp.services import accounts, email_verification, profiles, sessions
-from rxapp.services.errors import Conflict, FieldErrors, NotFound, ServiceError
-from rxapp.state import parse
+from rxapp.services.errors import Conflict, NotFound, ServiceError
+from rxapp.state import forms, parse
 from rxapp.state.session import SessionState, Viewer, anyone, caller, member
 
 
@@ -66,14 +66,9 @@ class ProfileState(rx.State):
     async def submit(self, form: dict):
         viewer = caller()
         data = parse.fields(form, ("first_name", "last_name", "region", "phone"), 200)
-        try:
-            db.run(profiles.update_profile, user_id=viewer.user_id, form=data)
-        except FieldErrors as exc:
-            self.errors = exc.errors
-            self.saved = False
+        self.saved = forms.saved(self, lambda: db.run(profiles.update_profile, user_id=viewer.user_id, form=data))
+        if not self.saved:
             return
-        self.errors = {}
-        self.saved = True
         self.profile = {**self.profile, **data}
         session_state = await self.get_state(SessionState)
         await session_state.viewer()
@@ -91,23 +86,12 @@ class PasswordState(rx.State):
     @member
     async def submit(self, form: dict):
         viewer = caller()
-        try:
-            with session_scope() as s:
-                accounts.change_password(
-                    session=s,
-                    user_id=viewer.user_id,
-                    current_password=parse.field(form, "current_password", 1024),
-                    new_password=parse.field(form, "new_password", 1024),
-                    confirm_password=parse.field(form, "confirm_password", 1024),
-                    keep_session_id=viewer.session_id,
-                )
-        except FieldErrors as exc:
-            self.errors = exc.errors
-            self.saved = False
-            return
-        self.errors = {}
-        self.saved = True
-        return [rx.set_value(f"pw-{name}", "") for name in ("current_password", "new_password", "confirm_password")]
+        fields = ("current_password", "new_password", "confirm_password")
+        typed = parse.fields(form, fields, 1024)
+        self.saved = forms.saved(self, lambda: db.run(
+            accounts.change_password, user_id=viewer.user_id, keep_session_id=viewer.session_id, **typed))
+        if self.saved:
+            return [rx.set_value(f"pw-{name}", "") for name in fields]
 
 
 class LoginManagementState(rx.State):

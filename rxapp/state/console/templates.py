@@ -5,11 +5,17 @@ from __future__ import annotations
 import reflex as rx
 
 from rxapp import db, vocabulary
-from rxapp.db import session_scope
 from rxapp.services import reason_templates
-from rxapp.services.errors import FieldErrors, NotFound
-from rxapp.state import parse
+from rxapp.services.errors import NotFound
+from rxapp.state import forms, parse
 from rxapp.state.session import Viewer, caller, reviewer
+
+
+def _template_fields(form) -> dict:
+    """The template form's fields, as the service takes them."""
+    return {"text": parse.field(form, "text", 600, strip=True),
+            "missing_document": parse.field(form, "missing_document", 20, strip=True),
+            "is_rejection": parse.flag(form, "is_rejection")}
 
 
 class TemplatesState(rx.State):
@@ -44,19 +50,9 @@ class TemplatesState(rx.State):
     @reviewer
     async def add(self, form: dict):
         viewer = caller()
-        try:
-            with session_scope() as s:
-                reason_templates.create_template(
-                    session=s,
-                    actor_id=viewer.user_id,
-                    text=parse.field(form, "text", 600, strip=True),
-                    missing_document=parse.field(form, "missing_document", 20, strip=True),
-                    is_rejection=parse.flag(form, "is_rejection"),
-                )
-        except FieldErrors as exc:
-            self.errors = exc.errors
+        if not forms.saved(self, lambda: db.run(reason_templates.create_template, actor_id=viewer.user_id,
+                                                **_template_fields(form))):
             return
-        self.errors = {}
         self.message = "Template added."
         self.form_key += 1
         self._reload(viewer)
@@ -79,22 +75,13 @@ class TemplatesState(rx.State):
         if tid is None:
             return
         try:
-            with session_scope() as s:
-                reason_templates.update_template(
-                    session=s,
-                    actor_id=viewer.user_id,
-                    template_id=tid,
-                    text=parse.field(form, "text", 600, strip=True),
-                    missing_document=parse.field(form, "missing_document", 20, strip=True),
-                    is_rejection=parse.flag(form, "is_rejection"),
-                )
-        except FieldErrors as exc:
-            self.edit_errors = exc.errors
-            return
+            if not forms.saved(self, lambda: db.run(reason_templates.update_template, actor_id=viewer.user_id,
+                                                    template_id=tid, **_template_fields(form)),
+                               errors="edit_errors"):
+                return
+            self.message = "Template saved."
         except NotFound as exc:
             self.message = exc.message
-        else:
-            self.message = "Template saved."
         self.editing, self.edit_errors = "", {}
         self._reload(viewer)
 
