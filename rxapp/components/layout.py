@@ -18,9 +18,33 @@ def section(title: str, *children: rx.Component) -> rx.Component:
     return heading_card(title, *children, width="100%", padding="18px")
 
 
+def _given(props: dict) -> dict:
+    """``props`` without the ones set to None (None drops a default)."""
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def row(*children, spacing: str | None = "3", align: str | None = "center", wrap: str | None = "wrap",
+        **props) -> rx.Component:
+    """The app's standard row: children side by side, centred, wrapping on a narrow screen.
+
+    Any default can be overridden, or dropped with None (``wrap=None``: no wrapping)."""
+    return rx.hstack(*children, **_given({"spacing": spacing, "align": align, "wrap": wrap, **props}))
+
+
+def stack(*children, spacing: str | None = "3", width: str | None = "100%", **props) -> rx.Component:
+    """The app's standard column: children one below the other, full width."""
+    return rx.vstack(*children, **_given({"spacing": spacing, "width": width, **props}))
+
+
+def grid_of(columns, *children, spacing: str | None = "3", **props) -> rx.Component:
+    """A responsive grid; ``columns``: a dict of breakpoints (``{"initial": "1", "sm": "2"}``) or a value."""
+    cols = rx.breakpoints(**columns) if isinstance(columns, dict) else columns
+    return rx.grid(*children, **_given({"columns": cols, "spacing": spacing, **props}))
+
+
 def button_row(*buttons: rx.Component, spacing: str = "3", **props) -> rx.Component:
-    """Buttons (or links) side by side, centred vertically."""
-    return rx.hstack(*buttons, spacing=spacing, align="center", **props)
+    """Buttons (or links) side by side, centred vertically (a ``row`` that does not wrap)."""
+    return row(*buttons, spacing=spacing, wrap=props.pop("wrap", None), **props)
 
 
 def saved_row(label: str, saved, saved_text: str) -> rx.Component:

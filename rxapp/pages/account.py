@@ -4,7 +4,7 @@ import reflex as rx
 
 from rxapp import routes
 from rxapp.components.forms import checkbox_field, field, select_field
-from rxapp.components.layout import form_card, saved_row
+from rxapp.components.layout import form_card, row, saved_row
 from rxapp.components.shell import ACCENT, member_page, public_page
 from rxapp.components.table import data_table
 from rxapp.state.account import (
@@ -39,11 +39,10 @@ def overview() -> rx.Component:
         rx.cond(
             ~OverviewState.verified,
             rx.callout(
-                rx.hstack(
+                row(
                     rx.text("Your email address is not verified yet. Check your inbox for our email."),
                     rx.button("Resend verification email", size="1", variant="outline", high_contrast=True,
                               on_click=OverviewState.resend_verification),
-                    spacing="3", wrap="wrap", align="center",
                 ),
                 icon="mail-warning", color_scheme="amber", high_contrast=True, margin_bottom="14px",
             ),

@@ -4,7 +4,7 @@ import reflex as rx
 
 from rxapp import routes
 from rxapp.components.forms import captcha_field, checkbox_field, field, select_field, submit_button
-from rxapp.components.layout import button_row, form_card
+from rxapp.components.layout import button_row, form_card, grid_of
 from rxapp.components.shell import ACCENT, public_page
 from rxapp.state.auth import LoginState, SignUpState
 from rxapp.state.session import SessionState
@@ -63,12 +63,12 @@ def signup() -> rx.Component:
                   hint="At least 10 characters; not your email; not a common password."),
             field("Confirm Password", "confirm_password", errors, type="password", required=True,
                   autocomplete="new-password", max_length=1024, id_prefix="signup"),
-            rx.grid(
+            grid_of({"initial": "1", "sm": "2"},
                 field("First Name", "first_name", errors, required=True, autocomplete="given-name",
                       max_length=80, id_prefix="signup"),
                 field("Last Name", "last_name", errors, autocomplete="family-name", max_length=80,
                       id_prefix="signup"),
-                columns=rx.breakpoints(initial="1", sm="2"), spacing="4", width="100%",
+                spacing="4", width="100%",
             ),
             select_field("Region / Location", "region", SignUpState.regions, errors, required=True,
                          id_prefix="signup"),

@@ -11,6 +11,7 @@ import reflex as rx
 
 from rxapp import routes
 from rxapp.components.forms import error_line, field_label
+from rxapp.components.layout import grid_of, row, stack
 from rxapp.components.layout import section as _section
 from rxapp.components.shell import ACCENT, member_page
 from rxapp.components.table import data_table
@@ -50,7 +51,7 @@ def _presenter_lock() -> rx.Component:
             size="2", color="#444", margin_bottom="8px",
         ),
         rx.form(
-            rx.hstack(
+            row(
                 rx.box(
                     field_label("Presenter passcode", "demo-passcode", True),
                     rx.input(id="demo-passcode", name="passcode", type="password", max_length=100,
@@ -59,7 +60,7 @@ def _presenter_lock() -> rx.Component:
                     width="260px",
                 ),
                 rx.button("Unlock", type="submit", size="2", margin_top="22px"),
-                spacing="3", align="start", wrap="wrap",
+                align="start",
             ),
             on_submit=D.unlock, reset_on_submit=True,
         ),
@@ -97,9 +98,8 @@ def _personas() -> rx.Component:
             ". One click signs this browser in as a persona and opens its starting page.",
             size="2", color="#444", margin_bottom="12px",
         ),
-        rx.grid(
+        grid_of({"initial": "1", "sm": "2"},
             rx.foreach(D.personas, _persona_card),
-            columns=rx.breakpoints(initial="1", sm="2"), spacing="3",
         ),
     )
 
@@ -114,7 +114,7 @@ def _demo_date() -> rx.Component:
             size="2", color="#555", margin_y="8px",
         ),
         rx.form(
-            rx.hstack(
+            row(
                 rx.box(
                     field_label("Demo date", "demo-date"),
                     rx.input(id="demo-date", name="demo_date", type="date", default_value=D.demo_date,
@@ -124,7 +124,7 @@ def _demo_date() -> rx.Component:
                 rx.button("Clear", type="button", on_click=D.clear_demo_date, variant="outline", size="3"),
                 rx.button("Christmas Deal 2021", type="button", on_click=D.use_christmas_deal_date,
                           variant="soft", size="3"),
-                spacing="3", align="end", wrap="wrap",
+                align="end",
             ),
             error_line(D.date_error, "demo-date"),
             on_submit=D.set_demo_date, reset_on_submit=False,
@@ -166,12 +166,12 @@ def _reset() -> rx.Component:
 def _tools() -> rx.Component:
     return _section(
         "Presenter tools",
-        rx.hstack(
+        row(
             rx.link(rx.button(rx.icon("mail", size=16, aria_hidden="true"), "Mailbox", variant="soft"),
                     href=routes.MAILBOX),
             rx.link(rx.button(rx.icon("barcode", size=16, aria_hidden="true"), "S/N Sticker Sheet",
                               variant="soft"), href=routes.DEMO_STICKERS),
-            spacing="3", wrap="wrap",
+            align=None,
         ),
     )
 
@@ -181,7 +181,7 @@ def demo_home() -> rx.Component:
         "Demo Kit",
         rx.cond(
             D.demo_on,
-            rx.vstack(
+            stack(
                 rx.cond(D.message != "", note(D.message)),
                 rx.cond(
                     D.presenter,
@@ -189,7 +189,7 @@ def demo_home() -> rx.Component:
                     _presenter_lock(),
                 ),
                 _tools(),
-                spacing="4", width="100%",
+                spacing="4",
             ),
             demo_off(),
         ),
@@ -242,7 +242,7 @@ def sticker_sheet() -> rx.Component:
         rx.cond(
             S.demo_on,
             rx.box(
-                rx.hstack(
+                row(
                     rx.text(
                         "Demo units nobody has registered yet: type a sticker's S/N and CHK into Product "
                         "Registration. ", S.today_text,
@@ -250,12 +250,11 @@ def sticker_sheet() -> rx.Component:
                     ),
                     rx.button(rx.icon("printer", size=16, aria_hidden="true"), "Print",
                               on_click=rx.call_script("window.print()"), size="2"),
-                    justify="between", align="center", spacing="4", class_name="no-print",
-                    margin_bottom="14px", wrap="wrap",
+                    justify="between", spacing="4", class_name="no-print",
+                    margin_bottom="14px",
                 ),
-                rx.grid(
+                grid_of({"initial": "1", "sm": "2", "lg": "3"},
                     rx.foreach(S.stickers, _sticker),
-                    columns=rx.breakpoints(initial="1", sm="2", lg="3"), spacing="3",
                     class_name="sticker-grid",
                 ),
                 rx.cond(S.stickers.length() == 0,
@@ -278,7 +277,7 @@ def _filter() -> rx.Component:
     return rx.cond(
         M.sees_all,
         rx.form(
-            rx.hstack(
+            row(
                 rx.box(
                     field_label("Recipient", "mailbox-recipient"),
                     rx.input(id="mailbox-recipient", name="recipient", type="email",
@@ -287,7 +286,7 @@ def _filter() -> rx.Component:
                 ),
                 rx.button("Filter", type="submit", size="2"),
                 rx.button("Show all", type="button", on_click=M.show_all, variant="outline", size="2"),
-                spacing="3", align="end", wrap="wrap",
+                align="end",
             ),
             on_submit=M.filter_recipient, reset_on_submit=False, margin_bottom="12px",
         ),

@@ -5,6 +5,7 @@ import reflex as rx
 
 from rxapp import routes
 from rxapp.components.forms import captcha_field, field, textarea_field
+from rxapp.components.layout import grid_of, row
 from rxapp.components.shell import ACCENT, member_page
 from rxapp.components.status import copy_code, status_cell
 from rxapp.components.table import data_table
@@ -42,7 +43,7 @@ def tabs(current: str) -> rx.Component:
 
 def _offer(promo, offer) -> rx.Component:
     return rx.box(
-        rx.hstack(
+        row(
             rx.vstack(
                 rx.text(offer.product_name, weight="bold", size="2"),
                 rx.text(offer.category, " · S/N ", offer.serial, " · bought ", offer.purchase_date, size="1",
@@ -67,7 +68,6 @@ def _offer(promo, offer) -> rx.Component:
                     rx.badge("Not eligible", color_scheme="gray", variant="soft", high_contrast=True),
                 ),
             ),
-            align="center", spacing="3", wrap="wrap",
         ),
         rx.cond(
             (~offer.eligible) & (offer.claim_status == ""),
@@ -83,7 +83,7 @@ def _offer(promo, offer) -> rx.Component:
 
 def _promo_card(promo) -> rx.Component:
     return rx.card(
-        rx.hstack(
+        row(
             rx.vstack(
                 rx.heading(promo.name, size="5", as_="h2"),
                 rx.text(promo.period, weight="bold", color=ACCENT, size="2"),
@@ -97,7 +97,7 @@ def _promo_card(promo) -> rx.Component:
                 rx.cond(promo.stock != "", rx.text(promo.stock, size="1", color="#555")),
                 align="end", spacing="1",
             ),
-            wrap="wrap", spacing="3",
+            align=None,
         ),
         rx.cond(promo.description != "", rx.text(promo.description, size="2", color="#444", margin_top="6px")),
         rx.text("Regions: ", promo.regions, size="1", color="#666", margin_top="4px"),
@@ -141,10 +141,10 @@ def all_promotions() -> rx.Component:
                        "come back when the next promotion starts.", icon="info"),
         ),
         rx.foreach(PromotionsState.promotions, _promo_card),
-        rx.hstack(
+        row(
             rx.link("Register another product ›", href=routes.PRODUCT_REGISTRATION, size="2"),
             rx.link("Why is my product not eligible? (FAQ)", href=routes.FAQ, size="2"),
-            spacing="5", wrap="wrap",
+            spacing="5", align=None,
         ),
     )
 
@@ -164,7 +164,7 @@ def redeem() -> rx.Component:
     invoice_asked = S.again & (S.missing_document == "invoice")
     facts = rx.card(
         rx.heading("Redeem Products", size="4", as_="h2", margin_bottom="10px"),
-        rx.grid(
+        grid_of({"initial": "2", "md": "4"},
             _fact("Promotion", S.ctx["promotion_name"]),
             _fact("Product Type", S.ctx["product_type"]),
             _fact("Product Name", S.ctx["product_name"]),
@@ -173,13 +173,12 @@ def redeem() -> rx.Component:
             _fact("Purchased Region / Location", S.ctx["region"]),
             _fact("Store", S.ctx["store"]),
             _fact("Prize", S.ctx["prize_name"]),
-            columns=rx.breakpoints(initial="2", md="4"), spacing="3",
         ),
         margin_bottom="14px",
     )
     documents = rx.card(
         rx.heading("Documents", size="4", as_="h2", margin_bottom="10px"),
-        rx.grid(
+        grid_of({"initial": "1", "md": "2"},
             rx.box(
                 rx.cond(
                     S.again & ~invoice_asked,
@@ -217,7 +216,7 @@ def redeem() -> rx.Component:
                                                                      max_width="200px")), spacing="1"),
                 ),
             ),
-            columns=rx.breakpoints(initial="1", md="2"), spacing="4",
+            spacing="4",
         ),
         rx.text("Please make sure you have uploaded 2 items: 1. Invoice / purchase proof (channel name, purchase "
                 "date, purchased model name); 2. the S/N number on the product, not on the package.",
@@ -227,12 +226,12 @@ def redeem() -> rx.Component:
     recipient = rx.card(
         rx.heading("Recipient Information", size="4", as_="h2", margin_bottom="10px"),
         rx.form(
-            rx.grid(
+            grid_of({"initial": "1", "sm": "2"},
                 field("First Name", "first_name", errors, required=True, default_value=r["first_name"],
                       autocomplete="given-name", max_length=80, id_prefix="rd"),
                 field("Last Name", "last_name", errors, required=True, default_value=r["last_name"],
                       autocomplete="family-name", max_length=80, id_prefix="rd"),
-                columns=rx.breakpoints(initial="1", sm="2"), spacing="4",
+                spacing="4",
             ),
             field("Zipcode", "zipcode", errors, required=True, default_value=r["zipcode"],
                   autocomplete="postal-code", max_length=20, id_prefix="rd"),
@@ -373,7 +372,7 @@ def claim() -> rx.Component:
             rx.callout(C.not_found, icon="info", color_scheme="amber"),
             rx.vstack(
                 rx.card(
-                    rx.hstack(
+                    row(
                         rx.vstack(
                             rx.heading(c["promotion_name"], size="5", as_="h2"),
                             rx.text(c["product_name"], " · S/N ", c["serial"], size="2", color="#555"),
@@ -381,7 +380,7 @@ def claim() -> rx.Component:
                         ),
                         rx.spacer(),
                         status_cell(c["status"], c["status_text"]),
-                        wrap="wrap", spacing="3",
+                        align=None,
                     ),
                     rx.cond(c["status"] == "under_review",
                             rx.text("A decision is due by ", rx.text.strong(c["due_on"]),

@@ -4,6 +4,7 @@ import reflex as rx
 
 from rxapp import routes
 from rxapp.components.forms import captcha_field, error_line, field_label, hint_line, required_mark
+from rxapp.components.layout import grid_of, row
 from rxapp.components.shell import ACCENT, member_page
 from rxapp.components.stepper import stepper
 from rxapp.components.table import data_table
@@ -26,7 +27,7 @@ def _sticker_help() -> rx.Component:
     return rx.cond(
         R.category_id != "",
         rx.card(
-            rx.hstack(
+            row(
                 rx.image(src=R.category["sticker_image"], alt=R.category["name"].to(str) + " S/N sticker location",
                          width="320px", max_width="100%", border_radius="4px"),
                 rx.vstack(
@@ -36,7 +37,7 @@ def _sticker_help() -> rx.Component:
                             rx.code(R.category["example"]), size="2"),
                     spacing="2",
                 ),
-                spacing="4", wrap="wrap",
+                spacing="4", align=None,
             ),
             margin_y="12px",
         ),
@@ -147,10 +148,10 @@ def _select(fid: str, label: str, value, options, on_change, error_key: str) -> 
 def step_purchase() -> rx.Component:
     return rx.form(
         _facts(),
-        rx.grid(
+        grid_of({"initial": "1", "sm": "2"},
             _select("reg-region", "Region / Location", R.region, R.regions, R.set_region, "region"),
             _select("reg-store", "Store Name", R.store_id, R.stores, R.set_store, "store"),
-            columns=rx.breakpoints(initial="1", sm="2"), spacing="4", width="100%",
+            spacing="4", width="100%",
         ),
         rx.box(
             _label("Purchase Date", "reg-date"),
@@ -162,7 +163,7 @@ def step_purchase() -> rx.Component:
         rx.el.fieldset(
             rx.el.legend("Where did you purchase the product", required_mark(),
                          style={"font_weight": "600", "font_size": "0.9rem", "margin_bottom": "6px"}),
-            rx.hstack(
+            row(
                 *[
                     rx.el.label(
                         rx.el.input(type="radio", name="channel", value=value, default_checked=R.channel == value,
@@ -172,7 +173,7 @@ def step_purchase() -> rx.Component:
                     )
                     for value, label in vocabulary.options(vocabulary.CHANNEL)
                 ],
-                spacing="5", wrap="wrap",
+                spacing="5", align=None,
             ),
             _err("channel", "reg-channel"),
             style={"border": "none", "padding": "0", "margin_bottom": "12px"},

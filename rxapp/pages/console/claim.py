@@ -8,6 +8,7 @@ from rxapp import routes
 from rxapp.components.status import review_status_badge
 from rxapp.components.forms import field, field_error, notice, select_field, textarea_field
 from rxapp.components.links import file_url
+from rxapp.components.layout import grid_of, stack
 from rxapp.components.shell import member_page
 from rxapp.components.table import data_table
 from rxapp.state.console.claim import ClaimState as C
@@ -177,7 +178,7 @@ def _shipping_panel() -> rx.Component:
 
 
 def _decision_panel() -> rx.Component:
-    open_panel = rx.vstack(
+    open_panel = stack(
         rx.button("Approve", id="decide-approve", on_click=C.approve, size="3", color_scheme="green", high_contrast=True,
                   width="100%", type="button"),
         rx.form(
@@ -202,7 +203,7 @@ def _decision_panel() -> rx.Component:
             on_submit=C.reject, reset_on_submit=False, width="100%", display="flex", flex_direction="column",
             gap="6px", aria_label="Reject",
         ),
-        spacing="4", width="100%", key=C.form_key.to(str),
+        spacing="4", key=C.form_key.to(str),
     )
     closed = rx.box(
         rx.text("Decided: ", rx.text.strong(C.claim["status_text"]), size="2"),
@@ -258,10 +259,10 @@ def _claim_body() -> rx.Component:
         spacing="3", width="100%", min_width="0",
     )
     right = rx.vstack(
-        rx.grid(
+        grid_of({"initial": "1", "sm": "2"},
             _image_viewer("Invoice", "invoice", C.invoice_url, C.invoice_meta),
             _image_viewer("S/N photo", "serial", C.photo_url, C.photo_meta),
-            columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%",
+            width="100%",
         ),
         rx.card(
             rx.heading("Linked claims", size="3", as_="h2", margin_bottom="4px"),

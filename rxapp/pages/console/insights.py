@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from rxapp.components.forms import select_field
+from rxapp.components.layout import grid_of, row
 from rxapp.components.shell import member_page
 from rxapp.components.table import cells_row, table
 from rxapp.state.console.insights import APPROVED, NEEDS_INFO, REJECTED
@@ -49,7 +50,7 @@ def _bar_chart(title: str, data, x_key: str, series: list[str], *, stacked: bool
 def insights() -> rx.Component:
     return member_page(
         "Insights",
-        rx.hstack(
+        row(
             rx.text("Window: ", I.kpis["window"], size="2", color="#555"),
             rx.spacer(),
             rx.box(
@@ -57,23 +58,23 @@ def insights() -> rx.Component:
                              value=I.days.to(str), on_change=I.set_days),
                 width="170px",
             ),
-            align="center", spacing="2", margin_bottom="12px", wrap="wrap",
+            spacing="2", margin_bottom="12px",
         ),
-        rx.grid(
+        grid_of({"initial": "2", "md": "4"},
             _kpi("Open claims", I.kpis["open"]),
             _kpi("Overdue", I.kpis["overdue"]),
             _kpi("Median time to decision", I.kpis["median"]),
             _kpi("First-pass approval rate", I.kpis["first_pass"], I.kpis["first_pass_detail"]),
-            columns=rx.breakpoints(initial="2", md="4"), spacing="3", margin_bottom="14px",
+            margin_bottom="14px",
         ),
         rx.vstack(
             _bar_chart("Claims per day: submitted and decided", I.per_day, "day",
                        ["Submitted", APPROVED, NEEDS_INFO, REJECTED], stacked=False),
-            rx.grid(
+            grid_of({"initial": "1", "md": "2"},
                 _bar_chart("Needs info and rejections by promotion", I.by_promotion, "name",
                            [NEEDS_INFO, REJECTED], layout="vertical"),
                 _bar_chart("By region", I.by_region, "name", [NEEDS_INFO, REJECTED], layout="vertical"),
-                columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%",
+                width="100%",
             ),
             _bar_chart("By store", I.by_store, "name", [NEEDS_INFO, REJECTED], layout="vertical"),
             rx.card(

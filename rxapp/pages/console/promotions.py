@@ -6,6 +6,7 @@ import reflex as rx
 
 from rxapp import vocabulary
 from rxapp.components.forms import field, field_error, notice, select_field, textarea_field
+from rxapp.components.layout import grid_of
 from rxapp.components.shell import ACCENT, member_page
 from rxapp.components.table import data_table, table
 from rxapp.models import PrizeType
@@ -57,7 +58,7 @@ def _promotion_form() -> rx.Component:
         rx.heading(rx.cond(P.editing == "new", "New promotion", "Edit promotion"), size="4", as_="h2",
                    margin_bottom="8px"),
         rx.form(
-            rx.grid(
+            grid_of({"initial": "1", "sm": "2", "md": "4"},
                 _field("Promotion name", "name", required=True),
                 _field("Prize name", "prize_name", required=True),
                 _field("First day", "starts_on", type="date", required=True),
@@ -69,7 +70,7 @@ def _promotion_form() -> rx.Component:
                 _field("Per-customer limit", "per_customer_limit", required=True, max_length=4),
                 _field("Due days", "due_working_days", required=True, hint="Working days to decide a claim.",
                        max_length=3),
-                columns=rx.breakpoints(initial="1", sm="2", md="4"), spacing="3", width="100%",
+                width="100%",
             ),
             _checks("Eligible categories", "cat-", P.category_options, P.form_categories, "category_ids"),
             _checks("Eligible models (optional: when any is ticked, only those qualify)", "model-",
@@ -84,10 +85,10 @@ def _promotion_form() -> rx.Component:
                 style={"display": "flex", "gap": "8px", "align_items": "center", "font_weight": "600",
                        "font_size": "0.9rem"},
             ),
-            rx.grid(
+            grid_of({"initial": "1", "sm": "2"},
                 _area("Description", "description"),
                 _area("Prize instructions", "prize_instructions"),
-                columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%",
+                width="100%",
             ),
             rx.cond(
                 P.warnings.length() > 0,
@@ -156,7 +157,7 @@ def _codes_card() -> rx.Component:
                          value=P.codes_promotion, on_change=P.choose_codes_promotion),
             margin_y="10px", max_width="420px",
         ),
-        rx.grid(
+        grid_of({"initial": "1", "sm": "2"},
             rx.form(
                 textarea_field("Paste codes", "codes", None, rows=6, field_id="codes-text", max_length=1_100_000,
                                font_family="monospace", placeholder="code\nGAME-AAAA-BBBB\nGAME-CCCC-DDDD",
@@ -182,7 +183,7 @@ def _codes_card() -> rx.Component:
                     display="block",
                 ),
             ),
-            columns=rx.breakpoints(initial="1", sm="2"), spacing="4", width="100%",
+            spacing="4", width="100%",
         ),
         rx.cond(
             P.codes_message != "",

@@ -8,6 +8,7 @@ from rxapp import vocabulary
 from rxapp.components.status import review_status_badge
 from rxapp.components.forms import field, notice, select_field
 from rxapp.components.links import backend_url
+from rxapp.components.layout import grid_of
 from rxapp.components.shell import ACCENT, member_page
 from rxapp.components.table import data_table
 from rxapp.state.console.queue import QueueState as Q
@@ -32,7 +33,7 @@ def _status_tabs() -> rx.Component:
 def _filters() -> rx.Component:
     statuses = [["all", "All statuses"], *vocabulary.options(vocabulary.STATUS)]
     return rx.form(
-        rx.grid(
+        grid_of({"initial": "1", "sm": "2", "md": "3"},
             select_field("Status", "status", statuses, Q.errors, default_value=Q.f_status, placeholder=None,
                          id_prefix="q", compact=True),
             select_field("Promotion", "promotion", Q.promotion_options, Q.errors, default_value=Q.f_promotion,
@@ -45,7 +46,7 @@ def _filters() -> rx.Component:
                   max_length=10),
             field("Search", "search", Q.errors, default_value=Q.f_search, id_prefix="q", compact=True,
                   placeholder="S/N, email or claim number", max_length=120),
-            columns=rx.breakpoints(initial="1", sm="2", md="3"), spacing="3", width="100%",
+            width="100%",
         ),
         rx.hstack(
             rx.button("Apply filters", type="submit", size="2"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from rxapp.components.forms import field, notice
+from rxapp.components.layout import row
 from rxapp.components.shell import member_page
 from rxapp.components.table import data_table
 from rxapp.state.console.users import UsersState as U
@@ -42,14 +43,14 @@ def users() -> rx.Component:
             U.allowed,
             rx.box(
                 rx.form(
-                    rx.hstack(
+                    row(
                         rx.box(
                             field("Search by email", "query", None, default_value=U.query, max_length=254,
                                   id_prefix="users", compact=True, placeholder="e.g. @example.com"),
                             width="280px",
                         ),
                         rx.button("Search", type="submit", size="2"),
-                        align="end", spacing="2", wrap="wrap",
+                        align="end", spacing="2",
                     ),
                     on_submit=U.search, reset_on_submit=False, margin_bottom="12px",
                 ),
