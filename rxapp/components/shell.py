@@ -24,76 +24,32 @@ class MenuGroup:
     items: tuple[tuple[str, str], ...] = ()
 
 
+def _group(title: str, icon: str, *items: tuple[str, str]) -> MenuGroup:
+    """A menu group without a page of its own: a title and icon over (label, route) entries."""
+    return MenuGroup(title, icon, None, items)
+
+
 MEMBER_MENU: tuple[MenuGroup, ...] = (
     MenuGroup("Account Overview", "house", routes.ACCOUNT_OVERVIEW),
-    MenuGroup(
-        "Membership",
-        "star",
-        None,
-        (
-            ("Reward Program", routes.REWARD_PROGRAM),
-            ("Shout Out", routes.SHOUT_OUT),
-            ("Promotions", routes.PROMOTIONS),
-        ),
-    ),
-    MenuGroup(
-        "Product",
-        "square-plus",
-        None,
-        (
-            ("My Products", routes.MY_PRODUCTS),
-            ("Product Registration", routes.PRODUCT_REGISTRATION),
-            ("Appointment Service", routes.APPOINTMENT),
-        ),
-    ),
-    MenuGroup(
-        "Support",
-        "life-buoy",
-        None,
-        (
-            ("Web Ticket", routes.WEB_TICKET),
-            ("Ticket History", routes.TICKET_HISTORY),
-            ("Apply for Service", routes.APPLY_SERVICE),
-            ("Repair History", routes.REPAIR_HISTORY),
-            ("Live Chat", routes.LIVE_CHAT),
-        ),
-    ),
-    MenuGroup(
-        "Account",
-        "user-round",
-        None,
-        (
-            ("My Profile", routes.PROFILE),
-            ("Login Management", routes.LOGIN_MANAGEMENT),
-            ("Change Password", routes.CHANGE_PASSWORD),
-            ("Subscribe", routes.SUBSCRIBE),
-        ),
-    ),
+    _group("Membership", "star", ("Reward Program", routes.REWARD_PROGRAM),
+           ("Shout Out", routes.SHOUT_OUT), ("Promotions", routes.PROMOTIONS)),
+    _group("Product", "square-plus", ("My Products", routes.MY_PRODUCTS),
+           ("Product Registration", routes.PRODUCT_REGISTRATION), ("Appointment Service", routes.APPOINTMENT)),
+    _group("Support", "life-buoy", ("Web Ticket", routes.WEB_TICKET), ("Ticket History", routes.TICKET_HISTORY),
+           ("Apply for Service", routes.APPLY_SERVICE), ("Repair History", routes.REPAIR_HISTORY),
+           ("Live Chat", routes.LIVE_CHAT)),
+    _group("Account", "user-round", ("My Profile", routes.PROFILE),
+           ("Login Management", routes.LOGIN_MANAGEMENT), ("Change Password", routes.CHANGE_PASSWORD),
+           ("Subscribe", routes.SUBSCRIBE)),
 )
 
-REVIEWER_MENU = MenuGroup(
-    "Reviewer Console",
-    "shield-check",
-    None,
-    (
-        ("Claim Queue", routes.ADMIN),
-        ("Promotions & Codes", routes.ADMIN_PROMOTIONS),
-        ("Reason Templates", routes.ADMIN_TEMPLATES),
-        ("Insights", routes.ADMIN_INSIGHTS),
-        ("Users & Roles", routes.ADMIN_USERS),
-    ),
-)
+REVIEWER_MENU = _group("Reviewer Console", "shield-check", ("Claim Queue", routes.ADMIN),
+                       ("Promotions & Codes", routes.ADMIN_PROMOTIONS),
+                       ("Reason Templates", routes.ADMIN_TEMPLATES), ("Insights", routes.ADMIN_INSIGHTS),
+                       ("Users & Roles", routes.ADMIN_USERS))
 
-DEMO_MENU = MenuGroup(
-    "Demo Kit",
-    "presentation",
-    None,
-    (
-        ("Personas & Reset", routes.DEMO),
-        ("Mailbox", routes.MAILBOX),
-        ("S/N Sticker Sheet", routes.DEMO_STICKERS),
-    ),
-)
+DEMO_MENU = _group("Demo Kit", "presentation", ("Personas & Reset", routes.DEMO), ("Mailbox", routes.MAILBOX),
+                   ("S/N Sticker Sheet", routes.DEMO_STICKERS))
 
 TOP_LINKS = (
     ("PRODUCTS", routes.VENDOR_PRODUCTS),

@@ -5,7 +5,7 @@ import reflex as rx
 
 from rxapp import routes
 from rxapp.components.forms import captcha_field, field, textarea_field
-from rxapp.components.layout import grid_of, row
+from rxapp.components.layout import grid_of, heading_card, row
 from rxapp.components.shell import ACCENT, member_page
 from rxapp.components.status import copy_code, status_cell
 from rxapp.components.table import data_table
@@ -156,14 +156,28 @@ def _fact(label: str, value) -> rx.Component:
     return rx.box(rx.text(label, size="1", color="#666"), rx.text(value, weight="bold", size="2"))
 
 
+def _document(upload_id: str, key: str, label: str, handler, alt: str, hint: str, file_name, message, ok,
+              thumb, too_wide, **upload_props) -> tuple[rx.Component, rx.Component]:
+    """A claim document (``key`` in the errors and for the resize): (kept as it is, its upload field)."""
+    S = RedeemState
+    kept = rx.vstack(rx.text(label, weight="bold", size="2"),
+                     rx.text("Accepted — kept as it is.", size="2", color="#1a7f37"),
+                     rx.cond(thumb != "", rx.image(src=thumb, alt=alt, max_width="200px")), spacing="1")
+    upload = upload_field(upload_id, label, handler, **upload_props, hint=hint, busy=S.uploading,
+                          file_name=file_name, message=rx.cond(S.errors.contains(key), S.errors[key].to(str), message),
+                          message_is_error=~ok, thumb_url=thumb,
+                          extra=rx.cond(too_wide, rx.button("Resize for me", type="button", size="2",
+                                                            on_click=S.resize(key))))
+    return kept, upload
+
+
 def redeem() -> rx.Component:
     S = RedeemState
     errors = S.errors
     r = S.recipient
     photo_required = ~S.again | (S.missing_document == "serial_photo")
     invoice_asked = S.again & (S.missing_document == "invoice")
-    facts = rx.card(
-        rx.heading("Redeem Products", size="4", as_="h2", margin_bottom="10px"),
+    facts = heading_card("Redeem Products",
         grid_of({"initial": "2", "md": "4"},
             _fact("Promotion", S.ctx["promotion_name"]),
             _fact("Product Type", S.ctx["product_type"]),
@@ -176,46 +190,18 @@ def redeem() -> rx.Component:
         ),
         margin_bottom="14px",
     )
-    documents = rx.card(
-        rx.heading("Documents", size="4", as_="h2", margin_bottom="10px"),
+    documents = heading_card("Documents",
         grid_of({"initial": "1", "md": "2"},
-            rx.box(
-                rx.cond(
-                    S.again & ~invoice_asked,
-                    rx.vstack(rx.text("Proof of purchase", weight="bold", size="2"),
-                              rx.text("Accepted — kept as it is.", size="2", color="#1a7f37"),
-                              rx.cond(S.invoice_thumb != "", rx.image(src=S.invoice_thumb, alt="Invoice on file",
-                                                                       max_width="200px")), spacing="1"),
-                    upload_field("invoice", "Proof of purchase", S.upload_invoice, required=invoice_asked,
-                                 hint="Your invoice on file is used unless you upload a new one. It must show "
-                                      "the channel name, purchase date and model name.",
-                                 busy=S.uploading, file_name=S.new_invoice_name,
-                                 message=rx.cond(errors.contains("invoice"), errors["invoice"].to(str),
-                                                 S.invoice_message),
-                                 message_is_error=~S.invoice_ok, thumb_url=S.invoice_thumb,
-                                 extra=rx.cond(S.invoice_too_wide,
-                                               rx.button("Resize for me", type="button", size="2",
-                                                         on_click=S.resize("invoice")))),
-                ),
-            ),
-            rx.box(
-                rx.cond(
-                    photo_required,
-                    upload_field("serial-photo", "Product Barcode / S/N photo", S.upload_photo,
-                                 hint="A photo of the S/N sticker on the product itself, not on the package.",
-                                 busy=S.uploading, file_name=S.photo_name,
-                                 message=rx.cond(errors.contains("serial_photo"), errors["serial_photo"].to(str),
-                                                 S.photo_message),
-                                 message_is_error=~S.photo_ok, thumb_url=S.photo_thumb,
-                                 extra=rx.cond(S.photo_too_wide,
-                                               rx.button("Resize for me", type="button", size="2",
-                                                         on_click=S.resize("serial_photo")))),
-                    rx.vstack(rx.text("Product Barcode / S/N photo", weight="bold", size="2"),
-                              rx.text("Accepted — kept as it is.", size="2", color="#1a7f37"),
-                              rx.cond(S.photo_thumb != "", rx.image(src=S.photo_thumb, alt="S/N photo on file",
-                                                                     max_width="200px")), spacing="1"),
-                ),
-            ),
+            rx.box(rx.cond(S.again & ~invoice_asked, *_document(
+                "invoice", "invoice", "Proof of purchase", S.upload_invoice, "Invoice on file",
+                "Your invoice on file is used unless you upload a new one. It must show "
+                "the channel name, purchase date and model name.",
+                S.new_invoice_name, S.invoice_message, S.invoice_ok, S.invoice_thumb, S.invoice_too_wide,
+                required=invoice_asked))),
+            rx.box(rx.cond(photo_required, *reversed(_document(
+                "serial-photo", "serial_photo", "Product Barcode / S/N photo", S.upload_photo, "S/N photo on file",
+                "A photo of the S/N sticker on the product itself, not on the package.",
+                S.photo_name, S.photo_message, S.photo_ok, S.photo_thumb, S.photo_too_wide)))),
             spacing="4",
         ),
         rx.text("Please make sure you have uploaded 2 items: 1. Invoice / purchase proof (channel name, purchase "
@@ -223,8 +209,7 @@ def redeem() -> rx.Component:
                 size="1", color="#555"),
         margin_bottom="14px",
     )
-    recipient = rx.card(
-        rx.heading("Recipient Information", size="4", as_="h2", margin_bottom="10px"),
+    recipient = heading_card("Recipient Information",
         rx.form(
             grid_of({"initial": "1", "sm": "2"},
                 field("First Name", "first_name", errors, required=True, default_value=r["first_name"],

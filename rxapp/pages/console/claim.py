@@ -8,7 +8,7 @@ from rxapp import routes
 from rxapp.components.status import review_status_badge
 from rxapp.components.forms import field, field_error, notice, select_field, textarea_field
 from rxapp.components.links import file_url
-from rxapp.components.layout import grid_of, stack
+from rxapp.components.layout import grid_of, heading_card, stack
 from rxapp.components.shell import member_page
 from rxapp.components.table import data_table
 from rxapp.state.console.claim import ClaimState as C
@@ -215,11 +215,10 @@ def _decision_panel() -> rx.Component:
                 rx.text("Waiting for the customer to send: ", C.claim["missing_document"], size="2",
                         color="#555")),
     )
-    return rx.card(
-        rx.heading("Decision", size="4", as_="h2", margin_bottom="8px"),
+    return heading_card("Decision",
         rx.cond(C.claim["open"] == "yes", open_panel, closed),
         rx.text(KEYBOARD_HELP, size="1", color="#555", margin_top="10px", id="keyboard-help"),
-        width="100%",
+        width="100%", gap="8px",
     )
 
 
@@ -264,8 +263,7 @@ def _claim_body() -> rx.Component:
             _image_viewer("S/N photo", "serial", C.photo_url, C.photo_meta),
             width="100%",
         ),
-        rx.card(
-            rx.heading("Linked claims", size="3", as_="h2", margin_bottom="4px"),
+        heading_card("Linked claims",
             rx.cond(
                 C.linked.length() > 0,
                 _table(["Why", "Claim", "Customer", "Status", "When"], C.linked, lambda r: [
@@ -277,20 +275,18 @@ def _claim_body() -> rx.Component:
                 ]),
                 rx.text("No other claim shares this serial, invoice image or address.", size="2", color="#555"),
             ),
-            width="100%",
+            width="100%", size="3", gap="4px",
         ),
-        rx.card(
-            rx.heading("Timeline", size="3", as_="h2", margin_bottom="4px"),
+        heading_card("Timeline",
             _table(["When", "Who", "Change", "Reason"], C.events, lambda e: [
                 rx.table.cell(rx.text(e["at"], white_space="nowrap")),
                 rx.table.cell(e["actor"]),
                 rx.table.cell(e["change"]),
                 rx.table.cell(e["reason"]),
             ]),
-            width="100%", id="claim-timeline",
+            width="100%", id="claim-timeline", size="3", gap="4px",
         ),
-        rx.card(
-            rx.heading("Emails to the customer", size="3", as_="h2", margin_bottom="4px"),
+        heading_card("Emails to the customer",
             _table(["Email", "Delivery", "Tries", "When"], C.emails, lambda m: [
                 rx.table.cell(rx.text(m["subject"], size="2"), rx.text(m["kind"], size="1", color="#666")),
                 rx.table.cell(rx.badge(m["status"], high_contrast=True, color_scheme=rx.match(
@@ -299,7 +295,7 @@ def _claim_body() -> rx.Component:
                 rx.table.cell(m["attempts"]),
                 rx.table.cell(rx.text(m["when"], white_space="nowrap")),
             ]),
-            width="100%",
+            width="100%", size="3", gap="4px",
         ),
         spacing="3", width="100%", min_width="0",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from rxapp.components.forms import select_field
-from rxapp.components.layout import grid_of, row
+from rxapp.components.layout import grid_of, heading_card, row
 from rxapp.components.shell import member_page
 from rxapp.components.table import cells_row, table
 from rxapp.state.console.insights import APPROVED, NEEDS_INFO, REJECTED
@@ -33,8 +33,7 @@ def _bar_chart(title: str, data, x_key: str, series: list[str], *, stacked: bool
                 rx.recharts.y_axis(data_key=x_key, type_="category", width=150, font_size=11)]
     else:
         axes = [rx.recharts.x_axis(data_key=x_key, font_size=11), rx.recharts.y_axis(allow_decimals=False)]
-    return rx.card(
-        rx.heading(title, size="3", as_="h2", margin_bottom="6px"),
+    return heading_card(title,
         rx.recharts.bar_chart(
             *bars,
             *axes,
@@ -43,7 +42,7 @@ def _bar_chart(title: str, data, x_key: str, series: list[str], *, stacked: bool
             rx.recharts.graphing_tooltip(),
             data=data, layout=layout, width="100%", height=280,
         ),
-        width="100%", min_width="0",
+        width="100%", min_width="0", size="3", gap="6px",
     )
 
 
@@ -77,11 +76,10 @@ def insights() -> rx.Component:
                 width="100%",
             ),
             _bar_chart("By store", I.by_store, "name", [NEEDS_INFO, REJECTED], layout="vertical"),
-            rx.card(
-                rx.heading("Most frequent reasons", size="3", as_="h2", margin_bottom="6px"),
+            heading_card("Most frequent reasons",
                 table(("Outcome", "Reason", "Claims"), I.top_reasons,
                       lambda r: cells_row(r["outcome"], r["reason"], r["count"]), size="1"),
-                width="100%",
+                width="100%", size="3", gap="6px",
             ),
             spacing="3", width="100%",
         ),

@@ -6,7 +6,7 @@ import reflex as rx
 
 from rxapp import vocabulary
 from rxapp.components.forms import field, field_error, notice, select_field, textarea_field
-from rxapp.components.layout import grid_of
+from rxapp.components.layout import grid_of, heading_card
 from rxapp.components.shell import ACCENT, member_page
 from rxapp.components.table import data_table, table
 from rxapp.models import PrizeType
@@ -147,8 +147,7 @@ def _promotion_table() -> rx.Component:
 
 
 def _codes_card() -> rx.Component:
-    return rx.card(
-        rx.heading("Upload a code pool (CSV)", size="4", as_="h2", margin_bottom="4px"),
+    return heading_card("Upload a code pool (CSV)",
         rx.text("One code per line (a first line “code” is skipped). Every line is checked; if any line is wrong, "
                 "nothing is imported and each problem is listed with its line number.", size="2", color="#555"),
         rx.box(
@@ -201,6 +200,7 @@ def _codes_card() -> rx.Component:
                 max_height="320px", overflow="auto", margin_top="8px",
             ),
         ),
+        gap="4px",
     )
 
 

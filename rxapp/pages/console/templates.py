@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from rxapp.components.forms import notice, select_field, textarea_field
+from rxapp.components.layout import heading_card
 from rxapp.components.shell import ACCENT, member_page
 from rxapp.state.console.templates import TemplatesState as T
 
@@ -63,11 +64,10 @@ def templates() -> rx.Component:
         rx.text("Ready-made reasons for Needs info and Reject decisions. The customer reads them as written.",
                 size="2", color="#555", margin_bottom="10px"),
         notice(T.message),
-        rx.card(
-            rx.heading("Add a template", size="3", as_="h2", margin_bottom="6px"),
+        heading_card("Add a template",
             rx.box(_template_form(T.errors, submit="Add template", on_submit=T.add, prefix="new"),
                    key=T.form_key.to(str)),
-            margin_bottom="14px",
+            margin_bottom="14px", size="3", gap="6px",
         ),
         rx.box(rx.foreach(T.rows, _template_row)),
     )
