@@ -116,20 +116,36 @@ async def _check(state: rx.State, level: Access) -> tuple[Viewer | None, object]
 
 
 async def _admit(state, level: Access) -> tuple[Viewer | None, object]:
+    if level is Access.anyone:  # nobody to check (and ``caller()`` stays unavailable in the handler)
+        return None, None
     if isinstance(state, StateProxy):  # a background handler: state is reached under its lock
         async with state:
             return await _check(state, level)
     return await _check(state, level)
 
 
+def _fits(fn, args, kwargs) -> bool:
+    """Whether a client's payload fits the handler's parameters (a missing or unknown one does not)."""
+    try:
+        inspect.signature(fn).bind(None, *args, **kwargs)
+    except TypeError:
+        return False
+    return True
+
+
 def _guarded(fn, level: Access):
-    """``fn`` behind the check of ``level``, with the signature Reflex reads (``functools.wraps``)."""
+    """``fn`` behind the check of ``level``, with the signature Reflex reads (``functools.wraps``).
+
+    A payload that does not fit the parameters is dropped before anything runs (no traceback).
+    """
     if inspect.isasyncgenfunction(fn):
 
         @functools.wraps(fn)
         async def wrapper(self, *args, **kwargs):
+            if not _fits(fn, args, kwargs):
+                return
             who, refusal = await _admit(self, level)
-            if who is None:
+            if refusal is not None:
                 yield refusal
                 return
             token = _current.set(who)
@@ -143,8 +159,10 @@ def _guarded(fn, level: Access):
 
         @functools.wraps(fn)
         async def wrapper(self, *args, **kwargs):
+            if not _fits(fn, args, kwargs):
+                return None
             who, refusal = await _admit(self, level)
-            if who is None:
+            if refusal is not None:
                 return refusal
             token = _current.set(who)
             try:
@@ -180,9 +198,6 @@ class _Declaration:
         return rx.event(self._wrap(fn), background=True)
 
     def _wrap(self, fn):
-        if self.level is Access.anyone:
-            setattr(fn, ACCESS_ATTR, Access.anyone)
-            return fn
         return _guarded(fn, self.level)
 
 
