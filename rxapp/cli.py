@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from rxapp import db, settings
+from rxapp import db, routes, settings
 from rxapp.models import User
 from rxapp.services import accounts, catalog, catalog_import, demo_claims, demo_seed, mail_sender, readiness
 from rxapp.services.errors import FieldErrors, ServiceError
@@ -137,7 +137,7 @@ def create_admin(email: str, *, password_stdin: bool, first_name: str, region: s
             print(f"{name}: {message}", file=sys.stderr)
         print("nothing was created", file=sys.stderr)
         raise SystemExit(1) from None
-    print(f"administrator {email.strip().lower()} created: log in at {settings.get().base_url}/login")
+    print(f"administrator {email.strip().lower()} created: log in at {settings.get().base_url}{routes.LOGIN}")
 
 
 def check_config() -> None:
