@@ -4,7 +4,7 @@ import reflex as rx
 from starlette.applications import Starlette
 
 from rxapp import models  # noqa: F401 - every table on SQLModel.metadata for `reflex db`
-from rxapp import routes, settings
+from rxapp import logcontext, routes, settings
 from rxapp.api import export as export_routes
 from rxapp.api import files as file_routes
 from rxapp.pages import account, auth, demo, faq, home, info, not_found, promotions, registration
@@ -24,6 +24,8 @@ from rxapp.state.console.queue import QueueState
 from rxapp.state.console.templates import TemplatesState
 from rxapp.state.console.users import UsersState
 from rxapp.state.session import SessionState
+
+logcontext.install()  # every rxapp log line carries the request's and the claim's ids
 
 app = rx.App(
     # Private files (invoices, S/N photos) behind short-lived signed links, and the reviewers' CSV export.

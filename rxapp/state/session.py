@@ -40,7 +40,7 @@ from urllib.parse import quote
 import reflex as rx
 from reflex.istate.proxy import StateProxy
 
-from rxapp import db, routes, settings
+from rxapp import db, logcontext, routes, settings
 from rxapp.db import session_scope
 from rxapp.models import Role
 from rxapp.services import sessions as session_service
@@ -121,36 +121,47 @@ async def _admit(state, level: Access) -> tuple[Viewer | None, object]:
     return await _check(state, level)
 
 
+def _request_id(state) -> str:
+    """This event's id for the logs (``rxapp/logcontext.py``): the tab's token prefix and a number."""
+    try:
+        client_token = state.router.session.client_token
+    except Exception:  # noqa: BLE001 - never let logging break a handler
+        client_token = ""
+    return logcontext.new_request_id(client_token)
+
+
 def _guard(level: Access):
     def decorate(fn):
         if inspect.isasyncgenfunction(fn):
 
             @functools.wraps(fn)
             async def wrapper(self, *args, **kwargs):
-                who, refusal = await _admit(self, level)
-                if who is None:
-                    yield refusal
-                    return
-                token = _current.set(who)
-                try:
-                    async for item in fn(self, *args, **kwargs):
-                        yield item
-                finally:
-                    _reset(token)
+                with logcontext.request_scope(_request_id(self)):
+                    who, refusal = await _admit(self, level)
+                    if who is None:
+                        yield refusal
+                        return
+                    token = _current.set(who)
+                    try:
+                        async for item in fn(self, *args, **kwargs):
+                            yield item
+                    finally:
+                        _reset(token)
 
         else:
 
             @functools.wraps(fn)
             async def wrapper(self, *args, **kwargs):
-                who, refusal = await _admit(self, level)
-                if who is None:
-                    return refusal
-                token = _current.set(who)
-                try:
-                    result = fn(self, *args, **kwargs)
-                    return await result if inspect.isawaitable(result) else result
-                finally:
-                    _reset(token)
+                with logcontext.request_scope(_request_id(self)):
+                    who, refusal = await _admit(self, level)
+                    if who is None:
+                        return refusal
+                    token = _current.set(who)
+                    try:
+                        result = fn(self, *args, **kwargs)
+                        return await result if inspect.isawaitable(result) else result
+                    finally:
+                        _reset(token)
 
         setattr(wrapper, ACCESS_ATTR, level)
         return wrapper
