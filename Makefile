@@ -12,11 +12,17 @@ export REFLEX_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 PORT ?= 3000
 
-.PHONY: run dev test test-unit test-e2e bench setup setup-python setup-tools chromium migrate seed clean
+.PHONY: run dev serve test test-unit test-e2e bench setup setup-python setup-tools chromium migrate seed clean
 
 run: setup migrate seed ## set up, migrate, seed demo data, serve the production build on :3000
 	@RXAPP_DEMO=$${RXAPP_DEMO:-1} $(PY) -m rxapp.cli banner --port $(PORT)
 	RXAPP_DEMO=$${RXAPP_DEMO:-1} RXAPP_PORT=$(PORT) $(VENV)/bin/reflex run --env prod --single-port --frontend-port $(PORT)
+
+# Production: demo mode off, nothing demo loaded or printed; starts only when check-config finds nothing wrong.
+serve: setup migrate ## production start (RXAPP_DEMO=0): check the configuration and data, then serve on :$(PORT)
+	RXAPP_DEMO=0 $(PY) -m rxapp.cli check-config
+	@RXAPP_DEMO=0 $(PY) -m rxapp.cli banner --port $(PORT)
+	RXAPP_DEMO=0 RXAPP_PORT=$(PORT) $(VENV)/bin/reflex run --env prod --single-port --frontend-port $(PORT)
 
 dev: setup migrate seed ## hot-reload dev server
 	RXAPP_DEMO=$${RXAPP_DEMO:-1} $(VENV)/bin/reflex run --env dev
@@ -50,8 +56,9 @@ chromium: ## Debian's chromium for browser tests (Playwright's own download does
 migrate: setup-python
 	$(PY) -m rxapp.cli migrate
 
+# Demo data for `make run` / `make dev` (demo mode, as they run); with RXAPP_DEMO=0 it loads nothing.
 seed: setup-python
-	$(PY) -m rxapp.cli seed-if-empty
+	RXAPP_DEMO=$${RXAPP_DEMO:-1} $(PY) -m rxapp.cli seed-if-empty
 
 clean:
 	rm -rf .web .states artifacts

@@ -1,24 +1,32 @@
-"""Operational commands used by the Makefile: `python -m rxapp.cli <command>`.
+"""The operator's commands: `python -m rxapp.cli <command>` (each with --help).
 
   migrate         bring the database to the newest migration
-  seed-if-empty   load the demo data when the database has no users yet
-  banner          print the URL and the demo logins
-  load-serials    import a factory serial list (CSV: serial, chk, model), all or nothing
+  seed-if-empty   demo mode only: load the demo data when the database has no users yet
+  banner          print the URL (and, in demo mode, the demo logins)
+  create-admin    the first administrator (password read without echo, or from stdin)
+  load-catalog    categories, models and serial formats from a CSV, all or nothing
+  load-serials    the serial registry from a CSV (serial, chk, model), all or nothing
+  load-stores     stores per region (region, store, channel, partner) from a CSV, all or nothing
+  check-config    what is wrong with the configuration and the data, one line each
   requeue-email   send a failed email again (after fixing the cause)
+
+The import rules live in the services (``catalog``, ``catalog_import``); here
+they are only run and their report printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 
 from sqlmodel import select
 
-from rxapp import db, settings
+from rxapp import db, routes, settings
 from rxapp.models import User
-from rxapp.services import catalog, demo_claims, demo_seed, mail_sender
-from rxapp.services.errors import ServiceError
+from rxapp.services import accounts, catalog, catalog_import, demo_claims, demo_seed, mail_sender, readiness
+from rxapp.services.errors import FieldErrors, ServiceError
 
 
 def _settings_or_exit() -> settings.Settings:
@@ -42,7 +50,10 @@ def migrate() -> None:
 
 
 def seed_if_empty() -> None:
-    _settings_or_exit()
+    cfg = _settings_or_exit()
+    if not cfg.demo:
+        print("demo mode is off: no demo data is loaded (RXAPP_DEMO=1 for a demo)")
+        return
     with db.session_scope() as s:
         if s.exec(select(User.id).limit(1)).first() is not None:
             print("database already has data: demo seed skipped")
@@ -58,35 +69,94 @@ def banner(port: int) -> None:
         "",
         f"  Member Center is starting on http://localhost:{port}",
         f"  database: {cfg.database_url.split('@')[-1]}   demo mode: {'on' if cfg.demo else 'off'}",
-        "  demo logins:",
     ]
-    for user in demo_seed.DEMO_USERS:
-        lines.append(f"    {user.label:<42} {user.email:<30} {user.password}")
     if cfg.demo:
+        lines.append("  demo logins:")
+        for user in demo_seed.DEMO_USERS:
+            lines.append(f"    {user.label:<42} {user.email:<30} {user.password}")
         lines.append(f"  presenter passcode (Demo Kit: switch persona, reset, demo date): {cfg.presenter_passcode}")
     print("\n".join(lines) + "\n", flush=True)
 
 
-def load_serials(path: Path) -> None:
-    """Every line checked; nothing imported unless all are right (each wrong line printed)."""
-    _settings_or_exit()
+def _read_csv(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return catalog_import.read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
         print(f"{path}: cannot read it as a UTF-8 text file ({exc.__class__.__name__})", file=sys.stderr)
         raise SystemExit(1) from None
+
+
+def _import(path: Path, run, what: str) -> None:
+    """Run one all-or-nothing import in a writing transaction and print its report."""
+    _settings_or_exit()
+    text = _read_csv(path)
     with db.write_session() as s:
-        report = catalog.import_serials_csv(session=s, text=text)
+        report = run(session=s, text=text)
         if not report.ok:
             s.rollback()
     if not report.ok:
         if report.error:
             print(f"{path}: {report.error}", file=sys.stderr)
         for line in report.errors:
-            print(f"{path}:{line.line}: {line.serial}: {line.message}", file=sys.stderr)
+            key = getattr(line, "serial", None) or getattr(line, "key", "")
+            print(f"{path}:{line.line}: {key}: {line.message}", file=sys.stderr)
         print("nothing was imported", file=sys.stderr)
         raise SystemExit(1)
-    print(f"imported {report.imported} serial numbers from {path}")
+    created = getattr(report, "imported", None)
+    created = report.created if created is None else created
+    print(f"imported {created} {what} from {path} ({report.unchanged} unchanged)")
+
+
+def load_serials(path: Path) -> None:
+    """Every line checked; nothing imported unless all are right (each wrong line printed)."""
+    _import(path, catalog.import_serials_csv, "serial numbers")
+
+
+def load_catalog(path: Path) -> None:
+    _import(path, catalog_import.import_catalog_csv, "models")
+
+
+def load_stores(path: Path) -> None:
+    _import(path, catalog_import.import_stores_csv, "stores")
+
+
+def create_admin(email: str, *, password_stdin: bool, first_name: str, region: str) -> None:
+    _settings_or_exit()
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password for the new administrator: ")
+        if getpass.getpass("The same password again: ") != password:
+            print("password: the two passwords do not match; nothing was created", file=sys.stderr)
+            raise SystemExit(1)
+    try:
+        with db.write_session() as s:
+            accounts.create_admin(session=s, email=email, password=password, first_name=first_name,
+                                  region_code=region)
+    except FieldErrors as exc:
+        for name, message in exc.errors.items():
+            print(f"{name}: {message}", file=sys.stderr)
+        print("nothing was created", file=sys.stderr)
+        raise SystemExit(1) from None
+    print(f"administrator {email.strip().lower()} created: log in at {settings.get().base_url}{routes.LOGIN}")
+
+
+def check_config() -> None:
+    """Every problem on its own line; exit 1 when there is any."""
+    found = settings.problems()
+    if not found:
+        cfg = settings.get()
+        try:
+            with db.session_scope() as s:
+                found += readiness.problems(session=s, demo=cfg.demo)
+        except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback
+            detail = " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
+            found.append(f"DATABASE_URL: cannot read the database (run `python -m rxapp.cli migrate`): {detail}")
+    for line in found:
+        print(line, file=sys.stderr)
+    if found:
+        raise SystemExit(1)
+    print("configuration and data look ready")
 
 
 def requeue_email(message_id: int) -> None:
@@ -101,25 +171,46 @@ def requeue_email(message_id: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m rxapp.cli")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("migrate")
-    sub.add_parser("seed-if-empty")
-    b = sub.add_parser("banner")
+    parser = argparse.ArgumentParser(prog="python -m rxapp.cli", description="The member center's operator commands.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+    sub.add_parser("migrate", help="bring the database to the newest migration")
+    sub.add_parser("seed-if-empty", help="demo mode only: load the demo data into an empty database")
+    b = sub.add_parser("banner", help="print the URL (and the demo logins in demo mode)")
     b.add_argument("--port", type=int, default=3000)
-    sub.add_parser("load-serials").add_argument("csv", type=Path)
-    sub.add_parser("requeue-email").add_argument("message_id", type=int)
+    a = sub.add_parser("create-admin", help="create an administrator account",
+                       description="Create an administrator. The password follows the sign-up rules; it is "
+                                   "asked for twice without echo, or read from the first line of stdin.")
+    a.add_argument("--email", required=True)
+    a.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    a.add_argument("--first-name", default="Admin")
+    a.add_argument("--region", default="US", help="ISO country code of the account (default: US)")
+    for name, columns, what in (
+        ("load-catalog", "category,serial_format,warranty_months,model,model_number,release_date[,sticker_text]",
+         "categories and models"),
+        ("load-serials", "serial,chk,model", "the serial registry"),
+        ("load-stores", "region,store,channel,partner", "stores per region"),
+    ):
+        p = sub.add_parser(name, help=f"import {what} from a CSV (all or nothing)",
+                           description=f"Import {what} from a CSV with the columns {columns}. All or nothing: "
+                                       "every wrong line is printed and nothing is written; lines already in the "
+                                       "database are unchanged, so a second run changes nothing.")
+        p.add_argument("csv", type=Path)
+    sub.add_parser("check-config", help="say what is wrong with the configuration and data; exit 1 if anything")
+    sub.add_parser("requeue-email", help="send a failed email again").add_argument("message_id", type=int)
     args = parser.parse_args(argv)
-    if args.command == "migrate":
-        migrate()
-    elif args.command == "seed-if-empty":
-        seed_if_empty()
-    elif args.command == "banner":
-        banner(args.port)
-    elif args.command == "load-serials":
-        load_serials(args.csv)
-    elif args.command == "requeue-email":
-        requeue_email(args.message_id)
+    commands = {
+        "migrate": migrate,
+        "seed-if-empty": seed_if_empty,
+        "banner": lambda: banner(args.port),
+        "create-admin": lambda: create_admin(args.email, password_stdin=args.password_stdin,
+                                             first_name=args.first_name, region=args.region),
+        "load-catalog": lambda: load_catalog(args.csv),
+        "load-serials": lambda: load_serials(args.csv),
+        "load-stores": lambda: load_stores(args.csv),
+        "check-config": check_config,
+        "requeue-email": lambda: requeue_email(args.message_id),
+    }
+    commands[args.command]()
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@ HOME = "/"
 LOGIN = "/login"
 SIGNUP = "/signup"
 VERIFY_EMAIL = "/verify-email"
+PASSWORD_FORGOT = "/password/forgot"
+PASSWORD_RESET = "/password/reset"
+NOT_FOUND = "404"  # Reflex's slug for the page of unknown addresses
 
 ACCOUNT_OVERVIEW = "/account"
 PROFILE = "/account/profile"

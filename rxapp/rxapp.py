@@ -4,10 +4,10 @@ import reflex as rx
 from starlette.applications import Starlette
 
 from rxapp import models  # noqa: F401 - every table on SQLModel.metadata for `reflex db`
-from rxapp import routes
+from rxapp import logcontext, routes, settings
 from rxapp.api import export as export_routes
 from rxapp.api import files as file_routes
-from rxapp.pages import account, auth, demo, faq, home, info, promotions, registration
+from rxapp.pages import account, auth, demo, faq, home, info, not_found, promotions, registration
 from rxapp.pages.console import claim, insights, queue, templates, users
 from rxapp.pages.console import promotions as console_promotions
 from rxapp.state import account as account_state
@@ -16,6 +16,7 @@ from rxapp.state import demo as demo_state
 from rxapp.state import promotions as promotions_state
 from rxapp.state import registration as registration_state
 from rxapp.state.auth import LoginState, SignUpState
+from rxapp.state.password import ForgotPasswordState, ResetPasswordState
 from rxapp.state.console.claim import ClaimState as ReviewClaimState
 from rxapp.state.console.insights import InsightsState
 from rxapp.state.console.promotions import PromotionsAdminState
@@ -23,6 +24,8 @@ from rxapp.state.console.queue import QueueState
 from rxapp.state.console.templates import TemplatesState
 from rxapp.state.console.users import UsersState
 from rxapp.state.session import SessionState
+
+logcontext.install()  # every rxapp log line carries the request's and the claim's ids
 
 app = rx.App(
     # Private files (invoices, S/N photos) behind short-lived signed links, and the reviewers' CSV export.
@@ -54,6 +57,8 @@ def reviewer(route: str, view, title: str, load=None) -> None:
 app.add_page(home.index, route=routes.HOME, title="Member Center", on_load=SessionState.load_public)
 public(routes.LOGIN, auth.login, "Log in", LoginState.load)
 public(routes.SIGNUP, auth.signup, "Sign Up", SignUpState.load)
+public(routes.PASSWORD_FORGOT, auth.forgot_password, "Forgot password", ForgotPasswordState.load)
+public(routes.PASSWORD_RESET, auth.reset_password, "Choose a new password", ResetPasswordState.load)
 public(routes.VERIFY_EMAIL, account.verify_email, "Email verification", account_state.VerifyEmailState.load)
 public(routes.FAQ, faq.faq, "FAQ")
 
@@ -86,10 +91,14 @@ reviewer(routes.ADMIN_PROMOTIONS, console_promotions.promotions, "Promotions & C
 reviewer(routes.ADMIN_INSIGHTS, insights.insights, "Insights", InsightsState.load)
 reviewer(routes.ADMIN_USERS, users.users, "Users & Roles", UsersState.load)
 
-# Demo kit (demo mode; every page says so when it is off)
-member(routes.DEMO, demo.demo_home, "Demo Kit", demo_state.DemoState.load)
-member(routes.DEMO_STICKERS, demo.sticker_sheet, "S/N Sticker Sheet", demo_state.StickerSheetState.load)
-member(routes.MAILBOX, demo.mailbox_page, "Mailbox", demo_state.MailboxState.load)
+# Demo kit: only in demo mode (with it off these addresses are unknown; the handlers refuse too)
+if settings.get().demo:
+    member(routes.DEMO, demo.demo_home, "Demo Kit", demo_state.DemoState.load)
+    member(routes.DEMO_STICKERS, demo.sticker_sheet, "S/N Sticker Sheet", demo_state.StickerSheetState.load)
+    member(routes.MAILBOX, demo.mailbox_page, "Mailbox", demo_state.MailboxState.load)
+
+# Any unknown address: a branded page inside the shell, with the ways back
+public(routes.NOT_FOUND, not_found.not_found, "Page not found")
 
 # Sections outside this product's scope: a real page that says what each is
 for page in info.INFO_PAGES:

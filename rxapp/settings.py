@@ -144,6 +144,48 @@ def load() -> Settings:
     )
 
 
+def problems() -> list[str]:
+    """Every configuration problem, one line each naming its variable (``cli check-config``).
+
+    The same checks as ``load`` (each on its own, so one bad value does not
+    hide the next), plus what a production deployment (demo mode off) needs:
+    a secret key given by the environment (so every host has the same),
+    an SMTP server (password-reset mail), a public base URL.
+    """
+    out: list[str] = []
+    data_dir = Path(os.environ.get("RXAPP_DATA_DIR") or PROJECT_ROOT / "data").resolve()
+    base_url = os.environ.get("RXAPP_BASE_URL", "http://localhost:3000").rstrip("/")
+    checks = [
+        lambda: _database_url(data_dir),
+        lambda: _url("REDIS_URL", {"redis", "rediss"}),
+        lambda: _url("SMTP_URL", {"smtp", "smtps", "smtp+starttls"}),
+        lambda: _flag("RXAPP_DEMO", False),
+    ]
+    raw_key = os.environ.get("RXAPP_SECRET_KEY", "")
+    if raw_key and len(raw_key) < 32:
+        out.append("RXAPP_SECRET_KEY: must be at least 32 characters")
+    if not urlsplit(base_url).scheme.startswith("http"):
+        out.append(f"RXAPP_BASE_URL: expected http(s)://host[:port], got {base_url!r}")
+    demo = False
+    for check in checks:
+        try:
+            value = check()
+        except ConfigError as exc:
+            out.append(str(exc))
+            continue
+        if check is checks[-1]:
+            demo = bool(value)
+    if not demo:
+        if not raw_key:
+            out.append("RXAPP_SECRET_KEY: not set; production needs one key (32+ characters) shared by every host")
+        if not os.environ.get("SMTP_URL", "").strip():
+            out.append("SMTP_URL: not set; no email (welcome, claims, password reset) can be delivered")
+        host = urlsplit(base_url).hostname or ""
+        if host in {"localhost", "127.0.0.1", "::1"}:
+            out.append(f"RXAPP_BASE_URL: {base_url} is this machine; links in emails must reach your customers")
+    return out
+
+
 _settings: Settings | None = None
 
 

@@ -7,6 +7,7 @@ from rxapp.components.forms import captcha_field, checkbox_field, field, select_
 from rxapp.components.layout import button_row, form_card, grid_of
 from rxapp.components.shell import ACCENT, public_page
 from rxapp.state.auth import LoginState, SignUpState
+from rxapp.state.password import ForgotPasswordState, ResetPasswordState
 from rxapp.state.session import SessionState
 
 
@@ -24,8 +25,8 @@ def login() -> rx.Component:
                 captcha_field(LoginState.captcha_question, errors, LoginState.reformat_captcha,
                               id_prefix="login", round=LoginState.captcha_round),
             ),
-            button_row(submit_button("Log in ›"), rx.link("No account yet? Sign Up", href=routes.SIGNUP, size="2"),
-                       spacing="4"),
+            button_row(submit_button("Log in ›"), rx.link("Forgot password?", href=routes.PASSWORD_FORGOT, size="2"),
+                       rx.link("No account yet? Sign Up", href=routes.SIGNUP, size="2"), spacing="4", wrap="wrap"),
             on_submit=LoginState.submit, reset_on_submit=False, max_width="460px", padding="24px",
         ),
         width="520px",
@@ -90,4 +91,63 @@ def signup() -> rx.Component:
             on_submit=SignUpState.submit, reset_on_submit=False, max_width=None, padding="24px",
         ),
         width="640px",
+    )
+
+
+def forgot_password() -> rx.Component:
+    errors = ForgotPasswordState.errors
+    return public_page(
+        "Forgot password",
+        rx.cond(
+            ForgotPasswordState.sent_message != "",
+            rx.callout(ForgotPasswordState.sent_message, icon="mail", color_scheme="green", role="status"),
+            form_card(
+                rx.text("Type the email address of your account. We will send you a link to choose a new "
+                        "password.", size="2", color="#444", margin_bottom="12px"),
+                field("Email", "email", errors, type="email", required=True, autocomplete="username",
+                      max_length=254, id_prefix="forgot"),
+                button_row(submit_button("Send me a link ›"), rx.link("Back to log in", href=routes.LOGIN, size="2"),
+                           spacing="4"),
+                on_submit=ForgotPasswordState.submit,
+                reset_on_submit=False,
+                max_width="460px",
+                padding="24px",
+            ),
+        ),
+        rx.link("Back to log in", href=routes.LOGIN, size="2", margin_top="14px", display="block"),
+        width="520px",
+    )
+
+
+def reset_password() -> rx.Component:
+    errors = ResetPasswordState.errors
+    return public_page(
+        "Choose a new password",
+        rx.cond(
+            ResetPasswordState.link_ok,
+            form_card(
+                field("New Password", "new_password", errors, type="password", required=True,
+                      autocomplete="new-password", max_length=1024, id_prefix="reset",
+                      hint="At least 10 characters; not your email; not a common password."),
+                field("Confirm New Password", "confirm_password", errors, type="password", required=True,
+                      autocomplete="new-password", max_length=1024, id_prefix="reset"),
+                rx.text("Setting a new password logs your account out of every browser.", size="2", color="#555",
+                        margin_bottom="10px"),
+                submit_button("Set new password ›"),
+                on_submit=ResetPasswordState.submit,
+                reset_on_submit=False,
+                max_width="460px",
+                padding="24px",
+            ),
+            rx.cond(
+                ResetPasswordState.link_message != "",
+                rx.vstack(
+                    rx.callout(ResetPasswordState.link_message, icon="triangle-alert", color_scheme="red",
+                               role="alert"),
+                    rx.link("Ask for a new link ›", href=routes.PASSWORD_FORGOT),
+                    spacing="3",
+                ),
+            ),
+        ),
+        width="520px",
     )

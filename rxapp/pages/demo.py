@@ -2,7 +2,10 @@
 
 All three are member pages (a presenter logs in once with any persona, then
 switches in one click; see ``state/demo.py`` for why ``/demo`` is not
-public).  With demo mode off each page says so and its handlers refuse.
+public).  A production build (demo mode off) does not even register them
+(``rxapp/rxapp.py``); should a build with them meet a server with demo mode
+off, each shows the not-found page once the session is checked, and its
+handlers refuse.
 """
 
 from __future__ import annotations
@@ -13,12 +16,20 @@ from rxapp import routes
 from rxapp.components.forms import error_line, field_label
 from rxapp.components.layout import grid_of, row, stack
 from rxapp.components.layout import section as _section
-from rxapp.components.shell import ACCENT, member_page
+from rxapp.components.shell import ACCENT, member_page as _member_page
+from rxapp.pages.not_found import not_found
 from rxapp.components.table import data_table
 from rxapp.state.demo import DemoState as D
 from rxapp.state.demo import MailboxState as M
 from rxapp.state.demo import StickerSheetState as S
+from rxapp.state.session import SessionState
 
+
+
+def member_page(title: str, *children: rx.Component) -> rx.Component:
+    """A demo page, or the not-found page once the server says demo mode is off."""
+    return rx.cond(SessionState.signed_in & ~SessionState.demo_mode, not_found(),
+                   _member_page(title, *children))
 
 
 def demo_off() -> rx.Component:

@@ -28,8 +28,12 @@ def _sticker_help() -> rx.Component:
         R.category_id != "",
         rx.card(
             row(
-                rx.image(src=R.category["sticker_image"], alt=R.category["name"].to(str) + " S/N sticker location",
-                         width="320px", max_width="100%", border_radius="4px"),
+                # A category loaded by the operator may have no picture (load-catalog): then only the text.
+                rx.cond(
+                    R.category["sticker_image"].to(str) != "",
+                    rx.image(src=R.category["sticker_image"], alt=R.category["name"].to(str) + " S/N sticker location",
+                             width="320px", max_width="100%", border_radius="4px"),
+                ),
                 rx.vstack(
                     rx.heading("How to Identify Product Serial Number?", size="3", as_="h2"),
                     rx.text(R.category["sticker_text"], size="2"),

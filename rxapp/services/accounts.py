@@ -18,8 +18,9 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from rxapp.models import Role, User
-from rxapp.services import account_fields, captcha, clock, emails, passwords, sessions, throttle
+from rxapp.models import Region, Role, User
+from rxapp import settings
+from rxapp.services import account_fields, captcha, catalog, clock, demo_seed, emails, passwords, sessions, throttle
 from rxapp.services.errors import FieldErrors
 
 PASSWORD_MIN = 10
@@ -203,8 +204,13 @@ def authenticate(
     captcha_id: str | None = None,
     captcha_answer: str | None = None,
     now: datetime | None = None,
+    demo_mode: bool | None = None,
 ) -> User:
     """The user whose email and password these are.
+
+    With demo mode off (``demo_mode``, default: the app's setting) an account
+    a demo seed created (``demo_seed.is_demo_email``: its password is public)
+    is refused like a wrong password, after the same work.
 
     In order: refuses a locked email or address (``Locked``, whose message says
     when to try again); asks for the captcha once the account has had 3
@@ -236,6 +242,10 @@ def authenticate(
             raise FieldErrors({"captcha": problem})
 
     user = session.exec(select(User).where(User.email == key)).first()
+    if demo_mode is None:
+        demo_mode = settings.get().demo
+    if user is not None and not demo_mode and demo_seed.is_demo_email(user.email):
+        user = None  # a demo account outside demo mode: refused as if it did not exist
     if passwords.verify_password(password, user.password_hash if user else None):
         if passwords.needs_update(user.password_hash):
             user.password_hash = passwords.hash_password(password)
@@ -291,3 +301,51 @@ def change_password(
     session.add(user)
     sessions.revoke_others(session=session, user_id=user.id, keep_session_id=keep_session_id)
     session.flush()
+
+
+# --------------------------------------------------------------------------- the operator's first admin
+
+
+def create_admin(
+    *, session: Session, email: object, password: object, first_name: str = "Admin", region_code: str = "US"
+) -> User:
+    """An administrator account, made by the operator on the command line (flushed).
+
+    The same email and password rules as sign-up; the address counts as
+    verified (the operator typed it).  ``region_code`` (an ISO country code)
+    is created as a region when the database has none of that code yet.
+    Raises ``FieldErrors`` under email / password / region.
+    """
+    errors: dict[str, str] = {}
+    normalised, problem = account_fields.normalise_email(email)
+    if problem:
+        errors["email"] = problem
+    elif account_fields.email_taken(session, normalised):
+        errors["email"] = "An account with this email already exists (change its role under Users & Roles)."
+    elif demo_seed.is_demo_email(normalised):
+        errors["email"] = "This is a demo account's address; please use a real one."
+    problem = password_problem(password, email=normalised or None)
+    if problem:
+        errors["password"] = problem
+    code = (region_code or "").strip().upper()
+    if session.get(Region, code) is None:
+        try:
+            name = catalog.region_name(code)
+        except KeyError:
+            errors["region"] = f"{region_code!r} is not an ISO country code like US or DE."
+        else:
+            if not errors:
+                session.add(Region(code=code, name=name))
+    if errors:
+        raise FieldErrors(errors)
+    user = User(
+        email=normalised,
+        password_hash=passwords.hash_password(password),
+        first_name=(first_name or "Admin").strip()[:80] or "Admin",
+        region_code=code,
+        role=Role.admin,
+        email_verified_at=clock.now(),
+    )
+    session.add(user)
+    session.flush()
+    return user

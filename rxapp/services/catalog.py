@@ -185,6 +185,7 @@ class ImportReport:
     """The outcome of a CSV import: every data line with its verdict."""
 
     imported: int = 0
+    unchanged: int = 0  # lines already in the database exactly so (a second run of the same file)
     lines: list[ImportLine] = field(default_factory=list)
     error: str = ""  # a problem with the whole file (header, encoding…)
 
@@ -205,9 +206,11 @@ def import_serials_csv(*, session: Session, text: str) -> ImportReport:
 
     ``model`` is the model's name or its model number.  Every line is checked:
     unknown model, serial not in the category's format, CHK not 3 digits, a
-    serial twice in the file, a serial already in the registry.  All or
-    nothing: when any line is bad, nothing is imported and the report says
-    what is wrong on which line.  Flushes; the caller commits.
+    serial twice in the file, a serial already in the registry with another
+    CHK or model.  A serial already in the registry with the same CHK and
+    model is "unchanged" (so a second run of the same file imports nothing
+    and succeeds).  All or nothing: when any line is bad, nothing is imported
+    and the report says what is wrong on which line.  Flushes; the caller commits.
     """
     report = ImportReport()
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
@@ -266,22 +269,42 @@ def import_serials_csv(*, session: Session, text: str) -> ImportReport:
 
     # Serials already in the registry, looked up in batches.
     candidates = [line.serial for line, values in parsed if values]
-    in_db: set[str] = set()
+    in_db: dict[str, tuple[str, int]] = {}
     for start in range(0, len(candidates), 500):
         chunk = candidates[start : start + 500]
-        in_db.update(session.exec(select(SerialRecord.serial).where(SerialRecord.serial.in_(chunk))).all())
+        found_rows = session.exec(
+            select(SerialRecord.serial, SerialRecord.chk, SerialRecord.model_id).where(
+                SerialRecord.serial.in_(chunk)
+            )
+        ).all()
+        in_db.update({serial: (chk, model_id) for serial, chk, model_id in found_rows})
+    model_names = {m.id: m.name for m, _c in models}
+    fresh = []
     for line, values in parsed:
-        if values and line.serial in in_db:
+        if not values:
+            continue
+        if line.serial not in in_db:
+            fresh.append(values)
+            continue
+        chk, model_id = in_db[line.serial]
+        if (chk, model_id) == (values["chk"], values["model_id"]):
+            report.unchanged += 1
+        else:
             line.ok = False
-            line.message = "serial already in the registry"
+            line.message = (
+                f"serial already in the registry with CHK {chk} and model "
+                f"{model_names.get(model_id, model_id)}"
+            )
     report.lines = [line for line, _ in parsed]
     if not report.lines:
         report.error = "The file has a header but no serial lines."
     if not report.ok:
+        report.unchanged = 0
         return report
-    session.execute(sa.insert(SerialRecord), [values for _, values in parsed])
+    if fresh:
+        session.execute(sa.insert(SerialRecord), fresh)
     session.flush()
-    report.imported = len(parsed)
+    report.imported = len(fresh)
     return report
 
 

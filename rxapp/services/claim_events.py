@@ -8,6 +8,7 @@ calls it inside each transition's transaction).
 from __future__ import annotations
 
 import json
+import logging
 
 from sqlmodel import Session, select
 
@@ -15,6 +16,9 @@ from rxapp.models import Redemption, RedemptionEvent, RedemptionStatus, User
 from rxapp.services import clock
 from rxapp.services.recipients import claim_recipient
 from rxapp.vocabulary import customer_status_text, status_label
+
+
+log = logging.getLogger(__name__)
 
 
 def snapshot(claim: Redemption) -> str:
@@ -48,6 +52,9 @@ def record(
         snapshot=snapshot,
     )
     session.add(event)
+    log.info("claim %s %s -> %s by user %s%s", claim.id, getattr(from_status, "value", from_status),
+             getattr(to_status, "value", to_status), actor_id if actor_id is not None else "system",
+             f" ({reason[:80]})" if reason else "", extra={"claim_id": claim.id})
     return event
 
 

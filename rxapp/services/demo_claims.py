@@ -37,7 +37,13 @@ from rxapp.models import (
 )
 from rxapp.services import claims, clock, file_store, products
 from rxapp.services.demo_images import InvoiceSpec, invoice_image, serial_photo_image
-from rxapp.services.demo_seed import DEMO_USERS, REASON_TEMPLATES, first_free_serial, hashed_demo_password
+from rxapp.services.demo_seed import (  # noqa: F401 - EXTRA_CUSTOMERS is read from here too
+    DEMO_USERS,
+    EXTRA_CUSTOMERS,
+    REASON_TEMPLATES,
+    first_free_serial,
+    hashed_demo_password,
+)
 
 
 # The seed's "Please provide the invoice with your product name on it, thanks."
@@ -45,12 +51,6 @@ NEEDS_INFO_REASON = REASON_TEMPLATES[0][0]
 REJECTED_REASON = (
     "Best Buy confirmed that this order was cancelled and refunded, so the monitor does not qualify "
     "for the promotion."
-)
-# Other customers whose claims keep the reviewer's queue busy.  Nobody can log
-# in as them: their password is random per process.
-EXTRA_CUSTOMERS: tuple[tuple[str, str, str], ...] = (
-    ("jamie.rivera@member-center.test", "Jamie", "Rivera"),
-    ("casey.brooks@member-center.test", "Casey", "Brooks"),
 )
 DEMO_RECIPIENT = {
     "zipcode": "97205",

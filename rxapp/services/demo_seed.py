@@ -56,6 +56,26 @@ DEMO_USERS: tuple[DemoUser, ...] = (
              "Admin (promotions and code pools)", "Jordan", "Chen", "DE"),
 )
 
+# Other customers whose claims keep the reviewer's queue busy (``demo_claims``).
+# Nobody can log in as them: their password is random per process.
+EXTRA_CUSTOMERS: tuple[tuple[str, str, str], ...] = (
+    ("jamie.rivera@member-center.test", "Jamie", "Rivera"),
+    ("casey.brooks@member-center.test", "Casey", "Brooks"),
+)
+
+# Every account a demo seed creates.  With demo mode off they must not work
+# (``accounts.authenticate`` and ``sessions.resolve`` refuse them): their
+# passwords are printed in the README.
+DEMO_EMAILS: frozenset[str] = frozenset(
+    [u.email for u in DEMO_USERS] + [email for email, _first, _last in EXTRA_CUSTOMERS]
+)
+
+
+def is_demo_email(email: object) -> bool:
+    """True for an address a demo seed gives to one of its accounts."""
+    return isinstance(email, str) and email.strip().lower() in DEMO_EMAILS
+
+
 REASON_TEMPLATES: tuple[tuple[str, MissingDocument, bool], ...] = (
     ("Please provide the invoice with your product name on it, thanks.", MissingDocument.invoice, False),
     ("Please upload a photo of the S/N sticker on the product itself, not on the package.",

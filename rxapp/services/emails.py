@@ -194,3 +194,21 @@ def queue_rejected(*, session: Session, redemption: Redemption) -> EmailMessage:
         f" please contact us through Web Ticket and quote your claim number #{redemption.id}."
     )
     return _queue_with_reason(session, redemption, "rejected", "Rejected", sorry, what_now)
+
+
+# --------------------------------------------------------------------------- password reset
+
+
+def render_password_reset(*, first_name: str, url: str, minutes: int) -> tuple[str, str, str]:
+    """(subject, text, html) of the password-reset email (rendered for every request, sent only to accounts)."""
+    text, page = _render(
+        [
+            f"Someone (we hope you, {first_name}) asked to reset the password of your {vendor()} member center "
+            "account.",
+            f"The link below lets you choose a new password. It works once and for {minutes} minutes; "
+            "setting a new password logs you out everywhere.",
+            "If you did not ask for this, ignore this email: your password stays as it is.",
+        ],
+        ("Choose a new password", url),
+    )
+    return f"Reset your {vendor()} member center password", text, page

@@ -257,6 +257,8 @@ def deliver_due(
                 done = dict(status=EmailStatus.sent, sent_at=clock(), last_error="")
                 ok = _finish(make_session, row.id, lease_until, **done)
                 (report.sent if ok else report.lost_lease).append(row.id)
+                log.info("email %s (%s) sent", row.id, row.kind,
+                         extra={"claim_id": getattr(row, "redemption_id", None)})
                 continue
             attempts = row.attempts + 1
             if permanent or (attempts >= MAX_ATTEMPTS and not server_fault):
@@ -272,7 +274,8 @@ def deliver_due(
                 bucket = report.retrying
             ok = _finish(make_session, row.id, lease_until, **values)
             (bucket if ok else report.lost_lease).append(row.id)
-            log.warning("email %s to %s not sent (attempt %s): %s", row.id, row.to_email, attempts, error)
+            log.warning("email %s to %s not sent (attempt %s): %s", row.id, row.to_email, attempts, error,
+                        extra={"claim_id": getattr(row, "redemption_id", None)})
     finally:
         if conn is not None:
             try:

@@ -19,6 +19,7 @@ _context = CryptContext(
 # A real hash to verify against when the account does not exist, so a log-in
 # for an unknown email spends the same time as one for a known email.
 _DUMMY_HASH = _context.hash("not-a-real-password-only-for-timing")
+DUMMY_HASH = _DUMMY_HASH  # a hash no password matches (a stand-in account's)
 
 
 # passlib refuses longer secrets (PasswordSizeError); the sign-up rules stop well before.

@@ -18,7 +18,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from rxapp.models import LoginSession, User
+from rxapp import settings
 from rxapp.services import clock
+from rxapp.services.demo_seed import is_demo_email
 from rxapp.services.errors import NotFound
 
 IDLE_TIMEOUT = timedelta(days=7)
@@ -100,8 +102,8 @@ def resolve(
     if row is None or not _is_live(row, now):
         return None
     user = session.get(User, row.user_id)
-    if user is None:
-        return None
+    if user is None or (not settings.get().demo and is_demo_email(user.email)):
+        return None  # a demo account's session is over once demo mode is off
     if now - row.last_seen_at >= TOUCH_INTERVAL:
         row.last_seen_at = now
         session.add(row)

@@ -40,7 +40,7 @@ from urllib.parse import quote
 import reflex as rx
 from reflex.istate.proxy import StateProxy
 
-from rxapp import db, routes, settings
+from rxapp import db, logcontext, routes, settings
 from rxapp.db import session_scope
 from rxapp.models import Role
 from rxapp.services import sessions as session_service
@@ -133,10 +133,20 @@ def _fits(fn, args, kwargs) -> bool:
     return True
 
 
+def _request_id(state) -> str:
+    """This event's id for the logs (``rxapp/logcontext.py``): the tab's token prefix and a number."""
+    try:
+        client_token = state.router.session.client_token
+    except Exception:  # noqa: BLE001 - never let logging break a handler
+        client_token = ""
+    return logcontext.new_request_id(client_token)
+
+
 def _guarded(fn, level: Access):
     """``fn`` behind the check of ``level``, with the signature Reflex reads (``functools.wraps``).
 
-    A payload that does not fit the parameters is dropped before anything runs (no traceback).
+    A payload that does not fit the parameters is dropped before anything runs (no traceback);
+    every call runs in a request scope of its own, so its log lines can be followed.
     """
     if inspect.isasyncgenfunction(fn):
 
@@ -144,16 +154,17 @@ def _guarded(fn, level: Access):
         async def wrapper(self, *args, **kwargs):
             if not _fits(fn, args, kwargs):
                 return
-            who, refusal = await _admit(self, level)
-            if refusal is not None:
-                yield refusal
-                return
-            token = _current.set(who)
-            try:
-                async for item in fn(self, *args, **kwargs):
-                    yield item
-            finally:
-                _reset(token)
+            with logcontext.request_scope(_request_id(self)):
+                who, refusal = await _admit(self, level)
+                if refusal is not None:
+                    yield refusal
+                    return
+                token = _current.set(who)
+                try:
+                    async for item in fn(self, *args, **kwargs):
+                        yield item
+                finally:
+                    _reset(token)
 
     else:
 
@@ -161,15 +172,16 @@ def _guarded(fn, level: Access):
         async def wrapper(self, *args, **kwargs):
             if not _fits(fn, args, kwargs):
                 return None
-            who, refusal = await _admit(self, level)
-            if refusal is not None:
-                return refusal
-            token = _current.set(who)
-            try:
-                result = fn(self, *args, **kwargs)
-                return await result if inspect.isawaitable(result) else result
-            finally:
-                _reset(token)
+            with logcontext.request_scope(_request_id(self)):
+                who, refusal = await _admit(self, level)
+                if refusal is not None:
+                    return refusal
+                token = _current.set(who)
+                try:
+                    result = fn(self, *args, **kwargs)
+                    return await result if inspect.isawaitable(result) else result
+                finally:
+                    _reset(token)
 
     setattr(wrapper, ACCESS_ATTR, level)
     return wrapper

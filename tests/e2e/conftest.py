@@ -4,7 +4,8 @@ One app per test session (``reflex.testing.AppHarnessProd``: the frontend is
 exported for production and served statically, the backend runs in this
 process), on its own data folder with migrations applied and demo data
 seeded through the services.  Every page a test visits through ``visit`` is
-checked with axe-core; a failing test leaves a screenshot in ``artifacts/``.
+checked with axe-core; any console error or uncaught page error fails the
+test; a failing test leaves a screenshot in ``artifacts/``.
 """
 
 from __future__ import annotations
@@ -95,6 +96,10 @@ class Site:
         self.base_url = base_url.rstrip("/")
         self.a11y_checked: set[str] = set()
 
+    def expect_console_error(self, pattern: str) -> None:
+        """This test provokes a console error matching ``pattern`` on purpose (it does not fail it)."""
+        self.page.context._mc_console_allowed.append(pattern)
+
     def url(self, path: str) -> str:
         return self.base_url + path
 
@@ -126,11 +131,46 @@ class Site:
         self.a11y_checked.add(path)
 
 
+def watch_console(ctx) -> list[str]:
+    """Collect every console error and uncaught page error of every page of ``ctx``.
+
+    A test fails on any of them (``check_console``): the favicon's 404 was
+    one.  A test that provokes one on purpose says so first with
+    ``site.expect_console_error(pattern)``.
+    """
+    errors: list[str] = []
+    ctx._mc_console_errors = errors
+    ctx._mc_console_allowed = []
+
+    def watch(page):
+        page.on("console", lambda msg: errors.append(f"console error: {msg.text} (on {page.url})")
+                if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(f"page error: {exc} (on {page.url})"))
+
+    ctx.on("page", watch)
+    return errors
+
+
+def check_console(ctx) -> None:
+    allowed = getattr(ctx, "_mc_console_allowed", [])
+    errors = [e for e in getattr(ctx, "_mc_console_errors", []) if not any(re.search(p, e) for p in allowed)]
+    if errors:
+        pytest.fail("errors in the browser console:\n" + "\n".join(errors[:20]), pytrace=False)
+
+
 @pytest.fixture()
 def context(browser, request):
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     ctx.set_default_timeout(15_000)
+    watch_console(ctx)
     yield ctx
+    passed = getattr(request.node, "rep_call", None)
+    if passed is not None and passed.passed:
+        try:
+            check_console(ctx)
+        finally:
+            ctx.close()
+        return
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         ARTIFACTS.mkdir(exist_ok=True)
@@ -156,12 +196,19 @@ def new_site(app, browser, request):
     def make() -> Site:
         ctx = browser.new_context(viewport={"width": 1280, "height": 900})
         ctx.set_default_timeout(15_000)
+        watch_console(ctx)
         contexts.append(ctx)
         return Site(ctx.new_page(), app.frontend_url)
 
     yield make
-    for ctx in contexts:
-        ctx.close()
+    passed = getattr(request.node, "rep_call", None)
+    try:
+        if passed is not None and passed.passed:
+            for ctx in contexts:
+                check_console(ctx)
+    finally:
+        for ctx in contexts:
+            ctx.close()
 
 
 DEMO_CUSTOMER = ("demo@member-center.test", "demo-customer-2021")

@@ -66,6 +66,20 @@ def viewer_email(client) -> str:
         return found[0].email if found else ""
 
 
+def real_reviewer() -> str:
+    """A reviewer account no demo seed made (it works with demo mode off)."""
+    import secrets
+
+    from rxapp import db
+    from rxapp.models import Role
+    from tests.factories.rows import make_user
+
+    email = f"reviewer-{secrets.token_hex(4)}@example.com"
+    with db.session_scope() as s:
+        make_user(s, email=email, role=Role.reviewer, region_code="US")
+    return email
+
+
 @pytest.fixture()
 def demo_off(monkeypatch):
     from rxapp import settings
@@ -85,7 +99,11 @@ def test_with_demo_mode_off_every_demo_handler_refuses_and_changes_nothing(new_c
     from rxapp.state.demo import MailboxState as M
     from rxapp.state.demo import StickerSheetState as S
 
-    client, _token = signed_in(new_client, REVIEWER)
+    # A demo account's session ends with demo mode (sessions.resolve): a real reviewer tries instead.
+    demo_client, _ = signed_in(new_client, REVIEWER)
+    assert viewer_email(demo_client) == ""
+    reviewer_email = real_reviewer()
+    client, _token = signed_in(new_client, reviewer_email)
     before = fingerprint()
     calls = [
         (D.load, {}),
@@ -105,7 +123,7 @@ def test_with_demo_mode_off_every_demo_handler_refuses_and_changes_nothing(new_c
         result = client.call(handler, **payload)
         assert not result.errors, (handler, result.errors)
     assert fingerprint() == before
-    assert viewer_email(client) == REVIEWER  # no persona switch happened
+    assert viewer_email(client) == reviewer_email  # no persona switch happened
     demo, sheet, mail = client.get(D), client.get(S), client.get(M)
     assert not demo.demo_on and demo.personas == [] and "Demo mode is off" in demo.message
     assert not sheet.demo_on and sheet.stickers == []

@@ -147,7 +147,7 @@ def test_import_is_all_or_nothing_and_reports_every_bad_line(cat):
             "Modern 14,XX-1234,123",  # line 4: bad format
             f"Modern 14,{good[1][0]},12a",  # line 5: bad CHK
             f"Modern 14,{good[0][0]},{good[0][1]}",  # line 6: duplicate of line 2
-            f"Modern 14,{good[2][0]},{good[2][1]}",  # line 7: already in the registry
+            f"Modern 14,{good[2][0]},{good[2][1]}",  # line 7: already in the registry, the same: unchanged
         ]
     )
     report = catalog.import_serials_csv(session=cat, text=text)
@@ -158,8 +158,25 @@ def test_import_is_all_or_nothing_and_reports_every_bad_line(cat):
     assert "does not match the Laptop format" in verdicts[4]
     assert "must be 3 digits" in verdicts[5]
     assert "also on line 2" in verdicts[6]
-    assert "already in the registry" in verdicts[7]
+    assert verdicts[7] == ""
     assert cat.exec(select(SerialRecord)).all().__len__() == 1
+
+
+def test_a_second_run_is_unchanged_and_a_conflicting_serial_is_an_error(cat):
+    units = _some_units("Modern 14", 2)
+    text = "serial,chk,model\n" + "".join(f"{s},{c},Modern 14\n" for s, c in units)
+    first = catalog.import_serials_csv(session=cat, text=text)
+    assert first.ok and (first.imported, first.unchanged) == (2, 0)
+    again = catalog.import_serials_csv(session=cat, text=text)
+    assert again.ok and (again.imported, again.unchanged) == (0, 2)
+    (serial, chk), fresh = units[0], _some_units("Modern 14", 3)[2]
+    other_chk = f"{(int(chk) + 1) % 1000:03d}"
+    conflict = catalog.import_serials_csv(
+        session=cat, text=f"serial,chk,model\n{fresh[0]},{fresh[1]},Modern 14\n{serial},{other_chk},Modern 14\n")
+    assert not conflict.ok and conflict.imported == 0
+    assert f"already in the registry with CHK {chk}" in conflict.errors[0].message
+    assert conflict.errors[0].line == 3
+    assert len(cat.exec(select(SerialRecord)).all()) == 2
 
 
 @pytest.mark.parametrize(
