@@ -21,6 +21,7 @@ from rxapp.services.errors import Conflict, FieldErrors, Locked, ServiceError
 from rxapp.state import parse, uploads
 from rxapp.state.captcha import CaptchaMixin
 from rxapp.state.session import SessionState, caller, member
+from rxapp.state.upload_guard import upload_limit
 
 
 class RegistrationState(CaptchaMixin, rx.State):
@@ -182,6 +183,7 @@ class RegistrationState(CaptchaMixin, rx.State):
     async def set_channel(self, value):
         self.channel = parse.choice(value, (c.value for c in vocabulary.CHANNEL), self.channel)
 
+    @upload_limit(uploads.MAX_BYTES)
     @member.background
     async def upload_invoice(self, chunks: rx.UploadChunkIterator):
         """The invoice is checked the moment it is chosen (streamed, size-capped)."""
@@ -364,6 +366,7 @@ class MyProductsState(rx.State):
         self.replacing = ""
         self.replace_message = ""
 
+    @upload_limit(uploads.MAX_BYTES)
     @member.background
     async def upload_replacement(self, chunks: rx.UploadChunkIterator):
         viewer = caller()

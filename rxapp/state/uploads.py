@@ -14,8 +14,11 @@ import reflex as rx
 
 from rxapp.db import session_scope
 from rxapp.models import FileKind
-from rxapp.services import file_links, file_store, upload_spool
+from rxapp.services import file_links, file_store, images, upload_spool
 from rxapp.services.errors import FieldErrors, ServiceError
+
+# What one invoice or S/N photo may weigh (``@upload_limit(uploads.MAX_BYTES)`` on the handlers).
+MAX_BYTES = images.MAX_BYTES
 
 
 @dataclass(frozen=True)
