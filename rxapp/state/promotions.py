@@ -218,6 +218,15 @@ class RedeemState(CaptchaMixin, rx.State):
         await self._receive(chunks, "invoice")
 
     @member
+    async def refuse_photo(self, rejected: list):
+        """The drop zone refused the file before sending it: the same message the server would give."""
+        self._show_upload("serial_photo", uploads.refused(rejected, kind=FileKind.serial_photo), caller().user_id)
+
+    @member
+    async def refuse_invoice(self, rejected: list):
+        self._show_upload("invoice", uploads.refused(rejected, kind=FileKind.invoice), caller().user_id)
+
+    @member
     async def resize(self, which: str):
         viewer = caller()
         file_id = self._photo_id if which == "serial_photo" else self._new_invoice_id if which == "invoice" else None

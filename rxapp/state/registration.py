@@ -197,6 +197,11 @@ class RegistrationState(CaptchaMixin, rx.State):
             if got is not None:
                 self._apply_invoice(got, viewer.user_id)
 
+    @member
+    async def refuse_invoice(self, rejected: list):
+        """The drop zone refused the file before sending it: the same message the server would give."""
+        self._apply_invoice(uploads.refused(rejected, kind=FileKind.invoice), caller().user_id)
+
     def _apply_invoice(self, got: uploads.Received, user_id: int) -> None:
         self.errors = {k: v for k, v in self.errors.items() if k != "invoice"}
         if got.file_id is None:
@@ -383,6 +388,12 @@ class MyProductsState(rx.State):
                 self.replace_message = got.message
                 return
             self._attach(viewer.user_id, got.file_id)
+
+    @member
+    async def refuse_replacement(self, rejected: list):
+        """The drop zone refused the file before sending it."""
+        self.replace_too_wide = False
+        self.replace_message = uploads.refused(rejected, kind=FileKind.invoice).message
 
     @member
     async def resize_replacement(self):
