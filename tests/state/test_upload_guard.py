@@ -431,3 +431,15 @@ def test_parallel_uploads_never_exceed_the_total_budget(stack, driver, new_clien
     assert stack.budget.peak <= 3 * MiB and stack.budget.in_flight == 0
     assert all(r.pulled == 0 for r in results if r.status == 503)
     assert max(r.peak_temp for r in results) <= 3 * MiB
+
+
+def test_a_file_the_drop_zone_refuses_gets_the_servers_message(new_client):
+    """Over 10 MB the browser does not send the file (the guard would answer 413): the field still says why."""
+    client = tab(new_client, CUSTOMER, "/products/register")
+    too_big = [{"file": {"path": "huge.jpg"}, "errors": [{"code": "file-too-large", "message": "File is larger"}]}]
+    client.call(RegistrationState.refuse_invoice, path="/products/register", rejected=too_big)
+    assert "the limit is 10 MB" in client.get(RegistrationState).invoice_message
+    for junk in ([], [1], [{"file": 3, "errors": "x"}], [{"errors": [{"code": "file-invalid-type"}]}]):
+        result = client.call(RegistrationState.refuse_invoice, path="/products/register", rejected=junk)
+        assert not result.errors
+        assert "not a JPG, GIF or PNG image" in client.get(RegistrationState).invoice_message
