@@ -34,6 +34,7 @@ import time
 from typing import Any
 
 from python_multipart.multipart import MultipartParser, parse_options_header
+from reflex.istate.manager.memory import StateManagerMemory
 from reflex.istate.manager.token import BaseStateToken
 from reflex_base import constants
 from reflex_base.config import get_config
@@ -205,9 +206,8 @@ async def _caller_role(client_token: str, state_manager=None) -> Role | None:
     """The role of the session the tab ``client_token`` holds (None: signed out), checked now."""
     if state_manager is None:
         state_manager = EventContext.get().state_manager
-    states = getattr(state_manager, "states", None)
-    if isinstance(states, dict) and client_token not in states:
-        return None  # a tab this worker never saw: no state is made for a stranger's token
+    if isinstance(state_manager, StateManagerMemory) and client_token not in state_manager.states:
+        return None  # a tab this (only) worker never saw: no state is made for a stranger's token
     root = await state_manager.get_state(BaseStateToken(ident=client_token, cls=SessionState))
     token = (await root.get_state(SessionState)).token
     if not token or not isinstance(token, str) or len(token) > 200:
