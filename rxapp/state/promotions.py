@@ -218,13 +218,13 @@ class RedeemState(CaptchaMixin, rx.State):
         await self._receive(chunks, "invoice")
 
     @member
-    async def refuse_photo(self, rejected: list):
+    async def refuse_photo(self, reasons: list):
         """The drop zone refused the file before sending it: the same message the server would give."""
-        self._show_upload("serial_photo", uploads.refused(rejected, kind=FileKind.serial_photo), caller().user_id)
+        self._show_upload("serial_photo", uploads.refused(reasons, kind=FileKind.serial_photo), caller().user_id)
 
     @member
-    async def refuse_invoice(self, rejected: list):
-        self._show_upload("invoice", uploads.refused(rejected, kind=FileKind.invoice), caller().user_id)
+    async def refuse_invoice(self, reasons: list):
+        self._show_upload("invoice", uploads.refused(reasons, kind=FileKind.invoice), caller().user_id)
 
     @member
     async def resize(self, which: str):

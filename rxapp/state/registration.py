@@ -198,9 +198,9 @@ class RegistrationState(CaptchaMixin, rx.State):
                 self._apply_invoice(got, viewer.user_id)
 
     @member
-    async def refuse_invoice(self, rejected: list):
+    async def refuse_invoice(self, reasons: list):
         """The drop zone refused the file before sending it: the same message the server would give."""
-        self._apply_invoice(uploads.refused(rejected, kind=FileKind.invoice), caller().user_id)
+        self._apply_invoice(uploads.refused(reasons, kind=FileKind.invoice), caller().user_id)
 
     def _apply_invoice(self, got: uploads.Received, user_id: int) -> None:
         self.errors = {k: v for k, v in self.errors.items() if k != "invoice"}
@@ -390,10 +390,10 @@ class MyProductsState(rx.State):
             self._attach(viewer.user_id, got.file_id)
 
     @member
-    async def refuse_replacement(self, rejected: list):
+    async def refuse_replacement(self, reasons: list):
         """The drop zone refused the file before sending it."""
         self.replace_too_wide = False
-        self.replace_message = uploads.refused(rejected, kind=FileKind.invoice).message
+        self.replace_message = uploads.refused(reasons, kind=FileKind.invoice).message
 
     @member
     async def resize_replacement(self):

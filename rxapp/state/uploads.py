@@ -59,19 +59,15 @@ async def receive(chunks: rx.UploadChunkIterator, *, owner_id: int, kind: FileKi
     return Received(result.file_id, file_store.sanitize_name(name), result.message, result.too_wide, not result.too_wide)
 
 
-def refused(rejected, *, kind: FileKind) -> Received:
+def refused(reasons, *, kind: FileKind) -> Received:
     """A file the drop zone refused before sending it (over ``MAX_BYTES``, or not a JPG/GIF/PNG).
 
-    ``rejected`` is the drop zone's list of ``{"file": {"path": …}, "errors": [{"code": …}]}`` (from the
-    browser: read defensively).  The message is the one the server gives for the same file.
+    ``reasons`` is the drop zone's error codes of each refused file (``["file-too-large"]``), from the
+    browser: read defensively.  The message is the one the server gives for the same file.
     """
-    first = rejected[0] if isinstance(rejected, list) and rejected and isinstance(rejected[0], dict) else {}
-    file = first.get("file") if isinstance(first.get("file"), dict) else {}
-    name = file.get("path") or file.get("name") or ""
-    errors = first.get("errors") if isinstance(first.get("errors"), list) else []
-    too_big = any(isinstance(e, dict) and e.get("code") == "file-too-large" for e in errors)
-    message = images.too_big_message(None) if too_big else images.not_image_message(kind, "")
-    return Received(None, file_store.sanitize_name(str(name)[-200:]), message, False, False)
+    codes = " ".join(r for r in reasons[:5] if isinstance(r, str))[:500] if isinstance(reasons, list) else ""
+    message = images.too_big_message(None) if "file-too-large" in codes else images.not_image_message(kind, "")
+    return Received(None, "", message, False, False)
 
 
 def _store(spool: upload_spool.UploadSpool, owner_id: int, name: str) -> file_store.UploadResult:

@@ -436,10 +436,10 @@ def test_parallel_uploads_never_exceed_the_total_budget(stack, driver, new_clien
 def test_a_file_the_drop_zone_refuses_gets_the_servers_message(new_client):
     """Over 10 MB the browser does not send the file (the guard would answer 413): the field still says why."""
     client = tab(new_client, CUSTOMER, "/products/register")
-    too_big = [{"file": {"path": "huge.jpg"}, "errors": [{"code": "file-too-large", "message": "File is larger"}]}]
-    client.call(RegistrationState.refuse_invoice, path="/products/register", rejected=too_big)
+    # What the page sends: each refused file's error codes (never the file itself).
+    client.call(RegistrationState.refuse_invoice, path="/products/register", reasons=["file-too-large"])
     assert "the limit is 10 MB" in client.get(RegistrationState).invoice_message
-    for junk in ([], [1], [{"file": 3, "errors": "x"}], [{"errors": [{"code": "file-invalid-type"}]}]):
-        result = client.call(RegistrationState.refuse_invoice, path="/products/register", rejected=junk)
+    for junk in ([], [1], [{"file": 3}], ["file-invalid-type"], "file-too-large", None):
+        result = client.call(RegistrationState.refuse_invoice, path="/products/register", reasons=junk)
         assert not result.errors
         assert "not a JPG, GIF or PNG image" in client.get(RegistrationState).invoice_message
