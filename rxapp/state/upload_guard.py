@@ -314,7 +314,7 @@ class UploadGuard:
             read += len(body)
             try:
                 if read > allowance:
-                    raise Refused(413, f"The upload is larger than {_mb(allowance - MULTIPART_OVERHEAD)}.")
+                    raise Refused(413, "The upload is larger than it may be.")
                 check.feed(body)
                 if not message.get("more_body", False):
                     body_done = True
