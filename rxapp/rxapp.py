@@ -24,12 +24,14 @@ from rxapp.state.console.queue import QueueState
 from rxapp.state.console.templates import TemplatesState
 from rxapp.state.console.users import UsersState
 from rxapp.state.session import SessionState
+from rxapp.state.upload_guard import UploadGuard
 
 logcontext.install()  # every rxapp log line carries the request's and the claim's ids
 
 app = rx.App(
-    # Private files (invoices, S/N photos) behind short-lived signed links, and the reviewers' CSV export.
-    api_transformer=Starlette(routes=file_routes.routes + export_routes.routes),
+    # Private files (invoices, S/N photos) behind short-lived signed links, and the reviewers' CSV export;
+    # then the guard of /_upload: no upload is read past its headers unless the caller may make it.
+    api_transformer=[Starlette(routes=file_routes.routes + export_routes.routes), UploadGuard],
     stylesheets=["/theme.css"],
     head_components=[rx.el.meta(name="description", content="Register products, redeem promotions, follow claims.")],
 )

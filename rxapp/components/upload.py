@@ -2,23 +2,42 @@
 
 The whole zone sits inside its <label>, so the visible label names the file
 input (``get_by_label("Invoice Upload")``) and a click opens the file chooser
-once.  Files stream to a background handler (``rx.upload_files_chunk``).
+once.  Files stream to a background handler (``rx.upload_files_chunk``); a file
+over 10 MB or of another type is refused in the browser (``on_rejected`` says why).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
+from reflex.vars import ArrayVar, ObjectVar
 
 from rxapp.components.shell import ACCENT
 from rxapp.components.links import file_url
+from rxapp.services.images import MAX_BYTES
 
 ACCEPT = {"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/gif": [".gif"]}
+
+
+def _reasons(rejected) -> ArrayVar:
+    """Each refused file as the drop zone's error codes ("file-too-large file-invalid-type"), nothing else.
+
+    Only these strings go to the server: the refused ``File`` itself would be sent along with the event
+    (socket.io sends a Blob in full).
+    """
+    def codes(record):
+        errors = record.to(ObjectVar, dict[str, Any])["errors"].to(ArrayVar, list[dict[str, Any]])
+        return errors.map(lambda e: e.to(ObjectVar, dict[str, Any])["code"]).join(" ")
+
+    return rejected.to(ArrayVar, list[dict[str, Any]]).map(codes)
 
 
 def upload_field(
     upload_id: str,
     label: str,
     handler,
+    on_rejected=None,
     *,
     required: bool = True,
     hint: str = "",
@@ -52,6 +71,10 @@ def upload_field(
                 ),
                 id=upload_id, accept=ACCEPT, multiple=False, max_files=1, no_click=True,
                 on_drop=handler(rx.upload_files_chunk(upload_id=upload_id)), border="1px dashed #bbb",
+                # Too big or not an image: refused before a byte is sent (the server's /_upload
+                # guard refuses such a body anyway); ``on_rejected`` shows the reason under the field.
+                max_size=MAX_BYTES,
+                **({"on_drop_rejected": lambda rejected: on_rejected(_reasons(rejected))} if on_rejected else {}),
                 border_radius="6px", padding="14px", cursor="pointer", background="#fafafa",
                 _hover={"border_color": ACCENT},
             ),

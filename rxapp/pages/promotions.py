@@ -163,7 +163,8 @@ def _document(upload_id: str, key: str, label: str, handler, alt: str, hint: str
     kept = rx.vstack(rx.text(label, weight="bold", size="2"),
                      rx.text("Accepted — kept as it is.", size="2", color="#1a7f37"),
                      rx.cond(thumb != "", rx.image(src=thumb, alt=alt, max_width="200px")), spacing="1")
-    upload = upload_field(upload_id, label, handler, **upload_props, hint=hint, busy=S.uploading,
+    rejected = S.refuse_photo if key == "serial_photo" else S.refuse_invoice
+    upload = upload_field(upload_id, label, handler, rejected, **upload_props, hint=hint, busy=S.uploading,
                           file_name=file_name, message=rx.cond(S.errors.contains(key), S.errors[key].to(str), message),
                           message_is_error=~ok, thumb_url=thumb,
                           extra=rx.cond(too_wide, rx.button("Resize for me", type="button", size="2",

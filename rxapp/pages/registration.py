@@ -186,6 +186,7 @@ def step_purchase() -> rx.Component:
             "invoice",
             "Invoice Upload",
             R.upload_invoice,
+            R.refuse_invoice,
             hint="The image should include the model name, invoice date, and invoice number.",
             busy=R.uploading, file_name=R.invoice_name,
             message=rx.cond(R.errors.contains("invoice"), R.errors["invoice"].to(str), R.invoice_message),
@@ -245,6 +246,7 @@ def _product_row(r) -> rx.Component:
             rx.cond(
                 MyProductsState.replacing == r["id"],
                 upload_field("replace-invoice", "New purchase proof", MyProductsState.upload_replacement,
+                             MyProductsState.refuse_replacement,
                              message=MyProductsState.replace_message,
                              extra=rx.hstack(
                                  rx.cond(MyProductsState.replace_too_wide,

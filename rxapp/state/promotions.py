@@ -15,6 +15,7 @@ from rxapp.services.errors import Conflict, FieldErrors, NotFound, ServiceError
 from rxapp.state import live, parse, uploads
 from rxapp.state.captcha import CaptchaMixin
 from rxapp.state.session import caller, current_viewer, member
+from rxapp.state.upload_guard import upload_limit
 
 RECIPIENT_FIELDS = ("first_name", "last_name", "zipcode", "address", "contact_number", "note")
 
@@ -206,13 +207,24 @@ class RedeemState(CaptchaMixin, rx.State):
             if got is not None:
                 self._show_upload(which, got, viewer.user_id)
 
+    @upload_limit(uploads.MAX_BYTES)
     @member.background
     async def upload_photo(self, chunks: rx.UploadChunkIterator):
         await self._receive(chunks, "serial_photo")
 
+    @upload_limit(uploads.MAX_BYTES)
     @member.background
     async def upload_invoice(self, chunks: rx.UploadChunkIterator):
         await self._receive(chunks, "invoice")
+
+    @member
+    async def refuse_photo(self, reasons: list):
+        """The drop zone refused the file before sending it: the same message the server would give."""
+        self._show_upload("serial_photo", uploads.refused(reasons, kind=FileKind.serial_photo), caller().user_id)
+
+    @member
+    async def refuse_invoice(self, reasons: list):
+        self._show_upload("invoice", uploads.refused(reasons, kind=FileKind.invoice), caller().user_id)
 
     @member
     async def resize(self, which: str):

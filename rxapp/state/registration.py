@@ -21,6 +21,7 @@ from rxapp.services.errors import Conflict, FieldErrors, Locked, ServiceError
 from rxapp.state import parse, uploads
 from rxapp.state.captcha import CaptchaMixin
 from rxapp.state.session import SessionState, caller, member
+from rxapp.state.upload_guard import upload_limit
 
 
 class RegistrationState(CaptchaMixin, rx.State):
@@ -182,6 +183,7 @@ class RegistrationState(CaptchaMixin, rx.State):
     async def set_channel(self, value):
         self.channel = parse.choice(value, (c.value for c in vocabulary.CHANNEL), self.channel)
 
+    @upload_limit(uploads.MAX_BYTES)
     @member.background
     async def upload_invoice(self, chunks: rx.UploadChunkIterator):
         """The invoice is checked the moment it is chosen (streamed, size-capped)."""
@@ -194,6 +196,11 @@ class RegistrationState(CaptchaMixin, rx.State):
             self.uploading = False
             if got is not None:
                 self._apply_invoice(got, viewer.user_id)
+
+    @member
+    async def refuse_invoice(self, reasons: list):
+        """The drop zone refused the file before sending it: the same message the server would give."""
+        self._apply_invoice(uploads.refused(reasons, kind=FileKind.invoice), caller().user_id)
 
     def _apply_invoice(self, got: uploads.Received, user_id: int) -> None:
         self.errors = {k: v for k, v in self.errors.items() if k != "invoice"}
@@ -364,6 +371,7 @@ class MyProductsState(rx.State):
         self.replacing = ""
         self.replace_message = ""
 
+    @upload_limit(uploads.MAX_BYTES)
     @member.background
     async def upload_replacement(self, chunks: rx.UploadChunkIterator):
         viewer = caller()
@@ -380,6 +388,12 @@ class MyProductsState(rx.State):
                 self.replace_message = got.message
                 return
             self._attach(viewer.user_id, got.file_id)
+
+    @member
+    async def refuse_replacement(self, reasons: list):
+        """The drop zone refused the file before sending it."""
+        self.replace_too_wide = False
+        self.replace_message = uploads.refused(reasons, kind=FileKind.invoice).message
 
     @member
     async def resize_replacement(self):

@@ -14,8 +14,11 @@ import reflex as rx
 
 from rxapp.db import session_scope
 from rxapp.models import FileKind
-from rxapp.services import file_links, file_store, upload_spool
+from rxapp.services import file_links, file_store, images, upload_spool
 from rxapp.services.errors import FieldErrors, ServiceError
+
+# What one invoice or S/N photo may weigh (``@upload_limit(uploads.MAX_BYTES)`` on the handlers).
+MAX_BYTES = images.MAX_BYTES
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,17 @@ async def receive(chunks: rx.UploadChunkIterator, *, owner_id: int, kind: FileKi
     finally:
         spool.discard()
     return Received(result.file_id, file_store.sanitize_name(name), result.message, result.too_wide, not result.too_wide)
+
+
+def refused(reasons, *, kind: FileKind) -> Received:
+    """A file the drop zone refused before sending it (over ``MAX_BYTES``, or not a JPG/GIF/PNG).
+
+    ``reasons`` is the drop zone's error codes of each refused file (``["file-too-large"]``), from the
+    browser: read defensively.  The message is the one the server gives for the same file.
+    """
+    codes = " ".join(r for r in reasons[:5] if isinstance(r, str))[:500] if isinstance(reasons, list) else ""
+    message = images.too_big_message(None) if "file-too-large" in codes else images.not_image_message(kind, "")
+    return Received(None, "", message, False, False)
 
 
 def _store(spool: upload_spool.UploadSpool, owner_id: int, name: str) -> file_store.UploadResult:

@@ -16,6 +16,7 @@ from rxapp.services import catalog, codes, promotions_admin
 from rxapp.services.errors import Conflict, FieldErrors, Forbidden, NotFound, ServiceError
 from rxapp.state import parse
 from rxapp.state.session import caller, reviewer
+from rxapp.state.upload_guard import upload_limit
 
 CSV_MAX_BYTES = 1024 * 1024
 FORM_FIELDS = ("name", "description", "starts_on", "ends_on", "per_customer_limit", "prize_type", "prize_name",
@@ -243,6 +244,7 @@ class PromotionsAdminState(rx.State):
             return
         self._import(viewer.user_id, text, "the pasted text")
 
+    @upload_limit(CSV_MAX_BYTES)
     @reviewer
     async def import_file(self, files: list[rx.UploadFile]):
         viewer = caller()
