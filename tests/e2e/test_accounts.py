@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import log_in
+from tests.factories.captcha_proof import solve
 
 PASSWORD = "Trusty-Member-Pass-2026"
 _seq = itertools.count(1)
@@ -58,6 +59,7 @@ def make_account(email: str, password: str = PASSWORD, first_name: str = "Robin"
                   "consent": True},
             captcha_id=challenge.id,
             captcha_answer=str(answer),
+            captcha_proof=solve(challenge.pow),
         )
         return user.id
 
