@@ -43,7 +43,7 @@ TTL = timedelta(minutes=5)
 # POW_MAX_COUNTER (headless Chromium on this machine: see SECURITY.md).
 POW_ALGORITHM = "SHA-256"
 POW_COST = 1
-POW_MAX_COUNTER = 150_000
+POW_MAX_COUNTER = 100_000
 _MAX_PROOF = 4000
 # Blank characters people type or paste around (and inside) a number.
 _BLANKS = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
