@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from rxapp.components.captcha_pow import proof_input
 from rxapp.components.shell import ACCENT
 
 
@@ -171,11 +172,13 @@ def checkbox_field(label, name: str, errors=None, *, required: bool = False, des
     )
 
 
-def captcha_field(question, errors, on_reformat, *, id_prefix: str = "f", round=None) -> rx.Component:
+def captcha_field(question, errors, on_reformat, *, pow, id_prefix: str = "f", round=None) -> rx.Component:
     """The seed's arithmetic captcha: "24 + 2 =", an answer box and a Reformat button.
 
     The input is keyed by the question (and by ``round``, the mixin's
     ``captcha_round``, when given), so a new question starts with an empty box.
+    ``pow`` is the mixin's ``captcha_pow``: the browser solves it into the
+    hidden ``captcha_proof`` field (``captcha_pow.proof_input``).
     """
     fid = f"{id_prefix}-captcha"
     key = question if round is None else question + round.to(str)
@@ -187,6 +190,7 @@ def captcha_field(question, errors, on_reformat, *, id_prefix: str = "f", round=
             rx.input(id=fid, name="captcha", key=key, type="text", input_mode="numeric",
                      auto_complete="off", max_length=6, width="110px", size="3",
                      aria_describedby=f"{fid}-question {fid}-error"),
+            proof_input(pow),
             rx.button("Reformat", type="button", variant="outline", on_click=on_reformat, size="2",
                       aria_label="Reformat (draw a new question)"),
             spacing="3", align="center",

@@ -23,7 +23,7 @@ def login() -> rx.Component:
             rx.cond(
                 LoginState.needs_captcha,
                 captcha_field(LoginState.captcha_question, errors, LoginState.reformat_captcha,
-                              id_prefix="login", round=LoginState.captcha_round),
+                              pow=LoginState.captcha_pow, id_prefix="login", round=LoginState.captcha_round),
             ),
             button_row(submit_button("Log in ›"), rx.link("Forgot password?", href=routes.PASSWORD_FORGOT, size="2"),
                        rx.link("No account yet? Sign Up", href=routes.SIGNUP, size="2"), spacing="4", wrap="wrap"),
@@ -85,7 +85,7 @@ def signup() -> rx.Component:
             checkbox_field(rx.fragment("I acknowledge and agree to the ", vendor, " Privacy Policy"),
                            "consent", errors, required=True, id_prefix="signup"),
             captcha_field(SignUpState.captcha_question, errors, SignUpState.reformat_captcha,
-                          id_prefix="signup", round=SignUpState.captcha_round),
+                          pow=SignUpState.captcha_pow, id_prefix="signup", round=SignUpState.captcha_round),
             button_row(submit_button("Sign Up ›"),
                        rx.link(rx.button("Cancel ›", type="button", variant="outline", size="3"), href=routes.HOME)),
             on_submit=SignUpState.submit, reset_on_submit=False, max_width=None, padding="24px",

@@ -227,7 +227,7 @@ def redeem() -> rx.Component:
                   default_value=r["contact_number"], autocomplete="tel", max_length=30, id_prefix="rd"),
             textarea_field("Note", "note", errors, rows=2, default_value=r["note"], id_prefix="rd",
                            max_length=1000),
-            captcha_field(S.captcha_question, errors, S.reformat_captcha, id_prefix="rd"),
+            captcha_field(S.captcha_question, errors, S.reformat_captcha, pow=S.captcha_pow, id_prefix="rd"),
             rx.cond(errors.contains("form"),
                     rx.callout(errors["form"].to(str), icon="triangle-alert", color_scheme="red", role="alert",
                                margin_bottom="10px")),

@@ -195,7 +195,8 @@ def step_purchase() -> rx.Component:
                           rx.button("Resize for me", on_click=R.resize_invoice, type="button", size="2",
                                     margin_top="6px")),
         ),
-        captcha_field(R.captcha_question, R.errors, R.reformat_captcha, id_prefix="reg", round=R.captcha_round),
+        captcha_field(R.captcha_question, R.errors, R.reformat_captcha, pow=R.captcha_pow, id_prefix="reg",
+                      round=R.captcha_round),
         rx.cond(R.errors.contains("form"), rx.callout(R.errors["form"].to(str), color_scheme="red", icon="info")),
         rx.hstack(
             rx.button("Back", on_click=R.back, type="button", variant="outline", size="3"),

@@ -28,9 +28,10 @@ PASSWORD_MAX = 256
 
 MSG_EMAIL_TAKEN = "An account with this email already exists. Log in or reset your password."
 MSG_LOGIN_FAILED = "The email or password is incorrect."
-MSG_CAPTCHA_WRONG = "That answer is not right. Please solve the new question."
-MSG_CAPTCHA_EXPIRED = "That question has expired. Please solve the new question."
-MSG_CAPTCHA_MISSING = "Please answer the question to continue."
+MSG_CAPTCHA_WRONG = captcha.MSG_WRONG
+MSG_CAPTCHA_EXPIRED = captcha.MSG_EXPIRED
+MSG_CAPTCHA_MISSING = captcha.MSG_MISSING
+MSG_CAPTCHA_NO_PROOF = captcha.MSG_NO_PROOF
 MSG_LOGIN_CAPTCHA = "For your security, please also answer the question below."
 
 _COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
@@ -125,17 +126,9 @@ def _check_sign_up(session: Session, form: object) -> tuple[dict, dict[str, str]
     return clean, errors
 
 
-def _captcha_message(outcome: captcha.Outcome, answer: object) -> str | None:
-    if outcome is captcha.Outcome.right:
-        return None
-    if answer is None or (isinstance(answer, str) and not answer.strip()):
-        return MSG_CAPTCHA_MISSING
-    if outcome is captcha.Outcome.expired:
-        return MSG_CAPTCHA_EXPIRED
-    return MSG_CAPTCHA_WRONG
-
-
-def sign_up(*, session: Session, form: dict, captcha_id: str, captcha_answer: str) -> User:
+def sign_up(
+    *, session: Session, form: dict, captcha_id: str, captcha_answer: str, captcha_proof: object = None
+) -> User:
     """Create a customer account from the sign-up form and queue the welcome email (flushed).
 
     Fields as in ``_check_sign_up``, plus ``newsletter`` and
@@ -149,8 +142,9 @@ def sign_up(*, session: Session, form: dict, captcha_id: str, captcha_answer: st
     without solving a question each time.
     """
     clean, errors = _check_sign_up(session, form)
-    outcome = captcha.consume(session=session, challenge_id=captcha_id, answer=captcha_answer)
-    problem = _captcha_message(outcome, captcha_answer)
+    outcome = captcha.consume(session=session, challenge_id=captcha_id, answer=captcha_answer,
+                              proof=captcha_proof)
+    problem = captcha.message(outcome, captcha_answer)
     if problem:
         errors["captcha"] = problem
         if errors.get("email") == MSG_EMAIL_TAKEN:
@@ -203,6 +197,7 @@ def authenticate(
     ip_address: object,
     captcha_id: str | None = None,
     captcha_answer: str | None = None,
+    captcha_proof: object = None,
     now: datetime | None = None,
     demo_mode: bool | None = None,
 ) -> User:
@@ -235,8 +230,9 @@ def authenticate(
     if throttle.captcha_required(session=session, email=key, now=now):
         if captcha_answer is None or (isinstance(captcha_answer, str) and not captcha_answer.strip()):
             raise FieldErrors({"captcha": MSG_LOGIN_CAPTCHA})
-        outcome = captcha.consume(session=session, challenge_id=captcha_id, answer=captcha_answer, now=now)
-        problem = _captcha_message(outcome, captcha_answer)
+        outcome = captcha.consume(session=session, challenge_id=captcha_id, answer=captcha_answer,
+                                  proof=captcha_proof, now=now)
+        problem = captcha.message(outcome, captcha_answer)
         if problem:
             session.commit()
             raise FieldErrors({"captcha": problem})

@@ -1,7 +1,13 @@
-"""Arithmetic captcha: a question as text, the answer kept only on the server.
+"""Arithmetic captcha plus a proof of work: the answer kept only on the server.
 
-A challenge is a row of ``CaptchaChallenge``; the browser sees only its id and
-question (``Challenge``).  Each challenge answers at most once: ``check``
+A challenge is a row of ``CaptchaChallenge``; the browser sees only its id,
+question and a proof-of-work puzzle (``Challenge``).  The puzzle is an ALTCHA
+v2 challenge (``altcha`` library: SHA-256, deterministic counter, HMAC-signed
+with a key derived from the app's secret, expiring with the question, and
+bound to this challenge's id).  The page's script solves it while the person
+types the answer; ``consume`` requires both: the arithmetic answer (which a
+regular expression over the page can read) and the solved puzzle (which only
+computing ~``POW_MAX_COUNTER``/2 hashes gives).  Each challenge answers at most once: ``check``
 marks it used whether the answer was right or wrong, so a wrong answer means
 drawing a new question.  Challenges expire after ``TTL``.
 
@@ -14,18 +20,31 @@ before they raise.)
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
+import json
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+import altcha
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from rxapp import settings
 from rxapp.models import CaptchaChallenge
 from rxapp.services import clock
 
 TTL = timedelta(minutes=5)
+# Proof of work: the browser tries counters 0, 1, 2... until SHA-256(salt +
+# nonce + counter) starts with the signed prefix; the counter is drawn in
+# [0, POW_MAX_COUNTER), so on average POW_MAX_COUNTER / 2 hashes, at most
+# POW_MAX_COUNTER (headless Chromium on this machine: see SECURITY.md).
+POW_ALGORITHM = "SHA-256"
+POW_COST = 1
+POW_MAX_COUNTER = 100_000
+_MAX_PROOF = 4000
 # Blank characters people type or paste around (and inside) a number.
 _BLANKS = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
 _ANSWER = re.compile(r"[0-9]{1,6}")
@@ -34,10 +53,12 @@ _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 @dataclass(frozen=True)
 class Challenge:
-    """What the browser may see: an opaque id and the question text."""
+    """What the browser may see: an opaque id, the question text and the
+    proof-of-work puzzle (JSON; it carries no answer and no secret)."""
 
     id: str
     question: str
+    pow: str
 
 
 class Outcome(str, enum.Enum):
@@ -46,6 +67,62 @@ class Outcome(str, enum.Enum):
     right = "right"
     wrong = "wrong"
     expired = "expired"  # or already used, or unknown id: the same to the customer
+    no_proof = "no_proof"  # the proof of work is missing, wrong, expired or for another challenge
+
+
+def _pow_key() -> bytes:
+    """The HMAC key of the puzzles: derived from the app's secret, never sent anywhere."""
+    return hmac.new(settings.get().secret_key.encode(), b"captcha-proof-of-work", hashlib.sha256).digest()
+
+
+def _binding(challenge_id: str) -> str:
+    """What ties a puzzle to its question (a hash: the id itself stays on the server)."""
+    return hashlib.sha256(b"captcha|" + challenge_id.encode()).hexdigest()[:32]
+
+
+def _epoch(moment: datetime) -> int:
+    """Unix seconds of a moment (naive datetimes are UTC here, as everywhere in the app)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
+def _new_pow(challenge_id: str, expires_at: datetime) -> str:
+    puzzle = altcha.create_challenge(
+        POW_ALGORITHM,
+        POW_COST,
+        counter=secrets.randbelow(POW_MAX_COUNTER),
+        expires_at=_epoch(expires_at),
+        data={"c": _binding(challenge_id)},
+        hmac_secret=_pow_key(),
+    )
+    return json.dumps(puzzle.to_dict(), separators=(",", ":"))
+
+
+def proof_is_valid(*, challenge_id: str, proof: object, now: datetime | None = None) -> bool:
+    """True for a solved puzzle of this challenge, signed by us and not expired.
+
+    ``proof`` is the ALTCHA payload the browser sends (base64 JSON of the
+    puzzle and its solution).  Never raises for junk input.
+    """
+    now = now or clock.now()
+    if not isinstance(proof, str) or not proof or len(proof) > _MAX_PROOF:
+        return False
+    try:
+        payload = altcha.Payload.from_base64(proof)
+        params = payload.challenge.parameters
+        if (
+            params.algorithm != POW_ALGORITHM
+            or params.cost != POW_COST
+            or not isinstance(params.data, dict)
+            or params.data.get("c") != _binding(challenge_id)
+            or not isinstance(params.expires_at, int)
+            or params.expires_at <= _epoch(now)
+        ):
+            return False
+        return bool(altcha.verify_solution(payload, _pow_key()).verified)
+    except Exception:  # noqa: BLE001 - any malformed proof is simply no proof
+        return False
 
 
 def _make_question() -> tuple[str, int]:
@@ -70,7 +147,7 @@ def new_challenge(*, session: Session, now: datetime | None = None) -> Challenge
     )
     session.add(row)
     session.flush()
-    return Challenge(id=row.id, question=row.question)
+    return Challenge(id=row.id, question=row.question, pow=_new_pow(row.id, now + TTL))
 
 
 def _parse_answer(answer: object) -> int | None:
@@ -87,14 +164,16 @@ def _parse_answer(answer: object) -> int | None:
 
 
 def consume(
-    *, session: Session, challenge_id: object, answer: object, now: datetime | None = None
+    *, session: Session, challenge_id: object, answer: object, proof: object, now: datetime | None = None
 ) -> Outcome:
-    """Use up the challenge and say whether ``answer`` was right.
+    """Use up the challenge and say whether ``answer`` was right and ``proof`` solved its puzzle.
 
     A challenge is consumed by one atomic UPDATE (only an unused, unexpired
     row matches), so two concurrent answers cannot both succeed.  Unknown,
-    used and expired challenges report ``Outcome.expired``; anything that is
-    not a whole number reports ``Outcome.wrong``.  Never raises for junk input.
+    used and expired challenges report ``Outcome.expired``; a missing or bad
+    proof of work reports ``Outcome.no_proof`` (even with the right answer);
+    anything that is not a whole number reports ``Outcome.wrong``.  Never
+    raises for junk input.
     """
     now = now or clock.now()
     if not isinstance(challenge_id, str) or not _ID.fullmatch(challenge_id):
@@ -117,12 +196,38 @@ def consume(
     if cached is not None:
         session.refresh(cached)
     session.flush()
+    if not proof_is_valid(challenge_id=challenge_id, proof=proof, now=now):
+        return Outcome.no_proof
     return Outcome.right if _parse_answer(answer) == expected else Outcome.wrong
 
 
-def check(*, session: Session, challenge_id: object, answer: object, now: datetime | None = None) -> bool:
-    """True only for the right answer to an unused, unexpired challenge; always uses it up."""
-    return consume(session=session, challenge_id=challenge_id, answer=answer, now=now) is Outcome.right
+def check(
+    *, session: Session, challenge_id: object, answer: object, proof: object, now: datetime | None = None
+) -> bool:
+    """True only for the right answer and proof to an unused, unexpired challenge; always uses it up."""
+    return consume(session=session, challenge_id=challenge_id, answer=answer, proof=proof, now=now) is Outcome.right
+
+
+MSG_WRONG = "That answer is not right. Please solve the new question."
+MSG_EXPIRED = "That question has expired. Please solve the new question."
+MSG_MISSING = "Please answer the question to continue."
+MSG_NO_PROOF = (
+    "Your browser did not finish the automatic check that comes with the question "
+    "(it needs JavaScript). Please wait a moment after the new question appears, then send again."
+)
+
+
+def message(outcome: Outcome, answer: object) -> str | None:
+    """What the form says under the Captcha field for this outcome (None when right)."""
+    if outcome is Outcome.right:
+        return None
+    if answer is None or (isinstance(answer, str) and not answer.strip()):
+        return MSG_MISSING
+    if outcome is Outcome.expired:
+        return MSG_EXPIRED
+    if outcome is Outcome.no_proof:
+        return MSG_NO_PROOF
+    return MSG_WRONG
 
 
 def purge_expired(*, session: Session, now: datetime | None = None) -> int:

@@ -11,7 +11,7 @@ from rxapp.db import session_scope
 from rxapp.services import accounts, profiles
 from rxapp.services.errors import FieldErrors, Locked
 from rxapp.state import parse
-from rxapp.state.captcha import CaptchaMixin
+from rxapp.state.captcha import PROOF_LIMIT, CaptchaMixin
 from rxapp.state.session import SessionState, anyone
 
 _CLEAR_PASSWORD = rx.set_value("login-password", "")
@@ -58,6 +58,7 @@ class LoginState(CaptchaMixin, rx.State):
                     ip_address=ip,
                     captcha_id=self._captcha_id or None,
                     captcha_answer=parse.field(form, "captcha", 20) or None,
+                    captcha_proof=parse.field(form, "captcha_proof", PROOF_LIMIT) or None,
                 )
                 user_id = user.id
         except Locked as exc:
@@ -112,6 +113,7 @@ class SignUpState(CaptchaMixin, rx.State):
                     form=data,
                     captcha_id=self._captcha_id,
                     captcha_answer=parse.field(form, "captcha", 20),
+                    captcha_proof=parse.field(form, "captcha_proof", PROOF_LIMIT),
                 )
                 user_id = user.id
         except FieldErrors as exc:

@@ -1,4 +1,9 @@
-"""The captcha every form shares: the question is shown, the answer stays server-side."""
+"""The captcha every form shares: the question is shown, the answer stays server-side.
+
+Beside the question the page gets a proof-of-work puzzle (``captcha_pow``);
+the browser solves it on its own (``components/captcha_pow.py``) and sends the
+proof with the form as ``captcha_proof``.  The server checks both.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,16 @@ import reflex as rx
 
 from rxapp.db import session_scope
 from rxapp.services import captcha as captcha_service
+from rxapp.state import parse
 from rxapp.state.session import anyone
+
+PROOF_LIMIT = 4000
 
 
 class CaptchaMixin(rx.State, mixin=True):
     captcha_question: str = ""
+    # The proof-of-work puzzle (public by design: no answer, no secret in it).
+    captcha_pow: str = ""
     # Counts the questions drawn: the answer box is keyed by it, so every new
     # question (even one with the same text) starts with an empty box.
     captcha_round: int = 0
@@ -22,7 +32,18 @@ class CaptchaMixin(rx.State, mixin=True):
             challenge = captcha_service.new_challenge(session=s)
         self._captcha_id = challenge.id
         self.captcha_question = challenge.question
+        self.captcha_pow = challenge.pow
         self.captcha_round += 1
+
+    def _captcha_problem(self, form) -> str | None:
+        """Use up the current challenge; the message for the Captcha field, or None when passed."""
+        answer = parse.field(form, "captcha", 20)
+        with session_scope() as s:
+            outcome = captcha_service.consume(
+                session=s, challenge_id=self._captcha_id, answer=answer,
+                proof=parse.field(form, "captcha_proof", PROOF_LIMIT),
+            )
+        return captcha_service.message(outcome, answer)
 
     @anyone
     def reformat_captcha(self):

@@ -9,7 +9,6 @@ import reflex as rx
 from rxapp import db, routes, vocabulary
 from rxapp.db import session_scope
 from rxapp.models import FileKind
-from rxapp.services import captcha as captcha_service
 from rxapp.services import claim_history, claims, eligibility, redeem_context
 from rxapp.services.errors import Conflict, FieldErrors, NotFound, ServiceError
 from rxapp.state import live, parse, uploads
@@ -247,9 +246,9 @@ class RedeemState(CaptchaMixin, rx.State):
         data = parse.fields(form, RECIPIENT_FIELDS, 600)
         # Keep what was typed, whatever happens next.
         self.recipient = dict(data)
-        right = db.run(captcha_service.check, challenge_id=self._captcha_id, answer=parse.field(form, "captcha", 20))
-        if not right:
-            self.errors = {"captcha": "That answer is not right. Please solve the new question."}
+        problem = self._captcha_problem(form)
+        if problem:
+            self.errors = {"captcha": problem}
             self._draw_captcha()
             self.form_key += 1
             return

@@ -15,7 +15,6 @@ import reflex as rx
 from rxapp import db, routes, vocabulary
 from rxapp.db import session_scope
 from rxapp.models import FileKind
-from rxapp.services import captcha as captcha_service
 from rxapp.services import catalog, clock, products, profiles, serials
 from rxapp.services.errors import Conflict, FieldErrors, Locked, ServiceError
 from rxapp.state import parse, uploads
@@ -274,11 +273,10 @@ class RegistrationState(CaptchaMixin, rx.State):
         viewer = caller()
         if self.step != 4:
             return
-        answer = parse.field(form, "captcha", 20)
         errors: dict[str, str] = {}
-        with session_scope() as s:
-            if not captcha_service.check(session=s, challenge_id=self._captcha_id, answer=answer):
-                errors["captcha"] = "That answer is not right. Please solve the new question."
+        problem = self._captcha_problem(form)
+        if problem:
+            errors["captcha"] = problem
         try:
             purchase = date.fromisoformat(self.purchase_date) if self.purchase_date else None
         except ValueError:

@@ -34,6 +34,7 @@ from rxapp.services import (
     file_store,
     products,
 )
+from tests.factories.captcha_proof import solve
 from tests.factories.images import image_bytes
 
 PASSWORD = "Seed-Flow-Password-2026"
@@ -55,6 +56,7 @@ def make_customer(prefix: str = "customer", region: str = "US") -> tuple[int, st
             },
             captcha_id=challenge.id,
             captcha_answer=str(answer),
+            captcha_proof=solve(challenge.pow),
         )
         return user.id, email
 

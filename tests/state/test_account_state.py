@@ -20,6 +20,7 @@ def make_account(email: str) -> int:
     from rxapp import db
     from rxapp.models import CaptchaChallenge
     from rxapp.services import accounts, captcha
+    from tests.factories.captcha_proof import solve
 
     with db.session_scope() as s:
         challenge = captcha.new_challenge(session=s)
@@ -28,7 +29,7 @@ def make_account(email: str) -> int:
             session=s,
             form={"email": email, "password": PASSWORD, "confirm_password": PASSWORD, "first_name": "Sol",
                   "last_name": "State", "region": "US", "phone": "", "consent": True},
-            captcha_id=challenge.id, captcha_answer=str(answer),
+            captcha_id=challenge.id, captcha_answer=str(answer), captcha_proof=solve(challenge.pow),
         )
         return user.id
 

@@ -322,6 +322,12 @@ def _answer(client, state_cls) -> str:
     return str(captcha_answer(client.get(state_cls)._captcha_id))
 
 
+def _proof(client, state_cls) -> str:
+    from tests.factories.captcha_proof import solve
+
+    return solve(client.get(state_cls).captcha_pow)
+
+
 def test_after_sign_up_no_frontend_var_holds_a_secret(new_client):
     from rxapp.state.account import OverviewState
     from rxapp.state.auth import SignUpState
@@ -333,13 +339,14 @@ def test_after_sign_up_no_frontend_var_holds_a_secret(new_client):
     form = {
         "email": email, "password": password, "confirm_password": password, "first_name": "Gia",
         "last_name": "Guard", "region": "US", "phone": "", "consent": "on",
-        "captcha": _answer(client, SignUpState),
+        "captcha": _answer(client, SignUpState), "captcha_proof": _proof(client, SignUpState),
     }
     # A wrong captcha first: the error path must not leak either.
     result = client.call(SignUpState.submit, path="/signup", form={**form, "captcha": "1000"})
     assert "captcha" in client.get(SignUpState).errors
     _check_no_secrets(client, own_email=email, password=password)
-    result = client.call(SignUpState.submit, path="/signup", form={**form, "captcha": _answer(client, SignUpState)})
+    result = client.call(SignUpState.submit, path="/signup", form={
+        **form, "captcha": _answer(client, SignUpState), "captcha_proof": _proof(client, SignUpState)})
     assert result.redirects == ["/account"], (result.errors, client.get(SignUpState).errors)
     client.call(OverviewState.load, path="/account")
     _check_no_secrets(client, own_email=email, password=password)

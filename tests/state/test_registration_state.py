@@ -52,6 +52,13 @@ def captcha_answer_of(state) -> str:
                                 {"i": state._captcha_id}).scalar_one())
 
 
+def captcha_form(state) -> dict:
+    """The captcha as the browser sends it: the typed answer and the proof of work its script solved."""
+    from tests.factories.captcha_proof import solve
+
+    return {"captcha": captcha_answer_of(state), "captcha_proof": solve(state.captcha_pow)}
+
+
 def category_id_for(client, slug: str) -> str:
     from rxapp.state.registration import RegistrationState
 
@@ -90,7 +97,7 @@ def register_through_the_wizard(client, unit: dict, tmp_path: Path) -> None:
     client.upload(R.upload_invoice, "invoice.png", png_bytes(1200), content_type="image/png")
     state = client.get(R)
     assert state.invoice_ok, state.invoice_message
-    result = client.call(R.submit, form={"captcha": captcha_answer_of(state)})
+    result = client.call(R.submit, form=captcha_form(state))
     assert result.redirects == ["/products"], (client.get(R).errors, result.errors)
     client.call(MyProductsState.load, path="/products")
     rows = client.get(MyProductsState).rows
@@ -172,16 +179,20 @@ def test_submit_re_checks_everything_and_keeps_the_draft(new_client):
     unit = free_unit()
     fill_to_step_four(client, unit)
     state = client.get(R)
-    result = client.call(R.submit, form={"captcha": captcha_answer_of(state)})
+    result = client.call(R.submit, form=captcha_form(state))
     assert result.redirects == []
     state = client.get(R)
     assert {"store", "purchase_date", "channel", "invoice"} <= set(state.errors)
     assert state.step == 4 and state.serial == unit["serial"].lower() and state.chk == unit["chk"]
     # A wrong captcha: its own message and a new question.
     question = state.captcha_question
-    client.call(R.submit, form={"captcha": "9999"})
+    client.call(R.submit, form={**captcha_form(state), "captcha": "9999"})
     state = client.get(R)
-    assert "captcha" in state.errors
+    assert state.errors["captcha"] == "That answer is not right. Please solve the new question."
+    # The right answer without the browser's proof of work: refused, and it says why.
+    client.call(R.submit, form={"captcha": captcha_answer_of(state)})
+    state = client.get(R)
+    assert "needs JavaScript" in state.errors["captcha"]
     assert state._captcha_id and state.captcha_question  # a new question was drawn
     del question
 

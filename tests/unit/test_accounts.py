@@ -36,6 +36,7 @@ from rxapp.services import (
 )
 from rxapp.services.errors import Conflict, FieldErrors, Forbidden, Locked, NotFound, ServiceError
 from tests.factories import flows, rows
+from tests.factories.captcha_proof import solve
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 FORM_KEYS = {"email", "password", "confirm_password", "first_name", "last_name", "region", "phone", "consent"}
@@ -68,22 +69,29 @@ def form(**overrides) -> dict:
     return data
 
 
-def solved(session) -> tuple[str, str]:
-    """A fresh challenge and its right answer (read from the server side, as only a test may)."""
+@pytest.fixture(autouse=True)
+def _easy_proof_of_work(monkeypatch):
+    """These tests are about the accounts, not the work: an easy puzzle for each captcha."""
+    monkeypatch.setattr(captcha, "POW_MAX_COUNTER", 300)
+
+
+def solved(session) -> tuple[str, str, str]:
+    """A fresh challenge, its right answer (read from the server side, as only a test may) and
+    its proof of work (solved as the browser does)."""
     ch = captcha.new_challenge(session=session)
-    return ch.id, str(session.get(CaptchaChallenge, ch.id).answer)
+    return ch.id, str(session.get(CaptchaChallenge, ch.id).answer), solve(ch.pow)
 
 
 def sign_up(session, **overrides) -> User:
-    cid, answer = solved(session)
-    user = accounts.sign_up(session=session, form=form(**overrides), captcha_id=cid, captcha_answer=answer)
+    cid, answer, proof = solved(session)
+    user = accounts.sign_up(session=session, form=form(**overrides), captcha_id=cid, captcha_proof=proof, captcha_answer=answer)
     session.commit()
     return user
 
 
 def login(session, email="ann.lee@example.com", password=GOOD_PASSWORD, ip=IP, with_captcha=False, **kw):
     if with_captcha:
-        kw["captcha_id"], kw["captcha_answer"] = solved(session)
+        kw["captcha_id"], kw["captcha_answer"], kw["captcha_proof"] = solved(session)
     return accounts.authenticate(session=session, email=email, password=password, ip_address=ip, **kw)
 
 
@@ -132,9 +140,9 @@ def test_a_form_that_is_not_a_dict_is_an_empty_form(session, regions, junk):
     assert set(validate_sign_up(session=session, form=junk)) == {
         "email", "password", "confirm_password", "first_name", "region", "consent"
     }
-    cid, answer = solved(session)
+    cid, answer, proof = solved(session)
     assert "captcha" not in errors_of(
-        lambda: accounts.sign_up(session=session, form=junk, captcha_id=cid, captcha_answer=answer)
+        lambda: accounts.sign_up(session=session, form=junk, captcha_id=cid, captcha_proof=proof, captcha_answer=answer)
     )
     assert set(errors_of(lambda: profiles.update_profile(session=session, user_id=sign_up(session).id, form=junk))) == {
         "first_name", "region"
@@ -294,12 +302,13 @@ def test_sign_up_creates_a_customer_with_argon2id_hash_and_welcome_email(session
 
 
 def test_sign_up_reports_all_errors_at_once_with_the_captcha(session, regions):
-    cid, answer = solved(session)
+    cid, answer, proof = solved(session)
     errors = errors_of(
         lambda: accounts.sign_up(
             session=session,
             form=form(email="bad", password="short", first_name="", consent=False),
             captcha_id=cid,
+            captcha_proof=proof,
             captcha_answer=str(int(answer) + 1),
         )
     )
@@ -309,22 +318,39 @@ def test_sign_up_reports_all_errors_at_once_with_the_captcha(session, regions):
 
 
 def test_sign_up_captcha_messages(session, regions):
-    cid, _ = solved(session)
-    assert errors_of(lambda: accounts.sign_up(session=session, form=form(), captcha_id=cid, captcha_answer=" ")) == {
+    cid, _, proof = solved(session)
+    assert errors_of(lambda: accounts.sign_up(session=session, form=form(), captcha_id=cid, captcha_proof=proof, captcha_answer=" ")) == {
         "captcha": accounts.MSG_CAPTCHA_MISSING
     }
     # The question is used up even by a blank answer: the right answer now comes too late.
     answer = str(session.get(CaptchaChallenge, cid).answer)
-    assert errors_of(lambda: accounts.sign_up(session=session, form=form(), captcha_id=cid, captcha_answer=answer)) == {
+    assert errors_of(lambda: accounts.sign_up(session=session, form=form(), captcha_id=cid, captcha_proof=proof, captcha_answer=answer)) == {
         "captcha": accounts.MSG_CAPTCHA_EXPIRED
     }
 
 
+def test_sign_up_and_log_in_refuse_the_right_answer_without_the_proof_of_work(session, regions):
+    """Issue #13, finding 6: a script reading the question off the page used to be let in."""
+    cid, answer, _ = solved(session)
+    assert errors_of(lambda: accounts.sign_up(session=session, form=form(), captcha_id=cid, captcha_answer=answer)) == {
+        "captcha": accounts.MSG_CAPTCHA_NO_PROOF
+    }
+    assert session.exec(select(User)).all() == []
+    sign_up(session)
+    for _ in range(3):
+        errors_of(lambda: login(session, password="wrong-password-1"))
+    cid, answer, _ = solved(session)
+    assert errors_of(lambda: login(session, captcha_id=cid, captcha_answer=answer)) == {
+        "captcha": accounts.MSG_CAPTCHA_NO_PROOF
+    }
+    assert login(session, with_captcha=True).email == "ann.lee@example.com"
+
+
 def test_used_captcha_stays_used_when_the_caller_rolls_back(session, regions):
-    cid, answer = solved(session)
+    cid, answer, proof = solved(session)
     session.commit()
     with pytest.raises(FieldErrors):
-        accounts.sign_up(session=session, form=form(first_name=""), captcha_id=cid, captcha_answer=answer)
+        accounts.sign_up(session=session, form=form(first_name=""), captcha_id=cid, captcha_proof=proof, captcha_answer=answer)
     session.rollback()
     session.expire_all()
     assert session.get(CaptchaChallenge, cid).used_at is not None
@@ -332,13 +358,13 @@ def test_used_captcha_stays_used_when_the_caller_rolls_back(session, regions):
 
 def test_duplicate_email_only_said_once_the_captcha_is_right(session, regions):
     sign_up(session)
-    cid, answer = solved(session)
+    cid, answer, proof = solved(session)
     assert errors_of(
-        lambda: accounts.sign_up(session=session, form=form(email="ANN.LEE@EXAMPLE.COM"), captcha_id=cid, captcha_answer="999")
+        lambda: accounts.sign_up(session=session, form=form(email="ANN.LEE@EXAMPLE.COM"), captcha_id=cid, captcha_proof=proof, captcha_answer="999")
     ) == {"captcha": accounts.MSG_CAPTCHA_WRONG}
-    cid, answer = solved(session)
+    cid, answer, proof = solved(session)
     assert errors_of(
-        lambda: accounts.sign_up(session=session, form=form(email="ANN.LEE@EXAMPLE.COM"), captcha_id=cid, captcha_answer=answer)
+        lambda: accounts.sign_up(session=session, form=form(email="ANN.LEE@EXAMPLE.COM"), captcha_id=cid, captcha_proof=proof, captcha_answer=answer)
     ) == {"email": accounts.MSG_EMAIL_TAKEN}
     assert len(session.exec(select(User)).all()) == 1
 
@@ -347,7 +373,7 @@ def test_lost_race_for_the_email_is_a_field_error(session, regions, engine):
     # Another request inserts the same email between our check and our insert.
     from sqlmodel import Session
 
-    cid, answer = solved(session)
+    cid, answer, proof = solved(session)
     session.commit()
     original = account_fields.email_taken
 
@@ -360,7 +386,7 @@ def test_lost_race_for_the_email_is_a_field_error(session, regions, engine):
 
     account_fields.email_taken = taken_by_racer
     try:
-        errors = errors_of(lambda: accounts.sign_up(session=session, form=form(), captcha_id=cid, captcha_answer=answer))
+        errors = errors_of(lambda: accounts.sign_up(session=session, form=form(), captcha_id=cid, captcha_proof=proof, captcha_answer=answer))
     finally:
         account_fields.email_taken = original
     assert errors == {"email": accounts.MSG_EMAIL_TAKEN}
@@ -433,8 +459,8 @@ def test_captcha_required_after_three_failures(session, regions):
     assert accounts.captcha_required(session=session, email="ANN.LEE@example.com", ip_address=IP)
     # The right password alone is not enough now.
     assert errors_of(lambda: login(session)) == {"captcha": accounts.MSG_LOGIN_CAPTCHA}
-    cid, answer = solved(session)
-    assert errors_of(lambda: login(session, captcha_id=cid, captcha_answer=str(int(answer) + 1))) == {
+    cid, answer, proof = solved(session)
+    assert errors_of(lambda: login(session, captcha_id=cid, captcha_proof=proof, captcha_answer=str(int(answer) + 1))) == {
         "captcha": accounts.MSG_CAPTCHA_WRONG
     }
     assert session.get(CaptchaChallenge, cid).used_at is not None
@@ -718,9 +744,9 @@ def test_fuzz_validate_sign_up(session, regions, data):
 @FUZZ
 @given(data=_form_strategy(), right_captcha=st.booleans())
 def test_fuzz_sign_up(session, regions, data, right_captcha):
-    cid, answer = solved(session)
+    cid, answer, proof = solved(session)
     try:
-        user = accounts.sign_up(session=session, form=data, captcha_id=cid, captcha_answer=answer if right_captcha else "x")
+        user = accounts.sign_up(session=session, form=data, captcha_id=cid, captcha_proof=proof, captcha_answer=answer if right_captcha else "x")
     except FieldErrors as exc:
         assert set(exc.errors) <= FORM_KEYS | {"captcha"}
         assert right_captcha or "captcha" in exc.errors
@@ -767,9 +793,9 @@ PLAUSIBLE = st.tuples(
 @FUZZ
 @given(data=PLAUSIBLE)
 def test_fuzz_sign_up_plausible_forms(session, regions, data):
-    cid, answer = solved(session)
+    cid, answer, proof = solved(session)
     try:
-        user = accounts.sign_up(session=session, form=data, captcha_id=cid, captcha_answer=answer)
+        user = accounts.sign_up(session=session, form=data, captcha_id=cid, captcha_proof=proof, captcha_answer=answer)
     except FieldErrors as exc:
         assert set(exc.errors) <= FORM_KEYS and "captcha" not in exc.errors
         event("refused: " + ",".join(sorted(exc.errors)))
@@ -798,7 +824,7 @@ def test_fuzz_authenticate(session, regions, email, password, ip, cid, answer):
         sign_up(session)
     try:
         accounts.authenticate(
-            session=session, email=email, password=password, ip_address=ip, captcha_id=cid, captcha_answer=answer
+            session=session, email=email, password=password, ip_address=ip, captcha_id=cid, captcha_proof=answer, captcha_answer=answer
         )
     except (FieldErrors, Locked) as exc:
         event(type(exc).__name__)

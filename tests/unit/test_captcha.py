@@ -1,8 +1,9 @@
-"""Arithmetic captcha: answer only on the server, single use, 5-minute expiry."""
+"""Arithmetic captcha + proof of work: answer only on the server, single use, 5-minute expiry."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from sqlmodel import select
 
 from rxapp.models import CaptchaChallenge, utcnow
 from rxapp.services import captcha
+from tests.factories.captcha_proof import solve
 
 QUESTION = re.compile(r"^(\d{1,2}) ([+-]) (\d{1,2}) =$")
 
@@ -20,11 +22,16 @@ def _answer(session, challenge_id: str) -> int:
     return session.get(CaptchaChallenge, challenge_id).answer
 
 
+def _proof_of(ch) -> str:
+    """A valid proof without brute force: the counter is read back by solving (cached per puzzle)."""
+    return solve(ch.pow)
+
+
 def test_challenge_shows_only_id_and_question(session):
     before = utcnow()
     ch = captcha.new_challenge(session=session)
     after = utcnow()
-    assert [f.name for f in dataclasses.fields(ch)] == ["id", "question"]
+    assert [f.name for f in dataclasses.fields(ch)] == ["id", "question", "pow"]
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}", ch.id)
     assert QUESTION.match(ch.question)
     row = session.get(CaptchaChallenge, ch.id)
@@ -48,32 +55,36 @@ def test_questions_are_small_sums_or_differences_never_negative(session):
 def test_right_answer_passes_once(session):
     ch = captcha.new_challenge(session=session)
     answer = str(_answer(session, ch.id))
-    assert captcha.check(session=session, challenge_id=ch.id, answer=answer) is True
-    assert captcha.check(session=session, challenge_id=ch.id, answer=answer) is False
+    proof = solve(ch.pow)
+    assert captcha.check(session=session, challenge_id=ch.id, answer=answer, proof=proof) is True
+    assert captcha.check(session=session, challenge_id=ch.id, answer=answer, proof=proof) is False
     assert session.get(CaptchaChallenge, ch.id).used_at is not None
 
 
 def test_wrong_answer_uses_the_challenge_up(session):
     ch = captcha.new_challenge(session=session)
     right = _answer(session, ch.id)
-    assert captcha.check(session=session, challenge_id=ch.id, answer=str(right + 1)) is False
-    assert captcha.consume(session=session, challenge_id=ch.id, answer=str(right)) is captcha.Outcome.expired
+    proof = solve(ch.pow)
+    assert captcha.check(session=session, challenge_id=ch.id, answer=str(right + 1), proof=proof) is False
+    assert (captcha.consume(session=session, challenge_id=ch.id, answer=str(right), proof=proof)
+            is captcha.Outcome.expired)
 
 
 def test_spaces_are_tolerated(session):
     for form in ("  {} ", "{}\t", " {}\n"):
         ch = captcha.new_challenge(session=session)
         answer = form.format(_answer(session, ch.id))
-        assert captcha.check(session=session, challenge_id=ch.id, answer=answer)
+        assert captcha.check(session=session, challenge_id=ch.id, answer=answer, proof=solve(ch.pow))
     ch = captcha.new_challenge(session=session)
     digits = str(_answer(session, ch.id))
-    assert captcha.check(session=session, challenge_id=ch.id, answer=" ".join(digits))
+    assert captcha.check(session=session, challenge_id=ch.id, answer=" ".join(digits), proof=solve(ch.pow))
 
 
 def test_non_numeric_answers_fail_and_use_it_up(session):
     for junk in ("", "abc", "2 6x", "-3", "26.0", "1e1", "٢٦", None, [], {}, True, 3.0):
         ch = captcha.new_challenge(session=session)
-        assert captcha.consume(session=session, challenge_id=ch.id, answer=junk) is captcha.Outcome.wrong
+        outcome = captcha.consume(session=session, challenge_id=ch.id, answer=junk, proof=solve(ch.pow))
+        assert outcome is captcha.Outcome.wrong
         assert session.get(CaptchaChallenge, ch.id).used_at is not None
 
 
@@ -82,24 +93,26 @@ def test_expires_after_five_minutes(session):
     early = captcha.new_challenge(session=session, now=start)
     late = captcha.new_challenge(session=session, now=start)
     ok = str(_answer(session, early.id))
-    assert captcha.check(session=session, challenge_id=early.id, answer=ok, now=start + timedelta(minutes=4, seconds=59))
+    assert captcha.check(session=session, challenge_id=early.id, answer=ok, proof=solve(early.pow),
+                         now=start + timedelta(minutes=4, seconds=59))
     late_answer = str(_answer(session, late.id))
     assert (
-        captcha.consume(session=session, challenge_id=late.id, answer=late_answer, now=start + timedelta(minutes=5))
+        captcha.consume(session=session, challenge_id=late.id, answer=late_answer, proof=solve(late.pow),
+                        now=start + timedelta(minutes=5))
         is captcha.Outcome.expired
     )
 
 
 def test_unknown_and_junk_ids_fail(session):
     for junk in ("nope", "", None, 42, ["x"], "x" * 500, "\ud800"):
-        assert captcha.check(session=session, challenge_id=junk, answer="1") is False
+        assert captcha.check(session=session, challenge_id=junk, answer="1", proof="x") is False
 
 
 def test_purge_expired_keeps_live_ones(session):
     now = utcnow()
     old = captcha.new_challenge(session=session, now=now - timedelta(minutes=10))
     used = captcha.new_challenge(session=session, now=now)
-    captcha.check(session=session, challenge_id=used.id, answer="0", now=now)
+    captcha.check(session=session, challenge_id=used.id, answer="0", proof="", now=now)
     live = captcha.new_challenge(session=session, now=now)
     session.commit()
     assert captcha.purge_expired(session=session, now=now) == 2
@@ -110,10 +123,11 @@ def test_purge_expired_keeps_live_ones(session):
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(answer=st.one_of(st.none(), st.text(max_size=30), st.integers(), st.floats(), st.lists(st.integers())))
-def test_check_never_raises(session, answer):
+def test_check_never_raises(session, answer, monkeypatch):
+    monkeypatch.setattr(captcha, "POW_MAX_COUNTER", 300)  # 150 examples: an easy puzzle each
     ch = captcha.new_challenge(session=session)
     expected = _answer(session, ch.id)
-    result = captcha.check(session=session, challenge_id=ch.id, answer=answer)
+    result = captcha.check(session=session, challenge_id=ch.id, answer=answer, proof=_proof_of(ch))
     assert isinstance(result, bool)
     if (type(answer) is int and answer == expected) or (isinstance(answer, str) and answer.strip() == str(expected)):
         assert result
@@ -121,3 +135,123 @@ def test_check_never_raises(session, answer):
         assert (type(answer) is int and answer == expected) or (
             isinstance(answer, str) and re.sub("[^0-9]", "", answer) == str(expected)
         )
+
+
+# --------------------------------------------------------------------------- the proof of work
+
+
+def _right(session, ch) -> str:
+    return str(_answer(session, ch.id))
+
+
+def test_the_regex_answer_without_proof_is_refused(session):
+    """The finding: reading "24 + 2 =" off the page is not enough any more."""
+    for missing in (None, "", "   "):
+        ch = captcha.new_challenge(session=session)
+        a, op, b = QUESTION.match(ch.question).groups()
+        regex_answer = str(int(a) + int(b) if op == "+" else int(a) - int(b))
+        outcome = captcha.consume(session=session, challenge_id=ch.id, answer=regex_answer, proof=missing)
+        assert outcome is captcha.Outcome.no_proof
+        assert captcha.message(outcome, regex_answer) == captcha.MSG_NO_PROOF
+        # ...and the question is used up all the same.
+        assert captcha.consume(session=session, challenge_id=ch.id, answer=regex_answer,
+                               proof=solve(ch.pow)) is captcha.Outcome.expired
+
+
+def test_the_puzzle_holds_no_answer_and_no_secret(session):
+    ch = captcha.new_challenge(session=session)
+    puzzle = json.loads(ch.pow)
+    params = puzzle["parameters"]
+    assert params["algorithm"] == "SHA-256" and params["cost"] == 1
+    assert ch.id not in ch.pow
+    assert str(_answer(session, ch.id)) not in re.sub(r"[0-9a-f]{16,}", "", ch.pow)
+    from rxapp import settings
+
+    assert settings.get().secret_key not in ch.pow
+    assert captcha._pow_key().hex() not in ch.pow
+
+
+def test_the_counter_stays_under_the_difficulty_bound(session):
+    import base64
+
+    for _ in range(3):
+        ch = captcha.new_challenge(session=session)
+        payload = json.loads(base64.b64decode(solve(ch.pow)))
+        assert 0 <= payload["solution"]["counter"] < captcha.POW_MAX_COUNTER
+
+
+def test_a_wrong_proof_is_refused(session):
+    import base64
+
+    def tampered(ch, change) -> str:
+        payload = json.loads(base64.b64decode(solve(ch.pow)))
+        change(payload)
+        return base64.b64encode(json.dumps(payload).encode()).decode()
+
+    def bump_counter(p):
+        p["solution"]["counter"] += 1
+
+    def other_key(p):
+        p["solution"]["derivedKey"] = "00" * 32
+
+    def easier_prefix(p):
+        p["challenge"]["parameters"]["keyPrefix"] = "0"
+
+    def unsigned(p):
+        p["challenge"].pop("signature")
+
+    def rebind(p):
+        p["challenge"]["parameters"]["data"] = {"c": "0" * 32}
+
+    def longer_life(p):
+        p["challenge"]["parameters"]["expiresAt"] += 3600
+
+    for change in (bump_counter, other_key, easier_prefix, unsigned, rebind, longer_life):
+        ch = captcha.new_challenge(session=session)
+        assert captcha.consume(session=session, challenge_id=ch.id, answer=_right(session, ch),
+                               proof=tampered(ch, change)) is captcha.Outcome.no_proof, change.__name__
+    for junk in ("x", "e30=", base64.b64encode(b"[]").decode(), "A" * 5000, 42, ["x"], {"a": 1}):
+        ch = captcha.new_challenge(session=session)
+        assert captcha.consume(session=session, challenge_id=ch.id, answer=_right(session, ch),
+                               proof=junk) is captcha.Outcome.no_proof
+
+
+def test_a_proof_signed_with_another_key_is_refused(session):
+    import altcha
+
+    ch = captcha.new_challenge(session=session)
+    params = json.loads(ch.pow)["parameters"]
+    forged = altcha.create_challenge("SHA-256", 1, counter=3, expires_at=params["expiresAt"],
+                                     data=params["data"], hmac_secret="not-our-key")
+    proof = solve(json.dumps(forged.to_dict()))
+    assert captcha.consume(session=session, challenge_id=ch.id, answer=_right(session, ch),
+                           proof=proof) is captcha.Outcome.no_proof
+
+
+def test_a_proof_is_good_for_its_own_question_only_and_once(session):
+    first = captcha.new_challenge(session=session)
+    second = captcha.new_challenge(session=session)
+    proof = solve(first.pow)
+    # Another question's proof: refused (it is bound to its question).
+    assert captcha.consume(session=session, challenge_id=second.id, answer=_right(session, second),
+                           proof=proof) is captcha.Outcome.no_proof
+    assert captcha.consume(session=session, challenge_id=first.id, answer=_right(session, first),
+                           proof=proof) is captcha.Outcome.right
+    # Reused: the question it belongs to is used up.
+    assert captcha.consume(session=session, challenge_id=first.id, answer=_right(session, first),
+                           proof=proof) is captcha.Outcome.expired
+
+
+def test_an_expired_proof_is_refused(session):
+    real = utcnow()
+    # Drawn 6 minutes ago: its puzzle expired a minute ago (the library checks the real time)...
+    ch = captcha.new_challenge(session=session, now=real - timedelta(minutes=6))
+    proof = solve(ch.pow)
+    assert captcha.proof_is_valid(challenge_id=ch.id, proof=proof, now=real) is False
+    # ...even when the caller's clock says the question itself is still open.
+    assert captcha.consume(session=session, challenge_id=ch.id, answer=_right(session, ch), proof=proof,
+                           now=real - timedelta(minutes=2)) is captcha.Outcome.no_proof
+    fresh = captcha.new_challenge(session=session, now=real)
+    fresh_proof = solve(fresh.pow)
+    assert captcha.proof_is_valid(challenge_id=fresh.id, proof=fresh_proof, now=real + timedelta(minutes=4))
+    assert not captcha.proof_is_valid(challenge_id=fresh.id, proof=fresh_proof, now=real + timedelta(minutes=5))
