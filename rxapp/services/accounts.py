@@ -259,6 +259,19 @@ def authenticate(
 # --------------------------------------------------------------------------- password
 
 
+def new_password_problems(*, new_password, confirm_password, email: str) -> dict[str, str]:
+    """A new password and its confirmation checked (the sign-up rules): {field: message}, empty when fine."""
+    errors: dict[str, str] = {}
+    problem = password_problem(new_password, email=email)
+    if problem:
+        errors["new_password"] = problem
+    if confirm_password is None or confirm_password == "":
+        errors["confirm_password"] = "Please type your new password again."
+    elif confirm_password != new_password:
+        errors["confirm_password"] = "The two passwords do not match. Please type the same password twice."
+    return errors
+
+
 def change_password(
     *,
     session: Session,
@@ -282,15 +295,10 @@ def change_password(
         errors["current_password"] = "Please enter your current password."
     elif not passwords.verify_password(current_password, user.password_hash):
         errors["current_password"] = "Your current password is not right. Please try again."
-    problem = password_problem(new_password, email=user.email)
-    if problem:
-        errors["new_password"] = problem
-    elif "current_password" not in errors and new_password == current_password:
+    errors |= new_password_problems(new_password=new_password, confirm_password=confirm_password,
+                                    email=user.email)
+    if "new_password" not in errors and "current_password" not in errors and new_password == current_password:
         errors["new_password"] = "Your new password must be different from your current one."
-    if confirm_password is None or confirm_password == "":
-        errors["confirm_password"] = "Please type your new password again."
-    elif confirm_password != new_password:
-        errors["confirm_password"] = "The two passwords do not match. Please type the same password twice."
     if errors:
         raise FieldErrors(errors)
     user.password_hash = passwords.hash_password(new_password)

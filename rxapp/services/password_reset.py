@@ -28,7 +28,7 @@ from sqlmodel import Session, col, func, select
 from rxapp import routes, settings
 from rxapp.models import LoginAttempt, User
 from rxapp.services import account_fields, clock, demo_seed, emails, outbox, passwords, sessions, signing, throttle
-from rxapp.services.accounts import password_problem  # the one set of password rules
+from rxapp.services import accounts  # the one set of password rules
 from rxapp.services.errors import FieldErrors, Locked, ServiceError
 
 PURPOSE = "password-reset"
@@ -148,14 +148,8 @@ def reset_password(
     proves the address, so it counts as verified afterwards.
     """
     user = check_link(session=session, token=token, demo_mode=demo_mode, now=now)
-    errors: dict[str, str] = {}
-    problem = password_problem(new_password, email=user.email)
-    if problem:
-        errors["new_password"] = problem
-    if confirm_password is None or confirm_password == "":
-        errors["confirm_password"] = "Please type your new password again."
-    elif confirm_password != new_password:
-        errors["confirm_password"] = "The two passwords do not match. Please type the same password twice."
+    errors = accounts.new_password_problems(new_password=new_password, confirm_password=confirm_password,
+                                            email=user.email)
     if errors:
         raise FieldErrors(errors)
     user.password_hash = passwords.hash_password(new_password)

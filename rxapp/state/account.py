@@ -9,7 +9,7 @@ from rxapp.db import session_scope
 from rxapp.services import accounts, email_verification, profiles, sessions
 from rxapp.services.errors import Conflict, NotFound, ServiceError
 from rxapp.state import forms, parse
-from rxapp.state.session import SessionState, Viewer, anyone, caller, member
+from rxapp.state.session import SessionState, Viewer, anyone, caller, member, public_visit
 
 
 class OverviewState(rx.State):
@@ -162,9 +162,7 @@ class VerifyEmailState(rx.State):
     @anyone
     async def load(self):
         token = self.router.url.query_parameters.get("token", "")
-        session_state = await self.get_state(SessionState)
-        session_state._app_facts()
-        await session_state.viewer()
+        await public_visit(self)
         try:
             db.run(email_verification.verify_email, token=parse.text(token, 2000))
             self.ok = True

@@ -12,7 +12,7 @@ from rxapp.services import accounts, profiles
 from rxapp.services.errors import FieldErrors, Locked
 from rxapp.state import parse
 from rxapp.state.captcha import PROOF_LIMIT, CaptchaMixin
-from rxapp.state.session import SessionState, anyone
+from rxapp.state.session import SessionState, anyone, public_visit
 
 _CLEAR_PASSWORD = rx.set_value("login-password", "")
 
@@ -85,9 +85,7 @@ class SignUpState(CaptchaMixin, rx.State):
     @anyone
     async def load(self):
         self.errors = {}
-        session_state = await self.get_state(SessionState)
-        session_state._app_facts()
-        await session_state.viewer()
+        await public_visit(self)
         with session_scope() as s:
             self.regions = [[code, name] for code, name in profiles.regions(session=s)]
         self._draw_captcha()

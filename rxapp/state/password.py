@@ -12,7 +12,7 @@ from rxapp.db import session_scope
 from rxapp.services import password_reset
 from rxapp.services.errors import FieldErrors, Locked
 from rxapp.state import parse
-from rxapp.state.session import SessionState, anyone
+from rxapp.state.session import SessionState, anyone, public_visit
 
 # Every answer to "send me a link" takes at least this long, so the time does
 # not tell whether the address has an account (the service does the same work
@@ -31,9 +31,7 @@ class ForgotPasswordState(rx.State):
     async def load(self):
         self.errors = {}
         self.sent_message = ""
-        session_state = await self.get_state(SessionState)
-        session_state._app_facts()
-        await session_state.viewer()
+        await public_visit(self)
 
     @anyone
     async def submit(self, form: dict):
@@ -64,9 +62,7 @@ class ResetPasswordState(rx.State):
     @anyone
     async def load(self):
         self.errors = {}
-        session_state = await self.get_state(SessionState)
-        session_state._app_facts()
-        await session_state.viewer()
+        await public_visit(self)
         self._token = parse.text(self.router.url.query_parameters.get("token", ""), 2000)
         try:
             db.run(password_reset.check_link, token=self._token)

@@ -220,6 +220,13 @@ admin = _Declaration(Access.admin)
 anyone = _Declaration(Access.anyone)
 
 
+async def public_visit(state: rx.State) -> Viewer | None:
+    """On a public page: the shell's facts (vendor, demo mode), and who is signed in, if anyone."""
+    session_state = await state.get_state(SessionState)
+    session_state._app_facts()
+    return await session_state.viewer()
+
+
 def app_state_classes() -> list[type[rx.State]]:
     """Every state class of this app (Reflex's own states left out), found by walking the state tree."""
     found: list[type[rx.State]] = []
