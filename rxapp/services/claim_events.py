@@ -12,6 +12,7 @@ import logging
 
 from sqlmodel import Session, select
 
+from rxapp import feedwake  # noqa: F401 - its commit hooks wake the live pollers of every worker
 from rxapp.models import Redemption, RedemptionEvent, RedemptionStatus, User
 from rxapp.services import clock
 from rxapp.services.recipients import claim_recipient

@@ -2,12 +2,17 @@
 
 Each worker keeps, in memory, which of *its* connected tabs (Reflex client
 tokens) watch which customer's claims (registered by the pages' on_load after
-the session check).  One poller per worker reads the shared change feed
-(``services.changefeed``: the claims' audit rows, in the shared database) a
-few times a second — one query per worker, not per browser — and pushes fresh
-rows into the watching tabs' states with ``app.modify_state``.  A decision
-made on another worker or host reaches the database first, so every worker's
-poller sees it; each pushes only to the tabs connected to it.
+the session check).  One follower per worker reads the shared change feed
+(``services.changefeed``: the claims' audit rows, in the shared database) —
+one query per worker, not per browser — and pushes fresh rows into the
+watching tabs' states with ``app.modify_state``.
+
+It reads the feed when woken (``feedwake``: at once after a commit on this
+worker, and through PostgreSQL ``LISTEN/NOTIFY`` or Redis pub/sub after a
+commit on any other worker or host), and otherwise on a fallback cadence:
+``POLL_SECONDS`` while no cross-worker signal is connected (plain SQLite),
+``QUIET_POLL_SECONDS`` while one is.  The feed stays the source of truth: a
+lost signal only delays a change until the next read from the cursor.
 """
 
 from __future__ import annotations
@@ -18,12 +23,14 @@ import time
 
 import reflex as rx
 
+from rxapp import feedwake
 from rxapp.db import session_scope
 from rxapp.services import changefeed
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.25
+QUIET_POLL_SECONDS = 2.0
 WATCH_TTL_SECONDS = 6 * 3600
 MAX_TABS_PER_USER = 20
 # Tabs refreshed at once by one poller round (see push_to_users).
@@ -119,25 +126,48 @@ async def push_to_users(app: rx.App, user_ids: list[int]) -> int:
 async def poll_forever(app: rx.App) -> None:
     """Lifespan task: follow the change feed and push to this worker's watching tabs.
 
-    Polls on a fixed cadence (a slow round does not add a full interval on
-    top), and reads through a ``changefeed.FeedCursor`` so an event whose
+    Reads when woken (a commit here, or a signal from another worker) and on a
+    fallback cadence, through a ``changefeed.FeedCursor`` so an event whose
     transaction commits after a newer one (PostgreSQL) is still delivered.
+    Wake-ups that arrive while a round runs fold into one more round.
     """
+    loop = asyncio.get_running_loop()
+    woken = asyncio.Event()
+    stop = asyncio.Event()
+    signal = {"connected": False}
+
+    def wake() -> None:  # any thread
+        loop.call_soon_threadsafe(woken.set)
+
+    def connected(up: bool) -> None:
+        signal["connected"] = up
+
+    remove = feedwake.add_waker(wake)
+    listener = asyncio.create_task(feedwake.listen(wake, connected, stop))
     cursor = None
-    next_poll = time.monotonic()
-    while True:
-        try:
-            if cursor is None:
-                cursor = changefeed.FeedCursor(await asyncio.to_thread(_latest))
-            next_poll = max(next_poll + POLL_SECONDS, time.monotonic())
-            await asyncio.sleep(next_poll - time.monotonic())
-            changes = cursor.take(await asyncio.to_thread(_changes, cursor.after_id), time.monotonic())
-            if not changes or not _watchers:
-                continue
-            users = [uid for uid in dict.fromkeys(c.user_id for c in changes) if uid in _watchers]
-            await push_to_users(app, users)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001 - keep following the feed after a database hiccup
-            log.exception("live poller error; retrying")
-            await asyncio.sleep(1)
+    try:
+        while True:
+            try:
+                if cursor is None:
+                    cursor = changefeed.FeedCursor(await asyncio.to_thread(_latest))
+                # A gap (an id committed out of order) is re-read at the fast cadence.
+                quiet = signal["connected"] and not cursor.waiting
+                try:
+                    await asyncio.wait_for(woken.wait(), QUIET_POLL_SECONDS if quiet else POLL_SECONDS)
+                except TimeoutError:
+                    pass
+                woken.clear()
+                changes = cursor.take(await asyncio.to_thread(_changes, cursor.after_id), time.monotonic())
+                if not changes or not _watchers:
+                    continue
+                users = [uid for uid in dict.fromkeys(c.user_id for c in changes) if uid in _watchers]
+                await push_to_users(app, users)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - keep following the feed after a database hiccup
+                log.exception("live poller error; retrying")
+                await asyncio.sleep(1)
+    finally:
+        remove()
+        stop.set()
+        listener.cancel()
