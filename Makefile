@@ -12,7 +12,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 PORT ?= 3000
 
-.PHONY: run dev serve test test-unit test-e2e bench setup setup-python setup-tools chromium migrate seed clean
+.PHONY: run dev serve test test-unit test-e2e bench setup setup-python setup-tools chromium nginx migrate seed clean
 
 run: setup migrate seed ## set up, migrate, seed demo data, serve the production build on :3000
 	@RXAPP_DEMO=$${RXAPP_DEMO:-1} $(PY) -m rxapp.cli banner --port $(PORT)
@@ -28,8 +28,16 @@ dev: setup migrate seed ## hot-reload dev server
 	RXAPP_DEMO=$${RXAPP_DEMO:-1} $(VENV)/bin/reflex run --env dev
 
 # Browser tests run last: their session-wide browser and in-process app must not sit under the others.
-test: setup chromium ## every test: unit, state, end-to-end (browser)
+# With RXAPP_TEST_DATABASE_URL and RXAPP_TEST_REDIS_URL set (CI sets both), a second pass runs the
+# database, state and browser tests on PostgreSQL + Redis, the browser against two instances behind nginx.
+test: setup chromium nginx ## every test: unit, state, end-to-end (browser); then the PostgreSQL + Redis pass
 	$(PY) -m pytest tests/unit tests/state tests/e2e
+	@if [ -n "$$RXAPP_TEST_DATABASE_URL" ] && [ -n "$$RXAPP_TEST_REDIS_URL" ]; then \
+	  echo "== second pass: PostgreSQL + Redis, two app instances behind nginx (tests/distributed.py)"; \
+	  RXAPP_TEST_PASS=distributed $(PY) -m pytest -m "not sqlite_only and not in_process" tests/unit tests/state tests/e2e; \
+	else \
+	  echo "== skipped the second pass on PostgreSQL + Redis: RXAPP_TEST_DATABASE_URL and RXAPP_TEST_REDIS_URL are not set (CI sets both)"; \
+	fi
 
 bench: setup ## benchmarks, each against a baseline measured in the same run
 	$(PY) -m bench
@@ -55,6 +63,13 @@ chromium: ## Debian's chromium for browser tests (Playwright's own download does
 
 migrate: setup-python
 	$(PY) -m rxapp.cli migrate
+
+nginx: ## Debian's nginx, for the two-instance tests of the PostgreSQL + Redis pass (only then)
+	@if [ -n "$$RXAPP_TEST_DATABASE_URL" ] && [ -n "$$RXAPP_TEST_REDIS_URL" ]; then \
+	  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	    if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx; \
+	    else echo "nginx is missing: run 'sudo apt-get install nginx' and try again" >&2; exit 1; fi; }; \
+	fi
 
 # Demo data for `make run` / `make dev` (demo mode, as they run); with RXAPP_DEMO=0 it loads nothing.
 seed: setup-python

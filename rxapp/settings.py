@@ -37,11 +37,13 @@ class Settings:
     base_url: str
     # Demo mode only: what a presenter types before switching persona, resetting or moving the date.
     presenter_passcode: str = ""
+    # RXAPP_FILES_DIR: where private uploads live (a folder every instance mounts, on several hosts).
+    files_root: Path | None = None
 
     @property
     def files_dir(self) -> Path:
-        """Private uploads: never below Reflex's public upload folder."""
-        return self.data_dir / "private"
+        """Private uploads (``RXAPP_FILES_DIR``, default ``<data>/private``): never below Reflex's public upload folder."""
+        return self.files_root or self.data_dir / "private"
 
     @property
     def is_sqlite(self) -> bool:
@@ -141,7 +143,18 @@ def load() -> Settings:
         vendor_name=os.environ.get("RXAPP_VENDOR_NAME", "MSI").strip() or "MSI",
         base_url=base_url,
         presenter_passcode=_presenter_passcode(data_dir, demo),
+        files_root=_files_root(),
     )
+
+
+def _files_root() -> Path | None:
+    raw = os.environ.get("RXAPP_FILES_DIR", "").strip()
+    if not raw:
+        return None
+    path = Path(raw)
+    if not path.is_absolute():
+        raise ConfigError(f"RXAPP_FILES_DIR: expected an absolute folder path, got {raw!r}")
+    return path.resolve()
 
 
 def problems() -> list[str]:
@@ -159,6 +172,7 @@ def problems() -> list[str]:
         lambda: _database_url(data_dir),
         lambda: _url("REDIS_URL", {"redis", "rediss"}),
         lambda: _url("SMTP_URL", {"smtp", "smtps", "smtp+starttls"}),
+        _files_root,
         lambda: _flag("RXAPP_DEMO", False),
     ]
     raw_key = os.environ.get("RXAPP_SECRET_KEY", "")

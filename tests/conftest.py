@@ -1,7 +1,10 @@
-"""Shared fixtures: a fresh, migrated SQLite database file per test.
+"""Shared fixtures: a fresh, migrated database per test.
 
-Set MEMBER_CENTER_PG_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to
-also run the tests marked ``postgres`` against a real PostgreSQL.
+SQLite (a file per test) by default.  Set RXAPP_TEST_DATABASE_URL (e.g.
+postgresql://postgres@127.0.0.1:5432/test; MEMBER_CENTER_PG_URL is the old
+name) to also run the tests marked ``postgres``, each on a database of its own
+on that server.  In the second pass of ``make test`` (RXAPP_TEST_PASS=distributed,
+see ``tests/distributed.py``) every database test runs on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -13,13 +16,55 @@ import pytest
 from sqlmodel import Session
 
 from rxapp import db
+from tests import distributed
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: about SQLite itself; not run in the PostgreSQL pass")
+    config.addinivalue_line("markers", "in_process: needs the app in the test's own process (not the cluster)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not distributed.ACTIVE:
+        return
+    skip = pytest.mark.skip(reason="the distributed pass runs on PostgreSQL + Redis across processes")
+    for item in items:
+        if "sqlite_only" in item.keywords or "in_process" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if distributed.SERVER_URL and distributed.created_any():
+        distributed.drop_leftovers()
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    """A migrated PostgreSQL database that each test's database is cloned from (fast)."""
+    url = distributed.new_database(tag="template")
+    db.migrate(url)
+    db._engines.pop(url).dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_shared():
+    """The distributed pass's one migrated database for the database tests (emptied before each)."""
+    url = distributed.new_database(tag="unit")
+    db.migrate(url)
+    return url
 
 
 @pytest.fixture()
-def db_url(tmp_path: Path) -> str:
+def db_url(tmp_path: Path, request):
+    if distributed.ACTIVE:
+        url = request.getfixturevalue("pg_shared")
+        distributed.empty_database(url)
+        yield url
+        return
     url = f"sqlite:///{tmp_path / 'test.db'}"
     db.migrate(url)
-    return url
+    yield url
 
 
 @pytest.fixture()
@@ -37,21 +82,11 @@ def session(engine):
         yield s
 
 
-PG_URL = os.environ.get("MEMBER_CENTER_PG_URL", "")
-
-
 @pytest.fixture()
-def pg_url():
-    """A clean, migrated PostgreSQL database, or a skip when none is configured."""
-    if not PG_URL:
-        pytest.skip("MEMBER_CENTER_PG_URL is not set")
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
-    db.migrate(PG_URL)
-    yield PG_URL
-    db._engines.pop(PG_URL, None)
+def pg_url(request):
+    """A clean, migrated PostgreSQL database of this test's own, or a skip when none is configured."""
+    if not distributed.SERVER_URL:
+        pytest.skip("RXAPP_TEST_DATABASE_URL is not set")
+    url = distributed.new_database(template=request.getfixturevalue("pg_template"))
+    yield url
+    distributed.drop_database(url)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 from pathlib import Path
 
@@ -38,8 +39,13 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session")
 def app_data_dir(tmp_path_factory) -> Path:
-    """Environment for the app under test: its own data folder, demo mode on."""
+    """Environment for the app under test: its own data folder, demo mode on.
+
+    SQLite in this process; in the distributed pass (``tests/distributed.py``)
+    a PostgreSQL database and a Redis db of this run's own.
+    """
     from rxapp import db, settings
+    from tests import distributed
 
     data_dir = tmp_path_factory.mktemp("e2e-data")
     os.environ["RXAPP_DATA_DIR"] = str(data_dir)
@@ -47,6 +53,13 @@ def app_data_dir(tmp_path_factory) -> Path:
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("REDIS_URL", None)
     os.environ.pop("SMTP_URL", None)
+    if distributed.ACTIVE:
+        # What every host shares: the database, Redis, the private files, the keys.
+        os.environ["DATABASE_URL"] = distributed.new_database(tag="e2e")
+        os.environ["REDIS_URL"] = distributed.claim_redis_db()
+        os.environ["RXAPP_FILES_DIR"] = str(data_dir / "shared-files")
+        os.environ["RXAPP_SECRET_KEY"] = secrets.token_urlsafe(48)
+        os.environ["RXAPP_PRESENTER_PASSCODE"] = secrets.token_hex(5)
     settings.reset()
     db.dispose_all()
     db.migrate()
@@ -54,11 +67,31 @@ def app_data_dir(tmp_path_factory) -> Path:
 
     with db.session_scope() as s:
         demo_seed.seed(session=s)
-    return data_dir
+    yield data_dir
+    if distributed.ACTIVE:
+        db.dispose_all()
+        distributed.release_redis_db(os.environ["REDIS_URL"])
 
 
 @pytest.fixture(scope="session")
 def app(app_data_dir):
+    """The production build: in this process (AppHarnessProd), or two instances behind nginx."""
+    from tests import distributed
+
+    if distributed.ACTIVE:
+        from tests.e2e.cluster import Cluster
+
+        keys = ("RXAPP_DEMO", "DATABASE_URL", "REDIS_URL", "RXAPP_FILES_DIR", "RXAPP_SECRET_KEY",
+                "RXAPP_PRESENTER_PASSCODE")
+        cluster = Cluster({k: os.environ[k] for k in keys}, instances=2, workers=1)
+        cluster.start()
+        os.environ["RXAPP_BASE_URL"] = cluster.frontend_url.rstrip("/")
+        try:
+            yield cluster
+        finally:
+            cluster.stop()
+        return
+
     from reflex.testing import AppHarnessProd
 
     with AppHarnessProd.create(root=ROOT, app_name="rxapp") as harness:

@@ -37,17 +37,26 @@ def app_db(tmp_path_factory) -> Path:
     from rxapp import db, settings
     from rxapp.services import demo_seed
 
+    from tests import distributed
+
     data_dir = tmp_path_factory.mktemp("state-data")
     os.environ["RXAPP_DATA_DIR"] = str(data_dir)
     os.environ["RXAPP_DEMO"] = "1"
     for name in ("DATABASE_URL", "REDIS_URL", "SMTP_URL"):
         os.environ.pop(name, None)
+    if distributed.ACTIVE:
+        # PostgreSQL for the data; Reflex's Redis state manager for the tabs (``Driver``).
+        os.environ["DATABASE_URL"] = distributed.new_database(tag="state")
+        os.environ["STATE_TESTS_REDIS_URL"] = distributed.claim_redis_db()
     settings.reset()
     db.dispose_all()
     db.migrate()
     with db.session_scope() as s:
         demo_seed.seed(session=s)
-    return data_dir
+    yield data_dir
+    if os.environ.get("STATE_TESTS_REDIS_URL"):
+        distributed.release_redis_db(os.environ.pop("STATE_TESTS_REDIS_URL"))
+        db.dispose_all()
 
 
 @pytest.fixture(scope="session")
@@ -99,7 +108,7 @@ class _Namespace:
 
 
 class Driver:
-    """Reflex's event processor over a fresh in-memory state manager."""
+    """Reflex's event processor over a fresh in-memory state manager (Redis in the distributed pass)."""
 
     def __init__(self, app):
         from reflex.istate.manager.memory import StateManagerMemory
@@ -111,7 +120,14 @@ class Driver:
         self.runner = asyncio.Runner()
         self.context = contextvars.copy_context()
         self._results: dict[str, Result] = {}
-        self.state_manager = StateManagerMemory()
+        redis_url = os.environ.get("STATE_TESTS_REDIS_URL")
+        if redis_url:
+            import redis.asyncio as aioredis
+            from reflex.istate.manager.redis import StateManagerRedis
+
+            self.state_manager = StateManagerRedis(redis=aioredis.Redis.from_url(redis_url))
+        else:
+            self.state_manager = StateManagerMemory()
         self.processor = BaseStateEventProcessor(
             middleware=app, backend_exception_handler=self._on_error
         )

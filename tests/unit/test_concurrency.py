@@ -1,5 +1,5 @@
 """Races, for real: threads with their own sessions released together by a
-barrier, on one SQLite file and (with MEMBER_CENTER_PG_URL) on PostgreSQL.
+barrier, on one SQLite file and (with RXAPP_TEST_DATABASE_URL) on PostgreSQL.
 
 Each writer uses ``db.write_session`` as the app does.  The assertions are on
 outcomes only (who won, what the others were told, what the database holds),

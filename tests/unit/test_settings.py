@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture()
 def env(monkeypatch, tmp_path):
-    for name in ("DATABASE_URL", "REDIS_URL", "SMTP_URL", "RXAPP_DEMO", "RXAPP_SECRET_KEY", "RXAPP_BASE_URL"):
+    for name in ("DATABASE_URL", "REDIS_URL", "SMTP_URL", "RXAPP_DEMO", "RXAPP_SECRET_KEY", "RXAPP_BASE_URL",
+                 "RXAPP_FILES_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RXAPP_DATA_DIR", str(tmp_path))
     settings.reset()
@@ -45,6 +46,7 @@ def test_defaults_need_nothing_but_a_data_folder(env, tmp_path):
         ("SMTP_URL", "smtp://host:notaport"),
         ("RXAPP_DEMO", "maybe"),
         ("RXAPP_SECRET_KEY", "short"),
+        ("RXAPP_FILES_DIR", "relative/folder"),
     ],
 )
 def test_a_bad_value_names_its_variable(env, name, value):
@@ -52,6 +54,13 @@ def test_a_bad_value_names_its_variable(env, name, value):
     with pytest.raises(settings.ConfigError) as err:
         settings.load()
     assert str(err.value).startswith(f"{name}:")
+
+
+def test_private_files_can_live_in_a_shared_folder(env, tmp_path):
+    """Several hosts mount one folder for the uploads (README: several instances)."""
+    shared = tmp_path / "nfs" / "member-center-files"
+    env.setenv("RXAPP_FILES_DIR", str(shared))
+    assert settings.load().files_dir == shared
 
 
 @pytest.mark.parametrize("value,expected", [("1", True), ("on", True), ("false", False), ("0", False)])
