@@ -145,17 +145,24 @@ class Cluster:
 
     # ------------------------------------------------------------------ steps
 
-    def build(self, timeout: float = 900) -> None:
-        """Export the production frontend with the proxy as its backend address."""
-        log = self.tmp / "build.log"
+    def build(self, timeout: float = 900, attempts: int = 3) -> None:
+        """Export the production frontend with the proxy as its backend address.
+
+        On a loaded machine the exporter's prerender step can time out ("The
+        operation was aborted due to timeout"); that is retried.
+        """
         env = {**self.env, "REFLEX_API_URL": self.frontend_url.rstrip("/"), "RXAPP_PORT": str(self.port)}
-        with open(log, "wb") as out:
-            done = subprocess.run(
-                [sys.executable, "-m", "reflex", "export", "--frontend-only", "--no-zip", "--env", "prod"],
-                cwd=self.app_dir, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=timeout,
-            )
-        if done.returncode != 0:
-            raise RuntimeError(f"frontend export failed ({done.returncode}):\n{_tail(log)}")
+        for attempt in range(1, attempts + 1):
+            log = self.tmp / f"build-{attempt}.log"
+            with open(log, "wb") as out:
+                done = subprocess.run(
+                    [sys.executable, "-m", "reflex", "export", "--frontend-only", "--no-zip", "--env", "prod"],
+                    cwd=self.app_dir, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=timeout,
+                )
+            if done.returncode == 0:
+                return
+            if "aborted due to timeout" not in log.read_text(errors="replace") or attempt == attempts:
+                raise RuntimeError(f"frontend export failed ({done.returncode}):\n{_tail(log)}")
 
     def start_instances(self, timeout: float = 180) -> None:
         for index, port in enumerate(self.instance_ports):
