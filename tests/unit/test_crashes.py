@@ -48,7 +48,7 @@ from rxapp.models import (
     RedemptionStatus,
     StoredFile,
 )
-from rxapp.services import demo_images, demo_seed, file_folder, file_store, mail_sender
+from rxapp.services import demo_images, demo_seed, file_store, mail_sender
 from tests.factories import flows
 from tests.unit.served_app import ROOT, ServedApp, app_env
 from tests.unit.test_mail_sender import SmtpServer
