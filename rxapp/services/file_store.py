@@ -4,7 +4,8 @@ A checked upload (``upload_spool``) is moved into the private folder
 (``file_folder``: random names, mode 0600) with a private JPEG thumbnail and a
 ``StoredFile`` row.  A too-wide image is kept as a temporary file
 (``expires_at`` one hour ahead) and offered "Resize for me"
-(``resize_for_me``); ``sweep_expired`` deletes what is left of those.  Who may
+(``resize_for_me``); ``sweep_expired`` deletes what is left of those, and
+``sweep_orphans`` the files a crash left behind without a row.  Who may
 view a stored file: ``can_view``.  No Reflex import here: the caller hands over
 a sync stream (``rx.UploadFile`` itself works) to ``check_and_store_stream``,
 or feeds chunks into an ``UploadSpool`` and calls ``store_spool``.
@@ -12,6 +13,7 @@ or feeds chunks into an ``UploadSpool`` and calls ``store_spool``.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import time
@@ -25,7 +27,13 @@ from rxapp.models import FileKind, Redemption, RegisteredProduct, Role, StoredFi
 from rxapp.services import file_folder, images, upload_spool
 from rxapp.services.errors import NotFound
 
+log = logging.getLogger(__name__)
+
 TEMP_TTL = timedelta(hours=1)
+# A file younger than this is never an orphan: an upload in progress (on this or another
+# worker or host) writes its file, then its row, and commits within seconds; its spool
+# file grows for at most the upload guard's body deadline.
+ORPHAN_GRACE = timedelta(hours=1)
 
 
 # --------------------------------------------------------------------------- results
@@ -240,9 +248,8 @@ def _referenced_ids(session: Session) -> set[int]:
 def sweep_expired(*, session: Session, now: datetime | None = None) -> int:
     """Delete temporary files past their expiry (file, thumbnail and row); returns how many.
 
-    A temporary file that some record references anyway is left alone.  Also
-    removes spool leftovers older than an hour (a crashed upload).  Flushes;
-    the caller commits.
+    A temporary file that some record references anyway is left alone.
+    Flushes; the caller commits.
     """
     now = now or utcnow()
     rows = session.exec(
@@ -255,14 +262,61 @@ def sweep_expired(*, session: Session, now: datetime | None = None) -> int:
             continue
         _delete(session, row)
         count += 1
-    cutoff = time.time() - TEMP_TTL.total_seconds()
-    for leftover in file_folder.tmp_dir().glob("*.part"):
-        try:
-            if leftover.stat().st_mtime < cutoff:
-                leftover.unlink()
-        except FileNotFoundError:
-            pass
     return count
+
+
+def sweep_orphans(*, session: Session, now: float | None = None) -> int:
+    """Remove what a crash leaves in the private folder: files no ``StoredFile`` row names,
+    and upload spool files (``tmp/*.part``); only those older than ``ORPHAN_GRACE``.
+
+    A store moves its file into place, writes the thumbnail, then commits the
+    row: a process killed in between leaves the files without a row, and one
+    killed while an upload streams leaves its spool file.  Nothing younger than
+    the grace period is touched, so an upload in progress on another worker
+    (whose row is not committed yet) is never removed.  ``now`` is a Unix time
+    (default: the real one).  Returns how many files it removed and logs their
+    names; reads rows only (the caller's transaction changes nothing).
+    """
+    cutoff = (time.time() if now is None else now) - ORPHAN_GRACE.total_seconds()
+    files: list[str] = []
+    spool: list[str] = []
+    root = file_folder.files_root()
+    named: set[str] | None = None
+    for entry in os.scandir(root):
+        if not entry.is_file(follow_symlinks=False) or not file_folder.KEY_RE.match(entry.name):
+            continue
+        if not _older_than(entry, cutoff):
+            continue
+        if named is None:  # read the names after listing: a file stored meanwhile is young anyway
+            named = _named_keys(session)
+        if entry.name not in named:
+            file_folder.unlink(root / entry.name)
+            files.append(entry.name)
+    for entry in os.scandir(file_folder.tmp_dir()):
+        if entry.name.endswith(".part") and entry.is_file(follow_symlinks=False) and _older_than(entry, cutoff):
+            file_folder.unlink(file_folder.tmp_dir() / entry.name)
+            spool.append(entry.name)
+    if files or spool:
+        log.warning("removed %d stored file(s) no row refers to and %d upload spool leftover(s): %s",
+                    len(files), len(spool), ", ".join(files + spool))
+    return len(files) + len(spool)
+
+
+def _older_than(entry: os.DirEntry, cutoff: float) -> bool:
+    try:
+        return entry.stat(follow_symlinks=False).st_mtime < cutoff
+    except FileNotFoundError:
+        return False
+
+
+def _named_keys(session: Session) -> set[str]:
+    """Every storage and thumbnail key a ``StoredFile`` row holds."""
+    keys: set[str] = set()
+    for storage_key, thumb_key in session.exec(select(StoredFile.storage_key, StoredFile.thumb_key)).all():
+        keys.add(storage_key)
+        if thumb_key:
+            keys.add(thumb_key)
+    return keys
 
 
 # --------------------------------------------------------------------------- access

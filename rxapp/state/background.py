@@ -21,6 +21,8 @@ from rxapp.services import captcha, file_store, mail_sender, sessions, throttle
 log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL_SECONDS = 300.0
+# The orphan sweep lists the whole private folder: at start-up, then every this many rounds (an hour).
+ORPHAN_SWEEP_EVERY = 12
 STOP_TIMEOUT_SECONDS = 4.0
 
 Task = Callable[[asyncio.Event], Awaitable[None]]
@@ -57,9 +59,26 @@ def sweep_once() -> dict[str, int]:
     return done
 
 
+def sweep_orphans_once() -> int:
+    """Remove the private files a crash left without a row, and stale upload spool files
+    (``file_store.sweep_orphans``, which logs each); returns how many (-1: failed)."""
+    try:
+        # Reads rows only: a plain transaction, never SQLite's write lock while the folder is listed.
+        with db.session_scope() as s:
+            return file_store.sweep_orphans(session=s)
+    except Exception:  # noqa: BLE001 - retried next time
+        log.exception("sweep of orphaned files failed")
+        return -1
+
+
 async def run_sweeper(stop: asyncio.Event) -> None:
-    """Sweep now, then every ``SWEEP_INTERVAL_SECONDS`` until ``stop``."""
+    """Sweep now (orphaned files included: the start-up sweep), then every
+    ``SWEEP_INTERVAL_SECONDS`` until ``stop``; orphaned files again every ``ORPHAN_SWEEP_EVERY`` rounds."""
+    rounds = 0
     while not stop.is_set():
+        if rounds % ORPHAN_SWEEP_EVERY == 0:
+            await asyncio.to_thread(sweep_orphans_once)
+        rounds += 1
         await asyncio.to_thread(sweep_once)
         with contextlib.suppress(asyncio.TimeoutError, TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=SWEEP_INTERVAL_SECONDS)

@@ -380,15 +380,51 @@ def test_sweep_deletes_unused_temporary_files_after_the_hour(session, alice, dat
     assert session.get(StoredFile, temp.file_id) is None
 
 
-def test_sweep_removes_stale_spool_leftovers(session, alice, data_dir):
-    tmp = file_folder.files_root() / "tmp"
-    tmp.mkdir(exist_ok=True)
-    old, fresh = tmp / "old.part", tmp / "fresh.part"
-    old.write_bytes(b"x")
-    fresh.write_bytes(b"x")
-    os.utime(old, (time.time() - 7200, time.time() - 7200))
-    file_store.sweep_expired(session=session)
-    assert not old.exists() and fresh.exists()
+def _age(path: Path, seconds: float) -> None:
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_the_orphan_sweep_removes_old_files_no_row_names_and_old_spool_leftovers(session, alice, data_dir, corpus):
+    """What a crash leaves: a file moved into place (and its thumbnail) whose row never committed."""
+    kept = upload(session, alice, corpus["gray.jpg"])
+    session.commit()
+    root = file_folder.files_root()
+    grace = file_store.ORPHAN_GRACE.total_seconds()
+    kept_row = session.get(StoredFile, kept.file_id)
+    orphan, orphan_thumb, young = (root / file_folder.new_key() for _ in range(3))
+    for path in (orphan, orphan_thumb, young):
+        path.write_bytes(b"invoice bytes of a store that crashed")
+    tmp = file_folder.tmp_dir()
+    old_part, young_part = tmp / "old.part", tmp / "young.part"
+    old_part.write_bytes(b"x")
+    young_part.write_bytes(b"x")
+    stranger = root / "not-a-key.txt"  # not ours to judge: only key-named files are swept
+    stranger.write_text("x")
+    for path in (orphan, orphan_thumb, old_part, stranger, root / kept_row.storage_key, root / kept_row.thumb_key):
+        _age(path, grace + 60)
+    _age(young, grace - 60)  # an upload in progress on another worker: its row is not committed yet
+
+    assert file_store.sweep_orphans(session=session) == 3
+
+    assert not orphan.exists() and not orphan_thumb.exists() and not old_part.exists()
+    assert young.exists() and young_part.exists() and stranger.exists()
+    assert (root / kept_row.storage_key).exists() and (root / kept_row.thumb_key).exists()
+    assert session.get(StoredFile, kept.file_id) is not None
+    # Later, once the young one is past the grace period too (and still has no row), it goes.
+    assert file_store.sweep_orphans(session=session, now=time.time() + grace + 60) == 2
+    assert not young.exists() and not young_part.exists()
+    assert file_store.sweep_orphans(session=session, now=time.time() + 10 * grace) == 0
+    assert (root / kept_row.storage_key).exists() and (root / kept_row.thumb_key).exists()
+
+
+def test_the_orphan_sweep_logs_what_it_removed(session, alice, data_dir, caplog):
+    orphan = file_folder.files_root() / file_folder.new_key()
+    orphan.write_bytes(b"x")
+    _age(orphan, file_store.ORPHAN_GRACE.total_seconds() + 1)
+    with caplog.at_level("WARNING", logger="rxapp.services.file_store"):
+        assert file_store.sweep_orphans(session=session) == 1
+    assert orphan.name in caplog.text and "no row refers to" in caplog.text
 
 
 # --------------------------------------------------------------------------- names and the folder
