@@ -28,9 +28,12 @@ def pytest_collection_modifyitems(config, items):
     if not distributed.ACTIVE:
         return
     skip = pytest.mark.skip(reason="the distributed pass runs on PostgreSQL + Redis across processes")
+    no_db = pytest.mark.skip(reason="no database here: the first pass ran it")
     for item in items:
         if "sqlite_only" in item.keywords or "in_process" in item.keywords:
             item.add_marker(skip)
+        elif "tests/unit" in str(item.fspath) and not {"db_url", "pg_url"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(no_db)
 
 
 def pytest_sessionfinish(session, exitstatus):
