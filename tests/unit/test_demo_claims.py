@@ -175,6 +175,7 @@ def test_seed_claims_runs_once_and_reset_puts_the_same_story_back(engine, seeded
     s = seeded
     assert demo_claims.seed_claims(session=s) == {"skipped": True}
     before = [(c.id, c.status, c.reason, c.submitted_at) for c in s.exec(select(Redemption)).all()]
+    s.commit()  # a reader left open would hold PostgreSQL's TRUNCATE back
     seconds = demo_kit.reset(engine=engine)
     print(f"\nsecond demo reset with claims: {seconds:.3f} s")
     s.expire_all()
