@@ -145,19 +145,22 @@ def _request_id(state) -> str:
 def _guarded(fn, level: Access):
     """``fn`` behind the check of ``level``, with the signature Reflex reads (``functools.wraps``).
 
-    A payload that does not fit the parameters is dropped before anything runs (no traceback);
-    every call runs in a request scope of its own, so its log lines can be followed.
+    The caller is checked first, whatever the payload: a refused caller always gets the same
+    refusal (sent to log in; or the notice and sent away), so a script cannot tell handlers
+    apart by feeding them junk, and a test over the wire can see every refusal.  Then a payload
+    that does not fit the parameters is dropped before anything of the handler runs (no
+    traceback).  Every call runs in a request scope of its own, so its log lines can be followed.
     """
     if inspect.isasyncgenfunction(fn):
 
         @functools.wraps(fn)
         async def wrapper(self, *args, **kwargs):
-            if not _fits(fn, args, kwargs):
-                return
             with logcontext.request_scope(_request_id(self)):
                 who, refusal = await _admit(self, level)
                 if refusal is not None:
                     yield refusal
+                    return
+                if not _fits(fn, args, kwargs):
                     return
                 token = _current.set(who)
                 try:
@@ -170,12 +173,12 @@ def _guarded(fn, level: Access):
 
         @functools.wraps(fn)
         async def wrapper(self, *args, **kwargs):
-            if not _fits(fn, args, kwargs):
-                return None
             with logcontext.request_scope(_request_id(self)):
                 who, refusal = await _admit(self, level)
                 if refusal is not None:
                     return refusal
+                if not _fits(fn, args, kwargs):
+                    return None
                 token = _current.set(who)
                 try:
                     result = fn(self, *args, **kwargs)
