@@ -282,6 +282,26 @@ def test_a_refusal_is_the_same_whatever_the_payload(new_client):
     assert not problems, "\n".join(problems)
 
 
+def test_an_upload_handler_called_over_the_websocket_with_junk_does_nothing(new_client):
+    """An upload handler's file parameter comes from Reflex's upload endpoint; a script can also call
+    the handler over the websocket and put a number or a string there.  The handler raised on it
+    (the exception toast reached the client; found by tests/e2e/attacker); now such a payload does
+    not fit and is dropped before the handler runs."""
+    from rxapp.state.promotions import RedeemState
+    from rxapp.state.registration import MyProductsState, RegistrationState
+
+    client = new_client(path="/products/register")
+    client._store_token(session_token_for("demo@member-center.test")[0])
+    problems = []
+    for handler in (RegistrationState.upload_invoice, RedeemState.upload_invoice, RedeemState.upload_photo,
+                    MyProductsState.upload_replacement):
+        for junk in (1, "x", None, [], {"a": 1}, "A" * 100_000):
+            result = client.call(handler, chunks=junk)
+            problems += [f"{handler.fn.__qualname__}({junk!r:.20}) raised {type(e).__name__}: {e!s:.80}"
+                         for e in result.errors]
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize("token_kind", ["no token", "forged token"])
 def test_no_handler_changes_data_or_leaks_to_a_signed_out_client(new_client, token_kind):
     from rxapp.state.session import SessionState
