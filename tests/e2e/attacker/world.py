@@ -20,8 +20,16 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from rxapp import db
-from rxapp.models import CaptchaChallenge, EmailMessage, Promotion, RegisteredProduct, SerialRecord, User
-from rxapp.services import accounts, captcha
+from rxapp.models import (
+    CaptchaChallenge,
+    EmailMessage,
+    MissingDocument,
+    Promotion,
+    RegisteredProduct,
+    SerialRecord,
+    User,
+)
+from rxapp.services import accounts, captcha, reason_templates
 from tests.factories import flows
 from tests.factories.captcha_proof import solve
 
@@ -41,11 +49,13 @@ class Account:
     claim_ids: list[int] = field(default_factory=list)
     session_ids: list[int] = field(default_factory=list)
     message_ids: list[int] = field(default_factory=list)
+    template_ids: list[int] = field(default_factory=list)  # a reason template made for it, a reviewer's target
     canaries: set[str] = field(default_factory=set)  # looked for anywhere in what a tab receives
     chks: set[str] = field(default_factory=set)  # 3 digits: looked for only under keys that say "chk"
 
     def ids(self) -> list[int]:
-        return [self.user_id, *self.product_ids, *self.claim_ids, *self.session_ids, *self.message_ids]
+        return [self.user_id, *self.product_ids, *self.claim_ids, *self.session_ids, *self.message_ids,
+                *self.template_ids]
 
 
 def _tag() -> str:
@@ -85,6 +95,12 @@ def make_customer(role: str, letter: str) -> Account:
         s.add(message)
         s.flush()
         account.message_ids.append(message.id)
+        # A reason template of its own: what the reviewer's and admin's template calls aim at, so the
+        # demo's templates (which the browser tests use) are never the ones deleted.
+        template = reason_templates.create_template(
+            session=s, actor_id=flows.reviewer_id(), text=f"Qztemplate {letter} {tag}: please send the invoice.",
+            missing_document=MissingDocument.invoice)
+        account.template_ids.append(template.id)
         account.chks.add(s.get(SerialRecord, product.serial_id).chk)
     _collect_canaries(account)
     return account
