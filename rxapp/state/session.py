@@ -125,12 +125,37 @@ async def _admit(state, level: Access) -> tuple[Viewer | None, object]:
 
 
 def _fits(fn, args, kwargs) -> bool:
-    """Whether a client's payload fits the handler's parameters (a missing or unknown one does not)."""
+    """Whether a client's payload fits the handler's parameters (a missing or unknown one does not).
+
+    An upload handler's file parameter is filled by Reflex's upload endpoint with a stream of
+    chunks (or a list of files); over the websocket a client may put anything in its place (a
+    number, a string), which the handler would fail on: such a payload does not fit either.
+    """
     try:
-        inspect.signature(fn).bind(None, *args, **kwargs)
+        bound = inspect.signature(fn).bind(None, *args, **kwargs)
     except TypeError:
         return False
+    for name, kind in _upload_parameters(fn).items():
+        value = bound.arguments.get(name)
+        if kind is rx.UploadFile:
+            if not isinstance(value, list) or not all(isinstance(f, rx.UploadFile) for f in value):
+                return False
+        elif not isinstance(value, kind):
+            return False
     return True
+
+
+@functools.cache
+def _upload_parameters(fn) -> dict[str, type]:
+    """{parameter: rx.UploadChunkIterator or rx.UploadFile} for a handler's upload parameters."""
+    found = {}
+    for name, param in inspect.signature(fn).parameters.items():
+        text = str(param.annotation)
+        if "UploadChunkIterator" in text:
+            found[name] = rx.UploadChunkIterator
+        elif "UploadFile" in text:
+            found[name] = rx.UploadFile
+    return found
 
 
 def _request_id(state) -> str:
@@ -145,19 +170,22 @@ def _request_id(state) -> str:
 def _guarded(fn, level: Access):
     """``fn`` behind the check of ``level``, with the signature Reflex reads (``functools.wraps``).
 
-    A payload that does not fit the parameters is dropped before anything runs (no traceback);
-    every call runs in a request scope of its own, so its log lines can be followed.
+    The caller is checked first, whatever the payload: a refused caller always gets the same
+    refusal (sent to log in; or the notice and sent away), so a script cannot tell handlers
+    apart by feeding them junk, and a test over the wire can see every refusal.  Then a payload
+    that does not fit the parameters is dropped before anything of the handler runs (no
+    traceback).  Every call runs in a request scope of its own, so its log lines can be followed.
     """
     if inspect.isasyncgenfunction(fn):
 
         @functools.wraps(fn)
         async def wrapper(self, *args, **kwargs):
-            if not _fits(fn, args, kwargs):
-                return
             with logcontext.request_scope(_request_id(self)):
                 who, refusal = await _admit(self, level)
                 if refusal is not None:
                     yield refusal
+                    return
+                if not _fits(fn, args, kwargs):
                     return
                 token = _current.set(who)
                 try:
@@ -170,12 +198,12 @@ def _guarded(fn, level: Access):
 
         @functools.wraps(fn)
         async def wrapper(self, *args, **kwargs):
-            if not _fits(fn, args, kwargs):
-                return None
             with logcontext.request_scope(_request_id(self)):
                 who, refusal = await _admit(self, level)
                 if refusal is not None:
                     return refusal
+                if not _fits(fn, args, kwargs):
+                    return None
                 token = _current.set(who)
                 try:
                     result = fn(self, *args, **kwargs)
