@@ -38,6 +38,9 @@ from tests.e2e.conftest import ROOT, log_in
 from tests.e2e.test_accounts import PASSWORD, answer_captcha, make_account, unique_email
 from tests.e2e.test_registration import wide_invoice
 
+# Switches the in-process backend's settings to production: not in the distributed pass.
+pytestmark = pytest.mark.in_process
+
 EXAMPLES = ROOT / "examples"
 ADMIN_EMAIL = "operator@example.com"
 ADMIN_PASSWORD = "First-Admin-Pass-2026"

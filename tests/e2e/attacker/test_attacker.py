@@ -40,6 +40,9 @@ from tests.e2e.attacker.expectations import (
 from tests.e2e.attacker.wire import Response, Tab
 from tests.factories.flows import session_token_for
 
+# Reads the in-process server's event processor to know when a call is over: not in the distributed pass.
+pytestmark = pytest.mark.in_process
+
 VICTIM = {"signed_out": "customer_a", "customer_a": "customer_b", "customer_b": "customer_a",
           "reviewer": "customer_a", "admin": "customer_b"}
 ADDRESS = {role: f"127.0.0.{31 + i}" for i, role in enumerate(ROLES)}
