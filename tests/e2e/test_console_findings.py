@@ -83,7 +83,7 @@ def test_searching_an_email_says_which_status_hides_the_claim_and_shows_it_in_on
     expect(rows).to_have_count(2)  # header + the approved claim
     expect(rows.nth(1)).to_contain_text(claim["email"])
     expect(rows.nth(1)).to_contain_text("Approved")
-    expect(page.get_by_label("Status")).to_have_value("all")
+    expect(page.get_by_label("Status", exact=True)).to_have_value("all")
     expect(page.get_by_label("Search")).to_have_value(claim["email"])
     expect(hint).to_have_count(0)
 
@@ -96,10 +96,20 @@ def make_claim(app):
 # --------------------------------------------------------------------------- 12: undo before a code is issued
 
 
-def test_approve_waits_a_few_seconds_with_undo_before_the_code_is_issued(site, make_claim):
+@pytest.fixture()
+def undo_window(app, monkeypatch):
+    """Set the undo window (seconds) of the app under test (its backend runs in this process), so that a
+    loaded machine's slow steps never race it."""
+    from rxapp.services import pending_approvals
+
+    return lambda seconds: monkeypatch.setattr(pending_approvals, "UNDO_SECONDS", seconds)
+
+
+def test_approve_waits_a_few_seconds_with_undo_before_the_code_is_issued(site, make_claim, undo_window):
     claim = make_claim()
     log_in(site, *REVIEWER)
     page = site.visit(f"/admin/claim?id={claim['id']}")
+    undo_window(120)
     page.get_by_role("button", name="Approve").click()
     pending = page.get_by_role("status").filter(has_text="Approved — code will be issued in")
     expect(pending).to_be_visible()
@@ -113,6 +123,7 @@ def test_approve_waits_a_few_seconds_with_undo_before_the_code_is_issued(site, m
     assert _claim_status(claim["id"]) == ("under_review", False)
 
     # Approved for good: once the window ends, the code is issued and the page says so.
+    undo_window(3)
     page.get_by_role("button", name="Approve").click()
     expect(pending).to_be_visible()
     expect(page.get_by_role("status").filter(has_text="Approved: Redeem Success.")).to_be_visible(timeout=30_000)
@@ -132,7 +143,7 @@ def test_an_approval_is_issued_even_when_the_reviewer_closes_the_tab(new_site, m
     assert _wait_for_status(claim["id"], "approved") == ("approved", True)
 
 
-def test_a_reason_being_typed_is_kept_when_moving_with_j_and_k(site, make_claim):
+def test_a_reason_being_typed_is_kept_when_moving_with_j_and_k(site, make_claim, undo_window):
     first = make_claim()
     make_claim()  # the next claim in the queue
     log_in(site, *REVIEWER)
@@ -150,10 +161,11 @@ def test_a_reason_being_typed_is_kept_when_moving_with_j_and_k(site, make_claim)
     page.wait_for_url(re.compile(rf"id={first['id']}$"))
     expect(page.get_by_role("heading", name=f"Claim #{first['id']}")).to_be_visible()
     expect(page.get_by_label("Reason for rejection")).to_have_value("The invoice looks edited.")
-    # Keyboard shortcuts still work: A approves (with its undo window).
+    # Keyboard shortcuts still work: A approves (with its undo window), U undoes.
+    undo_window(120)
     page.keyboard.press("a")
     expect(page.get_by_role("button", name="Undo")).to_be_visible()
-    page.get_by_role("button", name="Undo").click()
+    page.keyboard.press("u")
     expect(page.get_by_role("status").filter(has_text="Approval undone")).to_be_visible()
 
 
@@ -211,3 +223,43 @@ def test_the_daily_chart_has_readable_bars_and_labelled_axes(site, make_claim, w
     expect(chart.locator(BARS).first).to_be_attached()
     assert _widest_bar(chart) >= least, f"bars are {_widest_bar(chart):.1f} px wide (365 days)"
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+
+
+# --------------------------------------------------------------------------- the changed pages, desktop and phone
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_changed_console_pages_fit_desktop_and_phone(site, make_claim, undo_window, width):
+    """Screenshots of the changed console pages (artifacts/console-shots), and no sideways scrolling."""
+    hidden, waiting = make_claim(), make_claim()
+    approve(hidden["id"])
+    log_in(site, *REVIEWER)
+    page = site.page
+    page.set_viewport_size({"width": width, "height": 900})
+    shots = ARTIFACTS / "console-shots"
+    shots.mkdir(parents=True, exist_ok=True)
+
+    def shot(name: str) -> None:
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width, f"{name} scrolls sideways"
+        page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+
+    site.visit("/admin")
+    page.get_by_label("Search").fill(hidden["email"])
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.get_by_role("button", name="Show all statuses")).to_be_visible()
+    shot("queue-hidden-search")
+
+    site.visit(f"/admin/claim?id={waiting['id']}")
+    undo_window(120)
+    page.get_by_role("button", name="Approve").click()
+    expect(page.get_by_role("button", name="Undo")).to_be_visible()
+    shot("claim-pending-approval")
+    page.get_by_role("button", name="Undo").click()
+    expect(page.get_by_role("button", name="Approve")).to_be_visible()
+
+    site.visit("/admin/promotions")
+    expect(page.get_by_role("row").filter(has_text="Game On Bundle")).to_contain_text("available")
+    shot("promotions-stock")
+    site.visit("/admin/insights")
+    expect(page.get_by_role("heading", name="Claims per day: submitted and decided")).to_be_visible()
+    shot("insights")

@@ -360,8 +360,6 @@ class ClaimState(rx.State):
             elif settled is not None and not settled.approved:
                 self.message, self.message_kind = "Your approval was not committed: " + settled.problem, "conflict"
                 self.form_key += 1
-            elif self.pending:
-                return ClaimState.settle_when_due  # re-approved meanwhile: wait for the new window
 
     @reviewer
     async def keep_draft(self, which: str, text: str):
