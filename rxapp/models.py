@@ -395,6 +395,19 @@ class RedemptionEvent(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
+class PendingApproval(SQLModel, table=True):
+    """An approval inside its undo window (``services.pending_approvals``): committed when ``due_at``
+    passes, by whichever comes first — the reviewer's tab, the app's settler task, the next read."""
+
+    # One pending approval per claim, held by the database.
+    redemption_id: int = Field(foreign_key="redemption.id", primary_key=True)
+    reviewer_id: int = Field(foreign_key="user.id")
+    # The claim version the reviewer approved: a claim changed meanwhile is not approved blind.
+    expected_version: int
+    created_at: datetime = Field(default_factory=utcnow)
+    due_at: datetime = Field(index=True)
+
+
 class ReasonTemplate(SQLModel, table=True):
     """Reviewer's ready-made reasons, e.g. the seed's invoice one."""
 

@@ -249,20 +249,23 @@ def issue(*, session: Session, redemption_id: int) -> PromotionCode:
 
 
 def stock(*, session: Session, promotion_id: int) -> dict:
-    """Pool levels: total, reserved (held by claims, issued or not), issued,
-    available (free), and ``low`` when fewer than 5 or under 10 % are free."""
+    """Pool levels that add up: ``total == available + reserved + issued``.
+
+    ``available``: free codes; ``reserved``: held by claims still waiting for a
+    decision (given back if rejected); ``issued``: handed to approved claims;
+    ``low`` when fewer than 5 or under 10 % are free."""
     table = PromotionCode.__table__
-    total, reserved, issued = session.execute(
+    total, held, issued = session.execute(
         sa.select(
             sa.func.count(table.c.id),
             sa.func.count(table.c.redemption_id),
             sa.func.count(table.c.issued_at),
         ).where(table.c.promotion_id == promotion_id)
     ).one()
-    available = total - reserved
+    available = total - held
     return {
         "total": total,
-        "reserved": reserved,
+        "reserved": held - issued,
         "issued": issued,
         "available": available,
         "low": is_low(total=total, available=available),

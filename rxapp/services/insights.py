@@ -155,3 +155,29 @@ def dashboard(*, session: Session, actor_id: int, days: int = 30, today: date | 
         "open": open_now,
         "overdue": overdue,
     }
+
+
+CHART_SERIES = ("submitted", *(s.value for s in DECISIONS))
+
+
+def chart_periods(per_day: list[dict], days: int) -> tuple[str, list[dict]]:
+    """``per_day`` grouped so that a chart's bars stay readable: ("day", one row a day) up to 31 days,
+    ("week", weeks starting on the window's first day) up to 92, else ("month", calendar months).
+
+    Each row: ``label`` (MM-DD of the day or the week's first day, YYYY-MM of a month) and the
+    summed submitted, approved, needs_info and rejected.
+    """
+    unit = "day" if days <= 31 else "week" if days <= 92 else "month"
+    grouped: dict[str, dict] = {}
+    for i, row in enumerate(per_day):
+        day = str(row["day"])
+        if unit == "day":
+            label = day[5:]
+        elif unit == "week":
+            label = str(per_day[i - i % 7]["day"])[5:]
+        else:
+            label = day[:7]
+        into = grouped.setdefault(label, {"label": label, **{k: 0 for k in CHART_SERIES}})
+        for k in CHART_SERIES:
+            into[k] += int(row.get(k, 0))
+    return unit, list(grouped.values())

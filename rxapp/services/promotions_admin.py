@@ -364,8 +364,8 @@ def update_promotion(
 def promotion_rows(*, session: Session) -> list[dict]:
     """Every promotion with its claims per status and stock, newest period first.
 
-    Digital prizes: codes total / reserved (held by claims, issued or not) /
-    issued / available.  Physical prizes: stock, claimed (claims not
+    Digital prizes: codes total = available (free) + reserved (held by claims
+    waiting for a decision) + issued (approved claims).  Physical prizes: stock, claimed (claims not
     rejected) and available = stock − claimed.  ``low`` flags a pool or stock
     running out (fewer than 5, or under 10 %).  Four queries whatever the count.
     """
@@ -377,8 +377,8 @@ def promotion_rows(*, session: Session) -> list[dict]:
     ):
         per_status.setdefault(pid, {})[RedemptionStatus(status).value] = n
     pool = {
-        pid: (total, reserved, issued)
-        for pid, total, reserved, issued in session.connection().execute(
+        pid: (total, held, issued)
+        for pid, total, held, issued in session.connection().execute(
             sa.select(C.c.promotion_id, sa.func.count(C.c.id), sa.func.count(C.c.redemption_id), sa.func.count(C.c.issued_at))
             .group_by(C.c.promotion_id)
         )
@@ -402,9 +402,9 @@ def promotion_rows(*, session: Session) -> list[dict]:
             "claims": claims,
         }
         if p.prize_type == PrizeType.digital_code:
-            total, reserved, issued = pool.get(p.id, (0, 0, 0))
-            available = total - reserved
-            row.update(total=total, reserved=reserved, issued=issued, available=available)
+            total, held, issued = pool.get(p.id, (0, 0, 0))
+            available = total - held
+            row.update(total=total, reserved=held - issued, issued=issued, available=available)
         else:
             total = p.physical_stock or 0
             available = max(0, total - live)

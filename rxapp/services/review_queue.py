@@ -388,6 +388,47 @@ def counts(*, session: Session, actor_id: int, flt: QueueFilter | None = None) -
     return out
 
 
+@dataclass(frozen=True)
+class HiddenMatches:
+    """Claims a search matches that the queue's other filters hide (so the reviewer is told, not left guessing)."""
+
+    by_status: dict[RedemptionStatus, int] = field(default_factory=dict)
+    by_other_filters: int = 0
+    other_filters: tuple[str, ...] = ()
+
+    @property
+    def any(self) -> bool:
+        return bool(self.by_status) or self.by_other_filters > 0
+
+
+def hidden_matches(
+    *, session: Session, actor_id: int, flt: QueueFilter, per_status: dict[RedemptionStatus, int] | None = None
+) -> HiddenMatches:
+    """While searching: the matching claims the Status filter hides (per status), and how many more
+    the promotion, region and date filters hide (with those filters' names).
+
+    ``per_status`` is ``counts`` under ``flt`` when the caller has it already.  Nothing is hidden
+    without a search.  Raises ``Forbidden`` unless ``actor_id`` is a reviewer.
+    """
+    access.require_reviewer(session=session, user_id=actor_id)
+    if not (flt.search or "").strip():
+        return HiddenMatches()
+    if per_status is None:
+        per_status = counts(session=session, actor_id=actor_id, flt=flt)
+    by_status = {st: n for st, n in per_status.items() if n and flt.status is not None and st != flt.status}
+    others = tuple(name for name, on in (
+        ("Promotion", flt.promotion_id is not None),
+        ("Region / Location", bool(flt.region_code)),
+        ("Submitted from", flt.submitted_from is not None),
+        ("Submitted to", flt.submitted_to is not None),
+    ) if on)
+    beyond = 0
+    if others:
+        everywhere = counts(session=session, actor_id=actor_id, flt=QueueFilter(status=None, search=flt.search))
+        beyond = sum(everywhere.values()) - sum(per_status.values())
+    return HiddenMatches(by_status=by_status, by_other_filters=max(0, beyond), other_filters=others if beyond else ())
+
+
 def rows_in_chunks(
     *, session: Session, actor_id: int, flt: QueueFilter | None = None, today: date, chunk: int = 1000
 ) -> Iterator[dict]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import unquote
-
 import reflex as rx
 
 from rxapp import db, routes
 from rxapp.db import session_scope
-from rxapp.services import accounts, profiles
+from rxapp.services import accounts, landing, profiles
 from rxapp.services.errors import FieldErrors, Locked
 from rxapp.state import parse
 from rxapp.state.captcha import PROOF_LIMIT, CaptchaMixin
@@ -16,16 +14,6 @@ from rxapp.state.session import SessionState, anyone, public_visit
 
 _CLEAR_PASSWORD = rx.set_value("login-password", "")
 
-def _safe_next(raw) -> str:
-    """Only same-site member paths may be a post-login target (no open redirect)."""
-    if not isinstance(raw, str):
-        return routes.ACCOUNT_OVERVIEW
-    target = unquote(raw)
-    if target.startswith("//") or "://" in target or "\\" in target:
-        return routes.ACCOUNT_OVERVIEW
-    if any(target == p or target.startswith(p + "/") or target.startswith(p + "?") for p in routes.SIGNED_IN_AREAS):
-        return target
-    return routes.ACCOUNT_OVERVIEW
 
 
 class LoginState(CaptchaMixin, rx.State):
@@ -33,14 +21,19 @@ class LoginState(CaptchaMixin, rx.State):
     needs_captcha: bool = False
     email_value: str = ""
 
+    def _landing(self, role) -> str:
+        """Where this log-in goes: a safe ``next=`` of the address, else the role's own start page."""
+        return landing.after_log_in(role=role, next_path=self.router.url.query_parameters.get("next"))
+
     @anyone
     async def load(self):
         self.errors = {}
         self.needs_captcha = False
         session_state = await self.get_state(SessionState)
         session_state._app_facts()
-        if await session_state.viewer() is not None:
-            return rx.redirect(_safe_next(self.router.url.query_parameters.get("next")))
+        viewer = await session_state.viewer()
+        if viewer is not None:
+            return rx.redirect(self._landing(viewer.role))
 
     @anyone
     async def submit(self, form: dict):
@@ -73,9 +66,9 @@ class LoginState(CaptchaMixin, rx.State):
             return _CLEAR_PASSWORD if "password" in exc.errors else None
         self.errors = {}
         self.needs_captcha = False
-        await (await self.get_state(SessionState))._start(user_id)
+        viewer = await (await self.get_state(SessionState))._start(user_id)
         session_state.notice = ""
-        return rx.redirect(_safe_next(self.router.url.query_parameters.get("next")))
+        return rx.redirect(self._landing(viewer.role if viewer else None))
 
 
 class SignUpState(CaptchaMixin, rx.State):

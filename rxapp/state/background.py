@@ -16,13 +16,14 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from rxapp import db
-from rxapp.services import captcha, file_store, mail_sender, sessions, throttle
+from rxapp.services import captcha, file_store, mail_sender, pending_approvals, sessions, throttle
 
 log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL_SECONDS = 300.0
 # The orphan sweep lists the whole private folder: at start-up, then every this many rounds (an hour).
 ORPHAN_SWEEP_EVERY = 12
+SETTLE_INTERVAL_SECONDS = 1.0
 STOP_TIMEOUT_SECONDS = 4.0
 
 Task = Callable[[asyncio.Event], Awaitable[None]]
@@ -84,6 +85,39 @@ async def run_sweeper(stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), timeout=SWEEP_INTERVAL_SECONDS)
 
 
+def settle_approvals_once() -> int:
+    """Commit every approval whose undo window has ended (blocking), each in its own transaction.
+
+    The reviewer's tab usually does it first; this catches a closed tab.  Returns how many it committed.
+    """
+    with db.session_scope() as s:
+        claim_ids = pending_approvals.due(session=s)
+    done = 0
+    for claim_id in claim_ids:
+        try:
+            with db.write_session() as s:
+                settled = pending_approvals.settle(session=s, claim_id=claim_id)
+        except Exception:  # noqa: BLE001 - retried next round (the row is still there)
+            log.exception("settling the approval of claim %s failed", claim_id)
+            continue
+        if settled is not None and settled.approved:
+            done += 1
+        elif settled is not None:
+            log.info("approval of claim %s dropped: %s", claim_id, settled.problem)
+    return done
+
+
+async def run_approval_settler(stop: asyncio.Event) -> None:
+    """Every ``SETTLE_INTERVAL_SECONDS``: commit the approvals whose undo window ended (closed tabs)."""
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(settle_approvals_once)
+        except Exception:  # noqa: BLE001 - a failing round is retried
+            log.exception("approval settler round failed")
+        with contextlib.suppress(asyncio.TimeoutError, TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=SETTLE_INTERVAL_SECONDS)
+
+
 # --------------------------------------------------------------------------- wiring
 
 
@@ -116,7 +150,7 @@ def _lifespan(task: Task):
     return lifespan
 
 
-TASKS: tuple[Task, ...] = (run_mail_sender, run_sweeper)
+TASKS: tuple[Task, ...] = (run_mail_sender, run_sweeper, run_approval_settler)
 
 
 def register(app) -> None:

@@ -43,6 +43,7 @@ from reflex.istate.proxy import StateProxy
 from rxapp import db, logcontext, routes, settings
 from rxapp.db import session_scope
 from rxapp.models import Role
+from rxapp.services import landing
 from rxapp.services import sessions as session_service
 from rxapp.state import live
 
@@ -111,7 +112,7 @@ async def _check(state: rx.State, level: Access) -> tuple[Viewer | None, object]
         return None, rx.redirect(routes.ACCOUNT_OVERVIEW)
     if level is Access.admin and not who.is_admin:
         session_state.notice = MSG_REVIEWERS_ONLY if not who.is_reviewer else MSG_ADMINS_ONLY
-        return None, rx.redirect(routes.ADMIN if who.is_reviewer else routes.ACCOUNT_OVERVIEW)
+        return None, rx.redirect(landing.home_of(who.role))
     return who, None
 
 

@@ -95,7 +95,9 @@ def test_reviewer_approves_with_the_keyboard_and_a_code_is_issued(site, make_cla
     expect(page.get_by_role("button", name="Approve")).to_be_visible()
     page.get_by_label("Reason for rejection").blur()
     page.keyboard.press("a")
-    expect(page.get_by_role("status").filter(has_text="Approved: Redeem Success.")).to_be_visible()
+    # The approval waits out its undo window (issue 14, finding 12), then the code is issued.
+    expect(page.get_by_role("status").filter(has_text="Approved — code will be issued in")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Approved: Redeem Success.")).to_be_visible(timeout=30_000)
     expect(page.locator("#issued-code")).to_have_text(re.compile(r"^GAME-[A-Z0-9]{4}-[A-Z0-9]{4}$"))
     expect(page.locator("#claim-timeline")).to_contain_text("Under review → Approved")
 
@@ -120,7 +122,8 @@ def test_two_reviewers_deciding_one_claim_the_second_is_told_who_won(site, new_s
     expect(second.get_by_role("button", name="Approve")).to_be_visible()
 
     first.get_by_role("button", name="Approve").click()
-    expect(first.get_by_role("status").filter(has_text="Approved: Redeem Success.")).to_be_visible()
+    # Committed when the undo window ends (issue 14, finding 12).
+    expect(first.get_by_role("status").filter(has_text="Approved: Redeem Success.")).to_be_visible(timeout=30_000)
 
     second.get_by_label("Reason for rejection").fill("The invoice looks edited.")
     second.get_by_role("button", name="Reject").click()

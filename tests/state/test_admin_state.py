@@ -140,10 +140,13 @@ def test_console_handlers_give_nothing_and_change_nothing(new_client, facts, who
             assert not getattr(state, name, []), (cls.__name__, name)
 
 
-def test_the_same_payloads_act_for_a_reviewer(new_client, facts):
+def test_the_same_payloads_act_for_a_reviewer(new_client, facts, monkeypatch):
     """Control: the payloads above are real (a reviewer sees the queue and decides the claim)."""
     from rxapp import db
     from rxapp.models import Redemption
+    from rxapp.services import pending_approvals
+
+    monkeypatch.setattr(pending_approvals, "UNDO_SECONDS", 0.05)  # the approval's undo window, shortened
 
     client = new_client()
     token, _ = session_token_for(REVIEWER)

@@ -15,6 +15,7 @@ from rxapp.services import (
     claims,
     codes,
     insights,
+    pending_approvals,
     promotions_admin,
     reason_templates,
     review_queue,
@@ -89,6 +90,14 @@ GUARDED = {
     "claims.ship": lambda s, uid: claims.ship(
         session=s, claim_id=1, reviewer_id=uid, status="delivered", expected_version=1
     ),
+    "review_queue.hidden_matches": lambda s, uid: review_queue.hidden_matches(
+        session=s, actor_id=uid, flt=review_queue.QueueFilter(search="ada@")
+    ),
+    "pending_approvals.approve_later": lambda s, uid: pending_approvals.approve_later(
+        session=s, claim_id=1, reviewer_id=uid, expected_version=1
+    ),
+    "pending_approvals.undo": lambda s, uid: pending_approvals.undo(session=s, claim_id=1, reviewer_id=uid),
+    "pending_approvals.pending": lambda s, uid: pending_approvals.pending(session=s, claim_id=1, actor_id=uid),
 }
 
 

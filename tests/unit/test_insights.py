@@ -121,3 +121,26 @@ def test_median_and_first_pass_match_a_plain_count(session, decisions):
     assert dash["median_hours_to_decision"] == round(statistics.median(hours), 1)
     assert dash["first_pass"]["decided"] == len(decisions)
     assert dash["first_pass"]["approved_first_pass"] == approved_fp
+
+
+def _days(n: int, start: date = date(2024, 1, 1)) -> list[dict]:
+    return [{"day": (start + timedelta(days=i)).isoformat(), "submitted": 1, "approved": i % 2,
+             "needs_info": 0, "rejected": 1 if i % 10 == 0 else 0} for i in range(n)]
+
+
+def test_the_claims_chart_groups_long_windows_so_bars_stay_readable():
+    unit, rows = insights.chart_periods(_days(30), 30)
+    assert unit == "day" and len(rows) == 30 and rows[0]["label"] == "01-01"
+    unit, rows = insights.chart_periods(_days(90), 90)
+    assert unit == "week" and len(rows) == 13 and [r["label"] for r in rows[:2]] == ["01-01", "01-08"]
+    assert [r["submitted"] for r in rows] == [7] * 12 + [6]
+    unit, rows = insights.chart_periods(_days(365), 365)
+    assert unit == "month" and len(rows) == 12 and rows[1] == {
+        "label": "2024-02", "submitted": 29, "approved": sum(i % 2 for i in range(31, 60)), "needs_info": 0,
+        "rejected": sum(1 for i in range(31, 60) if i % 10 == 0),
+    }
+    # Nothing is lost in grouping.
+    for n in (7, 30, 90, 365):
+        _, rows = insights.chart_periods(_days(n), n)
+        for k in insights.CHART_SERIES:
+            assert sum(r[k] for r in rows) == sum(d[k] for d in _days(n))

@@ -188,6 +188,27 @@ def test_counts_per_status_ignore_the_status_filter(session, world):
     assert review_queue.counts(session=session, actor_id=_rid(session), flt=review_queue.QueueFilter(search="bob@"))[S.under_review] == 1
 
 
+def test_a_search_says_which_filters_hide_its_matches(session, world):
+    """Finding 11: bob has an open claim, an approved one and one waiting for documents (in DE)."""
+    p1, p2 = world["promos"]
+    hidden = review_queue.hidden_matches(
+        session=session, actor_id=_rid(session), flt=review_queue.QueueFilter(search="bob@example.org"))
+    assert hidden.by_status == {S.approved: 1, S.needs_info: 1} and hidden.by_other_filters == 0 and hidden.any
+    # Every status: nothing hidden.
+    assert not review_queue.hidden_matches(
+        session=session, actor_id=_rid(session), flt=review_queue.QueueFilter(status=None, search="bob@")).any
+    # Promotion 2 and region FR leave out bob's two promotion-1 claims (one open, one in DE).
+    flt = review_queue.QueueFilter(status=S.approved, promotion_id=p2.id, search="bob@")
+    hidden = review_queue.hidden_matches(session=session, actor_id=_rid(session), flt=flt)
+    assert hidden.by_status == {} and hidden.by_other_filters == 2 and hidden.other_filters == ("Promotion",)
+    flt = review_queue.QueueFilter(status=S.under_review, region_code="FR", search="bob@")
+    hidden = review_queue.hidden_matches(session=session, actor_id=_rid(session), flt=flt)
+    assert hidden.by_status == {S.approved: 1}
+    assert hidden.by_other_filters == 1 and hidden.other_filters == ("Region / Location",)
+    # No search, nothing to explain (the status tabs carry the counts).
+    assert not review_queue.hidden_matches(session=session, actor_id=_rid(session), flt=review_queue.QueueFilter()).any
+
+
 @pytest.mark.parametrize(
     "flt",
     [

@@ -13,7 +13,7 @@ from rxapp.components.shell import member_page
 from rxapp.components.table import data_table
 from rxapp.state.console.claim import ClaimState as C
 
-KEYBOARD_HELP = "Keyboard: A approve · N needs info · R reject · J next · K previous"
+KEYBOARD_HELP = "Keyboard: A approve · N needs info · R reject · J next · K previous · U undo"
 
 # Keyboard shortcuts of the claim page: a / n / r / j / k, never while typing.
 KEYBOARD_JS = """
@@ -32,6 +32,7 @@ KEYBOARD_JS = """
     };
     switch ((e.key || '').toLowerCase()) {
       case 'a': click('decide-approve'); break;
+      case 'u': click('decide-undo'); break;
       case 'n': focus('ni-reason'); break;
       case 'r': focus('rej-reason'); break;
       case 'j': click('claim-next'); break;
@@ -186,9 +187,11 @@ def _decision_panel() -> rx.Component:
             select_field("Reason template", "template", C.needs_info_templates, None, id_prefix="ni",
                          placeholder="Pick a template…", on_change=C.pick_template, compact=True),
             textarea_field("Reason for the customer", "reason", C.errors, rows=3, field_id="ni-reason",
-                           error_key="needs_info.reason", compact=True),
+                           error_key="needs_info.reason", compact=True, default_value=C.draft_ni,
+                           on_blur=lambda v: C.keep_draft("ni", v)),
             select_field("Missing document", "missing_document", C.document_options, C.errors, field_id="ni-doc",
-                         error_key="needs_info.missing_document", placeholder="Choose…", compact=True),
+                         error_key="needs_info.missing_document", placeholder="Choose…", compact=True,
+                         default_value=C.draft_doc, on_change=lambda v: C.keep_draft("doc", v)),
             rx.button("Ask for information", type="submit", size="2", color_scheme="blue", high_contrast=True, margin_top="8px"),
             on_submit=C.needs_info, reset_on_submit=False, width="100%", display="flex",
             flex_direction="column", gap="6px", aria_label="Needs info",
@@ -198,7 +201,8 @@ def _decision_panel() -> rx.Component:
             select_field("Rejection template", "template", C.reject_templates, None, id_prefix="rej",
                          placeholder="Pick a template…", on_change=C.pick_template, compact=True),
             textarea_field("Reason for rejection", "reason", C.errors, rows=2, field_id="rej-reason",
-                           error_key="reject.reason", compact=True),
+                           error_key="reject.reason", compact=True, default_value=C.draft_rej,
+                           on_blur=lambda v: C.keep_draft("rej", v)),
             rx.button("Reject", type="submit", size="2", variant="outline", color_scheme="red", margin_top="8px"),
             on_submit=C.reject, reset_on_submit=False, width="100%", display="flex", flex_direction="column",
             gap="6px", aria_label="Reject",
@@ -215,8 +219,22 @@ def _decision_panel() -> rx.Component:
                 rx.text("Waiting for the customer to send: ", C.claim["missing_document"], size="2",
                         color="#555")),
     )
+    waiting = rx.box(
+        rx.callout(
+            rx.text(
+                "Approved — ",
+                rx.cond(C.pending["code"] == "yes", "code will be issued", "it takes effect"),
+                " in ", C.pending["seconds"], " s",
+                rx.cond(C.pending["by"] != "you", rx.fragment(" (approved by ", C.pending["by"], ")")),
+                ". Until then nothing is sent.",
+            ),
+            icon="clock", color_scheme="green", size="1", role="status", id="pending-approval",
+        ),
+        rx.button("Undo", id="decide-undo", on_click=C.undo_approval, size="3", variant="outline",
+                  width="100%", type="button", margin_top="8px"),
+    )
     return heading_card("Decision",
-        rx.cond(C.claim["open"] == "yes", open_panel, closed),
+        rx.cond(C.claim["open"] == "yes", rx.cond(C.pending.length() > 0, waiting, open_panel), closed),
         rx.text(KEYBOARD_HELP, size="1", color="#555", margin_top="10px", id="keyboard-help"),
         width="100%", gap="8px",
     )
@@ -318,6 +336,7 @@ def claim() -> rx.Component:
         "Claim Review",
         _claim_nav(),
         notice(C.message, C.message_kind),
+        notice(C.draft_note),
         rx.cond(
             C.found,
             _claim_body(),

@@ -117,9 +117,16 @@ def _promotion_form() -> rx.Component:
 
 def _stock_cell(r) -> rx.Component:
     return rx.table.cell(
-        rx.text(r["available"], " available", weight="bold", size="2", white_space="nowrap"),
-        rx.text(r["total"], " total · ", r["reserved"], " reserved · ", r["issued"], " issued", size="1",
-                color="#555", white_space="nowrap"),
+        # The parts add up to the pool: available + reserved (claims waiting) + issued = of N.
+        rx.text(
+            rx.text.strong(r["available"], " available"),
+            " · ", r["reserved"], rx.cond(r["digital"] == "yes", " reserved · ", " claimed"),
+            rx.cond(r["digital"] == "yes", rx.fragment(r["issued"], " issued")),
+            " · of ", r["total"],
+            size="2", title=rx.cond(r["digital"] == "yes",
+                                    "Reserved: held for claims under review; issued: sent to approved claims.",
+                                    "Claimed: claims not rejected."),
+        ),
         rx.cond(r["low"] == "yes", rx.badge("Low stock", color_scheme="red", variant="solid", size="1")),
     )
 

@@ -58,6 +58,28 @@ def _filters() -> rx.Component:
     )
 
 
+def _hidden_matches() -> rx.Component:
+    """A search's matches the filters hide: said plainly, with the one click that shows them."""
+    return rx.cond(
+        Q.hidden.length() > 0,
+        rx.callout(
+            rx.flex(
+                rx.text(Q.hidden["text"], size="2"),
+                rx.flex(
+                    rx.cond(Q.hidden["status"] == "yes",
+                            rx.button("Show all statuses", type="button", size="1", on_click=Q.show_status("all"))),
+                    rx.cond(Q.hidden["others"] == "yes",
+                            rx.button("Search all claims", type="button", size="1", variant="outline",
+                                      on_click=Q.search_everywhere)),
+                    gap="8px", wrap="wrap",
+                ),
+                direction="column", gap="8px",
+            ),
+            icon="search", color_scheme="amber", size="1", role="status", margin_bottom="12px", id="hidden-matches",
+        ),
+    )
+
+
 def _queue_row(r) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
@@ -133,6 +155,7 @@ def queue() -> rx.Component:
                 margin_bottom="10px"),
         _status_tabs(),
         _filters(),
+        _hidden_matches(),
         notice(Q.message),
         _bulk_report(),
         _queue_table(),

@@ -7,6 +7,7 @@ reviewer is told who moved it.  j / k follow the order of this tab's queue.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import reflex as rx
@@ -20,6 +21,7 @@ from rxapp.services import (
     claims,
     file_links,
     mail_sender,
+    pending_approvals,
     queue_filter,
     reason_templates,
     review_queue,
@@ -60,9 +62,20 @@ class ClaimState(rx.State):
     next_href: str = ""
     prev_href: str = ""
     form_key: int = 0
+    # An approval waiting out its undo window: by (email), seconds (left when read), prize ("code" or "").
+    pending: dict[str, str] = {}
+    # The unsent reasons of this claim (kept per claim while the reviewer moves with J / K).
+    draft_ni: str = ""
+    draft_doc: str = ""
+    draft_rej: str = ""
+    draft_note: str = ""
 
     _claim_id: int = 0
     _version: int = 0
+    # Seconds left of this claim's pending approval when the page last read it (0: none).
+    _pending_left: float = 0.0
+    # Unsent reasons per claim id: {"ni": …, "doc": …, "rej": …}, newest last.
+    _drafts: dict[str, dict[str, str]] = {}
     # The filter of this tab's queue, for j / k.
     _queue_filter: dict[str, str] = {}
 
@@ -72,6 +85,8 @@ class ClaimState(rx.State):
         self.linked, self.events, self.emails = [], [], []
         self.invoice_url = self.photo_url = self.invoice_meta = self.photo_meta = ""
         self.next_href = self.prev_href = ""
+        self.pending = {}
+        self.draft_ni = self.draft_doc = self.draft_rej = self.draft_note = ""
         self._claim_id = self._version = 0
 
     def _reload(self, viewer: Viewer, claim_id: int) -> None:
@@ -81,6 +96,7 @@ class ClaimState(rx.State):
                 states = mail_sender.delivery_state(session=s, redemption_id=claim_id)
                 story = claim_history.reviewer_timeline(session=s, actor_id=viewer.user_id, claim_id=claim_id)
                 templates = reason_templates.list_templates(session=s, actor_id=viewer.user_id)
+                waiting = pending_approvals.pending(session=s, claim_id=claim_id, actor_id=viewer.user_id)
         except (NotFound, Forbidden) as exc:
             self._clear()
             self.missing = exc.message or "This claim does not exist."
@@ -186,7 +202,26 @@ class ClaimState(rx.State):
             [str(t["template_id"]), t["text"]] for t in templates if not t["is_rejection"]
         ]
         self.reject_templates = [[str(t["template_id"]), t["text"]] for t in templates if t["is_rejection"]]
+        self._pending_left = 0.0 if waiting is None or not self.claim["open"] else waiting.seconds_left()
+        self.pending = {} if waiting is None or not self.claim["open"] else {
+            "by": "you" if waiting.reviewer_id == viewer.user_id else waiting.reviewer_email,
+            "seconds": f"{max(1, round(waiting.seconds_left())):d}",
+            "code": "yes" if c["prize_type"] == PrizeType.digital_code.value else "",
+        }
+        self._show_drafts(claim_id)
         self._neighbours(viewer, claim_id, c["due_on"])
+
+    def _show_drafts(self, claim_id: int) -> None:
+        """This claim's unsent reasons back in its forms, and a word about another claim's kept one."""
+        if not self.claim.get("open"):
+            self._drafts.pop(str(claim_id), None)
+        mine = self._drafts.get(str(claim_id), {})
+        self.draft_ni, self.draft_doc, self.draft_rej = mine.get("ni", ""), mine.get("doc", ""), mine.get("rej", "")
+        others = [k for k in self._drafts if k != str(claim_id)]
+        self.draft_note = (
+            f"Your unsent reason for claim #{others[-1]} is kept: it is back in the form when you open that claim again."
+            if others else ""
+        )
 
     def _neighbours(self, viewer: Viewer, claim_id: int, due: date) -> None:
         """j / k: the claims before and after this one in the reviewer's current queue order."""
@@ -216,6 +251,10 @@ class ClaimState(rx.State):
             self.missing = "No claim chosen: open one from the queue."
             return
         self._reload(viewer, claim_id)
+        if self.pending and self._pending_left <= 0:
+            # Its undo window is over and nobody committed it yet: the next read does.
+            db.run_writing(pending_approvals.settle, claim_id=claim_id)
+            self._reload(viewer, claim_id)
 
     async def _change(self, form: str, change, describe) -> None:
         """One change of the claim over the version this page showed, and a word on how it went.
@@ -245,6 +284,7 @@ class ClaimState(rx.State):
             self.form_key += 1
             return
         self.errors = {}
+        self._drafts = {k: v for k, v in self._drafts.items() if k != str(claim_id)}
         self._reload(viewer, claim_id)
         self.message, self.message_kind = describe(result), "ok"
         self.form_key += 1
@@ -265,7 +305,76 @@ class ClaimState(rx.State):
 
     @reviewer
     async def approve(self):
-        return await self._decide("approve")
+        """Approve, committed when the undo window ends (``services.pending_approvals``)."""
+        viewer = caller()
+        if not self._claim_id:
+            return
+        claim_id = self._claim_id
+        self._queue_filter = await self._queue_filter_of_tab()
+        try:
+            db.run_writing(pending_approvals.approve_later, claim_id=claim_id, reviewer_id=viewer.user_id,
+                           expected_version=self._version)
+        except ServiceError as exc:
+            self.message = exc.message or "This claim could not be approved."
+            self.message_kind = "conflict" if isinstance(exc, Conflict) else "error"
+            self._reload(viewer, claim_id)
+            return
+        self.errors, self.message, self.message_kind = {}, "", ""
+        self._reload(viewer, claim_id)
+        return ClaimState.settle_when_due
+
+    @reviewer
+    async def undo_approval(self):
+        """Take the approval back while its window lasts."""
+        viewer = caller()
+        if not self._claim_id:
+            return
+        claim_id = self._claim_id
+        if db.run_writing(pending_approvals.undo, claim_id=claim_id, reviewer_id=viewer.user_id):
+            self.message, self.message_kind = "Approval undone: the claim is still under review.", "ok"
+        else:
+            self.message, self.message_kind = "Too late to undo: the approval was already committed.", "conflict"
+        self._reload(viewer, claim_id)
+
+    @reviewer.background
+    async def settle_when_due(self):
+        """When this page's undo window ends, commit the approval and show how it went.
+
+        The app's settler task would commit it anyway (a closed tab); this only makes the page follow.
+        """
+        async with self:
+            claim_id, wait = self._claim_id, self._pending_left
+        if not claim_id or not self.pending:
+            return
+        await asyncio.sleep(wait + 0.2)
+        settled = await asyncio.to_thread(db.run_writing, pending_approvals.settle, claim_id=claim_id)
+        async with self:
+            if self._claim_id != claim_id:
+                return
+            self._reload(caller(), claim_id)
+            if self.claim.get("status") == RedemptionStatus.approved.value:
+                code = self.claim.get("code")
+                self.message = "Approved: Redeem Success." + (f" Code {code} issued." if code else "")
+                self.message_kind = "ok"
+                self.form_key += 1
+            elif settled is not None and not settled.approved:
+                self.message, self.message_kind = "Your approval was not committed: " + settled.problem, "conflict"
+                self.form_key += 1
+
+    @reviewer
+    async def keep_draft(self, which: str, text: str):
+        """Keep what was typed in a decision form of this claim (on leaving the field), for J / K."""
+        which = parse.choice(which, ["ni", "doc", "rej"])
+        text = parse.text(text, 600)
+        if not which or not self._claim_id or not self.claim.get("open"):
+            return
+        key = str(self._claim_id)
+        draft = {k: v for k, v in {**self._drafts.pop(key, {}), which: text}.items() if v.strip()}
+        if draft:
+            self._drafts = {**self._drafts, key: draft}
+        else:
+            self._drafts = dict(self._drafts)
+        self.draft_ni, self.draft_doc, self.draft_rej = draft.get("ni", ""), draft.get("doc", ""), draft.get("rej", "")
 
     @reviewer
     async def needs_info(self, form: dict):
@@ -302,8 +411,12 @@ class ClaimState(rx.State):
             return
         rows = db.run(reason_templates.list_templates, actor_id=viewer.user_id)
         t = next((r for r in rows if r["template_id"] == tid), None)
-        if t is None:
+        if t is None or not self._claim_id:
             return
+        key = str(self._claim_id)
         if t["is_rejection"]:
+            self._drafts = {**self._drafts, key: {**self._drafts.get(key, {}), "rej": t["text"]}}
             return rx.set_value("rej-reason", t["text"])
+        self._drafts = {**self._drafts, key: {**self._drafts.get(key, {}), "ni": t["text"],
+                                              "doc": t["missing_document"]}}
         return [rx.set_value("ni-reason", t["text"]), rx.set_value("ni-doc", t["missing_document"])]

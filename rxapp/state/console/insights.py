@@ -18,7 +18,9 @@ REJECTED = vocabulary.STATUS[RedemptionStatus.rejected]
 
 class InsightsState(rx.State):
     days: int = 30
+    # The claims chart's rows, one per day, week or month (``per_unit``: "Day", "Week", "Month").
     per_day: list[dict[str, int | str]] = []
+    per_unit: str = "Day"
     by_promotion: list[dict[str, int | str]] = []
     by_region: list[dict[str, int | str]] = []
     by_store: list[dict[str, int | str]] = []
@@ -27,10 +29,12 @@ class InsightsState(rx.State):
 
     def _reload(self, viewer_id: int) -> None:
         d = db.run(insights.dashboard, actor_id=viewer_id, days=self.days)
+        unit, periods = insights.chart_periods(d["per_day"], self.days)
+        self.per_unit = unit.capitalize()
         self.per_day = [
-            {"day": str(r["day"])[5:], "Submitted": r["submitted"], APPROVED: r["approved"],
+            {"label": r["label"], "Submitted": r["submitted"], APPROVED: r["approved"],
              NEEDS_INFO: r["needs_info"], REJECTED: r["rejected"]}
-            for r in d["per_day"]
+            for r in periods
         ]
 
         def grouped(rows, key: str, limit: int = 12) -> list[dict]:

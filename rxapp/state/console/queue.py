@@ -20,6 +20,31 @@ from rxapp.state.session import Viewer, caller, reviewer
 PAGE_SIZE = 25
 
 
+def _claims(n: int) -> str:
+    return f"{n} claim{'' if n == 1 else 's'}"
+
+
+def _hidden_text(flt: queue_filter.QueueFilter, hidden: review_queue.HiddenMatches) -> dict[str, str]:
+    """The plain sentence saying which filter hides a search's matches (empty: none hidden)."""
+    if not hidden.any:
+        return {}
+    search = f"“{flt.search.strip()}”"
+    parts = []
+    if hidden.by_status:
+        n = sum(hidden.by_status.values())
+        where = ", ".join(f"{vocabulary.status_label(st)} ({k})" for st, k in hidden.by_status.items())
+        parts.append(f"{_claims(n)} matching {search} {'is' if n == 1 else 'are'} hidden by the Status filter "
+                     f"({vocabulary.status_label(flt.status)}): {where}.")
+    if hidden.by_other_filters:
+        m = hidden.by_other_filters
+        names = " and ".join(hidden.other_filters)
+        lead = f"{m} more" if parts else f"{_claims(m)} matching {search}"
+        parts.append(f"{lead} {'is' if m == 1 else 'are'} hidden by the {names} "
+                     f"filter{'s' if len(hidden.other_filters) > 1 else ''}.")
+    return {"text": " ".join(parts), "status": "yes" if hidden.by_status else "",
+            "others": "yes" if hidden.by_other_filters else ""}
+
+
 class QueueState(rx.State):
     rows: list[dict[str, str]] = []
     counts: list[dict[str, str]] = []
@@ -40,6 +65,8 @@ class QueueState(rx.State):
     bulk_report: list[dict[str, str]] = []
     message: str = ""
     loaded: bool = False
+    # A search's matches the filters hide: text, and which one-click way shows them ("status", "others").
+    hidden: dict[str, str] = {}
 
     # Backend only: the filter and the stack of cursors (page i starts after _cursors[i]).
     _flt: dict[str, str] = dict(queue_filter.DEFAULT)
@@ -54,6 +81,7 @@ class QueueState(rx.State):
         with session_scope() as s:
             page = review_queue.queue_page(session=s, actor_id=viewer.user_id, flt=flt, after=after, limit=PAGE_SIZE)
             per_status = review_queue.counts(session=s, actor_id=viewer.user_id, flt=flt)
+            hidden = review_queue.hidden_matches(session=s, actor_id=viewer.user_id, flt=flt, per_status=per_status)
         seen: set[int] = set()
         rows = []
         versions: dict[str, int] = {}
@@ -97,6 +125,7 @@ class QueueState(rx.State):
             }
             for st in RedemptionStatus
         ]
+        self.hidden = _hidden_text(flt, hidden)
         self.export_href = routes.EXPORT_CLAIMS + "?t=" + claim_export.link_token(actor_id=viewer.user_id, flt=self._flt)
 
     def _show_filter(self) -> None:
@@ -142,6 +171,16 @@ class QueueState(rx.State):
             return
         self._flt = {**self._flt, "status": status}
         self._cursors = [""]
+        self._show_filter()
+        self._query(viewer)
+
+    @reviewer
+    async def search_everywhere(self):
+        """Keep the search, drop every other filter (all statuses)."""
+        viewer = caller()
+        self._flt = {**queue_filter.DEFAULT, "status": "all", "search": self._flt.get("search", "")}
+        self._cursors = [""]
+        self.errors = {}
         self._show_filter()
         self._query(viewer)
 
