@@ -131,7 +131,8 @@ class Policy:
 def policy_for(base_url: str, api_url: str, script_hashes: tuple[str, ...]) -> Policy:
     """The origins and the response headers for an app at ``base_url`` whose backend is at ``api_url``."""
     origins = allowed_origins(base_url)
-    backends = sorted(origins | {origin_of(api_url)} if api_url else origins)
+    # CSP source expressions have no syntax for an IPv6 literal ([::1] stays an allowed Origin, not a source).
+    backends = sorted(o for o in (origins | {origin_of(api_url)} if api_url else origins) if "[" not in o)
     https = base_url.lower().startswith("https://")
     csp = (
         secure.ContentSecurityPolicy()
