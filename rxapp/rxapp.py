@@ -4,7 +4,7 @@ import reflex as rx
 from starlette.applications import Starlette
 
 from rxapp import models  # noqa: F401 - every table on SQLModel.metadata for `reflex db`
-from rxapp import logcontext, routes, settings
+from rxapp import edge, logcontext, routes, settings
 from rxapp.api import export as export_routes
 from rxapp.api import files as file_routes
 from rxapp.pages import account, auth, demo, faq, home, info, not_found, promotions, registration
@@ -28,7 +28,8 @@ from rxapp.state.upload_guard import UploadGuard
 
 logcontext.install()  # every rxapp log line carries the request's and the claim's ids
 
-app = rx.App(
+# The edge (rxapp/edge.py) wraps everything the app serves: security headers, allowed origins, redirects.
+app = edge.App(
     # Private files (invoices, S/N photos) behind short-lived signed links, and the reviewers' CSV export;
     # then the guard of /_upload: no upload is read past its headers unless the caller may make it.
     api_transformer=[Starlette(routes=file_routes.routes + export_routes.routes), UploadGuard],

@@ -260,7 +260,7 @@ def sticker_sheet() -> rx.Component:
                         size="2", color="#444",
                     ),
                     rx.button(rx.icon("printer", size=16, aria_hidden="true"), "Print",
-                              on_click=rx.call_script("window.print()"), size="2"),
+                              on_click=rx.run_script("window.print()"), size="2"),
                     justify="between", spacing="4", class_name="no-print",
                     margin_bottom="14px",
                 ),

@@ -1,11 +1,13 @@
 """Browser tests: the production build of the app, driven by Playwright in Chromium.
 
 One app per test session (``reflex.testing.AppHarnessProd``: the frontend is
-exported for production and served statically, the backend runs in this
-process), on its own data folder with migrations applied and demo data
-seeded through the services.  Every page a test visits through ``visit`` is
-checked with axe-core; any console error or uncaught page error fails the
-test; a failing test leaves a screenshot in ``artifacts/``.
+exported for production and served, as ``make run`` serves it, by the backend
+running in this process, on one port: ``single_port_harness``), on its own
+data folder with migrations applied and demo data seeded through the
+services.  Every page a test visits through ``visit`` is checked with
+axe-core; any console error, uncaught page error or Content-Security-Policy
+violation fails the test; a failing test leaves a screenshot in
+``artifacts/``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
 AXE_JS = ROOT / "tools" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _axe_source() -> str:
+    """axe-core's source: evaluated, it defines ``window.axe``."""
+    return AXE_JS.read_text(encoding="utf-8")
 
 
 def pytest_collection_modifyitems(items):
@@ -73,6 +80,63 @@ def app_data_dir(tmp_path_factory) -> Path:
         distributed.release_redis_db(os.environ["REDIS_URL"])
 
 
+EXPORT_ATTEMPTS = 4
+
+
+def single_port_harness():
+    """``AppHarnessProd`` serving the app as ``make run`` does: on one port, the backend serving the export.
+
+    Reflex's harness serves the exported pages from a second, bare static
+    server; here (as with ``reflex run --env prod --single-port``) the
+    backend serves them itself, so every page, asset and route goes through
+    the app's own ASGI stack, its edge (``rxapp/edge.py``) included, and the
+    page's websocket is same-origin.  ``RXAPP_BASE_URL`` is that address.
+    """
+    import contextlib
+
+    import reflex.reflex
+    from reflex.testing import AppHarnessProd
+    from reflex.utils import prerequisites
+    from reflex.utils.exec import get_frontend_mount
+    from reflex.utils.export import export
+    from reflex_base import constants
+    from reflex_base.config import get_config
+
+    from rxapp import settings
+
+    class SinglePortHarness(AppHarnessProd):
+        def _start_frontend(self):
+            with contextlib.chdir(self.app_path):
+                config = get_config()
+                own = "http://{}:{}".format(*self._poll_for_servers(timeout=30).getsockname())
+                config.api_url = own
+                os.environ["RXAPP_BASE_URL"] = own
+                settings.reset()
+                config.loglevel = constants.LogLevel.INFO
+                prerequisites.assert_in_reflex_dir()
+                if prerequisites.needs_reinit():
+                    reflex.reflex._init(name=config.app_name)
+                for attempt in range(1, EXPORT_ATTEMPTS + 1):
+                    try:
+                        export(zipping=False, frontend=True, backend=False, loglevel=constants.LogLevel.INFO,
+                               env=constants.Env.PROD)
+                        break
+                    except SystemExit:
+                        # React Router's prerender gives each page 10 s (not configurable); on a loaded
+                        # machine the first, cold page can miss that. Nothing is wrong with the app then.
+                        if attempt == EXPORT_ATTEMPTS:
+                            raise
+                # What App.__call__ mounts under REFLEX_MOUNT_FRONTEND_COMPILED_APP (--single-port).
+                self.app_instance._api.routes.append(get_frontend_mount(router=self.app_instance.router))
+
+        def _wait_frontend(self):
+            config = get_config()
+            self.frontend_url = config.api_url + config.prepend_frontend_path("/")
+            config.deploy_url = self.frontend_url
+
+    return SinglePortHarness
+
+
 @pytest.fixture(scope="session")
 def app(app_data_dir):
     """The production build: in this process (AppHarnessProd), or two instances behind nginx."""
@@ -92,9 +156,7 @@ def app(app_data_dir):
             cluster.stop()
         return
 
-    from reflex.testing import AppHarnessProd
-
-    with AppHarnessProd.create(root=ROOT, app_name="rxapp") as harness:
+    with single_port_harness().create(root=ROOT, app_name="rxapp") as harness:
         yield harness
 
 
@@ -150,7 +212,8 @@ class Site:
     def check_a11y(self) -> None:
         """Fail on serious or critical axe-core violations of the current page."""
         path = re.sub(r"\?.*$", "", self.page.url)
-        self.page.add_script_tag(path=str(AXE_JS))
+        # Evaluated through the driver, not added as an inline <script> (the app's CSP refuses those).
+        self.page.evaluate(_axe_source())
         result = self.page.evaluate(
             "async () => await axe.run(document, {resultTypes: ['violations']})"
         )
@@ -164,16 +227,31 @@ class Site:
         self.a11y_checked.add(path)
 
 
+# Every Content-Security-Policy violation of a page is reported to the test (and counted in the page).
+CSP_LISTENER = """
+window.__mcCspViolations = 0;
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__mcCspViolations += 1;
+  const where = e.sourceFile ? ` at ${e.sourceFile}:${e.lineNumber}` : "";
+  window.__mcCspViolation?.(`${e.effectiveDirective} blocked ${e.blockedURI || "(inline)"}${where}`);
+});
+"""
+CSP_VIOLATION = "CSP violation: "
+
+
 def watch_console(ctx) -> list[str]:
-    """Collect every console error and uncaught page error of every page of ``ctx``.
+    """Collect every console error, uncaught page error and CSP violation of every page of ``ctx``.
 
     A test fails on any of them (``check_console``): the favicon's 404 was
-    one.  A test that provokes one on purpose says so first with
-    ``site.expect_console_error(pattern)``.
+    one.  A test that provokes a console error on purpose says so first with
+    ``site.expect_console_error(pattern)``; a CSP violation cannot be excused.
     """
     errors: list[str] = []
     ctx._mc_console_errors = errors
     ctx._mc_console_allowed = []
+    ctx.expose_binding("__mcCspViolation",
+                       lambda source, text: errors.append(f"{CSP_VIOLATION}{text} (on {source['page'].url})"))
+    ctx.add_init_script(CSP_LISTENER)
 
     def watch(page):
         page.on("console", lambda msg: errors.append(f"console error: {msg.text} (on {page.url})")
@@ -186,7 +264,11 @@ def watch_console(ctx) -> list[str]:
 
 def check_console(ctx) -> None:
     allowed = getattr(ctx, "_mc_console_allowed", [])
-    errors = [e for e in getattr(ctx, "_mc_console_errors", []) if not any(re.search(p, e) for p in allowed)]
+    errors = [e for e in getattr(ctx, "_mc_console_errors", [])
+              if e.startswith(CSP_VIOLATION) or not any(re.search(p, e) for p in allowed)]
+    violations = [e for e in errors if e.startswith(CSP_VIOLATION)]
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations[:20]), pytrace=False)
     if errors:
         pytest.fail("errors in the browser console:\n" + "\n".join(errors[:20]), pytrace=False)
 
