@@ -143,6 +143,13 @@ class Cluster:
         self.procs: list[subprocess.Popen] = []
         self.nginx: subprocess.Popen | None = None
 
+    @property
+    def app_instance(self):
+        """The app's definition (its pages, handlers), as the instances import it."""
+        import rxapp.rxapp as module
+
+        return module.app
+
     # ------------------------------------------------------------------ steps
 
     def build(self, timeout: float = 900, attempts: int = 3) -> None:
