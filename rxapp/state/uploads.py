@@ -38,14 +38,25 @@ async def receive(chunks: rx.UploadChunkIterator, *, owner_id: int, kind: FileKi
     spool = upload_spool.UploadSpool(kind=kind, field="file")
     name = ""
     arrived = False
+    refusal: ServiceError | None = None
     try:
         async for chunk in chunks:
             arrived = True
             if not name:
                 name = chunk.filename or ""
-            spool.feed(chunk.data)
+            if refusal is not None:
+                continue  # refused: the rest is read and dropped (the guard caps it), nothing is kept
+            try:
+                spool.feed(chunk.data)
+            except ServiceError as exc:
+                # Refused as early as the spool can tell; the upload still ends normally, so the browser
+                # sees no failed request, only the message under the field.
+                refusal = exc
+                spool.discard()
         if not arrived:
             return None
+        if refusal is not None:
+            raise refusal
         # Decoding a large image takes up to a second: keep the event loop free.
         result = await asyncio.to_thread(_store, spool, owner_id, name)
     except FieldErrors as exc:
@@ -60,13 +71,21 @@ async def receive(chunks: rx.UploadChunkIterator, *, owner_id: int, kind: FileKi
 
 
 def refused(reasons, *, kind: FileKind) -> Received:
-    """A file the drop zone refused before sending it (over ``MAX_BYTES``, or not a JPG/GIF/PNG).
+    """A file the drop zone refused before sending it (over ``MAX_BYTES``, or more than one file).
 
-    ``reasons`` is the drop zone's error codes of each refused file (``["file-too-large"]``), from the
-    browser: read defensively.  The message is the one the server gives for the same file.
+    ``reasons``: for each refused file, the drop zone's error codes and its size
+    (``["file-too-large size=11534336"]``), from the browser: read defensively.  The message is the one the
+    server gives for the same file.
     """
-    codes = " ".join(r for r in reasons[:5] if isinstance(r, str))[:500] if isinstance(reasons, list) else ""
-    message = images.too_big_message(None) if "file-too-large" in codes else images.not_image_message(kind, "")
+    items = [r[:200] for r in reasons[:5] if isinstance(r, str)] if isinstance(reasons, list) else []
+    codes = set(" ".join(items).split())
+    size = next((int(c[5:]) for c in codes if c.startswith("size=") and c[5:].isdigit()), None)
+    if "too-many-files" in codes or len(items) > 1:
+        message = images.one_file_message(kind)
+    elif "file-too-large" in codes:
+        message = images.too_big_message(size)
+    else:
+        message = images.not_image_message(kind, "")
     return Received(None, "", message, False, False)
 
 
