@@ -38,25 +38,14 @@ async def receive(chunks: rx.UploadChunkIterator, *, owner_id: int, kind: FileKi
     spool = upload_spool.UploadSpool(kind=kind, field="file")
     name = ""
     arrived = False
-    refusal: ServiceError | None = None
     try:
         async for chunk in chunks:
             arrived = True
             if not name:
                 name = chunk.filename or ""
-            if refusal is not None:
-                continue  # refused: the rest is read and dropped (the guard caps it), nothing is kept
-            try:
-                spool.feed(chunk.data)
-            except ServiceError as exc:
-                # Refused as early as the spool can tell; the upload still ends normally, so the browser
-                # sees no failed request, only the message under the field.
-                refusal = exc
-                spool.discard()
+            spool.feed(chunk.data)
         if not arrived:
             return None
-        if refusal is not None:
-            raise refusal
         # Decoding a large image takes up to a second: keep the event loop free.
         result = await asyncio.to_thread(_store, spool, owner_id, name)
     except FieldErrors as exc:
