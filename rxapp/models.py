@@ -417,6 +417,17 @@ class ReasonTemplate(SQLModel, table=True):
     is_rejection: bool = False
 
 
+class RegistrationDraft(SQLModel, table=True):
+    """A customer's unfinished product registration (one per account, plain JSON of the wizard's fields).
+
+    Kept in the database, not in the tab: a reload, another tab or another worker resumes it.
+    """
+
+    user_id: int = Field(primary_key=True, foreign_key="user.id")
+    data: str = Field(default="", sa_type=sa.Text)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 # --------------------------------------------------------------------------- email & settings
 
 

@@ -2,8 +2,14 @@
 
 The whole zone sits inside its <label>, so the visible label names the file
 input (``get_by_label("Invoice Upload")``) and a click opens the file chooser
-once.  Files stream to a background handler (``rx.upload_files_chunk``); a file
-over 10 MB or of another type is refused in the browser (``on_rejected`` says why).
+once.  Files stream to a background handler (``rx.upload_files_chunk``).  The
+zone takes any type: the server reads what a file really is and says why it
+refuses it ("This file is a PDF document, not an image."), the same words
+whether the file was chosen or dropped.  Only what must not be sent at all is
+refused in the browser: a file over 10 MB (the server's /_upload guard would
+cut it off without a word) and more than one file; ``on_rejected`` then gets
+the drop zone's reasons and the server writes the message
+(``state.uploads.refused``), under the field like every other.
 """
 
 from __future__ import annotations
@@ -17,18 +23,17 @@ from rxapp.components.shell import ACCENT
 from rxapp.components.links import file_url
 from rxapp.services.images import MAX_BYTES
 
-ACCEPT = {"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/gif": [".gif"]}
-
-
 def _reasons(rejected) -> ArrayVar:
-    """Each refused file as the drop zone's error codes ("file-too-large file-invalid-type"), nothing else.
+    """Each refused file as the drop zone's error codes and its size ("file-too-large size=11534336").
 
     Only these strings go to the server: the refused ``File`` itself would be sent along with the event
     (socket.io sends a Blob in full).
     """
     def codes(record):
-        errors = record.to(ObjectVar, dict[str, Any])["errors"].to(ArrayVar, list[dict[str, Any]])
-        return errors.map(lambda e: e.to(ObjectVar, dict[str, Any])["code"]).join(" ")
+        rec = record.to(ObjectVar, dict[str, Any])
+        errors = rec["errors"].to(ArrayVar, list[dict[str, Any]])
+        size = rec["file"].to(ObjectVar, dict[str, Any])["size"].to(str)
+        return errors.map(lambda e: e.to(ObjectVar, dict[str, Any])["code"]).join(" ") + " size=" + size
 
     return rejected.to(ArrayVar, list[dict[str, Any]]).map(codes)
 
@@ -41,8 +46,9 @@ def upload_field(
     *,
     required: bool = True,
     hint: str = "",
-    busy=False, file_name="", message="", message_is_error=True, thumb_url="", extra=None,
+    busy=False, file_name="", message="", message_is_error=True, thumb_url="", extra=None, thumb_alt=None,
 ) -> rx.Component:
+    """``required``, ``hint`` and ``thumb_alt`` may be vars (a field required only in some cases)."""
     return rx.box(
         rx.el.label(
             rx.text(
@@ -69,10 +75,10 @@ def upload_field(
                     rx.cond(busy, rx.spinner(size="2")),
                     spacing="3", align="center",
                 ),
-                id=upload_id, accept=ACCEPT, multiple=False, max_files=1, no_click=True,
+                id=upload_id, multiple=False, max_files=1, no_click=True,
                 on_drop=handler(rx.upload_files_chunk(upload_id=upload_id)), border="1px dashed #bbb",
-                # Too big or not an image: refused before a byte is sent (the server's /_upload
-                # guard refuses such a body anyway); ``on_rejected`` shows the reason under the field.
+                # Too big: refused before a byte is sent (the server's /_upload guard would refuse the
+                # body without a word); ``on_rejected`` shows the server's reason under the field.
                 max_size=MAX_BYTES,
                 **({"on_drop_rejected": lambda rejected: on_rejected(_reasons(rejected))} if on_rejected else {}),
                 border_radius="6px", padding="14px", cursor="pointer", background="#fafafa",
@@ -80,7 +86,8 @@ def upload_field(
             ),
             display="block",
         ),
-        rx.text(hint, size="1", color="#666", margin_top="4px") if hint else rx.fragment(),
+        (rx.text(hint, size="1", color="#666", margin_top="4px") if isinstance(hint, rx.Var) or hint
+         else rx.fragment()),
         rx.cond(
             message != "",
             rx.text(message, color=rx.cond(message_is_error, "#c0101c", "#1a7f37"), size="2", margin_top="6px",
@@ -89,7 +96,8 @@ def upload_field(
         extra if extra is not None else rx.fragment(),
         rx.cond(
             thumb_url != "",
-            rx.image(src=file_url(thumb_url), alt=f"{label} preview", max_width="220px", max_height="160px",
+            rx.image(src=file_url(thumb_url), alt=thumb_alt if thumb_alt is not None else f"{label} preview",
+                     max_width="220px", max_height="160px",
                      margin_top="8px", border="1px solid #eee", border_radius="4px"),
         ),
         margin_bottom="14px", width="100%",

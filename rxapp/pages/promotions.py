@@ -156,28 +156,37 @@ def _fact(label: str, value) -> rx.Component:
     return rx.box(rx.text(label, size="1", color="#666"), rx.text(value, weight="bold", size="2"))
 
 
-def _document(upload_id: str, key: str, label: str, handler, alt: str, hint: str, file_name, message, ok,
-              thumb, too_wide, **upload_props) -> tuple[rx.Component, rx.Component]:
-    """A claim document (``key`` in the errors and for the resize): (kept as it is, its upload field)."""
+def _document(upload_id: str, key: str, label: str, handler, hint, file_name, message, ok, thumb, too_wide,
+              need, on_file, on_file_alt: str) -> rx.Component:
+    """A claim document's upload field (``key`` in the errors and for the resize).
+
+    ``need`` is the state's "required"/"optional" (``redeem_context.documents_needed``): the * and the
+    hint follow it; a document on file shows its thumbnail until a new one replaces it.
+    """
     S = RedeemState
-    kept = rx.vstack(rx.text(label, weight="bold", size="2"),
-                     rx.text("Accepted — kept as it is.", size="2", color="#1a7f37"),
-                     rx.cond(thumb != "", rx.image(src=thumb, alt=alt, max_width="200px")), spacing="1")
     rejected = S.refuse_photo if key == "serial_photo" else S.refuse_invoice
-    upload = upload_field(upload_id, label, handler, rejected, **upload_props, hint=hint, busy=S.uploading,
-                          file_name=file_name, message=rx.cond(S.errors.contains(key), S.errors[key].to(str), message),
-                          message_is_error=~ok, thumb_url=thumb,
-                          extra=rx.cond(too_wide, rx.button("Resize for me", type="button", size="2",
-                                                            on_click=S.resize(key))))
-    return kept, upload
+    return upload_field(upload_id, label, handler, rejected, required=need == "required", hint=hint,
+                        busy=S.uploading, file_name=file_name,
+                        message=rx.cond(S.errors.contains(key), S.errors[key].to(str), message),
+                        message_is_error=~ok, thumb_url=thumb,
+                        thumb_alt=rx.cond(on_file, on_file_alt, label + " preview"),
+                        extra=rx.cond(too_wide, rx.button("Resize for me", type="button", size="2",
+                                                          on_click=S.resize(key))))
 
 
 def redeem() -> rx.Component:
     S = RedeemState
     errors = S.errors
     r = S.recipient
-    photo_required = ~S.again | (S.missing_document == "serial_photo")
-    invoice_asked = S.again & (S.missing_document == "invoice")
+    what = " It must show the channel name, purchase date and model name."
+    invoice_hint = rx.cond(
+        S.invoice_need == "required", "The reviewer asked for a new invoice: please upload it." + what,
+        rx.cond(S.invoice_on_file, "Your invoice on file is used unless you upload a new one." + what,
+                "Upload the invoice or another purchase proof." + what))
+    sticker = " A photo of the S/N sticker on the product itself, not on the package."
+    photo_hint = rx.cond(
+        S.again & (S.photo_need == "required"), "The reviewer asked for a new S/N photo." + sticker,
+        rx.cond(S.photo_on_file, "Your S/N photo on file is used unless you upload a new one.", sticker.strip()))
     facts = heading_card("Redeem Products",
         grid_of({"initial": "2", "md": "4"},
             _fact("Promotion", S.ctx["promotion_name"]),
@@ -193,16 +202,12 @@ def redeem() -> rx.Component:
     )
     documents = heading_card("Documents",
         grid_of({"initial": "1", "md": "2"},
-            rx.box(rx.cond(S.again & ~invoice_asked, *_document(
-                "invoice", "invoice", "Proof of purchase", S.upload_invoice, "Invoice on file",
-                "Your invoice on file is used unless you upload a new one. It must show "
-                "the channel name, purchase date and model name.",
-                S.new_invoice_name, S.invoice_message, S.invoice_ok, S.invoice_thumb, S.invoice_too_wide,
-                required=invoice_asked))),
-            rx.box(rx.cond(photo_required, *reversed(_document(
-                "serial-photo", "serial_photo", "Product Barcode / S/N photo", S.upload_photo, "S/N photo on file",
-                "A photo of the S/N sticker on the product itself, not on the package.",
-                S.photo_name, S.photo_message, S.photo_ok, S.photo_thumb, S.photo_too_wide)))),
+            rx.box(_document("invoice", "invoice", "Proof of purchase", S.upload_invoice, invoice_hint,
+                             S.new_invoice_name, S.invoice_message, S.invoice_ok, S.invoice_thumb,
+                             S.invoice_too_wide, S.invoice_need, S.invoice_on_file, "Invoice on file")),
+            rx.box(_document("serial-photo", "serial_photo", "Product Barcode / S/N photo", S.upload_photo,
+                             photo_hint, S.photo_name, S.photo_message, S.photo_ok, S.photo_thumb,
+                             S.photo_too_wide, S.photo_need, S.photo_on_file, "S/N photo on file")),
             spacing="4",
         ),
         rx.text("Please make sure you have uploaded 2 items: 1. Invoice / purchase proof (channel name, purchase "
@@ -227,7 +232,8 @@ def redeem() -> rx.Component:
                   default_value=r["contact_number"], autocomplete="tel", max_length=30, id_prefix="rd"),
             textarea_field("Note", "note", errors, rows=2, default_value=r["note"], id_prefix="rd",
                            max_length=1000),
-            captcha_field(S.captcha_question, errors, S.reformat_captcha, pow=S.captcha_pow, id_prefix="rd"),
+            captcha_field(S.captcha_question, errors, S.reformat_captcha, pow=S.captcha_pow, id_prefix="rd",
+                          round=S.captcha_round),
             rx.cond(errors.contains("form"),
                     rx.callout(errors["form"].to(str), icon="triangle-alert", color_scheme="red", role="alert",
                                margin_bottom="10px")),
@@ -240,7 +246,8 @@ def redeem() -> rx.Component:
         ),
     )
     return member_page(
-        "Promotion Redeem Confirm",
+        # The seed's titles: "Promotion Redeem Confirm", and "Promotion Redeem Ask again" for Redeem Again.
+        rx.cond(S.again, "Promotion Redeem Ask again", "Promotion Redeem Confirm"),
         rx.cond(
             S.not_found != "",
             rx.callout(S.not_found, icon="info", color_scheme="amber"),

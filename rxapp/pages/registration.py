@@ -69,6 +69,8 @@ def step_category() -> rx.Component:
                     ),
                 ),
                 gap="10px", wrap="wrap",
+                # A restored draft (a reload) re-mounts the radios with its choice.
+                key="cats-" + R.restored.to(str),
             ),
             style={"border": "none", "padding": "0"},
         ),
@@ -78,16 +80,23 @@ def step_category() -> rx.Component:
 
 
 def _hint() -> rx.Component:
+    """One message next to the field: the live hint while typing, or (after Next) the same words as the error."""
     color = rx.match(R.hint_status, ("found", "#1a7f37"), ("typing", "#555"), ("empty", "#555"), "#b35c00")
     return rx.box(
         rx.cond(
-            R.hint_message != "",
+            (R.hint_message != "") & ~R.errors.contains("serial"),
             rx.text(R.hint_message, id="reg-serial-hint", size="2", color=color, aria_live="polite"),
         ),
+        _err("serial", "reg-serial"),
         rx.cond(
             R.suggestion != "",
             rx.button(rx.text("Use ", R.suggestion), on_click=R.use_suggestion, size="1", variant="soft",
                       margin_top="6px", type="button"),
+        ),
+        rx.cond(
+            R.switch_category != "",
+            rx.button("Switch to " + R.switch_category, on_click=R.switch_to_category, size="2",
+                      variant="soft", margin_top="6px", type="button"),
         ),
         margin_top="6px",
     )
@@ -116,7 +125,6 @@ def step_serial() -> rx.Component:
                  aria_describedby="reg-serial-hint reg-serial-error", style={"text_transform": "uppercase"}),
         hint_line('Please pay attention to the differences between "0" and "O", "1" and "l".'),
         _hint(),
-        _err("serial", "reg-serial"),
         _facts(),
         _sticker_help(),
     )
@@ -181,6 +189,8 @@ def step_purchase() -> rx.Component:
             ),
             _err("channel", "reg-channel"),
             style={"border": "none", "padding": "0", "margin_bottom": "12px"},
+            # Choosing a store sets its channel on the server: the radios re-mount with it.
+            key="channel-" + R.channel,
         ),
         upload_field(
             "invoice",
@@ -203,7 +213,8 @@ def step_purchase() -> rx.Component:
             rx.button("Next", type="submit", size="3"),
             spacing="3",
         ),
-        rx.text("★ Don't forget to upload the invoice!", size="2", color=ACCENT, margin_top="10px"),
+        rx.cond(~R.invoice_ok,
+                rx.text("★ Don't forget to upload the invoice!", size="2", color=ACCENT, margin_top="10px")),
         on_submit=R.submit, reset_on_submit=False,
     )
 

@@ -150,6 +150,16 @@ def new_challenge(*, session: Session, now: datetime | None = None) -> Challenge
     return Challenge(id=row.id, question=row.question, pow=_new_pow(row.id, now + TTL))
 
 
+def is_open(*, session: Session, challenge_id: object, now: datetime | None = None) -> bool:
+    """Whether the challenge can still be answered (known, unused, not expired): a page keeps it then."""
+    now = now or clock.now()
+    if not isinstance(challenge_id, str) or not _ID.fullmatch(challenge_id):
+        return False
+    row = session.get(CaptchaChallenge, challenge_id)
+    # A minute's margin: a question about to expire is replaced before the person starts on it.
+    return row is not None and row.used_at is None and row.expires_at > now + timedelta(minutes=1)
+
+
 def _parse_answer(answer: object) -> int | None:
     if isinstance(answer, bool):
         return None

@@ -46,7 +46,7 @@ from rxapp.services import access, claim_events, clock, codes, eligibility, emai
 from rxapp.services.eligibility import Reason
 from rxapp.services.errors import Conflict, FieldErrors, NotFound, ServiceError
 from rxapp.services.recipients import CONTROL_CHARS, recipient_columns, validate_recipient
-from rxapp.services.redeem_context import own_product_and_promotion
+from rxapp.services.redeem_context import REQUIRED, documents_needed, own_product_and_promotion
 from rxapp.vocabulary import customer_status_text, document_in_sentence
 
 ALREADY_REDEEMED = "This product has already been redeemed for this promotion."
@@ -319,9 +319,9 @@ def resubmit(
 ) -> Redemption:
     """"Redeem Again": the owner answers a needs-info decision → under review.
 
-    Only the document the reviewer asked for is replaced (the accepted ones
-    are kept; another file given is ignored); it is required and must differ
-    from the one the reviewer already saw.  The recipient data may be
+    The document the reviewer asked for is required and must differ from the
+    one the reviewer already saw; the other one stays as it is on file unless
+    a new one is given (``redeem_context.documents_needed``).  The recipient data may be
     corrected.  The earlier version stays in the audit snapshot.  The
     original due date is kept: the customer already waited, and a
     resubmission must not send them to the back of the queue.
@@ -345,31 +345,27 @@ def resubmit(
     except FieldErrors as exc:
         errors.update(exc.errors)
     asked = claim.missing_document
+    needed = documents_needed(asked, again=True)
     updates: dict = {}
-    for doc, field_name, given, current, kind in (
-        (MissingDocument.invoice, "invoice", invoice_file_id, claim.invoice_file_id, FileKind.invoice),
-        (
-            MissingDocument.serial_photo,
-            "serial_photo",
-            serial_photo_file_id,
-            claim.serial_photo_file_id,
-            FileKind.serial_photo,
-        ),
+    for field_name, given, current, kind in (
+        ("invoice", invoice_file_id, claim.invoice_file_id, FileKind.invoice),
+        ("serial_photo", serial_photo_file_id, claim.serial_photo_file_id, FileKind.serial_photo),
     ):
-        # "other": the reviewer's reason says what; either document may be replaced.
-        if asked not in (doc, MissingDocument.other):
-            continue
+        required = needed[field_name] == REQUIRED
+        what = "invoice" if field_name == "invoice" else "S/N photo"
         if given is None:
-            if asked == doc:
-                errors[field_name] = f"Please upload a new {'invoice' if doc == MissingDocument.invoice else 'S/N photo'}: {claim.reason}"
+            # Not asked for: the one on file stays.
+            if required:
+                errors[field_name] = f"Please upload a new {what}: {claim.reason}"
             continue
         new = _own_file(session, user_id=user_id, file_id=given, kind=kind)
         old = session.get(StoredFile, current) if current else None
         if old is not None and (old.id == new.id or old.sha256 == new.sha256):
-            errors[field_name] = (
-                "This is the same picture the reviewer already saw. Please upload a new one that shows what was asked: "
-                f"{claim.reason}"
-            )
+            if required:
+                errors[field_name] = (
+                    "This is the same picture the reviewer already saw. Please upload a new one that shows "
+                    f"what was asked: {claim.reason}"
+                )
             continue
         updates[f"{field_name}_file_id"] = new.id
     if errors:

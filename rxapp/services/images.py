@@ -153,6 +153,10 @@ def too_big_message(size: int | None) -> str:
     return f"{what}; the limit is 10 MB. Please upload a smaller photo or scan."
 
 
+def one_file_message(kind: FileKind) -> str:
+    return f"Please choose one file at a time: one JPG, GIF or PNG picture of {_WHAT[kind]}."
+
+
 def not_image_message(kind: FileKind, what: str) -> str:
     accept = _ACCEPT.format(what=_WHAT[kind])
     if not what:

@@ -8,9 +8,25 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from rxapp.models import Promotion, Redemption, RedemptionStatus, RegisteredProduct, User
+from rxapp.models import MissingDocument, Promotion, Redemption, RedemptionStatus, RegisteredProduct, User
 from rxapp.services import eligibility
 from rxapp.services.errors import NotFound
+
+
+REQUIRED, OPTIONAL = "required", "optional"
+
+
+def documents_needed(missing: MissingDocument | str | None, *, again: bool) -> dict[str, str]:
+    """Which claim documents the form requires and which it only accepts: {"invoice": …, "serial_photo": …}.
+
+    A first claim needs the S/N photo; the invoice on file is used unless a new one is uploaded.
+    Redeem Again requires only the document the reviewer asked for; the other one stays as it is
+    on file unless the customer uploads a new one.  One rule for the page and for ``claims.resubmit``.
+    """
+    if not again:
+        return {"invoice": OPTIONAL, "serial_photo": REQUIRED}
+    asked = getattr(missing, "value", missing) or ""
+    return {doc: REQUIRED if asked == doc else OPTIONAL for doc in ("invoice", "serial_photo")}
 
 
 def own_product_and_promotion(
@@ -48,6 +64,7 @@ def confirm_context(*, session: Session, user_id: int, product_id: int, promotio
         "region": facts.region_name,
         "store": facts.store_name,
         "invoice_file_id": product.invoice_file_id,
+        "documents": documents_needed(None, again=False),
         "eligible": verdict.eligible,
         "reasons": [r.message for r in verdict.reasons],
         "recipient": {
@@ -78,6 +95,7 @@ def again_context(*, session: Session, user_id: int, claim_id: int) -> dict:
             "claim_id": claim.id,
             "reason": claim.reason,
             "missing_document": claim.missing_document.value if claim.missing_document else "",
+            "documents": documents_needed(claim.missing_document, again=True),
             "invoice_file_id": claim.invoice_file_id,
             "serial_photo_file_id": claim.serial_photo_file_id,
             "recipient": {

@@ -74,7 +74,8 @@ def format_help(category: ProductCategory) -> str:
 @dataclass
 class SerialHints:
     normalised: str
-    status: str  # empty | typing | format_mismatch | confusable | not_found | found
+    # empty | typing | format_mismatch | confusable | not_found | other_category | found
+    status: str
     message: str = ""
     suggestion: str = ""
     position: int | None = None  # 1-based position the message is about
@@ -83,6 +84,9 @@ class SerialHints:
     model: str = ""
     model_id: int | None = None
     serial_id: int | None = None
+    # The category the serial belongs to (or looks like), when it is not the chosen one: "Switch to …".
+    switch_category_id: int | None = None
+    switch_category: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -91,10 +95,14 @@ class SerialHints:
 def hints(*, session: Session, category_id: int, raw: str) -> SerialHints:
     """What to tell the customer about the serial typed so far, for one category.
 
-    Cheap enough for every keystroke: a primary-key read, one unique-index
-    lookup, and at most one more for a "did you mean" candidate.
+    Cheap enough for every keystroke: the (small) category table, one
+    unique-index lookup of the serial as any category would write it, and at
+    most one more for a "did you mean" candidate.  A serial of another
+    category (in the registry, or only by its format) names that category and
+    offers to switch to it.
     """
-    category = session.get(ProductCategory, category_id)
+    categories = session.exec(select(ProductCategory)).all()
+    category = next((c for c in categories if c.id == category_id), None)
     if category is None:
         return SerialHints(normalised="", status="empty", message="Please choose a product category first.")
     fmt = category.serial_format
@@ -102,16 +110,27 @@ def hints(*, session: Session, category_id: int, raw: str) -> SerialHints:
     if not serial:
         return SerialHints(normalised="", status="empty")
 
+    known = _registry_match(session, raw, categories)
+    if known is not None and known[2].id != category.id:
+        record, model, other = known
+        return SerialHints(
+            normalised=record.serial,
+            status="other_category",
+            message=(
+                f"This serial number belongs to a {other.name} ({model.name}), not a {category.name}. "
+                f"Switch to {other.name} to go on."
+            ),
+            switch_category_id=other.id,
+            switch_category=other.name,
+        )
+
     help_text = format_help(category)
     if len(serial) > len(fmt):
-        return SerialHints(
-            normalised=serial,
-            status="format_mismatch",
-            message=(
-                f"This is too long for a {category.name} serial number "
-                f"({len(serial.replace('-', ''))} characters). "
-                f"{category.name} serials look like {help_text}."
-            ),
+        return _mismatch(
+            serial, category, categories, raw,
+            f"This is too long for a {category.name} serial number "
+            f"({len(serial.replace('-', ''))} characters). "
+            f"{category.name} serials look like {help_text}.",
         )
 
     corrected = []
@@ -135,17 +154,11 @@ def hints(*, session: Session, category_id: int, raw: str) -> SerialHints:
             first_confusion = (pos, kind, typed, meant)
 
     if plain_mismatch:
-        message = (
+        return _mismatch(
+            serial, category, categories, raw,
             f"This does not look like a {category.name} serial number. "
-            f"{category.name} serials look like {help_text}."
+            f"{category.name} serials look like {help_text}.",
         )
-        other = _other_category(session, category, raw)
-        if other is not None:
-            message += (
-                f" It looks like a {other.name} serial number: if the product is a "
-                f"{other.name}, go back and choose {other.name}."
-            )
-        return SerialHints(normalised=serial, status="format_mismatch", message=message)
 
     if first_confusion is not None:
         pos, kind, typed, meant = first_confusion
@@ -178,8 +191,7 @@ def hints(*, session: Session, category_id: int, raw: str) -> SerialHints:
             message=f"Keep typing: {left} more character{'s' if left != 1 else ''} ({help_text}).",
         )
 
-    found = _lookup(session, serial)
-    if found is None:
+    if known is None:
         return SerialHints(
             normalised=serial,
             status="not_found",
@@ -188,18 +200,9 @@ def hints(*, session: Session, category_id: int, raw: str) -> SerialHints:
                 'character by character (mind "0" and "O", "1" and "l").'
             ),
         )
-    record, model, model_category = found
-    if model_category.id != category.id:
-        return SerialHints(
-            normalised=serial,
-            status="format_mismatch",
-            message=(
-                f"This serial number belongs to a {model_category.name}, not a {category.name}: "
-                f"go back and choose {model_category.name}."
-            ),
-        )
+    record, model, model_category = known
     return SerialHints(
-        normalised=serial,
+        normalised=record.serial,
         status="found",
         message=f"Found: {model.name} ({model_category.name}).",
         product_type=model_category.name,
@@ -210,19 +213,47 @@ def hints(*, session: Session, category_id: int, raw: str) -> SerialHints:
     )
 
 
+def _mismatch(serial: str, category: ProductCategory, categories, raw: str, message: str) -> SerialHints:
+    """A serial that does not fit the chosen category; when it fits another one's format, offer that one."""
+    other = _other_category(categories, category, raw)
+    if other is None:
+        return SerialHints(normalised=serial, status="format_mismatch", message=message)
+    return SerialHints(
+        normalised=serial,
+        status="format_mismatch",
+        message=message + f" It looks like a {other.name} serial number: switch to {other.name} if the product is one.",
+        switch_category_id=other.id,
+        switch_category=other.name,
+    )
+
+
 def _lookup(session: Session, serial: str):
     """(SerialRecord, ProductModel, ProductCategory) for an exact normalised serial."""
+    return _lookup_any(session, {serial})
+
+
+def _lookup_any(session: Session, serials: set[str]):
     return session.exec(
         select(SerialRecord, ProductModel, ProductCategory)
         .join(ProductModel, SerialRecord.model_id == ProductModel.id)
         .join(ProductCategory, ProductModel.category_id == ProductCategory.id)
-        .where(SerialRecord.serial == serial)
+        .where(SerialRecord.serial.in_(serials))
     ).first()
 
 
-def _other_category(session: Session, category: ProductCategory, raw: str) -> ProductCategory | None:
-    for other in session.exec(select(ProductCategory).where(ProductCategory.id != category.id)).all():
-        if re.fullmatch(other.serial_pattern, normalise(raw, other.serial_format)):
+def _registry_match(session: Session, raw: str, categories):
+    """The registry unit of ``raw`` written as any category writes its serials (one indexed lookup)."""
+    shortest = min((sum(1 for ch in c.serial_format if ch in "#A") for c in categories), default=0)
+    if len(normalise(raw)) < shortest:
+        return None  # still typing: no category's serial is this short
+    candidates = {normalise(raw, c.serial_format) for c in categories} | {normalise(raw)}
+    candidates.discard("")
+    return _lookup_any(session, candidates) if candidates else None
+
+
+def _other_category(categories, category: ProductCategory, raw: str) -> ProductCategory | None:
+    for other in categories:
+        if other.id != category.id and re.fullmatch(other.serial_pattern, normalise(raw, other.serial_format)):
             return other
     return None
 

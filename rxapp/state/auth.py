@@ -81,7 +81,8 @@ class SignUpState(CaptchaMixin, rx.State):
         await public_visit(self)
         with session_scope() as s:
             self.regions = [[code, name] for code, name in profiles.regions(session=s)]
-        self._draw_captcha()
+        # Not a new question when the page's state is only reloaded (a reconnect): the answer typed stays.
+        self._ensure_captcha()
 
     @anyone
     async def submit(self, form: dict):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from rxapp import db
 from rxapp.db import session_scope
 from rxapp.services import captcha as captcha_service
 from rxapp.state import parse
@@ -34,6 +35,19 @@ class CaptchaMixin(rx.State, mixin=True):
         self.captcha_question = challenge.question
         self.captcha_pow = challenge.pow
         self.captcha_round += 1
+
+    def _ensure_captcha(self) -> None:
+        """For a page's on_load: keep the question on screen while it can still be answered, else draw one.
+
+        An on_load also runs again when the connection comes back (a reload of the page state, a late
+        hydrate on a busy machine): a new question then would empty the answer the person already typed.
+        A new question is drawn only when there is none, it was used (a refused submit draws its own) or
+        it is about to expire.
+        """
+        if self._captcha_id and self.captcha_question and db.run(captcha_service.is_open,
+                                                                   challenge_id=self._captcha_id):
+            return
+        self._draw_captcha()
 
     def _captcha_problem(self, form) -> str | None:
         """Use up the current challenge; the message for the Captcha field, or None when passed."""

@@ -17,6 +17,10 @@ from rxapp.state.session import caller, current_viewer, member
 from rxapp.state.upload_guard import upload_limit
 
 RECIPIENT_FIELDS = ("first_name", "last_name", "zipcode", "address", "contact_number", "note")
+# The names the page shows for each field (a refused Redeem names them at the button).
+FIELD_NAMES = {"invoice": "Proof of purchase", "serial_photo": "Product Barcode / S/N photo",
+               "first_name": "First Name", "last_name": "Last Name", "zipcode": "Zipcode", "address": "Address",
+               "contact_number": "Contact Number", "note": "Note", "captcha": "Captcha"}
 
 
 @dataclass
@@ -114,6 +118,12 @@ class RedeemState(CaptchaMixin, rx.State):
     invoice_message: str = ""
     invoice_ok: bool = False
     invoice_too_wide: bool = False
+    # "required" or "optional" (services.redeem_context.documents_needed): the page marks and checks the same.
+    invoice_need: str = "optional"
+    photo_need: str = "required"
+    # The thumbnail shown is the document on file (not a new upload).
+    invoice_on_file: bool = False
+    photo_on_file: bool = False
     photo_name: str = ""
     photo_message: str = ""
     photo_ok: bool = False
@@ -125,6 +135,8 @@ class RedeemState(CaptchaMixin, rx.State):
     _claim_id: int | None = None
     _new_invoice_id: int | None = None
     _photo_id: int | None = None
+    # Which page the state holds ("claim:7", "product:3:2"): a second on_load of the same page keeps it.
+    _page_key: str = ""
 
     def _reset(self) -> None:
         self.ctx, self.recipient, self.reasons, self.errors = {}, {}, [], {}
@@ -133,45 +145,65 @@ class RedeemState(CaptchaMixin, rx.State):
         self.invoice_thumb = self.new_invoice_name = self.invoice_message = ""
         self.photo_name = self.photo_message = self.photo_thumb = ""
         self.invoice_ok = self.invoice_too_wide = self.photo_ok = self.photo_too_wide = False
+        self.invoice_on_file = self.photo_on_file = False
+        self.invoice_need, self.photo_need = "optional", "required"
         self._product_id = self._promotion_id = self._claim_id = None
         self._new_invoice_id = self._photo_id = None
+        self._page_key = ""
 
     @member
     async def load(self):
+        """The page's facts, read afresh; what the customer did on this page is kept.
+
+        An on_load runs again when the tab reconnects (a busy machine, a network hiccup): the same page
+        then keeps its uploads, its form (not re-mounted) and its captcha question, so nothing typed is
+        lost under the customer's hands.  Another page (another claim or product) starts afresh.
+        """
         viewer = caller()
-        self._reset()
         params = self.router.url.query_parameters
         claim_id = parse.positive_id(params.get("claim"))
+        product_id, promotion_id = parse.positive_id(params.get("product")), parse.positive_id(params.get("promotion"))
+        key = f"claim:{claim_id}" if claim_id else f"product:{product_id}:{promotion_id}"
+        same_page = key == self._page_key
         try:
             with session_scope() as s:
                 if claim_id:
                     data = redeem_context.again_context(session=s, user_id=viewer.user_id, claim_id=claim_id)
                 else:
-                    product_id, promotion_id = parse.positive_id(params.get("product")), parse.positive_id(params.get("promotion"))
                     if not product_id or not promotion_id:
                         raise NotFound("Choose a product and a promotion on the Promotions page.")
                     data = redeem_context.confirm_context(session=s, user_id=viewer.user_id,
                                                           product_id=product_id, promotion_id=promotion_id)
         except NotFound as exc:
+            self._reset()
             self.not_found = exc.message
             return
+        if not same_page:
+            self._reset()
+            self._page_key = key
+            self.recipient = {k: str(data["recipient"].get(k, "") or "") for k in RECIPIENT_FIELDS}
+            self.form_key += 1
         self._product_id = int(data["product_id"])
         self._promotion_id = int(data["promotion_id"])
         self._claim_id = int(data["claim_id"]) if claim_id else None
         self.again = bool(claim_id)
         self.missing_document = str(data.get("missing_document", ""))
+        self.invoice_need = data["documents"]["invoice"]
+        self.photo_need = data["documents"]["serial_photo"]
         self.ctx = {k: str(v) for k, v in data.items()
-                    if k not in ("recipient", "reasons", "invoice_file_id", "serial_photo_file_id", "eligible")}
-        self.recipient = {k: str(data["recipient"].get(k, "") or "") for k in RECIPIENT_FIELDS}
+                    if k not in ("recipient", "reasons", "invoice_file_id", "serial_photo_file_id", "eligible",
+                                 "documents")}
         self.reasons = list(data["reasons"])
         self.eligible = bool(data["eligible"])
-        self.invoice_thumb = uploads.thumb_url(file_id=data.get("invoice_file_id"), user_id=viewer.user_id)
-        if self.again and data.get("serial_photo_file_id"):
+        # The documents on file, each behind a fresh signed link (unless a new one was uploaded here).
+        if not self._new_invoice_id:
+            self.invoice_thumb = uploads.thumb_url(file_id=data.get("invoice_file_id"), user_id=viewer.user_id)
+            self.invoice_on_file = self.invoice_thumb != ""
+        if self.again and data.get("serial_photo_file_id") and not self._photo_id:
             self.photo_thumb = uploads.thumb_url(file_id=data["serial_photo_file_id"], user_id=viewer.user_id)
-            self.photo_ok = True
+            self.photo_ok = self.photo_on_file = True
             self.photo_name = "S/N photo on file"
-        self.form_key += 1
-        self._draw_captcha()
+        self._ensure_captcha()
 
     # ------------------------------------------------------------------ uploads
 
@@ -187,10 +219,12 @@ class RedeemState(CaptchaMixin, rx.State):
         if which == "serial_photo":
             self._photo_id, self.photo_name = got.file_id, got.name
             self.photo_thumb = thumb
+            self.photo_on_file = False
         else:
             self._new_invoice_id, self.new_invoice_name = got.file_id, got.name
             if thumb:
                 self.invoice_thumb = thumb
+                self.invoice_on_file = False
         setattr(self, f"{prefix}_message", got.message)
         setattr(self, f"{prefix}_ok", got.ok)
         setattr(self, f"{prefix}_too_wide", got.too_wide)
@@ -238,19 +272,28 @@ class RedeemState(CaptchaMixin, rx.State):
 
     # ------------------------------------------------------------------ submit
 
+    def _refuse(self, errors: dict[str, str]) -> None:
+        """A refused Redeem says why next to each field and, at the button, which fields to look at."""
+        names = [FIELD_NAMES[k] for k in errors if k in FIELD_NAMES]
+        if "form" not in errors:
+            errors = {**errors, "form": "Nothing was sent. Please check: " + (", ".join(names) or "the form") + "."}
+        self.errors = errors
+        self._draw_captcha()
+        self.form_key += 1
+
     @member
     async def submit(self, form: dict):
         viewer = caller()
-        if not self._product_id or not self._promotion_id:
-            return
         data = parse.fields(form, RECIPIENT_FIELDS, 600)
         # Keep what was typed, whatever happens next.
         self.recipient = dict(data)
+        if not self._product_id or not self._promotion_id:
+            self._refuse({"form": "Nothing was sent: this page is out of date. Please open it again from "
+                                  "Promotions or Redeem History."})
+            return
         problem = self._captcha_problem(form)
         if problem:
-            self.errors = {"captcha": problem}
-            self._draw_captcha()
-            self.form_key += 1
+            self._refuse({"captcha": problem})
             return
         try:
             with session_scope() as s:
@@ -264,19 +307,17 @@ class RedeemState(CaptchaMixin, rx.State):
                                        serial_photo_file_id=self._photo_id,
                                        invoice_file_id=self._new_invoice_id)
         except FieldErrors as exc:
-            self.errors = exc.errors
+            self._refuse(dict(exc.errors))
         except claims.NotEligible as exc:
-            self.errors = {"form": exc.message or "This product cannot be redeemed for this promotion."}
             self.reasons = [getattr(r, "message", str(r)) for r in getattr(exc, "reasons", [])]
+            self._refuse({"form": exc.message or "This product cannot be redeemed for this promotion."})
         except Conflict as exc:
-            self.errors = {"form": exc.message}
+            self._refuse({"form": exc.message})
         except ServiceError as exc:
-            self.errors = {"form": exc.message or "Something went wrong. Please try again."}
+            self._refuse({"form": exc.message or "Something went wrong. Please try again."})
         else:
             self._reset()
             return rx.redirect(routes.REDEEM_DONE)
-        self._draw_captcha()
-        self.form_key += 1
 
 
 @dataclass

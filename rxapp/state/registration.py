@@ -1,9 +1,10 @@
 """Product Registration wizard (Step 1 → Step 4) and My Products.
 
 The draft lives in this state (typed values in vars, the invoice as a private
-file id in a backend var) and reaches the database only when Step 4 succeeds.
-Every step is re-checked on the server by the services; Back and Next never
-lose what was typed.
+file id in a backend var) and, after every change, in the account's draft row
+(``services.registration_drafts``): a reload, another tab or another worker
+comes back to the same step with what was typed.  Every step is re-checked on
+the server by the services; Back and Next never lose what was typed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import reflex as rx
 from rxapp import db, routes, vocabulary
 from rxapp.db import session_scope
 from rxapp.models import FileKind
-from rxapp.services import catalog, clock, products, profiles, serials
+from rxapp.services import catalog, clock, products, profiles, registration_drafts, serials
 from rxapp.services.errors import Conflict, FieldErrors, Locked, ServiceError
 from rxapp.state import parse, uploads
 from rxapp.state.captcha import CaptchaMixin
@@ -32,6 +33,8 @@ class RegistrationState(CaptchaMixin, rx.State):
     hint_status: str = ""
     hint_message: str = ""
     suggestion: str = ""
+    # The category the serial belongs to when it is not the chosen one ("Switch to Monitor").
+    switch_category: str = ""
     product_type: str = ""
     product_name: str = ""
     model: str = ""
@@ -40,6 +43,7 @@ class RegistrationState(CaptchaMixin, rx.State):
     # Step 4
     regions: list[list[str]] = []
     region: str = ""
+    # [id, "name (channel)", channel] of the region's stores.
     stores: list[list[str]] = []
     store_id: str = ""
     purchase_date: str = ""
@@ -52,7 +56,10 @@ class RegistrationState(CaptchaMixin, rx.State):
     uploading: bool = False
     max_date: str = ""
     errors: dict[str, str] = {}
+    # Bumped when a draft is restored: the uncontrolled radios re-mount with its choice.
+    restored: int = 0
     _invoice_file_id: int | None = None
+    _switch_category_id: int | None = None
 
     @rx.var
     def category(self) -> dict[str, str]:
@@ -67,7 +74,7 @@ class RegistrationState(CaptchaMixin, rx.State):
     def _reset_draft(self) -> None:
         self.step = 1
         self.category_id = ""
-        self.serial = self.hint_status = self.hint_message = self.suggestion = ""
+        self.serial = self.hint_status = self.hint_message = self.suggestion = self.switch_category = ""
         self.product_type = self.product_name = self.model = ""
         self.chk = ""
         self.region = self.store_id = self.purchase_date = self.channel = ""
@@ -75,7 +82,49 @@ class RegistrationState(CaptchaMixin, rx.State):
         self.invoice_name = self.invoice_message = self.invoice_thumb = ""
         self.invoice_too_wide = self.invoice_ok = False
         self.errors = {}
-        self._invoice_file_id = None
+        self._invoice_file_id = self._switch_category_id = None
+
+    def _draft(self) -> dict:
+        kept = self.invoice_ok and self._invoice_file_id is not None
+        return {"step": self.step, "category_id": self.category_id, "serial": self.serial, "chk": self.chk,
+                "region": self.region, "store_id": self.store_id, "purchase_date": self.purchase_date,
+                "channel": self.channel, "invoice_file_id": self._invoice_file_id if kept else None,
+                "invoice_name": self.invoice_name if kept else ""}
+
+    def _save_draft(self) -> None:
+        """The wizard as it is now becomes the account's draft (after every change the customer makes)."""
+        db.run(registration_drafts.save, user_id=caller().user_id, data=self._draft())
+
+    def _restore(self, draft: dict, user_id: int, profile_region: str) -> None:
+        """Back to the step and the fields of the account's draft; each step is re-checked on the way."""
+        if any(c["id"] == draft.get("category_id") for c in self.categories):
+            self.category_id = draft["category_id"]
+        self.serial = draft.get("serial", "")
+        self.chk = draft.get("chk", "")
+        region = draft.get("region") or profile_region
+        self.region = region if any(r[0] == region for r in self.regions) else ""
+        if self.region:
+            self._load_stores()
+        if any(st[0] == draft.get("store_id") for st in self.stores):
+            self.store_id = draft["store_id"]
+        self.purchase_date = draft.get("purchase_date", "")
+        self.channel = parse.choice(draft.get("channel"), (c.value for c in vocabulary.CHANNEL), "")
+        if draft.get("invoice_file_id"):
+            self._apply_invoice(uploads.Received(draft["invoice_file_id"], draft.get("invoice_name", ""), "",
+                                                 False, True), user_id)
+        step = draft.get("step", 1)
+        if self.category_id and self.serial:
+            self._compute_hints()
+        if step >= 2 and not self.category_id:
+            step = 1
+        if step >= 3 and self.hint_status != "found":
+            step = 2
+        if step >= 4 and not self.chk:
+            step = 3
+        self.step = step
+        if self.step == 4:
+            self._ensure_captcha()
+        self.restored += 1
 
     @member
     async def load(self):
@@ -97,14 +146,15 @@ class RegistrationState(CaptchaMixin, rx.State):
             self.regions = [[str(r["code"]), str(r["name"])] for r in catalog.regions(session=s)]
             profile_region = _profile_region(s, viewer.user_id)
             self.max_date = clock.today(s).isoformat()
-        self.region = profile_region if any(r[0] == profile_region for r in self.regions) else ""
-        if self.region:
-            self._load_stores()
+            draft = registration_drafts.load(session=s, user_id=viewer.user_id)
+        # The account's draft, not this tab's memory: a reload (or a late on_load after a reconnect)
+        # comes back to the same step with what was typed.
+        self._restore(draft, viewer.user_id, profile_region)
 
     def _load_stores(self) -> None:
         with session_scope() as s:
             self.stores = [
-                [str(st["id"]), f'{st["name"]} ({st["channel_label"]})']
+                [str(st["id"]), f'{st["name"]} ({st["channel_label"]})', str(st["channel"])]
                 for st in catalog.stores_for_region(session=s, region_code=self.region)
             ]
 
@@ -121,6 +171,7 @@ class RegistrationState(CaptchaMixin, rx.State):
             if self.serial:
                 self._compute_hints()
         self.errors = {}
+        self._save_draft()
 
     # ------------------------------------------------------------------ step 2
 
@@ -133,28 +184,46 @@ class RegistrationState(CaptchaMixin, rx.State):
         self.hint_status = h.status
         self.hint_message = h.message
         self.suggestion = h.suggestion
+        self.switch_category = h.switch_category
+        self._switch_category_id = h.switch_category_id
         self.product_type = h.product_type
         self.product_name = h.product_name
         self.model = h.model
+        if h.status == "found":
+            # As printed on the sticker, wherever it is shown from now on.
+            self.serial = h.normalised
 
     @member
     async def set_serial(self, value):
         """Hints while typing (debounced in the browser)."""
-        self.serial = parse.text(value, 40)
+        self.serial = parse.text(value, 40).upper()
         self.errors = {k: v for k, v in self.errors.items() if k != "serial"}
         self._compute_hints()
+        self._save_draft()
 
     @member
     async def use_suggestion(self):
         if self.suggestion:
             self.serial = self.suggestion
             self._compute_hints()
+            self._save_draft()
+
+    @member
+    async def switch_to_category(self):
+        """The serial belongs to another category: choose that one (one click)."""
+        cid = str(self._switch_category_id or "")
+        if cid and any(c["id"] == cid for c in self.categories):
+            self.category_id = cid
+            self.errors = {}
+            self._compute_hints()
+            self._save_draft()
 
     # ------------------------------------------------------------------ step 3
 
     @member
     async def set_chk(self, value):
         self.chk = parse.text(value, 3)
+        self._save_draft()
 
     # ------------------------------------------------------------------ step 4 fields
 
@@ -167,20 +236,28 @@ class RegistrationState(CaptchaMixin, rx.State):
             self.region = code
             self.store_id = ""
             self._load_stores() if code else setattr(self, "stores", [])
+        self._save_draft()
 
     @member
     async def set_store(self, value):
         sid = parse.text(value, 12)
-        if sid == "" or any(st[0] == sid for st in self.stores):
+        store = next((st for st in self.stores if st[0] == sid), None)
+        if sid == "" or store is not None:
             self.store_id = sid
+        if store is not None:
+            # The store's name already says where it sells ("Amazon.com (Online retailer)").
+            self.channel = store[2]
+        self._save_draft()
 
     @member
     async def set_purchase_date(self, value):
         self.purchase_date = parse.text(value, 10)
+        self._save_draft()
 
     @member
     async def set_channel(self, value):
         self.channel = parse.choice(value, (c.value for c in vocabulary.CHANNEL), self.channel)
+        self._save_draft()
 
     @upload_limit(uploads.MAX_BYTES)
     @member.background
@@ -195,6 +272,7 @@ class RegistrationState(CaptchaMixin, rx.State):
             self.uploading = False
             if got is not None:
                 self._apply_invoice(got, viewer.user_id)
+                self._save_draft()
 
     @member
     async def refuse_invoice(self, reasons: list):
@@ -230,6 +308,7 @@ class RegistrationState(CaptchaMixin, rx.State):
             uploads.Received(got.file_id, self.invoice_name, "", False, True), viewer.user_id
         )
         self.invoice_message = "Resized to 1600 px wide. Thank you!"
+        self._save_draft()
 
     # ------------------------------------------------------------------ navigation
 
@@ -237,6 +316,7 @@ class RegistrationState(CaptchaMixin, rx.State):
     async def back(self):
         self.errors = {}
         self.step = max(1, self.step - 1)
+        self._save_draft()
 
     @member
     async def next_step(self):
@@ -265,7 +345,8 @@ class RegistrationState(CaptchaMixin, rx.State):
                 self.errors = {"chk": exc.message}
                 return
             self.step = 4
-            self._draw_captcha()
+            self._ensure_captcha()
+        self._save_draft()
 
     @member
     async def submit(self, form: dict):
@@ -319,105 +400,15 @@ class RegistrationState(CaptchaMixin, rx.State):
             return
         name = self.product_name
         self._reset_draft()
+        db.run(registration_drafts.discard, user_id=viewer.user_id)
         session_state = await self.get_state(SessionState)
         session_state.notice = f"{name} is registered. You can now redeem the promotions it qualifies for."
         return rx.redirect(routes.MY_PRODUCTS)
 
 
-class MyProductsState(rx.State):
-    rows: list[dict[str, str]] = []
-    message: str = ""
-    replacing: str = ""
-    replace_message: str = ""
-    replace_too_wide: bool = False
-    _pending_file_id: int | None = None
-
-    @member
-    async def load(self):
-        viewer = caller()
-        self.replacing = ""
-        self.replace_message = ""
-        self._reload(viewer.user_id)
-
-    def _reload(self, user_id: int) -> None:
-        with session_scope() as s:
-            rows = products.my_products(session=s, user_id=user_id, today=clock.today(s))
-        self.rows = [
-            {
-                "id": str(r["id"]),
-                "category": str(r["category"]),
-                "product_name": str(r["product_name"]),
-                "serial": str(r["serial"]),
-                "purchase_date": str(r["purchase_date"]),
-                "warranty_end": str(r["warranty_end"]),
-                "warranty_text": str(r["warranty_text"]),
-                "expired": "yes" if r.get("warranty_expired") else "",
-                "has_invoice": "yes" if r.get("has_invoice") else "",
-            }
-            for r in rows
-        ]
-
-    @member
-    async def start_replace(self, product_id):
-        pid = str(parse.positive_id(product_id) or "")
-        if any(r["id"] == pid for r in self.rows):
-            self.replacing = pid
-            self.replace_message = ""
-
-    @member
-    async def cancel_replace(self):
-        self.replacing = ""
-        self.replace_message = ""
-
-    @upload_limit(uploads.MAX_BYTES)
-    @member.background
-    async def upload_replacement(self, chunks: rx.UploadChunkIterator):
-        viewer = caller()
-        async with self:
-            self.replace_message = "Checking the file…"
-            self.replace_too_wide = False
-        got = await uploads.receive(chunks, owner_id=viewer.user_id, kind=FileKind.invoice)
-        async with self:
-            if got is None:
-                return
-            if got.file_id is None or got.too_wide:
-                self._pending_file_id = got.file_id
-                self.replace_too_wide = got.too_wide
-                self.replace_message = got.message
-                return
-            self._attach(viewer.user_id, got.file_id)
-
-    @member
-    async def refuse_replacement(self, reasons: list):
-        """The drop zone refused the file before sending it."""
-        self.replace_too_wide = False
-        self.replace_message = uploads.refused(reasons, kind=FileKind.invoice).message
-
-    @member
-    async def resize_replacement(self):
-        viewer = caller()
-        if not self._pending_file_id:
-            return
-        got = await uploads.resize(owner_id=viewer.user_id, file_id=self._pending_file_id)
-        self._pending_file_id = None
-        self.replace_too_wide = False
-        if got.file_id is None:
-            self.replace_message = got.message
-            return
-        self._attach(viewer.user_id, got.file_id)
-
-    def _attach(self, user_id: int, file_id: int) -> None:
-        try:
-            product_id = int(self.replacing)
-            db.run(products.replace_invoice, user_id=user_id, product_id=product_id, invoice_file_id=file_id)
-        except (ServiceError, ValueError) as exc:
-            self.replace_message = getattr(exc, "message", "") or "This product cannot be changed."
-            return
-        self.replacing = ""
-        self.replace_message = ""
-        self.message = "The purchase proof was replaced."
-        self._reload(user_id)
-
-
 def _profile_region(session, user_id: int) -> str:
     return str(profiles.profile(session=session, user_id=user_id).get("region", ""))
+
+
+# My Products lives in its own module; kept importable from here.
+from rxapp.state.my_products import MyProductsState  # noqa: E402,F401

@@ -60,13 +60,21 @@ async def receive(chunks: rx.UploadChunkIterator, *, owner_id: int, kind: FileKi
 
 
 def refused(reasons, *, kind: FileKind) -> Received:
-    """A file the drop zone refused before sending it (over ``MAX_BYTES``, or not a JPG/GIF/PNG).
+    """A file the drop zone refused before sending it (over ``MAX_BYTES``, or more than one file).
 
-    ``reasons`` is the drop zone's error codes of each refused file (``["file-too-large"]``), from the
-    browser: read defensively.  The message is the one the server gives for the same file.
+    ``reasons``: for each refused file, the drop zone's error codes and its size
+    (``["file-too-large size=11534336"]``), from the browser: read defensively.  The message is the one the
+    server gives for the same file.
     """
-    codes = " ".join(r for r in reasons[:5] if isinstance(r, str))[:500] if isinstance(reasons, list) else ""
-    message = images.too_big_message(None) if "file-too-large" in codes else images.not_image_message(kind, "")
+    items = [r[:200] for r in reasons[:5] if isinstance(r, str)] if isinstance(reasons, list) else []
+    codes = set(" ".join(items).split())
+    size = next((int(c[5:]) for c in codes if c.startswith("size=") and c[5:].isdigit()), None)
+    if "too-many-files" in codes or len(items) > 1:
+        message = images.one_file_message(kind)
+    elif "file-too-large" in codes:
+        message = images.too_big_message(size)
+    else:
+        message = images.not_image_message(kind, "")
     return Received(None, "", message, False, False)
 
 

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -177,7 +178,8 @@ class Client:
         return {
             "pathname": path,
             "query": dict(query or {}),
-            "asPath": path,
+            # The browser's address, query included (``router.url.query_parameters`` reads it).
+            "asPath": path + ("?" + urlencode(query) if query else ""),
             "token": self.token,
             "sid": self.sid,
             "ip": self.ip,

@@ -37,7 +37,12 @@ def free_unit(*, with_zero: bool = False) -> dict:
     return units[len(units) // 2]
 
 
-def signed_in(new_client, email: str = "new@member-center.test"):
+def signed_in(new_client, email: str | None = None):
+    """A tab signed in as ``email`` (default: a new customer of its own, so no other test's draft is there)."""
+    if email is None:
+        from tests.factories.flows import make_customer
+
+        email = make_customer("wizard")[1]
     token, session_id = session_token_for(email)
     client = new_client(path="/products/register")
     client._store_token(token)
@@ -127,7 +132,7 @@ def test_back_and_forward_keep_what_was_typed(new_client):
     client.call(R.back)
     state = client.get(R)
     assert state.step == 2
-    assert state.serial == unit["serial"].lower()
+    assert state.serial == unit["serial"]  # typed in lower case, kept as printed on the sticker
     assert state.product_name
     client.call(R.next_step)
     client.call(R.next_step)
@@ -183,7 +188,7 @@ def test_submit_re_checks_everything_and_keeps_the_draft(new_client):
     assert result.redirects == []
     state = client.get(R)
     assert {"store", "purchase_date", "channel", "invoice"} <= set(state.errors)
-    assert state.step == 4 and state.serial == unit["serial"].lower() and state.chk == unit["chk"]
+    assert state.step == 4 and state.serial == unit["serial"] and state.chk == unit["chk"]
     # A wrong captcha: its own message and a new question.
     question = state.captcha_question
     client.call(R.submit, form={**captcha_form(state), "captcha": "9999"})
@@ -267,3 +272,82 @@ def test_signed_out_wizard_calls_redirect_to_log_in(new_client, handler_name):
     kwargs = {"form": {"captcha": "1"}} if handler_name == "submit" else {}
     result = client.call(handler, **kwargs)
     assert any(r.startswith("/login?next=") for r in result.redirects), result.redirects
+
+
+# --------------------------------------------------------------------------- issue 14: the draft, one message
+
+
+def test_the_draft_is_the_accounts_a_new_tab_comes_back_to_the_same_step(new_client):
+    from rxapp.state.registration import RegistrationState as R
+
+    client, _sid = signed_in(new_client)
+    email = _email_of(client)
+    unit = free_unit()
+    fill_to_step_four(client, unit)
+    client.call(R.set_region, value="US")
+    online = next(st for st in client.get(R).stores if st[2] == "online")
+    client.call(R.set_store, value=online[0])
+    assert client.get(R).channel == "online"  # the store's name says it: preselected
+    client.upload(R.upload_invoice, "invoice.png", png_bytes(1200), content_type="image/png")
+    question = client.get(R).captcha_question
+
+    # The same tab loads the page again (a reconnect's late on_load): nothing is reset, not the captcha.
+    client.call(R.load)
+    state = client.get(R)
+    assert (state.step, state.store_id, state.channel, state.invoice_ok) == (4, online[0], "online", True)
+    assert state.captcha_question == question
+
+    # Another tab (a reload, another worker): the account's draft, from the database.
+    other, _ = signed_in(new_client, email)
+    other.call(R.load)
+    state = other.get(R)
+    assert (state.step, state.category_id, state.serial, state.chk) == (
+        4, category_id_for(other, unit["category_slug"]), unit["serial"], unit["chk"])
+    assert (state.region, state.store_id, state.channel) == ("US", online[0], "online")
+    assert state.invoice_ok and state.invoice_name == "invoice.png" and state.invoice_thumb.startswith("/files/")
+
+
+def test_a_registered_product_ends_the_draft(new_client, tmp_path):
+    from rxapp.state.registration import RegistrationState as R
+
+    client, _sid = signed_in(new_client)
+    register_through_the_wizard(client, free_unit(), tmp_path)
+    client.call(R.load, path="/products/register")
+    state = client.get(R)
+    assert (state.step, state.category_id, state.serial) == (1, "", "")
+
+
+def test_a_serial_of_another_category_switches_in_one_click(new_client):
+    from rxapp import db
+    from rxapp.services import demo_seed
+    from rxapp.state.registration import RegistrationState as R
+
+    client, _sid = signed_in(new_client)
+    with db.session_scope() as s:
+        monitor = next(u for u in demo_seed.demo_stickers(session=s, limit=200) if u["category_slug"] == "monitor")
+    client.call(R.load)
+    client.call(R.choose_category, category_id=category_id_for(client, "laptop"))
+    client.call(R.next_step)
+    client.call(R.set_serial, value=monitor["serial"].lower())
+    state = client.get(R)
+    assert state.hint_status == "other_category" and state.switch_category == "Monitor"
+    client.call(R.next_step)
+    state = client.get(R)
+    assert state.step == 2 and state.errors["serial"] == state.hint_message  # one message, shown once
+    client.call(R.switch_to_category)
+    state = client.get(R)
+    assert state.category_id == category_id_for(client, "monitor") and state.hint_status == "found"
+    assert state.errors == {} and state.serial == monitor["serial"]
+    client.call(R.next_step)
+    assert client.get(R).step == 3
+
+
+def _email_of(client) -> str:
+    from rxapp import db
+    from rxapp.services import sessions
+    from rxapp.state.session import SessionState
+
+    token = client.storage[f"{SessionState.get_full_name()}.token"]
+    with db.session_scope() as s:
+        user, _login = sessions.resolve(session=s, token=token)
+        return user.email

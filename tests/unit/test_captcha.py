@@ -269,3 +269,14 @@ def test_an_expired_proof_is_refused(session):
     fresh_proof = solve(fresh.pow)
     assert captcha.proof_is_valid(challenge_id=fresh.id, proof=fresh_proof, now=real + timedelta(minutes=4))
     assert not captcha.proof_is_valid(challenge_id=fresh.id, proof=fresh_proof, now=real + timedelta(minutes=5))
+
+
+def test_a_question_stays_open_until_used_or_about_to_expire(session):
+    ch = captcha.new_challenge(session=session)
+    assert captcha.is_open(session=session, challenge_id=ch.id)
+    # About to expire (less than a minute left): a page draws a new one rather than keep it.
+    assert not captcha.is_open(session=session, challenge_id=ch.id, now=utcnow() + timedelta(minutes=4, seconds=30))
+    captcha.consume(session=session, challenge_id=ch.id, answer="1", proof="")
+    assert not captcha.is_open(session=session, challenge_id=ch.id)
+    for junk in ("", None, 3, "x" * 43, ["a"]):
+        assert not captcha.is_open(session=session, challenge_id=junk)

@@ -276,19 +276,18 @@ def _ask_for_invoice(session, world):
     return claim
 
 
-def test_redeem_again_replaces_only_the_asked_document(session, world):
+def test_redeem_again_replaces_the_asked_document_and_keeps_the_other_on_file(session, world):
     claim = _ask_for_invoice(session, world)
     session.commit()
     old_photo = claim.serial_photo_file_id
     new_invoice = f.make_file(session, world["user"], FileKind.invoice)
-    other_photo = f.make_file(session, world["user"], FileKind.serial_photo)
     recipient = {**f.RECIPIENT, "address": "3 avenue Foch"}
     again = claims.resubmit(session=session, user_id=world["user"].id, claim_id=claim.id, recipient=recipient,
-                        invoice_file_id=new_invoice.id, serial_photo_file_id=other_photo.id)
+                        invoice_file_id=new_invoice.id, serial_photo_file_id=None)
     session.commit()
     assert again.status == RedemptionStatus.under_review and again.version == 3
     assert again.invoice_file_id == new_invoice.id
-    assert again.serial_photo_file_id == old_photo  # accepted document kept
+    assert again.serial_photo_file_id == old_photo  # not asked for, none given: the one on file is used
     assert again.address == "3 avenue Foch" and again.reason == "" and again.missing_document is None
     assert again.due_on == date(2021, 12, 30)  # the original promise is kept
     ev = events(session, claim)[-1]
@@ -300,6 +299,33 @@ def test_redeem_again_replaces_only_the_asked_document(session, world):
     assert emails_of(session, claim)[-1].kind == "claim_received"
     # the reviewer can decide again
     decide(session, world, again, "approve", expected_version=3)
+
+
+def test_redeem_again_requires_only_the_asked_document_the_other_may_be_replaced(session, world):
+    claim = submit(session, world)
+    decide(session, world, claim, "needs_info", reason="Please send a photo of the S/N sticker.",
+           missing_document="serial_photo")
+    invoice_on_file = claim.invoice_file_id
+    with pytest.raises(FieldErrors) as exc:
+        claims.resubmit(session=session, user_id=world["user"].id, claim_id=claim.id, recipient=f.RECIPIENT,
+                        invoice_file_id=None, serial_photo_file_id=None)
+    assert list(exc.value.errors) == ["serial_photo"]  # the invoice, not asked for, is not required
+    photo = f.make_file(session, world["user"], FileKind.serial_photo)
+    better_invoice = f.make_file(session, world["user"], FileKind.invoice)
+    again = claims.resubmit(session=session, user_id=world["user"].id, claim_id=claim.id, recipient=f.RECIPIENT,
+                            invoice_file_id=better_invoice.id, serial_photo_file_id=photo.id)
+    assert again.serial_photo_file_id == photo.id
+    assert again.invoice_file_id == better_invoice.id != invoice_on_file  # a new one given is used
+
+
+def test_the_page_and_the_service_share_one_rule_of_what_is_required():
+    from rxapp.services.redeem_context import documents_needed
+
+    assert documents_needed(None, again=False) == {"invoice": "optional", "serial_photo": "required"}
+    assert documents_needed("invoice", again=True) == {"invoice": "required", "serial_photo": "optional"}
+    assert documents_needed("serial_photo", again=True) == {"invoice": "optional", "serial_photo": "required"}
+    for other in ("recipient", "other", None):
+        assert documents_needed(other, again=True) == {"invoice": "optional", "serial_photo": "optional"}
 
 
 def test_redeem_again_requires_the_missing_invoice(session, world):

@@ -157,12 +157,33 @@ def test_hint_for_digit_zero_where_a_letter_is_expected(reg):
     )
 
 
-def test_hint_names_the_category_a_serial_seems_to_belong_to(reg):
+def test_a_serial_of_another_category_names_it_and_offers_to_switch(reg):
+    laptop = category(reg, "laptop")
     monitor = category(reg, "monitor")
-    gpu_serial = unit(reg, "graphics-card").serial
-    hint = serials.hints(session=reg, category_id=monitor.id, raw=gpu_serial)
+    record = unit(reg, "monitor")
+    model = reg.get(ProductModel, record.model_id)
+    # A monitor's serial (13 characters, "too long" for a laptop's 12) typed under "Laptop", in lower case.
+    hint = serials.hints(session=reg, category_id=laptop.id, raw=record.serial.lower())
+    assert hint.status == "other_category"
+    assert hint.message == (f"This serial number belongs to a Monitor ({model.name}), not a Laptop. "
+                            "Switch to Monitor to go on.")
+    assert (hint.switch_category_id, hint.switch_category, hint.normalised) == (monitor.id, "Monitor", record.serial)
+    # Switched: found.
+    assert serials.hints(session=reg, category_id=monitor.id, raw=record.serial.lower()).status == "found"
+
+
+def test_a_serial_in_another_categorys_format_offers_that_category(reg):
+    monitor = category(reg, "monitor")
+    gpu = category(reg, "graphics-card")
+    unknown = "602-3DA1-0123"
+    assert reg.exec(select(SerialRecord).where(SerialRecord.serial == unknown)).first() is None
+    hint = serials.hints(session=reg, category_id=monitor.id, raw=unknown)
     assert hint.status == "format_mismatch"
+    assert hint.message.startswith("This does not look like a Monitor serial number.")
     assert "It looks like a Graphics Card serial number" in hint.message
+    assert (hint.switch_category_id, hint.switch_category) == (gpu.id, "Graphics Card")
+    # Nothing like any category: no switch offered.
+    assert serials.hints(session=reg, category_id=monitor.id, raw="ZZ").switch_category_id is None
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -1,0 +1,109 @@
+"""My Products: the table with warranty, and replacing a product's purchase proof."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from rxapp import db
+from rxapp.db import session_scope
+from rxapp.models import FileKind
+from rxapp.services import clock, products
+from rxapp.services.errors import ServiceError
+from rxapp.state import parse, uploads
+from rxapp.state.session import caller, member
+from rxapp.state.upload_guard import upload_limit
+
+
+class MyProductsState(rx.State):
+    rows: list[dict[str, str]] = []
+    message: str = ""
+    replacing: str = ""
+    replace_message: str = ""
+    replace_too_wide: bool = False
+    _pending_file_id: int | None = None
+
+    @member
+    async def load(self):
+        viewer = caller()
+        self.replacing = ""
+        self.replace_message = ""
+        self._reload(viewer.user_id)
+
+    def _reload(self, user_id: int) -> None:
+        with session_scope() as s:
+            rows = products.my_products(session=s, user_id=user_id, today=clock.today(s))
+        self.rows = [
+            {
+                "id": str(r["id"]),
+                "category": str(r["category"]),
+                "product_name": str(r["product_name"]),
+                "serial": str(r["serial"]),
+                "purchase_date": str(r["purchase_date"]),
+                "warranty_end": str(r["warranty_end"]),
+                "warranty_text": str(r["warranty_text"]),
+                "expired": "yes" if r.get("warranty_expired") else "",
+                "has_invoice": "yes" if r.get("has_invoice") else "",
+            }
+            for r in rows
+        ]
+
+    @member
+    async def start_replace(self, product_id):
+        pid = str(parse.positive_id(product_id) or "")
+        if any(r["id"] == pid for r in self.rows):
+            self.replacing = pid
+            self.replace_message = ""
+
+    @member
+    async def cancel_replace(self):
+        self.replacing = ""
+        self.replace_message = ""
+
+    @upload_limit(uploads.MAX_BYTES)
+    @member.background
+    async def upload_replacement(self, chunks: rx.UploadChunkIterator):
+        viewer = caller()
+        async with self:
+            self.replace_message = "Checking the file…"
+            self.replace_too_wide = False
+        got = await uploads.receive(chunks, owner_id=viewer.user_id, kind=FileKind.invoice)
+        async with self:
+            if got is None:
+                return
+            if got.file_id is None or got.too_wide:
+                self._pending_file_id = got.file_id
+                self.replace_too_wide = got.too_wide
+                self.replace_message = got.message
+                return
+            self._attach(viewer.user_id, got.file_id)
+
+    @member
+    async def refuse_replacement(self, reasons: list):
+        """The drop zone refused the file before sending it."""
+        self.replace_too_wide = False
+        self.replace_message = uploads.refused(reasons, kind=FileKind.invoice).message
+
+    @member
+    async def resize_replacement(self):
+        viewer = caller()
+        if not self._pending_file_id:
+            return
+        got = await uploads.resize(owner_id=viewer.user_id, file_id=self._pending_file_id)
+        self._pending_file_id = None
+        self.replace_too_wide = False
+        if got.file_id is None:
+            self.replace_message = got.message
+            return
+        self._attach(viewer.user_id, got.file_id)
+
+    def _attach(self, user_id: int, file_id: int) -> None:
+        try:
+            product_id = int(self.replacing)
+            db.run(products.replace_invoice, user_id=user_id, product_id=product_id, invoice_file_id=file_id)
+        except (ServiceError, ValueError) as exc:
+            self.replace_message = getattr(exc, "message", "") or "This product cannot be changed."
+            return
+        self.replacing = ""
+        self.replace_message = ""
+        self.message = "The purchase proof was replaced."
+        self._reload(user_id)
