@@ -320,8 +320,8 @@ class RegistrationState(CaptchaMixin, rx.State):
         name = self.product_name
         self._reset_draft()
         session_state = await self.get_state(SessionState)
-        session_state.notice = f"{name} is registered. You can now redeem the promotions it qualifies for."
-        return rx.redirect(routes.MY_PRODUCTS)
+        return session_state._notify(f"{name} is registered. You can now redeem the promotions it qualifies for.",
+                                     routes.MY_PRODUCTS)
 
 
 class MyProductsState(rx.State):
