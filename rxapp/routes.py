@@ -6,6 +6,9 @@ SIGNUP = "/signup"
 VERIFY_EMAIL = "/verify-email"
 PASSWORD_FORGOT = "/password/forgot"
 PASSWORD_RESET = "/password/reset"
+PRIVACY_POLICY = "/privacy-policy"
+REWARD_BENEFITS = "/reward-program"
+REWARD_TERMS = "/reward-program/terms"
 NOT_FOUND = "404"  # Reflex's slug for the page of unknown addresses
 
 ACCOUNT_OVERVIEW = "/account"
@@ -47,6 +50,7 @@ ADMIN_INSIGHTS = "/admin/insights"
 ADMIN_USERS = "/admin/users"
 
 MAILBOX = "/demo/mailbox"
+MAILBOX_MESSAGE = "/demo/mailbox/message"  # ?id=<message id>: one email at its own address
 DEMO = "/demo"
 DEMO_STICKERS = "/demo/stickers"
 

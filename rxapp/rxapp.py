@@ -7,7 +7,7 @@ from rxapp import models  # noqa: F401 - every table on SQLModel.metadata for `r
 from rxapp import edge, logcontext, routes, settings
 from rxapp.api import export as export_routes
 from rxapp.api import files as file_routes
-from rxapp.pages import account, auth, demo, faq, home, info, not_found, promotions, registration
+from rxapp.pages import account, auth, demo, faq, home, info, legal, not_found, promotions, registration
 from rxapp.pages.console import claim, insights, queue, templates, users
 from rxapp.pages.console import promotions as console_promotions
 from rxapp.state import account as account_state
@@ -38,32 +38,39 @@ app = edge.App(
 )
 
 
+def add(route: str, view, title: str, on_load: list) -> None:
+    """Every page: its on_load events, then ``page_loaded`` (the shell's ready marker appears)."""
+    app.add_page(view, route=route, title=title, on_load=[*on_load, SessionState.page_loaded])
+
+
 def public(route: str, view, title: str, load=None) -> None:
     """A page for everyone; it learns whether someone is signed in."""
-    app.add_page(view, route=route, title=f"{title} | Member Center",
-                 on_load=load if load is not None else SessionState.load_public)
+    add(route, view, f"{title} | Member Center", [load if load is not None else SessionState.load_public])
 
 
 def member(route: str, view, title: str, load=None) -> None:
     """A page of the signed-in area: the session check runs first, then the page's own load."""
-    on_load = [SessionState.require_member] + ([load] if load is not None else [])
-    app.add_page(view, route=route, title=f"{title} | Member Center", on_load=on_load)
+    add(route, view, f"{title} | Member Center",
+         [SessionState.require_member] + ([load] if load is not None else []))
 
 
 def reviewer(route: str, view, title: str, load=None) -> None:
     """A page of the reviewer console: customers are sent away before anything loads."""
-    on_load = [SessionState.require_reviewer] + ([load] if load is not None else [])
-    app.add_page(view, route=route, title=f"{title} | Reviewer Console", on_load=on_load)
+    add(route, view, f"{title} | Reviewer Console",
+         [SessionState.require_reviewer] + ([load] if load is not None else []))
 
 
 # Everyone
-app.add_page(home.index, route=routes.HOME, title="Member Center", on_load=SessionState.load_public)
+add(routes.HOME, home.index, "Member Center", [SessionState.load_public])
 public(routes.LOGIN, auth.login, "Log in", LoginState.load)
 public(routes.SIGNUP, auth.signup, "Sign Up", SignUpState.load)
 public(routes.PASSWORD_FORGOT, auth.forgot_password, "Forgot password", ForgotPasswordState.load)
 public(routes.PASSWORD_RESET, auth.reset_password, "Choose a new password", ResetPasswordState.load)
 public(routes.VERIFY_EMAIL, account.verify_email, "Email verification", account_state.VerifyEmailState.load)
 public(routes.FAQ, faq.faq, "FAQ")
+public(routes.PRIVACY_POLICY, legal.privacy_policy, "Privacy Policy")
+public(routes.REWARD_BENEFITS, legal.reward_benefits, "Reward Program")
+public(routes.REWARD_TERMS, legal.reward_terms, "Reward Program Terms and Conditions")
 
 # Account
 member(routes.ACCOUNT_OVERVIEW, account.overview, "Account Overview", account_state.OverviewState.load)
@@ -99,13 +106,14 @@ if settings.get().demo:
     member(routes.DEMO, demo.demo_home, "Demo Kit", demo_state.DemoState.load)
     member(routes.DEMO_STICKERS, demo.sticker_sheet, "S/N Sticker Sheet", demo_state.StickerSheetState.load)
     member(routes.MAILBOX, demo.mailbox_page, "Mailbox", demo_state.MailboxState.load)
+    member(routes.MAILBOX_MESSAGE, demo.mailbox_message_page, "Mailbox", demo_state.MailboxState.load_message)
 
 # Any unknown address: a branded page inside the shell, with the ways back
 public(routes.NOT_FOUND, not_found.not_found, "Page not found")
 
 # Sections outside this product's scope: a real page that says what each is
-for page in info.INFO_PAGES:
-    (member if page.member else public)(page.route, info.make_view(page), page.title)
+for info_page in info.INFO_PAGES:
+    (member if info_page.member else public)(info_page.route, info.make_view(info_page), info_page.title)
 
 app.register_lifespan_task(live.poll_forever)
 background.register(app)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from rxapp import routes
+from rxapp.state.demo import DemoState
 from rxapp.state.session import SessionState
 
 ACCENT = "#c8102e"
@@ -186,8 +187,10 @@ def top_bar() -> rx.Component:
 
 
 def ready_marker() -> rx.Component:
-    """An invisible marker that appears once the page is hydrated (tests wait for it)."""
-    return rx.cond(rx.State.is_hydrated, rx.el.span(id="app-ready", hidden=True))
+    """An invisible marker that appears once the page is hydrated and its on_load events have all run
+    (``SessionState.page_loaded`` closes every page's on_load list); tests wait for it."""
+    return rx.cond(rx.State.is_hydrated & (SessionState.loaded_path == SessionState.current_path),
+                   rx.el.span(id="app-ready", hidden=True))
 
 
 def footer() -> rx.Component:
@@ -201,33 +204,79 @@ def footer() -> rx.Component:
 
 
 def flash() -> rx.Component:
-    """A one-line notice set by handlers (e.g. after a redirect)."""
+    """The notice a handler raised for this page (``SessionState._notify``); never shown on another page."""
     return rx.cond(
-        SessionState.notice != "",
+        (SessionState.notice != "") & (SessionState.notice_for == SessionState.current_path),
         rx.callout(SessionState.notice, icon="info", color_scheme="blue", size="1", margin_bottom="12px",
                    high_contrast=True, role="status"),
     )
 
 
-def member_page(title: str, *children: rx.Component) -> rx.Component:
-    """The signed-in area: top bar, side menu, the page's heading and content."""
+def demo_date_banner() -> rx.Component:
+    """While a demo date moves "today", every page says so, and a presenter can go back in one click."""
+    return rx.cond(
+        SessionState.demo_date != "",
+        rx.el.section(
+            rx.hstack(
+                rx.icon("calendar-clock", size=18, aria_hidden="true", flex_shrink="0"),
+                rx.text(
+                    rx.el.strong("Demo date in use: "), "the app treats today as ",
+                    rx.el.strong(SessionState.demo_date),
+                    " for promotions, eligibility and due dates. The real date is ", SessionState.real_date, ".",
+                    size="2",
+                ),
+                rx.spacer(),
+                rx.cond(
+                    SessionState.presenting,
+                    rx.button("Back to the real date", on_click=DemoState.back_to_real_date, size="1",
+                              color_scheme="gray", high_contrast=True),
+                    rx.cond(SessionState.signed_in,
+                            rx.link("A presenter can change it in the Demo Kit", href=routes.DEMO, size="2",
+                                    color="#3d2c00", underline="always")),
+                ),
+                align="center", spacing="3", wrap="wrap", max_width="1200px", margin_x="auto",
+                padding="8px 16px",
+            ),
+            aria_label="Demo date",
+            style={"background": "#fff1c2", "color": "#3d2c00", "border_bottom": "1px solid #e0b84a"},
+        ),
+    )
+
+
+def _frame(title, children: tuple, *, signed_in_only: bool, width: str | None = None) -> rx.Component:
+    """The one layout of every page: top bar, demo-date banner, side menu, heading, notice, content.
+
+    The side menu is shown on every page a signed-in viewer opens (a public page such as the FAQ
+    included: finding 7); a signed-out visitor of a public page gets the content centred at ``width``.
+    ``signed_in_only``: the content waits for the session check (member pages).
+    """
+    nav = rx.el.nav(
+        side_menu(),
+        aria_label="Member center", width="230px", min_width="230px", padding="18px 10px",
+        border_right="1px solid #eee", display=["none", "none", "block"],
+    )
+    content = (
+        rx.cond(SessionState.signed_in, rx.fragment(*children),
+                rx.hstack(rx.spinner(), rx.text("Checking your session…"), spacing="2"))
+        if signed_in_only else rx.fragment(*children)
+    )
+    main_style = {"flex": "1", "min_width": "0", "padding": "22px 20px 40px 24px"}
+    if not signed_in_only:
+        main_style.update({
+            "max_width": rx.cond(SessionState.signed_in, "none", width or "720px"),
+            "margin_x": rx.cond(SessionState.signed_in, "0", "auto"),
+            "padding": rx.cond(SessionState.signed_in, "22px 20px 40px 24px", "28px 16px 40px 16px"),
+        })
     return rx.box(
         top_bar(),
+        demo_date_banner(),
         rx.hstack(
-            rx.el.nav(
-                side_menu(),
-                aria_label="Member center", width="230px", min_width="230px", padding="18px 10px",
-                border_right="1px solid #eee", display=["none", "none", "block"],
-            ),
+            nav if signed_in_only else rx.cond(SessionState.signed_in, nav),
             rx.el.main(
                 rx.heading(title, size="6", margin_bottom="14px", as_="h1"),
                 flash(),
-                rx.cond(
-                    SessionState.signed_in,
-                    rx.fragment(*children),
-                    rx.hstack(rx.spinner(), rx.text("Checking your session…"), spacing="2"),
-                ),
-                style={"flex": "1", "min_width": "0", "padding": "22px 20px 40px 24px"},
+                content,
+                style=main_style,
             ),
             align="start", spacing="0", max_width="1200px", margin_x="auto", width="100%",
         ),
@@ -237,20 +286,15 @@ def member_page(title: str, *children: rx.Component) -> rx.Component:
     )
 
 
-def public_page(title: str, *children: rx.Component, width: str = "720px") -> rx.Component:
-    """Pages for everyone (log in, sign up, vendor sections)."""
-    return rx.box(
-        top_bar(),
-        rx.el.main(
-            rx.heading(title, size="7", margin_bottom="14px", as_="h1"),
-            flash(),
-            *children,
-            style={"max_width": width, "margin_x": "auto", "padding": "28px 16px 40px 16px"},
-        ),
-        footer(),
-        ready_marker(),
-        min_height="100vh", background="white",
-    )
+def member_page(title: str, *children: rx.Component) -> rx.Component:
+    """The signed-in area: top bar, side menu, the page's heading and content."""
+    return _frame(title, children, signed_in_only=True)
+
+
+def public_page(title, *children: rx.Component, width: str = "720px") -> rx.Component:
+    """Pages for everyone (log in, sign up, FAQ, vendor sections): inside the member area's menu for a
+    signed-in viewer, centred at ``width`` for a visitor."""
+    return _frame(title, children, signed_in_only=False, width=width)
 
 
 def info_panel(text: str, *links: tuple[str, str]) -> rx.Component:

@@ -76,14 +76,24 @@ def signup() -> rx.Component:
             field("Contact Number", "phone", errors, type="tel", autocomplete="tel", max_length=30,
                   id_prefix="signup", hint="Optional. We store it in international format."),
             checkbox_field("Subscribe Latest Information", "newsletter", errors, id_prefix="signup",
-                           description="News, launches and promotions by email. You can change this any "
-                                       "time under Account › Subscribe."),
+                           description=rx.fragment(
+                               "News, launches and promotions by email. You can change this any time under "
+                               "Account › Subscribe. By clicking, I have read and agree to the ",
+                               rx.link(vendor, " Privacy Policy", href=routes.PRIVACY_POLICY, underline="always"), ".")),
             checkbox_field(rx.fragment(vendor, " Reward Program"), "reward_program", errors,
                            id_prefix="signup",
-                           description="Earn points, get exclusive offers, special VIP event invites "
-                                       "and more."),
-            checkbox_field(rx.fragment("I acknowledge and agree to the ", vendor, " Privacy Policy"),
-                           "consent", errors, required=True, id_prefix="signup"),
+                           description=rx.fragment(
+                               "By clicking, I agree to the ", vendor, " Reward Program ",
+                               rx.link("Terms and Conditions", href=routes.REWARD_TERMS, underline="always"),
+                               ". Earn points, get exclusive offers, special VIP event invites and more. ",
+                               rx.link("Learn more about the benefits of the ", vendor, " Reward Program",
+                                       href=routes.REWARD_BENEFITS, underline="always"), ".")),
+            rx.box(
+                checkbox_field(rx.fragment("I acknowledge and agree to the ", vendor, " Privacy Policy"),
+                               "consent", errors, required=True, id_prefix="signup"),
+                rx.text(rx.link("Read the ", vendor, " Privacy Policy", href=routes.PRIVACY_POLICY, underline="always"),
+                        size="2", padding_left="26px", margin_top="-8px", margin_bottom="12px"),
+            ),
             captcha_field(SignUpState.captcha_question, errors, SignUpState.reformat_captcha,
                           pow=SignUpState.captcha_pow, id_prefix="signup", round=SignUpState.captcha_round),
             button_row(submit_button("Sign Up ›"),

@@ -310,12 +310,9 @@ def _message_row(m) -> rx.Component:
     return rx.table.row(
         rx.table.cell(m["time"], white_space="nowrap"),
         rx.table.cell(m["to"]),
-        rx.table.cell(
-            rx.link(m["subject"], href="#", on_click=M.open_message(m["id"]).prevent_default,
-                    color=ACCENT, weight="medium"),
-        ),
+        rx.table.cell(rx.link(m["subject"], href=routes.MAILBOX_MESSAGE + "?id=" + m["id"], color=ACCENT,
+                              weight="medium")),
         rx.table.cell(_status_badge(m["status"], m["status_label"])),
-        background=rx.cond(M.selected["id"] == m["id"], "#fdf2f3", "transparent"),
     )
 
 
@@ -327,33 +324,6 @@ def _message_list() -> rx.Component:
     )
 
 
-def _open_message() -> rx.Component:
-    sel = M.selected
-    return rx.cond(
-        sel.contains("id"),
-        rx.card(
-            rx.hstack(
-                rx.heading(sel["subject"], size="4", as_="h2"),
-                rx.button("Close", on_click=M.close_message, variant="outline", size="1"),
-                justify="between", align="start", width="100%",
-            ),
-            rx.text("To ", sel["to"], " · written ", sel["time"], " · ", sel["status_label"], size="2",
-                    color="#555", margin_bottom="10px"),
-            rx.el.iframe(
-                src_doc=sel["body_html"], sandbox="",
-                title="Email as the customer sees it: " + sel["subject"],
-                style={"width": "100%", "height": "420px", "border": "1px solid #ddd", "border_radius": "6px",
-                       "background": "white"},
-            ),
-            rx.heading("Plain text", size="3", as_="h3", margin_top="14px", margin_bottom="6px"),
-            rx.el.pre(sel["body_text"], style={"white_space": "pre-wrap", "font_size": "0.85rem",
-                                                "background": "#f7f7f8", "padding": "12px",
-                                                "border_radius": "6px", "margin": "0"}),
-            margin_bottom="16px", padding="16px",
-        ),
-    )
-
-
 def mailbox_page() -> rx.Component:
     return member_page(
         "Mailbox",
@@ -361,10 +331,79 @@ def mailbox_page() -> rx.Component:
             M.demo_on,
             rx.box(
                 rx.cond(M.smtp_note != "", rx.text(M.smtp_note, size="2", color="#555", margin_bottom="8px")),
-                rx.cond(M.message != "", rx.box(note(M.message, error=True), margin_bottom="12px")),
                 _filter(),
-                _open_message(),
                 _message_list(),
+            ),
+            demo_off(),
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- /demo/mailbox/message?id=…
+
+# The email's HTML is shown sandboxed (no scripts run in it); the frame takes the height of its
+# content, so the whole message shows once, without a scroll bar of its own.
+FIT_FRAME_JS = """(() => {
+  const frame = document.getElementById('mail-frame');
+  if (!frame) return;
+  const fit = () => {
+    try {
+      const doc = frame.contentDocument;
+      if (!doc || !doc.body) return;
+      frame.style.height = '0px';  // measured with no room to spare: the content's own height
+      frame.style.height = (doc.documentElement.scrollHeight + 2) + 'px';
+    } catch (e) { /* not readable: the frame keeps its height */ }
+  };
+  frame.addEventListener('load', fit);
+  window.addEventListener('resize', fit);
+  fit();
+})()"""
+
+
+def _message() -> rx.Component:
+    sel = M.selected
+    return rx.cond(
+        sel.contains("id"),
+        rx.card(
+            rx.heading(sel["subject"], size="4", as_="h2"),
+            rx.text("To ", sel["to"], " · written ", sel["time"], " · ", sel["status_label"], size="2",
+                    color="#555", margin_bottom="10px"),
+            rx.tabs.root(
+                rx.tabs.list(rx.tabs.trigger("As the customer sees it", value="html"),
+                             rx.tabs.trigger("Plain text", value="text")),
+                rx.tabs.content(
+                    rx.el.iframe(
+                        id="mail-frame", key=sel["id"], src_doc=sel["body_html"], sandbox="allow-same-origin",
+                        title="Email as the customer sees it: " + sel["subject"],
+                        on_mount=rx.call_script(FIT_FRAME_JS),
+                        style={"width": "100%", "height": "480px", "border": "1px solid #ddd",
+                               "border_radius": "6px", "background": "white", "display": "block"},
+                    ),
+                    value="html", padding_top="12px",
+                ),
+                rx.tabs.content(
+                    rx.el.pre(sel["body_text"], style={"white_space": "pre-wrap", "overflow_wrap": "anywhere",
+                                                        "font_size": "0.85rem", "background": "#f7f7f8",
+                                                        "padding": "12px", "border_radius": "6px", "margin": "0"}),
+                    value="text", padding_top="12px",
+                ),
+                default_value="html",
+            ),
+            padding="16px", width="100%",
+        ),
+    )
+
+
+def mailbox_message_page() -> rx.Component:
+    return member_page(
+        "Mailbox",
+        rx.cond(
+            M.demo_on,
+            rx.box(
+                rx.link("‹ Back to the Mailbox", href=routes.MAILBOX, size="2", display="block",
+                        margin_bottom="12px"),
+                rx.cond(M.message != "", rx.box(note(M.message, error=True), margin_bottom="12px")),
+                _message(),
             ),
             demo_off(),
         ),

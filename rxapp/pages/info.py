@@ -34,7 +34,7 @@ INFO_PAGES: tuple[InfoPage, ...] = (
     InfoPage(routes.REWARD_PROGRAM, "Reward Program",
              "The Reward Program (points, exclusive offers and VIP events) runs on the vendor's loyalty "
              "platform, not in this member center. Your opt-in choice is kept under Account › Subscribe.",
-             (("Subscribe preferences", routes.SUBSCRIBE), _PROMOS)),
+             (("Benefits and terms", routes.REWARD_BENEFITS), ("Subscribe preferences", routes.SUBSCRIBE), _PROMOS)),
     InfoPage(routes.SHOUT_OUT, "Shout Out",
              "Shout Out is the vendor's community showcase for builds and reviews. It is hosted by the "
              "community team and is not part of this member center.",

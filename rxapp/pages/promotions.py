@@ -12,6 +12,11 @@ from rxapp.components.table import data_table
 from rxapp.components.upload import upload_field
 from rxapp.state.promotions import ClaimState, PromotionsState, RedeemHistoryState, RedeemState
 
+# The seed's "Example of Uploaded Documents" (drawn by scripts/make_example_documents.py).
+EXAMPLE_DOCUMENTS = "/examples/uploaded-documents.png"
+EXAMPLE_ALT = ("Example of uploaded documents: an invoice that shows the store name, the purchase date and the "
+               "model name, and a photo of the S/N sticker on the product itself with its S/N and CHK code")
+
 SUCCESS_MESSAGE = (
     "Your request has been successfully sent. Application is under process, please keep in mind that all "
     "applications are checked by our staff and might take up to 7 ~ 14 working days."
@@ -23,7 +28,7 @@ def tabs(current: str) -> rx.Component:
         active = route == current
         return rx.link(
             label,
-            href=route, padding="8px 14px",
+            href=route, padding=rx.breakpoints(initial="8px 9px", sm="8px 14px"),
             border_bottom=f"3px solid {ACCENT}" if active else "3px solid transparent",
             weight="bold" if active else "regular", color="#111", underline="none",
             aria_current="page" if active else "false",
@@ -215,6 +220,11 @@ def redeem() -> rx.Component:
                 size="1", color="#555"),
         margin_bottom="14px",
     )
+    example = heading_card("Example of Uploaded Documents",
+        rx.image(src=EXAMPLE_DOCUMENTS, alt=EXAMPLE_ALT, width="100%", max_width="640px", height="auto",
+                 border_radius="4px"),
+        size="3", margin_bottom="14px",
+    )
     recipient = heading_card("Recipient Information",
         rx.form(
             grid_of({"initial": "1", "sm": "2"},
@@ -268,6 +278,7 @@ def redeem() -> rx.Component:
                 ),
                 facts,
                 documents,
+                example,
                 recipient,
             ),
         ),

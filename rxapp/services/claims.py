@@ -200,6 +200,7 @@ def submit(
         invoice_file_id=invoice_file_id if invoice_file_id is not None else product.invoice_file_id,
         serial_photo_file_id=serial_photo_file_id,
         **recipient_columns(clean),
+        submitted_at=clock.business_now(session),
         due_on=clock.add_working_days(today, promotion.due_working_days),
     )
     session.add(claim)

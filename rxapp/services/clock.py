@@ -1,7 +1,8 @@
 """What time it is for the rules.
 
-Eligibility and due dates ask ``today(session)``: in demo mode a presenter can
-move "today" (the ``demo_date`` setting) so 2021 promotions show as running.
+Eligibility and due dates ask ``today(session)``, and a claim's Redeem Date
+``business_now(session)``: in demo mode a presenter can move "today" (the
+``demo_date`` setting) so 2021 promotions show as running.
 Security clocks (sessions, throttling, captcha, signed links) always use the
 real time, ``now()``.
 """
@@ -46,6 +47,14 @@ def today(session: Session | None = None) -> date:
         if d is not None:
             return d
     return now().date()
+
+
+def business_now(session: Session) -> datetime:
+    """The moment a customer acts, as the rules see it: the demo date at the real time of day when a demo
+    date is set (so a claim's Redeem Date agrees with its due date and the promotion's period), else now."""
+    real = now()
+    day = demo_date(session)
+    return real if day is None else datetime.combine(day, real.timetz())
 
 
 def add_working_days(start: date, days: int) -> date:

@@ -116,5 +116,5 @@ class SignUpState(CaptchaMixin, rx.State):
         self.errors = {}
         await (await self.get_state(SessionState))._start(user_id)
         session_state = await self.get_state(SessionState)
-        session_state.notice = "Welcome! Your account is ready. We sent you an email to verify your address."
-        return rx.redirect(routes.ACCOUNT_OVERVIEW)
+        return session_state._notify("Welcome! Your account is ready. We sent you an email to verify your address.",
+                                     routes.ACCOUNT_OVERVIEW)

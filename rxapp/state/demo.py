@@ -175,6 +175,7 @@ class DemoState(rx.State):
         self.signed_in_as = signed_in_as
         self.presenter = (await self._session_state())._presenter
         self._date_facts()
+        (await self._session_state())._demo_date_facts()
 
     @staticmethod
     def _persona_of(viewer) -> str:
@@ -260,32 +261,42 @@ class DemoState(rx.State):
         if not raw.strip():
             self.date_error = "Pick a date, or press “Clear” to go back to today."
             return
-        self._save_date(raw)
+        await self._save_date(raw)
 
     @member
     @presenter_only
     async def use_christmas_deal_date(self):
-        self._save_date(CHRISTMAS_DEAL_DAY)
+        await self._save_date(CHRISTMAS_DEAL_DAY)
 
     @member
     @presenter_only
     async def clear_demo_date(self):
-        self._save_date(None)
+        await self._save_date(None)
 
-    def _save_date(self, value: str | None) -> None:
+    @member
+    @presenter_only
+    async def back_to_real_date(self):
+        """The banner's one click (any page): the real date again, and the page reloads with it."""
+        if await self._save_date(None):
+            return rx.call_script("window.location.reload()")
+
+    async def _save_date(self, value: str | None) -> bool:
+        """Save the demo date (None: the real date); the banner of this tab follows at once."""
         try:
             day = db.run(demo_kit.set_demo_date, value=value)
         except FieldErrors as exc:
             self.date_error = exc.errors.get("demo_date", "Enter the demo date as YYYY-MM-DD.")
-            return
+            return False
         except Forbidden:
             self._off()
-            return
+            return False
         self.date_error = ""
         self.message = (
             f"Demo date set to {day.isoformat()}." if day else "Demo date cleared: today is the real date."
         )
         self._date_facts()
+        (await self._session_state())._demo_date_facts()
+        return True
 
 
 # --------------------------------------------------------------------------- /demo/stickers
@@ -390,15 +401,27 @@ class MailboxState(rx.State):
         self._list(viewer)
 
     @member
-    async def open_message(self, message_id: str):
+    async def load_message(self):
+        """On_load of one email's own address (``MAILBOX_MESSAGE?id=…``): that email, if it is the reader's."""
         viewer = caller()
+        self.selected = {}
+        self.sees_all = viewer.is_reviewer
+        self._open(viewer, self.router.url.query_parameters.get("id"))
+
+    @member
+    async def open_message(self, message_id: str):
+        self._open(caller(), message_id)
+
+    def _open(self, viewer, message_id) -> None:
         try:
             m = db.run(mailbox.get_message, actor_id=viewer.user_id, message_id=parse.positive_id(message_id) or 0)
         except Forbidden:
             return self._off()
         except ServiceError as exc:
+            self.selected = {}
             self.message = exc.message
             return
+        self.demo_on = True
         self.message = ""
         self.selected = {
             "id": str(m["id"]),
@@ -411,6 +434,3 @@ class MailboxState(rx.State):
             "body_html": str(m["body_html"] or ""),
         }
 
-    @member
-    async def close_message(self):
-        self.selected = {}

@@ -92,5 +92,4 @@ class ResetPasswordState(rx.State):
         self.link_ok, self.link_message = False, ""
         session_state = await self.get_state(SessionState)
         session_state._sign_out_locally()  # every session of the account has just ended
-        session_state.notice = MSG_DONE
-        return rx.redirect(routes.LOGIN)
+        return session_state._notify(MSG_DONE, routes.LOGIN)

@@ -402,8 +402,8 @@ class RegistrationState(CaptchaMixin, rx.State):
         self._reset_draft()
         db.run(registration_drafts.discard, user_id=viewer.user_id)
         session_state = await self.get_state(SessionState)
-        session_state.notice = f"{name} is registered. You can now redeem the promotions it qualifies for."
-        return rx.redirect(routes.MY_PRODUCTS)
+        return session_state._notify(f"{name} is registered. You can now redeem the promotions it qualifies for.",
+                                     routes.MY_PRODUCTS)
 
 
 def _profile_region(session, user_id: int) -> str:

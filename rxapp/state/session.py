@@ -43,7 +43,7 @@ from reflex.istate.proxy import StateProxy
 from rxapp import db, logcontext, routes, settings
 from rxapp.db import session_scope
 from rxapp.models import Role
-from rxapp.services import landing
+from rxapp.services import clock, landing
 from rxapp.services import sessions as session_service
 from rxapp.state import live
 
@@ -108,11 +108,10 @@ async def _check(state: rx.State, level: Access) -> tuple[Viewer | None, object]
     if who is None:
         return None, session_state._login_redirect()
     if level is Access.reviewer and not who.is_reviewer:
-        session_state.notice = MSG_REVIEWERS_ONLY
-        return None, rx.redirect(routes.ACCOUNT_OVERVIEW)
+        return None, session_state._notify(MSG_REVIEWERS_ONLY, routes.ACCOUNT_OVERVIEW)
     if level is Access.admin and not who.is_admin:
-        session_state.notice = MSG_REVIEWERS_ONLY if not who.is_reviewer else MSG_ADMINS_ONLY
-        return None, rx.redirect(landing.home_of(who.role))
+        return None, session_state._notify(MSG_REVIEWERS_ONLY if not who.is_reviewer else MSG_ADMINS_ONLY,
+                                           landing.home_of(who.role))
     return who, None
 
 
@@ -281,11 +280,24 @@ class SessionState(rx.State):
     signed_in: bool = False
     display_name: str = ""
     role: str = ""
+    # A one-line notice and the page it was raised for (``_notify``): shown there only, gone on the next page.
     notice: str = ""
+    notice_for: str = ""
     vendor_name: str = "MSI"
     demo_mode: bool = False
+    # Demo mode: the demo date in force ("" for the real date) and the real date, for the banner.
+    demo_date: str = ""
+    real_date: str = ""
+    # The page whose on_load events have all run (``page_loaded``): the shell's ready marker.
+    loaded_path: str = ""
     # Demo mode: this tab typed the presenter passcode (server-side only).
     _presenter: bool = False
+
+    @rx.var
+    def presenting(self) -> bool:
+        """This tab may move the demo date (the shell's banner offers the way back); the handlers check
+        ``_presenter`` themselves."""
+        return self._presenter
 
     @rx.var
     def current_path(self) -> str:
@@ -329,9 +341,9 @@ class SessionState(rx.State):
             if cls is not SessionState:
                 (await self.get_state(cls)).reset()
         live.forget(self.router.session.client_token)
-        facts = (self.vendor_name, self.demo_mode)
+        facts = (self.vendor_name, self.demo_mode, self.demo_date, self.real_date)
         self.reset()
-        self.vendor_name, self.demo_mode = facts
+        self.vendor_name, self.demo_mode, self.demo_date, self.real_date = facts
         self._presenter = presenter
 
     async def _viewer(self) -> Viewer | None:
@@ -388,9 +400,29 @@ class SessionState(rx.State):
         return rx.redirect(f"{routes.LOGIN}?next={quote(target, safe='')}")
 
     def _app_facts(self) -> None:
+        """Every page's load: the app's facts (vendor, demo mode, demo date), and a notice raised for
+        another page is dropped (it belonged there)."""
         cfg = settings.get()
         self.vendor_name = cfg.vendor_name
         self.demo_mode = cfg.demo
+        self._demo_date_facts()
+        if self.notice and self.notice_for != self.current_path:
+            self.notice, self.notice_for = "", ""
+
+    def _demo_date_facts(self) -> None:
+        """The demo date in force (demo mode only), for the banner every page shows while one is set."""
+        day = None
+        if self.demo_mode:
+            with session_scope() as s:
+                day = clock.demo_date(s)
+        self.demo_date = day.isoformat() if day else ""
+        self.real_date = clock.now().date().isoformat() if day else ""
+
+    def _notify(self, message: str, route: str):
+        """Raise ``message`` for the page at ``route`` and go there: the notice shows on that page only
+        (``components.shell.flash``) and is dropped when the next page loads."""
+        self.notice, self.notice_for = message, route.rstrip("/") or "/"
+        return rx.redirect(route)
 
     # ------------------------------------------------------------------ events
 
@@ -416,9 +448,13 @@ class SessionState(rx.State):
         if token and isinstance(token, str):
             db.run(session_service.revoke_by_token, token=token)
         await self._forget_tab()
-        self.notice = "You have been logged out."
-        return rx.redirect(routes.LOGIN)
+        return self._notify("You have been logged out.", routes.LOGIN)
+
+    @anyone
+    def page_loaded(self):
+        """The last on_load event of every page (``rxapp/rxapp.py``): the page has what it loads."""
+        self.loaded_path = self.current_path
 
     @anyone
     def clear_notice(self):
-        self.notice = ""
+        self.notice, self.notice_for = "", ""

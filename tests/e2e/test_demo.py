@@ -180,9 +180,11 @@ def test_a_presenters_run_through_the_whole_flow(site, new_site, tmp_path):
     expect(first).to_contain_text("Documents needed")
     expect(first).to_contain_text(CUSTOMER)
     first.get_by_role("link").click()
+    mail.wait_for_url(re.compile(r"/demo/mailbox/message\?id=\d+"))
     frame = mail.frame_locator("iframe")
     expect(frame.get_by_text(f"Reason : {REASON}")).to_be_visible()
-    assert mail.locator("iframe").get_attribute("sandbox") == ""
+    assert mail.locator("iframe").get_attribute("sandbox") == "allow-same-origin"  # no script runs in it
+    mail.get_by_role("tab", name="Plain text").click()
     expect(mail.locator("pre")).to_contain_text(f"Reason : {REASON}")
     other.check_a11y()
 

@@ -432,6 +432,17 @@ def test_due_date_follows_the_demo_date(session, world):
     assert claim.due_on == date(2022, 1, 13)
 
 
+def test_the_redeem_date_follows_the_demo_date_too(session, world):
+    """Issue 14, finding 14: the dates on screen agree (Redeem Date, due date, the promotion's period)."""
+    clock.set_demo_date(session, date(2021, 12, 24))
+    claim = submit(session, world)
+    assert claim.submitted_at.date() == date(2021, 12, 24)
+    row = claim_history.history(session=session, user_id=world["user"].id)[0]
+    assert row["redeem_date"] == "2021-12-24"
+    clock.set_demo_date(session, None)
+    assert clock.business_now(session).date() == clock.now().date()
+
+
 def test_shipping_text_is_the_customers_wording():
     assert vocabulary.customer_shipping_text(None) == ""
     assert vocabulary.customer_shipping_text("preparing") == "Preparing your prize"

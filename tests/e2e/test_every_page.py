@@ -1,0 +1,258 @@
+"""Every page a customer can open, checked as a class (issue 14, findings 5, 6, 7, 9, 14, 15).
+
+* every page fits a 390 px phone without sideways scrolling (finding 6);
+* every member page shows the side menu, the FAQ included (finding 7);
+* every link on every page leads to a page that exists, and the seed's links are real (finding 5);
+* a notice belongs to the page it was raised for (finding 9);
+* a demo date is said plainly on every page, with a way back for the presenter (finding 14);
+* the Mailbox shows a whole message once, and each message has its own address (finding 15).
+
+The pages are the app's own list (every page ``rxapp/rxapp.py`` adds), so a new page is checked
+without touching this file.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import expect
+
+from rxapp import routes
+from rxapp.services import clock
+from tests.e2e.conftest import ARTIFACTS, Site, check_console, log_in, watch_console
+from tests.factories import flows as factories
+
+PHONE = {"width": 390, "height": 844}
+# Reviewer-only pages (a customer is sent away) and the page of unknown addresses.
+NOT_FOR_CUSTOMERS = {routes.ADMIN, routes.ADMIN_CLAIM, routes.ADMIN_PROMOTIONS, routes.ADMIN_TEMPLATES,
+                     routes.ADMIN_INSIGHTS, routes.ADMIN_USERS, "/" + routes.NOT_FOUND}
+SIGNED_OUT_ONLY = {routes.LOGIN, routes.SIGNUP, routes.PASSWORD_FORGOT, routes.PASSWORD_RESET}
+
+
+def app_routes(app) -> list[str]:
+    """Every page the app adds (as paths), but the reviewer console's and the 404 page."""
+    found = []
+    for key in app.app_instance._unevaluated_pages:
+        path = "/" + key.strip("/")
+        path = "/" if path == "/index" else path
+        if path not in NOT_FOR_CUSTOMERS:
+            found.append(path)
+    return sorted(found)
+
+
+@pytest.fixture()
+def customer(app):
+    """A customer with a claim under review (and its emails) and a second product that can redeem."""
+    made = factories.create_claim(email_prefix="pages")
+    product = factories.register_product(made["user_id"])
+    made["redeem"] = f"{routes.REDEEM}?product={product['product_id']}&promotion={product['promotion_id']}"
+    return made
+
+
+def customer_pages(app, made) -> list[str]:
+    """Every page a signed-in customer can open, with the query a page needs to show its content."""
+    from rxapp import db
+    from rxapp.services import mailbox
+
+    with db.session_scope() as s:
+        message_id = mailbox.list_messages(session=s, actor_id=made["user_id"])[0]["id"]
+    given = {routes.REDEEM: made["redeem"], routes.CLAIM: f"{routes.CLAIM}?id={made['id']}",
+             routes.MAILBOX_MESSAGE: f"{routes.MAILBOX_MESSAGE}?id={message_id}"}
+    return [given.get(p, p) for p in app_routes(app) if p not in SIGNED_OUT_ONLY]
+
+
+def test_every_page_fits_a_phone_without_sideways_scrolling(app, browser, customer):
+    ctx = browser.new_context(viewport=PHONE)
+    ctx.set_default_timeout(15_000)
+    watch_console(ctx)
+    try:
+        site = Site(ctx.new_page(), app.frontend_url)
+        signed_out = sorted(SIGNED_OUT_ONLY | {routes.HOME, routes.FAQ, routes.PRIVACY_POLICY})
+        too_wide = []
+        for n, path in enumerate([*signed_out, *customer_pages(app, customer)]):
+            if n == len(signed_out):
+                log_in(site, customer["email"], factories.CUSTOMER_PASSWORD)
+            page = site.visit(path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            # A box that scrolls sideways inside the page hides its columns just the same.
+            hidden = page.evaluate("""() => [...document.querySelectorAll('main *')].filter(el => {
+                const s = getComputedStyle(el);
+                return (s.overflowX === 'auto' || s.overflowX === 'scroll') && el.scrollWidth > el.clientWidth + 1;
+            }).length""")
+            if width > PHONE["width"] or hidden:
+                ARTIFACTS.mkdir(exist_ok=True)
+                name = re.sub(r"[^A-Za-z0-9]+", "_", path).strip("_") or "home"
+                page.screenshot(path=str(ARTIFACTS / f"too-wide-{name}.png"), full_page=True)
+                too_wide.append(f"{path}: {width}px wide, {hidden} box(es) scrolling sideways")
+        assert not too_wide, "pages wider than a 390 px phone:\n" + "\n".join(too_wide)
+
+        # My Products: every column of the product, and its Replace button, on screen.
+        page = site.visit(routes.MY_PRODUCTS)
+        replace = page.get_by_role("button", name=re.compile(r"^Replace purchase proof of"))
+        expect(replace.first).to_be_in_viewport(ratio=1)
+        expect(page.get_by_text(re.compile(r"^until \d")).first).to_be_in_viewport(ratio=1)
+        check_console(ctx)
+    finally:
+        ctx.close()
+
+
+def test_every_member_page_shows_the_side_menu(app, site, customer):
+    log_in(site, customer["email"], factories.CUSTOMER_PASSWORD)
+    missing = []
+    for path in customer_pages(app, customer):
+        page = site.visit(path, check_a11y=False)
+        menu = page.get_by_role("navigation", name="Member center")
+        if not menu.is_visible() or not menu.get_by_role("link", name="My Products").is_visible():
+            missing.append(path)
+    assert not missing, "pages without the side menu: " + ", ".join(missing)
+
+
+def _links(page) -> list[dict]:
+    return page.evaluate("""() => [...document.querySelectorAll('a, .rt-Link, [role=link]')].map(a => ({
+        text: (a.innerText || a.getAttribute('aria-label') || '').trim().slice(0, 60),
+        href: a.getAttribute('href'), tag: a.tagName}))""")
+
+
+def _goes_nowhere(link: dict) -> bool:
+    """Text styled as a link without an address, or an address that is only "#" (this page, nowhere)."""
+    href = link["href"] or ""
+    return (link["tag"] != "A" or not href.strip() or href.startswith("javascript:")
+            or ("#" in href and urlparse(href).fragment == ""))
+
+
+def _collect(page, path: str, base, dead: list, targets: dict) -> None:
+    """The links of ``page`` (at ``path``): those going nowhere into ``dead``, the app's own into ``targets``."""
+    for link in _links(page):
+        href = urlparse(link["href"] or "")
+        if _goes_nowhere(link):
+            dead.append(f"{path}: “{link['text']}” goes nowhere")
+        elif href.scheme in ("", base.scheme) and href.netloc in ("", base.netloc):
+            targets.setdefault(href.path + (f"?{href.query}" if href.query else ""), path)
+
+
+def test_every_link_on_every_page_leads_to_a_page_that_exists(app, site, customer):
+    base = urlparse(app.frontend_url)
+    dead, targets = [], {}
+    for path in sorted(SIGNED_OUT_ONLY | {routes.HOME, routes.FAQ}):
+        _collect(site.visit(path), path, base, dead, targets)
+    log_in(site, customer["email"], factories.CUSTOMER_PASSWORD)
+    for path in customer_pages(app, customer):
+        _collect(site.visit(path, check_a11y=False), path, base, dead, targets)
+    for target, found_on in sorted(targets.items()):
+        if target.startswith((routes.FILES, routes.EXPORT_CLAIMS, routes.LOGIN, routes.SIGNUP)):
+            continue  # private files and the export are the backend's; log-in pages were visited above
+        page = site.visit(target, check_a11y=False)
+        if page.locator("main h1").inner_text().strip() == "Page not found":
+            dead.append(f"{found_on}: a link to {target} finds no page")
+    assert not dead, "\n".join(sorted(set(dead)))
+
+
+def test_the_seeds_links_are_real_pages(site, customer):
+    page = site.visit(routes.SIGNUP)
+    for name, heading in (("MSI Privacy Policy", "Privacy Policy"),
+                          ("Terms and Conditions", "Reward Program Terms and Conditions"),
+                          ("learn more", "MSI Reward Program")):
+        page = site.visit(routes.SIGNUP, check_a11y=False)
+        page.get_by_role("link", name=name).first.click()
+        expect(page.locator("main h1")).to_have_text(re.compile(heading))
+        site.wait_ready()
+        site.check_a11y()
+    # The seed's "Example of Uploaded Documents" picture on the redeem page.
+    log_in(site, customer["email"], factories.CUSTOMER_PASSWORD)
+    page = site.visit(customer["redeem"])
+    expect(page.get_by_role("heading", name="Example of Uploaded Documents")).to_be_visible()
+    example = page.get_by_role("img", name=re.compile("Example of uploaded documents"))
+    expect(example).to_be_visible()
+    assert example.evaluate("img => img.naturalWidth") > 0  # the picture is there, not a broken image
+
+
+def test_a_notice_belongs_to_the_page_it_was_raised_for(site, customer):
+    log_in(site, customer["email"], factories.CUSTOMER_PASSWORD)
+    page = site.visit(routes.ADMIN, check_a11y=False)
+    page.wait_for_url(re.compile(r"/account/?$"))
+    site.wait_ready()
+    expect(page.get_by_text("The reviewer console is for reviewers only.")).to_be_visible()
+    page.get_by_role("navigation", name="Member center").get_by_role("link", name="My Products").click()
+    page.wait_for_url(re.compile(r"/products/?$"))
+    site.wait_ready()
+    expect(page.locator("main h1")).to_have_text("My Products")
+    expect(page.get_by_text("The reviewer console is for reviewers only.")).to_have_count(0)
+    page = site.visit(routes.ACCOUNT_OVERVIEW)
+    expect(page.get_by_text("The reviewer console is for reviewers only.")).to_have_count(0)
+
+
+def test_a_demo_date_is_said_on_every_page_and_the_presenter_can_go_back(site, new_site):
+    from rxapp import db, settings
+    from rxapp.services import demo_kit
+
+    with db.session_scope() as s:
+        real = clock.today(s)
+    day = real - timedelta(days=3)
+    try:
+        # A presenter sets the demo date in the Demo Kit.
+        log_in(site, "new@member-center.test", "new-customer-2021")
+        page = site.visit(routes.DEMO)
+        page.get_by_label("Presenter passcode").fill(settings.get().presenter_passcode)
+        page.get_by_role("button", name="Unlock").click()
+        page.get_by_label("Demo date").fill(day.isoformat())
+        page.get_by_role("button", name="Set demo date").click()
+        expect(page.locator("#demo-today")).to_contain_text(day.isoformat())
+
+        # A customer redeems meanwhile: every page says which date is in use, and the Redeem Date agrees.
+        made = factories.create_claim(email_prefix="demo-date")
+        other = new_site()
+        for path in (routes.HOME, routes.FAQ):
+            banner = other.visit(path).get_by_role("region", name="Demo date")
+            expect(banner).to_contain_text(day.isoformat())
+        log_in(other, made["email"], factories.CUSTOMER_PASSWORD)
+        for path in (routes.ACCOUNT_OVERVIEW, routes.PROMOTIONS, routes.REDEEM_HISTORY):
+            banner = other.visit(path).get_by_role("region", name="Demo date")
+            expect(banner).to_contain_text(day.isoformat())
+            expect(banner).to_contain_text(real.isoformat())
+            expect(banner.get_by_role("button", name="Back to the real date")).to_have_count(0)  # no passcode
+        row = other.page.get_by_role("row").filter(has_text=made["serial"])
+        expect(row.get_by_role("cell").first).to_have_text(day.isoformat())
+
+        # The presenter goes back to the real date in one click, from any page.
+        page = site.visit(routes.MY_PRODUCTS)
+        page.get_by_role("region", name="Demo date").get_by_role("button", name="Back to the real date").click()
+        expect(page.get_by_role("region", name="Demo date")).to_have_count(0)
+        expect(page.locator("main h1")).to_have_text("My Products")
+        page = site.visit(routes.DEMO)
+        expect(page.locator("#demo-today")).to_contain_text("(the real date)")
+        expect(other.visit(routes.PROMOTIONS).get_by_role("region", name="Demo date")).to_have_count(0)
+    finally:
+        with db.session_scope() as s:
+            demo_kit.set_demo_date(session=s, value=None)
+
+
+def test_the_mailbox_shows_a_whole_message_once_at_its_own_address(site, new_site, customer):
+    log_in(site, customer["email"], factories.CUSTOMER_PASSWORD)
+    page = site.visit(routes.MAILBOX)
+    page.get_by_role("link", name=re.compile("Redeem Notice - Received")).first.click()
+    page.wait_for_url(re.compile(r"/demo/mailbox/message\?id=\d+"))
+    site.wait_ready()
+    address = page.url
+    frame = page.frame_locator("iframe")
+    expect(frame.get_by_text("Sincerely,")).to_be_visible()
+    # The whole message shows in the frame: nothing scrolls inside it, the last line is in it.
+    inner = page.frames[1]
+    assert inner.evaluate("document.documentElement.scrollHeight <= window.innerHeight + 1")
+    # …and once: the plain-text copy is a choice, not a repeat below it.
+    expect(page.get_by_text("Sincerely,")).to_have_count(0)
+    page.get_by_role("tab", name="Plain text").click()
+    expect(page.get_by_text("Sincerely,")).to_have_count(1)
+    site.check_a11y()
+
+    # Its own address: it opens directly, and only for its reader.
+    page = site.visit(urlparse(address).path + "?" + urlparse(address).query)
+    expect(frame.get_by_text("Sincerely,")).to_be_visible()
+    stranger = new_site()
+    other = factories.create_claim(email_prefix="mailbox-stranger")
+    log_in(stranger, other["email"], factories.CUSTOMER_PASSWORD)
+    page = stranger.visit(urlparse(address).path + "?" + urlparse(address).query)
+    expect(page.get_by_text("This email is not in your Mailbox")).to_be_visible()
+    expect(page.locator("iframe")).to_have_count(0)
