@@ -29,6 +29,27 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def _strip(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_strip(v) for v in value)
+    return value
+
+
+def _no_nul_characters(_conn, _cursor, statement, parameters, _context, _executemany):
+    """Drop NUL characters from every text a statement carries, on every engine.
+
+    PostgreSQL refuses them in text ("cannot contain NUL (0x00) bytes") and
+    SQLite would store them: a NUL typed or sent by a client (a user agent, an
+    email field) would fail a log-in on one engine and be kept on the other.
+    One place, so no text column needs its own check.
+    """
+    return statement, _strip(parameters)
+
+
 def make_engine(url: str) -> sa.Engine:
     """A new engine for ``url`` with this project's connection settings."""
     if url.startswith("sqlite"):
@@ -42,9 +63,12 @@ def make_engine(url: str) -> sa.Engine:
             max_overflow=20,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "before_cursor_execute", _no_nul_characters, retval=True)
         # Let SQLAlchemy issue BEGIN itself, so BEGIN IMMEDIATE can be chosen per use.
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    event.listen(engine, "before_cursor_execute", _no_nul_characters, retval=True)
+    return engine
 
 
 def get_engine(url: str | None = None) -> sa.Engine:

@@ -27,11 +27,14 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     if not distributed.ACTIVE:
         return
-    skip = pytest.mark.skip(reason="the distributed pass runs on PostgreSQL + Redis across processes")
+    sqlite_only = pytest.mark.skip(reason="about SQLite itself: the first pass ran it")
+    in_process = pytest.mark.skip(reason="needs the app in this process; the distributed pass runs it elsewhere")
     no_db = pytest.mark.skip(reason="no database here: the first pass ran it")
     for item in items:
-        if "sqlite_only" in item.keywords or "in_process" in item.keywords:
-            item.add_marker(skip)
+        if "sqlite_only" in item.keywords:
+            item.add_marker(sqlite_only)
+        elif "in_process" in item.keywords:
+            item.add_marker(in_process)
         elif "tests/unit" in str(item.fspath) and not {"db_url", "pg_url"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(no_db)
 

@@ -48,7 +48,8 @@ def app_db(tmp_path_factory) -> Path:
     if distributed.ACTIVE:
         # PostgreSQL for the data; Reflex's Redis state manager for the tabs (``Driver``).
         os.environ["DATABASE_URL"] = distributed.new_database(tag="state")
-        os.environ["STATE_TESTS_REDIS_URL"] = distributed.claim_redis_db()
+        if os.environ.get("RXAPP_TEST_STATE_REDIS") == "1":
+            os.environ["STATE_TESTS_REDIS_URL"] = distributed.claim_redis_db()
     settings.reset()
     db.dispose_all()
     db.migrate()

@@ -130,8 +130,8 @@ def secrets_in_db() -> dict[str, set[str]]:
     """Every value that must never reach a browser, by kind."""
     engine = _engine()
     with engine.connect() as conn:
-        emails = {r[0].lower() for r in conn.execute(sa.text("SELECT email FROM user"))}
-        hashes = {r[0] for r in conn.execute(sa.text("SELECT password_hash FROM user"))}
+        emails = {r[0].lower() for r in conn.execute(sa.text("SELECT email FROM \"user\""))}
+        hashes = {r[0] for r in conn.execute(sa.text("SELECT password_hash FROM \"user\""))}
         token_hashes = {r[0] for r in conn.execute(sa.text("SELECT token_hash FROM loginsession"))}
         captcha_ids = {r[0] for r in conn.execute(sa.text("SELECT id FROM captchachallenge"))}
     return {"email": emails, "password hash": hashes, "token hash": token_hashes, "captcha id": captcha_ids}

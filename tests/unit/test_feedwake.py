@@ -150,11 +150,13 @@ def test_postgres_listen_hears_nothing_of_a_rolled_back_decision(pg_url, configu
     assert asyncio.run(_listen_until(False, decide_then_roll_back)) == 0
 
 
-def test_redis_beside_sqlite_carries_the_wake_up_to_other_workers(db_url, configured):
+def test_redis_beside_sqlite_carries_the_wake_up_to_other_workers(tmp_path, configured):
     if not REDIS_URL:
         pytest.skip("RXAPP_TEST_REDIS_URL is not set")
     # A channel of this test's own, so parallel runs on one Redis do not hear each other.
     channel = f"{feedwake.CHANNEL}-{uuid.uuid4().hex[:8]}"
+    db_url = f"sqlite:///{tmp_path / 'feed.db'}"  # SQLite on purpose, in either test pass
+    db.migrate(db_url)
     configured(db_url, REDIS_URL)
     engine = db.get_engine(db_url)
     original = feedwake.CHANNEL
@@ -170,6 +172,6 @@ def test_redis_beside_sqlite_carries_the_wake_up_to_other_workers(db_url, config
         feedwake.CHANNEL = original
 
 
-def test_without_a_shared_signal_nothing_is_listened_to(db_url, configured):
-    configured(db_url)
+def test_without_a_shared_signal_nothing_is_listened_to(tmp_path, configured):
+    configured(f"sqlite:///{tmp_path / 'feed.db'}")
     assert feedwake.remote_source() is None

@@ -171,6 +171,7 @@ def test_search_by_serial_email_or_claim_number(session, world):
     assert _ids(session, search="bo") == set()  # too short to be an email prefix
 
 
+@pytest.mark.sqlite_only  # reads SQLite's query plan
 @pytest.mark.parametrize("search", ["ada@", "AB12CD34", "#12"])
 def test_a_search_drives_the_page_from_matching_ids_not_the_whole_queue(session, world, search):
     for flt in (review_queue.QueueFilter(search=search), review_queue.QueueFilter(search=search, promotion_id=1)):
@@ -218,6 +219,7 @@ def test_a_search_says_which_filters_hide_its_matches(session, world):
         review_queue.QueueFilter(status=None),
     ],
 )
+@pytest.mark.sqlite_only  # reads SQLite's query plan
 @pytest.mark.parametrize("deep", [False, True])
 def test_pages_walk_an_index_without_sorting(session, world, flt, deep):
     after = review_queue.encode_cursor(date(2024, 5, 1), 1) if deep else None

@@ -205,6 +205,7 @@ def test_any_registry_serial_one_confusion_away_is_suggested(reg, data):
     assert hint.position == i + 1
 
 
+@pytest.mark.sqlite_only  # reads SQLite's query plan
 def test_hints_use_few_indexed_queries(reg, engine):
     monitor = category(reg, "monitor")
     record = unit(reg, "monitor")

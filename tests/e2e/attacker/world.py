@@ -123,7 +123,7 @@ def _collect_canaries(account: Account) -> None:
     """A session of its own elsewhere (its id is a target for others), and what the database holds for the account and no one else: read back as stored."""
     account.session_ids.append(flows.session_token_for(account.email, ip="192.0.2.10")[1])
     with db.get_engine().connect() as c:
-        user = c.execute(sa.text("SELECT email, first_name, last_name, phone_e164 FROM user WHERE id = :u"),
+        user = c.execute(sa.text("SELECT email, first_name, last_name, phone_e164 FROM \"user\" WHERE id = :u"),
                          {"u": account.user_id}).one()
         account.canaries |= {v for v in user if v and len(v) >= 8}
         for row in c.execute(sa.text("SELECT r.serial FROM registeredproduct p JOIN serialrecord r"
