@@ -375,7 +375,7 @@ def _message() -> rx.Component:
                     rx.el.iframe(
                         id="mail-frame", key=sel["id"], src_doc=sel["body_html"], sandbox="allow-same-origin",
                         title="Email as the customer sees it: " + sel["subject"],
-                        on_mount=rx.call_script(FIT_FRAME_JS),
+                        on_mount=rx.run_script(FIT_FRAME_JS),
                         style={"width": "100%", "height": "480px", "border": "1px solid #ddd",
                                "border_radius": "6px", "background": "white", "display": "block"},
                     ),

@@ -56,7 +56,10 @@ HANDLERS = {
     "console.ClaimState.load": REVIEWER,
     "console.ClaimState.needs_info": REVIEWER,
     "console.ClaimState.pick_template": REVIEWER,
+    "console.ClaimState.keep_draft": REVIEWER,
     "console.ClaimState.reject": REVIEWER,
+    "console.ClaimState.settle_when_due": REVIEWER,
+    "console.ClaimState.undo_approval": REVIEWER,
     # rxapp.state.console.insights
     "console.InsightsState.load": REVIEWER,
     "console.InsightsState.set_days": REVIEWER,
@@ -77,6 +80,7 @@ HANDLERS = {
     "console.QueueState.load": REVIEWER,
     "console.QueueState.next_page": REVIEWER,
     "console.QueueState.prev_page": REVIEWER,
+    "console.QueueState.search_everywhere": REVIEWER,
     "console.QueueState.show_status": REVIEWER,
     # rxapp.state.console.templates
     "console.TemplatesState.add": REVIEWER,
@@ -91,6 +95,7 @@ HANDLERS = {
     "console.UsersState.remove_reviewer": ADMIN,
     "console.UsersState.search": ADMIN,
     # rxapp.state.demo
+    "DemoState.back_to_real_date": MEMBER,
     "DemoState.clear_demo_date": MEMBER,
     "DemoState.load": MEMBER,
     "DemoState.reset_demo": MEMBER,
@@ -98,9 +103,9 @@ HANDLERS = {
     "DemoState.switch_persona": MEMBER,
     "DemoState.unlock": MEMBER,
     "DemoState.use_christmas_deal_date": MEMBER,
-    "MailboxState.close_message": MEMBER,
     "MailboxState.filter_recipient": MEMBER,
     "MailboxState.load": MEMBER,
+    "MailboxState.load_message": MEMBER,
     "MailboxState.open_message": MEMBER,
     "MailboxState.show_all": MEMBER,
     "StickerSheetState.load": MEMBER,
@@ -143,11 +148,13 @@ HANDLERS = {
     "RegistrationState.set_store": MEMBER,
     "RegistrationState.submit": MEMBER,
     "RegistrationState.upload_invoice": MEMBER,
+    "RegistrationState.switch_to_category": MEMBER,
     "RegistrationState.use_suggestion": MEMBER,
     # rxapp.state.session
     "SessionState.clear_notice": ANYONE,
     "SessionState.load_public": ANYONE,
     "SessionState.log_out": ANYONE,
+    "SessionState.page_loaded": ANYONE,
     "SessionState.require_member": MEMBER,
     "SessionState.require_reviewer": REVIEWER,
 }
@@ -170,12 +177,13 @@ _EVERYONE = {"captchachallenge": "any", "loginattempt": "any"}
 _CUSTOMER = _EVERYONE | {
     "user": "own", "loginsession": "own", "serialattempt": "own", "storedfile": "own",
     "registeredproduct": "own", "redemption": "own", "redemptionevent": "own", "emailmessage": "own",
+    "registrationdraft": "own",
 }
 _REVIEWER = _CUSTOMER | {
     # Deciding claims, their audit rows and emails, codes, promotions and reason templates is the job.
     "redemption": "any", "redemptionevent": "any", "emailmessage": "any", "promotioncode": "any",
     "promotion": "any", "promotioncategory": "any", "promotionmodel": "any", "promotionregion": "any",
-    "reasontemplate": "any",
+    "reasontemplate": "any", "pendingapproval": "own",
 }
 ALLOWED_WRITES = {
     "signed_out": _EVERYONE,

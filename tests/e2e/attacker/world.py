@@ -150,6 +150,8 @@ OWNER = {
     "redemption": "user_id",
     "redemptionevent": "actor_id",
     "emailmessage": "user_id",
+    "registrationdraft": "user_id",
+    "pendingapproval": "reviewer_id",
 }
 
 
