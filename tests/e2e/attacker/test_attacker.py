@@ -155,7 +155,10 @@ async def _log_in(tab: Tab, account: world.Account, handlers) -> None:
     await tab.connect("/login")
     response = await tab.call(handlers["LoginState.submit"][0], {"form": {"email": account.email,
                                                                           "password": account.password}})
-    assert response.redirects and response.redirects[-1].startswith("/account"), response
+    from rxapp.services import landing
+
+    home = landing.home_of(account.role if account.role in ("reviewer", "admin") else "customer")
+    assert response.redirects and response.redirects[-1].startswith(home), response
     assert _session_var(response, tab.names, "signed_in") is True, response.merged()
 
 
