@@ -29,6 +29,12 @@ def latest_event_id(*, session: Session) -> int:
     return int(session.exec(select(sa.func.coalesce(sa.func.max(RedemptionEvent.id), 0))).one())
 
 
+def went_back(*, session: Session, after_id: int) -> bool:
+    """True when the feed's newest id is below ``after_id``: the data was reset (the Demo Kit's reset,
+    a restored backup) and new events reuse old ids, which a cursor past them would never deliver."""
+    return latest_event_id(session=session) < after_id
+
+
 def changes_since(*, session: Session, after_id: int, limit: int = 1000) -> list[Change]:
     """Events after ``after_id``, oldest first, with the claim's owner."""
     rows = session.exec(

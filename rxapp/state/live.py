@@ -84,6 +84,11 @@ def _latest() -> int:
         return changefeed.latest_event_id(session=s)
 
 
+def _went_back(after: int) -> bool:
+    with session_scope() as s:
+        return changefeed.went_back(session=s, after_id=after)
+
+
 def _changes(after: int) -> list[changefeed.Change]:
     with session_scope() as s:
         return changefeed.changes_since(session=s, after_id=after)
@@ -158,7 +163,12 @@ async def poll_forever(app: rx.App) -> None:
                     pass
                 woken.clear()
                 changes = cursor.take(await asyncio.to_thread(_changes, cursor.after_id), time.monotonic())
-                if not changes or not _watchers:
+                if not changes:
+                    if await asyncio.to_thread(_went_back, cursor.after_id):
+                        log.warning("the change feed went back (data reset): following it from its start")
+                        cursor = changefeed.FeedCursor(0)
+                    continue
+                if not _watchers:
                     continue
                 users = [uid for uid in dict.fromkeys(c.user_id for c in changes) if uid in _watchers]
                 await push_to_users(app, users)

@@ -123,3 +123,17 @@ def test_postgres_decision_committed_after_a_newer_one_is_delivered(pg_url):
     assert [c.claim_id for c in first] == [claims[1]]
     assert [c.claim_id for c in second] == [claims[0]]
     assert not cursor.waiting
+
+
+def test_a_reset_that_reuses_old_ids_is_noticed(session):
+    """After the Demo Kit's reset the event ids start again from 1: a cursor past them must start over
+    (it delivered nothing after a reset: the demo's live decisions stopped arriving)."""
+    data = f.claimable(session, codes=3)
+    claim_service.submit(
+        session=session, user_id=data["user"].id, product_id=data["product"].id,
+        promotion_id=data["promotion"].id, recipient=f.RECIPIENT, serial_photo_file_id=data["photo"].id,
+    )
+    session.commit()
+    latest = changefeed.latest_event_id(session=session)
+    assert not changefeed.went_back(session=session, after_id=latest)
+    assert changefeed.went_back(session=session, after_id=latest + 500)
