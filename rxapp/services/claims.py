@@ -87,7 +87,7 @@ def _own_file(session: Session, *, user_id: int, file_id: int, kind: FileKind) -
     return f
 
 
-def _load_claim(session: Session, claim_id: int) -> Redemption:
+def load_claim(session: Session, claim_id: int) -> Redemption:
     """The claim as the database holds it now (not a stale copy of this session)."""
     claim = session.exec(
         select(Redemption).where(Redemption.id == claim_id).execution_options(populate_existing=True)
@@ -269,7 +269,7 @@ def decide(
         errors["missing_document"] = "Choose which document the customer must send again."
     if errors:
         raise FieldErrors(errors)
-    claim = _load_claim(session, claim_id)
+    claim = load_claim(session, claim_id)
     if expected_version is not None and claim.version != expected_version:
         raise Conflict(claim_events.changed_message(session=session, claim=claim))
     if to_status not in ALLOWED[claim.status]:
@@ -288,7 +288,7 @@ def decide(
     if to_status == RedemptionStatus.approved and promotion.prize_type == PrizeType.physical:
         values["shipping_status"] = ShippingStatus.preparing
     if not _bump(session, claim, from_status=before, values=values):
-        raise Conflict(claim_events.changed_message(session=session, claim=_load_claim(session, claim_id)))
+        raise Conflict(claim_events.changed_message(session=session, claim=load_claim(session, claim_id)))
     code = None
     if to_status == RedemptionStatus.approved and promotion.prize_type == PrizeType.digital_code:
         code = codes.issue(session=session, redemption_id=claim.id).code
@@ -331,7 +331,7 @@ def resubmit(
     (recipient fields, ``invoice``, ``serial_photo``) and ``Conflict`` when the
     claim is not waiting for documents.
     """
-    claim = _load_claim(session, claim_id)
+    claim = load_claim(session, claim_id)
     if claim.user_id != user_id:
         raise NotFound("We could not find this claim in your account.")
     if claim.status != RedemptionStatus.needs_info:
@@ -422,7 +422,7 @@ def ship(
         raise FieldErrors(
             {"tracking_number": "Enter the carrier's tracking number, so the customer can follow the parcel."}
         )
-    claim = _load_claim(session, claim_id)
+    claim = load_claim(session, claim_id)
     if claim.version != expected_version:
         raise Conflict(claim_events.shipping_changed_message(session=session, claim=claim))
     promotion = session.get(Promotion, claim.promotion_id)
@@ -434,7 +434,7 @@ def ship(
     snapshot = claim_events.snapshot(claim)
     values = {"shipping_status": wanted, "tracking_number": tracking or claim.tracking_number}
     if not _bump(session, claim, from_status=RedemptionStatus.approved, values=values):
-        raise Conflict(claim_events.shipping_changed_message(session=session, claim=_load_claim(session, claim_id)))
+        raise Conflict(claim_events.shipping_changed_message(session=session, claim=load_claim(session, claim_id)))
     note = f"Shipping: {wanted.value}"
     if claim.tracking_number:
         note += f" (tracking {claim.tracking_number})"

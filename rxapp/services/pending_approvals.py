@@ -58,15 +58,6 @@ class Settled:
     problem: str = ""
 
 
-def _claim(session: Session, claim_id: int) -> Redemption:
-    claim = session.exec(
-        select(Redemption).where(Redemption.id == claim_id).execution_options(populate_existing=True)
-    ).first()
-    if claim is None:
-        raise NotFound("This claim does not exist.")
-    return claim
-
-
 def _as_pending(session: Session, row: PendingApproval) -> Pending:
     reviewer = session.get(User, row.reviewer_id)
     return Pending(claim_id=row.redemption_id, reviewer_id=row.reviewer_id,
@@ -84,7 +75,7 @@ def approve_later(
     approved by someone and waiting out its own window).
     """
     access.require_reviewer(session=session, user_id=reviewer_id)
-    claim = _claim(session, claim_id)
+    claim = claims.load_claim(session, claim_id)
     if claim.status != RedemptionStatus.under_review or claim.version != expected_version:
         if claim.status == RedemptionStatus.needs_info:
             raise Conflict("This claim waits for the customer's documents: it can be decided once they resubmit.")

@@ -115,35 +115,37 @@ def configured(monkeypatch):
     feedwake._redis = None
 
 
-@pytest.mark.postgres
-def test_postgres_listen_hears_a_decision_committed_on_another_connection(pg_url, configured):
+@pytest.fixture()
+def pg_claim(pg_url, configured):
+    """(engine, reviewer id, claim id) on PostgreSQL, the app configured for it."""
     configured(pg_url)
     engine = db.get_engine(pg_url)
     with Session(engine, expire_on_commit=False) as s:
         reviewer = f.make_user(s, role=Role.reviewer)
         claim_id = _submit(s)
         s.commit()
+    return engine, reviewer.id, claim_id
+
+
+@pytest.mark.postgres
+def test_postgres_listen_hears_a_decision_committed_on_another_connection(pg_claim):
+    engine, reviewer_id, claim_id = pg_claim
 
     def decide():
         with Session(engine) as s:
-            claim_service.decide(session=s, claim_id=claim_id, reviewer_id=reviewer.id, decision="approve")
+            claim_service.decide(session=s, claim_id=claim_id, reviewer_id=reviewer_id, decision="approve")
             s.commit()
 
     assert asyncio.run(_listen_until(True, decide)) >= 1
 
 
 @pytest.mark.postgres
-def test_postgres_listen_hears_nothing_of_a_rolled_back_decision(pg_url, configured):
-    configured(pg_url)
-    engine = db.get_engine(pg_url)
-    with Session(engine, expire_on_commit=False) as s:
-        reviewer = f.make_user(s, role=Role.reviewer)
-        claim_id = _submit(s)
-        s.commit()
+def test_postgres_listen_hears_nothing_of_a_rolled_back_decision(pg_claim):
+    engine, reviewer_id, claim_id = pg_claim
 
     def decide_then_roll_back():
         with Session(engine) as s:
-            claim_service.decide(session=s, claim_id=claim_id, reviewer_id=reviewer.id, decision="approve")
+            claim_service.decide(session=s, claim_id=claim_id, reviewer_id=reviewer_id, decision="approve")
             s.flush()  # the notify is queued inside the transaction…
             s.rollback()  # …and dropped with it
 
