@@ -30,7 +30,7 @@ from sqlmodel import Session, select
 
 from rxapp.models import PendingApproval, PromotionCode, Redemption, RedemptionStatus, User, utcnow
 from rxapp.services import access, claim_events, claims
-from rxapp.services.errors import Conflict, NotFound, ServiceError
+from rxapp.services.errors import Conflict, ServiceError
 
 UNDO_SECONDS = 5.0
 
