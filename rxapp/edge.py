@@ -91,11 +91,12 @@ def _ws(origin: str) -> str:
 
 
 def static_dir() -> Path:
-    """Where the exported frontend lies (as ``reflex.utils.exec.get_frontend_mount`` serves it)."""
-    web = prerequisites.get_web_dir()
-    if not web.is_absolute():
-        web = settings.PROJECT_ROOT / web
-    return web / constants.Dirs.STATIC / get_config().frontend_path.strip("/")
+    """Where the exported frontend lies, exactly as ``reflex.utils.exec.get_frontend_mount`` finds it.
+
+    The web folder is relative to the working directory, as for Reflex: an instance run from another app
+    folder (a deployment's, or the cluster test's, whose code is a link to this one) serves its own export.
+    """
+    return (prerequisites.get_web_dir() / constants.Dirs.STATIC / get_config().frontend_path.strip("/")).resolve()
 
 
 def inline_script_hashes(folder: Path) -> tuple[str, ...]:

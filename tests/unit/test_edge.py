@@ -162,3 +162,19 @@ def test_no_page_asks_the_browser_to_eval():
     root = Path(edge.__file__).parent
     offenders = [str(p.relative_to(root)) for p in root.rglob("*.py") if "call_script(" in p.read_text()]
     assert offenders == []
+
+
+def test_the_pages_hashed_are_the_ones_served_from_the_working_directory(tmp_path, monkeypatch):
+    """An app folder whose code is a link to this one (a deployment's, the cluster test's) serves its own
+    export from ``./.web``; the policy must hash those pages, not this checkout's (or none at all)."""
+    from reflex.utils.exec import get_frontend_mount
+
+    monkeypatch.chdir(tmp_path)
+    served = tmp_path / ".web" / "build" / "client"
+    served.mkdir(parents=True)
+    (served / "index.html").write_text("<script>window.here = 1;</script>")
+    assert Path(get_frontend_mount().app.directory) == served  # what Reflex serves from here
+    assert edge.static_dir() == served
+    code = b"window.here = 1;"
+    assert edge.inline_script_hashes(edge.static_dir()) == (
+        "'sha256-" + base64.b64encode(hashlib.sha256(code).digest()).decode() + "'",)
