@@ -7,10 +7,9 @@ are set, the database, state and browser tests a second time with
 
 * each database test gets a database of its own on that server, cloned from
   a migrated template made once per run, and dropped after the test;
-* the state tests run on a demo-seeded PostgreSQL database of their own (their
-  tabs stay in the in-memory state manager: with ``RXAPP_TEST_STATE_REDIS=1``
-  they use Reflex's Redis one, where 12 of them still fail because the test
-  driver reads states the way only the in-memory manager keeps them);
+* the state tests run on a demo-seeded PostgreSQL database of their own, their
+  tabs kept by Reflex's Redis state manager in a Redis db of their own
+  (``RXAPP_TEST_STATE_REDIS=0`` keeps them in memory instead);
 * the browser tests run against two app instances behind nginx
   (``tests/e2e/cluster.py``), on a database and a Redis db of their own.
 

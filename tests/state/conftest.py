@@ -48,7 +48,7 @@ def app_db(tmp_path_factory) -> Path:
     if distributed.ACTIVE:
         # PostgreSQL for the data; Reflex's Redis state manager for the tabs (``Driver``).
         os.environ["DATABASE_URL"] = distributed.new_database(tag="state")
-        if os.environ.get("RXAPP_TEST_STATE_REDIS") == "1":
+        if distributed.REDIS_URL and os.environ.get("RXAPP_TEST_STATE_REDIS", "1") != "0":
             os.environ["STATE_TESTS_REDIS_URL"] = distributed.claim_redis_db()
     settings.reset()
     db.dispose_all()
@@ -154,6 +154,19 @@ class Driver:
         finally:
             self.context.run(self._contexts.__exit__, None, None, None)
             self.runner.close()
+
+    def holds_state(self, token: str) -> bool:
+        """Whether the state manager keeps anything for the tab ``token`` (in memory, or keys in Redis)."""
+        states = getattr(self.state_manager, "states", None)
+        if states is not None:
+            return token in states
+
+        async def any_key() -> bool:
+            async for _ in self.state_manager.redis.scan_iter(match=f"{token}*", count=1000):
+                return True
+            return False
+
+        return self.run(any_key())
 
     def client(self, **kwargs) -> Client:
         return Client(self, **kwargs)

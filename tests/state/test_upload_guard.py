@@ -253,7 +253,10 @@ def test_a_tab_the_server_never_saw_is_refused_and_gets_no_state(stack, driver, 
     chunks, size = multipart(10 * MiB)
     out = stack.run(client_token="never-seen-tab", handler=CSV, chunks=chunks, body_size=size, tmp=tmp_spool)
     assert out.status == 401 and out.pulled == 0
-    assert "never-seen-tab" not in driver.state_manager.states
+    assert not driver.holds_state("never-seen-tab")
+    seen = driver.client()
+    seen.open("/login")
+    assert driver.holds_state(seen.token)  # the check can tell a tab it holds
 
 
 def test_a_signed_out_tab_cannot_stream_to_the_invoice_handler(stack, new_client, tmp_spool):
