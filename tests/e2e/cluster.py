@@ -147,6 +147,11 @@ class Cluster:
         self.nginx: subprocess.Popen | None = None
 
     @property
+    def api_url(self) -> str:
+        """The backend's address as the browser sees it: the proxy's (the export was built for it)."""
+        return self.frontend_url.rstrip("/")
+
+    @property
     def app_instance(self):
         """The app's definition (its pages, handlers), as the instances import it."""
         import rxapp.rxapp as module

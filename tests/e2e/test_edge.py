@@ -31,11 +31,12 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def backend_url() -> str:
-    """Where the websocket and the backend's routes live (the same origin when served on one port)."""
+def backend_url(app) -> str:
+    """Where the websocket and the backend's routes live: the backend's own address, or the proxy's in
+    front of two instances (``cluster.Cluster.api_url``); the same origin as the pages on one port."""
     from reflex_base.config import get_config
 
-    return get_config().api_url.rstrip("/")
+    return (getattr(app, "api_url", None) or get_config().api_url).rstrip("/")
 
 
 def fetch(base: str, path: str, *, method: str = "GET", headers: dict | None = None, body: bytes | None = None):
@@ -133,7 +134,7 @@ def test_static_assets_and_backend_routes_carry_the_security_headers(app):
         status, headers, _ = fetch(base, asset.decode())
         assert status == 200, asset
         assert_edge_headers(headers, asset.decode())
-    back = backend_url()
+    back = backend_url(app)
     for method, path, expected in (
         ("GET", "/ping", 200),
         ("GET", "/_health", 200),
@@ -158,7 +159,7 @@ def test_the_policy_allows_the_pages_inline_scripts_by_their_hashes_only(app):
     for code in inline:
         digest = base64.b64encode(hashlib.sha256(code).digest()).decode()
         assert f"'sha256-{digest}'" in policy["script-src"], "an inline script of the page is not allowed"
-    ws = urlsplit(backend_url())
+    ws = urlsplit(backend_url(app))
     assert f"ws://{ws.netloc}" in policy["connect-src"] or urlsplit(base).netloc == ws.netloc
 
 
@@ -166,7 +167,7 @@ def test_the_policy_allows_the_pages_inline_scripts_by_their_hashes_only(app):
 
 
 def test_a_foreign_origin_is_refused_on_a_cors_preflight(app):
-    status, headers, _ = fetch(backend_url(), "/_upload", method="OPTIONS", headers={
+    status, headers, _ = fetch(backend_url(app), "/_upload", method="OPTIONS", headers={
         "Origin": FOREIGN, "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "reflex-client-token, reflex-event-handler"})
     assert status == 403
@@ -176,14 +177,14 @@ def test_a_foreign_origin_is_refused_on_a_cors_preflight(app):
 
 
 def test_a_foreign_origin_gets_no_cors_headers_on_a_simple_request(app):
-    status, headers, _ = fetch(backend_url(), "/ping", headers={"Origin": FOREIGN, "Cookie": "a=b"})
+    status, headers, _ = fetch(backend_url(app), "/ping", headers={"Origin": FOREIGN, "Cookie": "a=b"})
     assert status == 200
     assert "access-control-allow-origin" not in headers
     assert "access-control-allow-credentials" not in headers
 
 
 def test_a_foreign_origin_cannot_post(app):
-    status, _headers, _ = fetch(backend_url(), "/_upload", method="POST", headers={
+    status, _headers, _ = fetch(backend_url(app), "/_upload", method="POST", headers={
         "Origin": FOREIGN, "Content-Type": "multipart/form-data; boundary=x"}, body=b"--x--\r\n")
     assert status == 403
 
@@ -193,21 +194,21 @@ def test_the_apps_own_origin_and_its_loopback_alias_pass_the_preflight(app):
     parts = urlsplit(own)
     alias = own.replace(parts.hostname, "localhost" if parts.hostname == "127.0.0.1" else "127.0.0.1")
     for origin in (own, alias):
-        status, headers, _ = fetch(backend_url(), "/_upload", method="OPTIONS", headers={
+        status, headers, _ = fetch(backend_url(app), "/_upload", method="OPTIONS", headers={
             "Origin": origin, "Access-Control-Request-Method": "POST",
             "Access-Control-Request-Headers": "reflex-client-token"})
         assert status == 200, origin
         assert headers.get("access-control-allow-origin") == origin
     # Another port of the same machine is another site.
     other_port = f"{parts.scheme}://{parts.hostname}:{(parts.port or 80) + 1}"
-    status, headers, _ = fetch(backend_url(), "/_upload", method="OPTIONS", headers={
+    status, headers, _ = fetch(backend_url(app), "/_upload", method="OPTIONS", headers={
         "Origin": other_port, "Access-Control-Request-Method": "POST"})
     assert status == 403 and "access-control-allow-origin" not in headers
 
 
-def websocket_handshake(origin: str | None) -> str:
+def websocket_handshake(app, origin: str | None) -> str:
     """The status line the backend answers a websocket upgrade of /_event with."""
-    parts = urlsplit(backend_url())
+    parts = urlsplit(backend_url(app))
     lines = [
         "GET /_event/?EIO=4&transport=websocket HTTP/1.1",
         f"Host: {parts.netloc}",
@@ -228,10 +229,10 @@ def websocket_handshake(origin: str | None) -> str:
 
 
 def test_the_websocket_refuses_a_foreign_origin_and_accepts_the_apps_own(app):
-    assert " 101 " not in websocket_handshake(FOREIGN) + " "
-    assert " 403" in websocket_handshake(FOREIGN)
-    assert " 101 " in websocket_handshake(_origin(app.frontend_url)) + " "
-    assert " 101 " in websocket_handshake(None) + " "  # not a browser: nothing to forge
+    assert " 101 " not in websocket_handshake(app, FOREIGN) + " "
+    assert " 403" in websocket_handshake(app, FOREIGN)
+    assert " 101 " in websocket_handshake(app, _origin(app.frontend_url)) + " "
+    assert " 101 " in websocket_handshake(app, None) + " "  # not a browser: nothing to forge
 
 
 # --------------------------------------------------------------------------- redirects
