@@ -194,3 +194,21 @@ def test_a_file_refused_by_content_ends_its_request_like_an_accepted_one(stack, 
     assert "PDF document, not an image" in message, message
     assert _owned_files(CUSTOMER) == before
     assert os.listdir(file_folder.tmp_dir()) == []
+
+
+@pytest.mark.parametrize("target", list(TARGETS))
+def test_an_empty_upload_is_no_failed_request_and_changes_nothing(stack, new_client, tmp_spool, target):
+    """What the drop zone sends when it refused every file dropped (too big, too many): a multipart body
+    without a file.  Its reason is already under the field (``on_drop_rejected``); the request must not
+    fail (a 400 is logged by the browser as a network error) and the field keeps what it showed."""
+    t = TARGETS[target]
+    client = tab(new_client, CUSTOMER, t.page)
+    before = _owned_files(CUSTOMER)
+    shown = getattr(client.get(t.state), t.message)
+    body = f"--{BOUNDARY}--\r\n".encode()
+    out = stack.run(client_token=client.token, handler=handler_name(t.handler), chunks=lambda: iter([body]),
+                    body_size=len(body), tmp=tmp_spool)
+    assert out.status == 202, (out.status, out.body)
+    client.driver.run(asyncio.sleep(0.2))
+    assert getattr(client.get(t.state), t.message) == shown
+    assert _owned_files(CUSTOMER) == before
