@@ -90,7 +90,9 @@ def _menu_group(group: MenuGroup) -> rx.Component:
             rx.hstack(icon, rx.text(group.title, weight="bold"), spacing="2", align="center"),
             href=group.route, color=rx.cond(active, ACCENT, "#111"),
             aria_current=rx.cond(active, "page", "false"), underline="none", padding_y="6px",
-            padding_left="4px", _hover={"color": ACCENT},
+            # A block: an inline link's padding does not move the row inside it (it sat 4 px left of the
+            # other groups' headings).
+            padding_left="4px", display="block", _hover={"color": ACCENT},
         )
         return rx.box(head, padding_y="2px")
     return rx.box(
@@ -218,14 +220,17 @@ def demo_date_banner() -> rx.Component:
         SessionState.demo_date != "",
         rx.el.section(
             rx.hstack(
-                rx.icon("calendar-clock", size=18, aria_hidden="true", flex_shrink="0"),
-                rx.text(
-                    rx.el.strong("Demo date in use: "), "the app treats today as ",
-                    rx.el.strong(SessionState.demo_date),
-                    " for promotions, eligibility and due dates. The real date is ", SessionState.real_date, ".",
-                    size="2",
+                # The icon stays beside its sentence (on a phone it wrapped onto a line of its own).
+                rx.hstack(
+                    rx.icon("calendar-clock", size=18, aria_hidden="true", flex_shrink="0", margin_top="1px"),
+                    rx.text(
+                        rx.el.strong("Demo date in use: "), "the app treats today as ",
+                        rx.el.strong(SessionState.demo_date),
+                        " for promotions, eligibility and due dates. The real date is ", SessionState.real_date,
+                        ".", size="2",
+                    ),
+                    spacing="2", align="start", flex="1 1 280px", min_width="0",
                 ),
-                rx.spacer(),
                 rx.cond(
                     SessionState.presenting,
                     rx.button("Back to the real date", on_click=DemoState.back_to_real_date, size="1",
@@ -279,10 +284,13 @@ def _frame(title, children: tuple, *, signed_in_only: bool, width: str | None = 
                 style=main_style,
             ),
             align="start", spacing="0", max_width="1200px", margin_x="auto", width="100%",
+            # The page's body takes the height a short page leaves, so the footer sits at the bottom of
+            # the window (on a phone it floated mid-screen, with white below it).
+            flex="1",
         ),
         footer(),
         ready_marker(),
-        min_height="100vh", background="white",
+        min_height="100vh", background="white", display="flex", flex_direction="column",
     )
 
 

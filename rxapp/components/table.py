@@ -3,7 +3,9 @@
 On a phone (``PHONE_MAX`` wide or less) every ``data_table`` stacks: each row
 becomes a card and each cell a line that starts with its column's title, so no
 column is pushed off-screen and nothing scrolls sideways (issue 14, finding 6).
-Pages write rows as usual; the stacking is this module's CSS alone.
+Everything a cell holds (a name and its serial, a date and its badge) goes to
+the right of the title, each at its own width.  Pages write rows as usual; the
+stacking is this module's CSS alone.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ def table(headers: Sequence[str], rows, row_fn: Callable, **table_props) -> rx.C
 def stacked_css(css_class: str, headers: Sequence[str]) -> str:
     """The CSS that stacks a table of class ``css_class`` on a phone, each cell titled by its header."""
     t = f".{css_class}"
+    # ensure_ascii=False: CSS does not read JSON's \u escapes ("Region · Store" showed "Region u00b7 Store").
     titles = "\n".join(
-        f"  {t} tbody td:nth-child({i}):not(:empty)::before {{ content: {json.dumps(h)}; }}"
+        f"  {t} tbody td:nth-child({i}):not(:empty)::before {{ content: {json.dumps(h, ensure_ascii=False)}; }}"
         for i, h in enumerate(headers, start=1) if h
     )
     return f"""@media (max-width: {PHONE_MAX}) {{
@@ -41,9 +44,10 @@ def stacked_css(css_class: str, headers: Sequence[str]) -> str:
   {t} .rt-ScrollAreaViewport {{ overflow: visible !important; }}
   {t} tbody tr {{ padding: 8px 0; border-bottom: 1px solid var(--gray-a5); }}
   {t} tbody td {{ display: grid; grid-template-columns: minmax(6.5em, 34%) minmax(0, 1fr); gap: 10px;
-    align-items: start; height: auto; padding: 5px 12px; box-shadow: none; white-space: normal !important;
+    align-items: start; justify-items: start; height: auto; padding: 5px 12px; box-shadow: none; white-space: normal !important;
     overflow-wrap: anywhere; }}
   {t} tbody td::before {{ font-weight: 600; color: var(--gray-11); font-size: 0.85em; }}
+  {t} tbody td > * {{ grid-column: 2; margin-inline-start: 0; }}
 {titles}
 }}"""
 

@@ -4,7 +4,7 @@ import reflex as rx
 
 from rxapp import routes
 from rxapp.components.forms import checkbox_field, field, select_field
-from rxapp.components.layout import form_card, row, saved_row
+from rxapp.components.layout import form_card, grid_of, row, saved_row
 from rxapp.components.shell import ACCENT, member_page, public_page
 from rxapp.components.table import data_table
 from rxapp.state.account import (
@@ -25,9 +25,9 @@ def _stat(label: str, value, href: str) -> rx.Component:
                 rx.text(label, size="2", color="#444"),
                 spacing="1",
             ),
-            min_width="160px",
+            height="100%",
         ),
-        href=href, underline="none",
+        href=href, underline="none", display="block",
     )
 
 
@@ -63,12 +63,13 @@ def overview() -> rx.Component:
             ),
             margin_bottom="18px",
         ),
-        rx.flex(
+        # Equal columns edge to edge (two on a phone): a wrapping row left the cards short of the right edge.
+        grid_of({"initial": "2", "md": "4"},
             _stat("Registered products", counts["products"].to(int), routes.MY_PRODUCTS),
             _stat("Claims under review", counts["claims.under_review"].to(int), routes.REDEEM_HISTORY),
             _stat("Waiting for you", counts["claims.needs_info"].to(int), routes.REDEEM_HISTORY),
             _stat("Redeemed", counts["claims.approved"].to(int), routes.REDEEM_HISTORY),
-            gap="12px", wrap="wrap", margin_bottom="22px",
+            width="100%", margin_bottom="22px",
         ),
         rx.heading("Next steps", size="4", as_="h2", margin_bottom="8px"),
         rx.vstack(

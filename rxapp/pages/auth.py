@@ -16,8 +16,9 @@ def login() -> rx.Component:
     return public_page(
         "Log in",
         form_card(
+            # The email last tried stays (a refused try, a reload): the captcha it may need shows with it.
             field("Email", "email", errors, type="email", required=True, autocomplete="username",
-                  max_length=254, id_prefix="login"),
+                  max_length=254, id_prefix="login", default_value=LoginState.email_value),
             field("Password", "password", errors, type="password", required=True,
                   autocomplete="current-password", max_length=1024, id_prefix="login"),
             rx.cond(

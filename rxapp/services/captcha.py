@@ -37,6 +37,8 @@ from rxapp.models import CaptchaChallenge
 from rxapp.services import clock
 
 TTL = timedelta(minutes=5)
+# A question a page keeps (``keep_open``) is given a new TTL when less than this is left.
+RENEW_BEFORE = timedelta(minutes=1)
 # Proof of work: the browser tries counters 0, 1, 2... until SHA-256(salt +
 # nonce + counter) starts with the signed prefix; the counter is drawn in
 # [0, POW_MAX_COUNTER), so on average POW_MAX_COUNTER / 2 hashes, at most
@@ -150,14 +152,28 @@ def new_challenge(*, session: Session, now: datetime | None = None) -> Challenge
     return Challenge(id=row.id, question=row.question, pow=_new_pow(row.id, now + TTL))
 
 
-def is_open(*, session: Session, challenge_id: object, now: datetime | None = None) -> bool:
-    """Whether the challenge can still be answered (known, unused, not expired): a page keeps it then."""
+def keep_open(*, session: Session, challenge_id: object, now: datetime | None = None) -> Challenge | None:
+    """The challenge a page already shows, kept for the person answering it; None when it can no
+    longer be answered (used, expired, unknown, junk): the page draws a new one then.
+
+    A question that can still be answered is never replaced: someone may be typing its answer (a
+    page's on_load runs again when its connection comes back).  One near its end (less than
+    ``RENEW_BEFORE`` left) gets a new lifetime of ``TTL`` and a new proof-of-work puzzle, so it does
+    not expire under the person's hands: ``pow`` is then the new puzzle, else "" (the page's puzzle
+    stands).  The question, its answer and its single use do not change.
+    """
     now = now or clock.now()
     if not isinstance(challenge_id, str) or not _ID.fullmatch(challenge_id):
-        return False
+        return None
     row = session.get(CaptchaChallenge, challenge_id)
-    # A minute's margin: a question about to expire is replaced before the person starts on it.
-    return row is not None and row.used_at is None and row.expires_at > now + timedelta(minutes=1)
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        return None
+    if row.expires_at > now + RENEW_BEFORE:
+        return Challenge(id=row.id, question=row.question, pow="")
+    row.expires_at = now + TTL
+    session.add(row)
+    session.flush()
+    return Challenge(id=row.id, question=row.question, pow=_new_pow(row.id, row.expires_at))
 
 
 def _parse_answer(answer: object) -> int | None:

@@ -48,8 +48,11 @@ def _render(paragraphs: list[str], link: tuple[str, str] | None = None) -> tuple
     body = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
     if link:
         body += (
-            f'<p><a href="{html.escape(link[1])}" style="background:#c8102e;color:#fff;'
-            f'padding:10px 18px;border-radius:4px;text-decoration:none">{html.escape(link[0])}</a></p>'
+            # inline-block: an inline link's padding overlapped the lines around it, and a label wrapping on a
+            # phone broke the button in two.
+            f'<p style="margin:20px 0"><a href="{html.escape(link[1])}" style="display:inline-block;'
+            f'background:#c8102e;color:#fff;padding:10px 18px;border-radius:4px;text-decoration:none;'
+            f'line-height:1.3">{html.escape(link[0])}</a></p>'
         )
     page = (
         '<div style="font-family:Arial,sans-serif;max-width:600px;margin:auto;color:#222">'

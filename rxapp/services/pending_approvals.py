@@ -15,8 +15,13 @@ its countdown ends, by the app's settler task every second
 comes first takes the row (a conditional ``DELETE``); the others find nothing.
 
 A claim decided by someone else inside the window (another reviewer's
-rejection, a bulk approve) is not approved blind: ``claims.decide`` refuses
-the stale version, the pending row goes, and ``settle`` says why.
+rejection) is not approved blind: ``claims.decide`` refuses the stale version,
+the pending row goes, and ``settle`` says why.
+
+Bulk approve (the queue's *Approve selected*) is the same rule for several
+claims at once: ``approve_batch_later`` puts each through ``approve_later``
+with one shared window, ``undo_batch`` takes the batch back, and each claim is
+committed by ``settle`` like any other.
 """
 
 from __future__ import annotations
@@ -76,9 +81,11 @@ def approve_later(
     """
     access.require_reviewer(session=session, user_id=reviewer_id)
     claim = claims.load_claim(session, claim_id)
-    if claim.status != RedemptionStatus.under_review or claim.version != expected_version:
-        if claim.status == RedemptionStatus.needs_info:
-            raise Conflict("This claim waits for the customer's documents: it can be decided once they resubmit.")
+    if claim.version != expected_version:
+        raise Conflict(claim_events.changed_message(session=session, claim=claim))
+    if claim.status == RedemptionStatus.needs_info:
+        raise Conflict("This claim waits for the customer's documents: it can be decided once they resubmit.")
+    if claim.status != RedemptionStatus.under_review:
         raise Conflict(claim_events.changed_message(session=session, claim=claim))
     existing = session.get(PendingApproval, claim_id)
     if existing is not None:
@@ -92,6 +99,40 @@ def approve_later(
         # Another reviewer's Approve of the same claim committed first.
         raise Conflict("Another reviewer approved this claim a moment ago. Reload it to see it.") from None
     return _as_pending(session, row)
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One claim of a bulk approve: waiting out the batch's window (``pending``), or why not (``problem``)."""
+
+    claim_id: int
+    pending: Pending | None = None
+    problem: str = ""
+
+
+def approve_batch_later(
+    *, session: Session, versions: dict[int, int], reviewer_id: int, now: datetime | None = None
+) -> list[BatchItem]:
+    """Bulk approve: each claim of ``versions`` (claim id -> the version the reviewer saw) through
+    ``approve_later``, all with one undo window (due ``UNDO_SECONDS`` from ``now``).
+
+    Each claim is taken or refused on its own (a savepoint each): a claim decided or
+    changed meanwhile is reported with the reason and does not hold back the others.
+    Raises ``Forbidden`` unless ``reviewer_id`` is a reviewer.
+    """
+    access.require_reviewer(session=session, user_id=reviewer_id)
+    now = now or utcnow()
+    done: list[BatchItem] = []
+    for claim_id, version in versions.items():
+        try:
+            with session.begin_nested():
+                waiting = approve_later(session=session, claim_id=claim_id, reviewer_id=reviewer_id,
+                                        expected_version=version, now=now)
+        except ServiceError as exc:
+            done.append(BatchItem(claim_id=claim_id, problem=exc.message or "Not approved."))
+            continue
+        done.append(BatchItem(claim_id=claim_id, pending=waiting))
+    return done
 
 
 def _already_pending(p: Pending, now: datetime | None) -> str:
@@ -109,6 +150,24 @@ def undo(*, session: Session, claim_id: int, reviewer_id: int) -> bool:
     table = PendingApproval.__table__
     done = session.execute(sa.delete(table).where(table.c.redemption_id == claim_id))
     return done.rowcount == 1
+
+
+def undo_batch(*, session: Session, claim_ids: list[int], reviewer_id: int) -> list[int]:
+    """Take back the pending approvals ``reviewer_id`` made of ``claim_ids`` (a bulk approve's Undo).
+
+    Returns the claims taken back (nothing was committed for them); the others
+    had already been committed (or were not waiting).  Raises ``Forbidden``
+    unless ``reviewer_id`` is a reviewer.
+    """
+    access.require_reviewer(session=session, user_id=reviewer_id)
+    table = PendingApproval.__table__
+    taken = []
+    for claim_id in dict.fromkeys(claim_ids):
+        done = session.execute(sa.delete(table).where(table.c.redemption_id == claim_id,
+                                                      table.c.reviewer_id == reviewer_id))
+        if done.rowcount == 1:
+            taken.append(claim_id)
+    return taken
 
 
 def pending(*, session: Session, claim_id: int, actor_id: int) -> Pending | None:
@@ -155,8 +214,30 @@ def settle(*, session: Session, claim_id: int, now: datetime | None = None) -> S
                                     decision="approve", expected_version=row.expected_version)
     except ServiceError as exc:
         return Settled(claim_id=claim_id, approved=False, problem=exc.message or "The claim changed meanwhile.")
-    code = session.exec(
-        select(PromotionCode.code).where(PromotionCode.redemption_id == decided.id,
+    return Settled(claim_id=claim_id, approved=True, code=_issued_code(session, decided.id))
+
+
+def _issued_code(session: Session, claim_id: int) -> str | None:
+    return session.exec(
+        select(PromotionCode.code).where(PromotionCode.redemption_id == claim_id,
                                          PromotionCode.issued_at.is_not(None))
     ).first()
-    return Settled(claim_id=claim_id, approved=True, code=code)
+
+
+def outcome(*, session: Session, claim_id: int) -> Settled | None:
+    """How an approval ended, for a page that did not commit it itself (the settler task or another tab
+    came first): None while it still waits out its window.
+
+    Not approved: ``problem`` says what the claim is now (decided by someone else, or still under
+    review because the approval was undone).
+    """
+    if session.get(PendingApproval, claim_id) is not None:
+        return None
+    claim = claims.load_claim(session, claim_id)
+    if claim.status == RedemptionStatus.approved:
+        return Settled(claim_id=claim_id, approved=True, code=_issued_code(session, claim_id))
+    if claim.status == RedemptionStatus.under_review:
+        return Settled(claim_id=claim_id, approved=False,
+                       problem="The approval was taken back: the claim is still under review.")
+    return Settled(claim_id=claim_id, approved=False,
+                   problem=claim_events.changed_message(session=session, claim=claim))

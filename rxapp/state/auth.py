@@ -27,13 +27,23 @@ class LoginState(CaptchaMixin, rx.State):
 
     @anyone
     async def load(self):
-        self.errors = {}
-        self.needs_captcha = False
+        """The log-in page, opened or loaded again (a reconnect runs on_load again: ``hydrate_and_load``).
+
+        The captcha follows the rule, not the page's history: shown while the email last tried needs
+        one (``accounts.captcha_required``), with the question kept while it can be answered, so an
+        answer being typed stays.  A refused try's reasons stay when the page is only loaded again.
+        """
         session_state = await self.get_state(SessionState)
+        again = session_state._loaded_again()
         session_state._app_facts()
         viewer = await session_state.viewer()
         if viewer is not None:
             return rx.redirect(self._landing(viewer.role))
+        if not again:
+            self.errors = {}
+        self.needs_captcha = bool(self.email_value) and db.run(accounts.captcha_required, email=self.email_value)
+        if self.needs_captcha:
+            self._ensure_captcha()
 
     @anyone
     async def submit(self, form: dict):
@@ -77,7 +87,8 @@ class SignUpState(CaptchaMixin, rx.State):
 
     @anyone
     async def load(self):
-        self.errors = {}
+        if not (await self.get_state(SessionState))._loaded_again():
+            self.errors = {}  # a reconnect keeps a refused sign-up's reasons next to the fields
         await public_visit(self)
         with session_scope() as s:
             self.regions = [[code, name] for code, name in profiles.regions(session=s)]

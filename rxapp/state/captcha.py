@@ -41,12 +41,16 @@ class CaptchaMixin(rx.State, mixin=True):
 
         An on_load also runs again when the connection comes back (a reload of the page state, a late
         hydrate on a busy machine): a new question then would empty the answer the person already typed.
-        A new question is drawn only when there is none, it was used (a refused submit draws its own) or
-        it is about to expire.
+        A new question is drawn only when there is none or it can no longer be answered (used: a
+        refused submit draws its own; expired).  One near its end is renewed instead
+        (``captcha.keep_open``): same question, same answer box, a new puzzle for the browser.
         """
-        if self._captcha_id and self.captcha_question and db.run(captcha_service.is_open,
-                                                                   challenge_id=self._captcha_id):
-            return
+        if self._captcha_id and self.captcha_question:
+            kept = db.run(captcha_service.keep_open, challenge_id=self._captcha_id)
+            if kept is not None:
+                if kept.pow:
+                    self.captcha_pow = kept.pow
+                return
         self._draw_captcha()
 
     def _captcha_problem(self, form) -> str | None:

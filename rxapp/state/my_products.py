@@ -13,6 +13,8 @@ from rxapp.state import parse, uploads
 from rxapp.state.session import caller, member
 from rxapp.state.upload_guard import upload_limit
 
+CHECKING = "Checking the file…"
+
 
 class MyProductsState(rx.State):
     rows: list[dict[str, str]] = []
@@ -64,11 +66,16 @@ class MyProductsState(rx.State):
     async def upload_replacement(self, chunks: rx.UploadChunkIterator):
         viewer = caller()
         async with self:
-            self.replace_message = "Checking the file…"
+            shown = self.replace_message, self.replace_too_wide
+            self.replace_message = CHECKING
             self.replace_too_wide = False
         got = await uploads.receive(chunks, owner_id=viewer.user_id, kind=FileKind.invoice)
         async with self:
             if got is None:
+                # No file came (the drop zone refused every file: ``refuse_replacement`` says why, before or
+                # after this): the field shows what it showed, or that reason.
+                if self.replace_message == CHECKING:
+                    self.replace_message, self.replace_too_wide = shown
                 return
             if got.file_id is None or got.too_wide:
                 self._pending_file_id = got.file_id

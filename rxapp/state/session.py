@@ -409,6 +409,13 @@ class SessionState(rx.State):
         if self.notice and self.notice_for != self.current_path:
             self.notice, self.notice_for = "", ""
 
+    def _loaded_again(self) -> bool:
+        """Whether the page being loaded is the one this tab last finished loading: its on_load runs again
+        because the connection came back (or the page was reloaded), not because the visitor came here.
+
+        A page then keeps what it showed (a refused form's reasons, a captcha being answered)."""
+        return self.loaded_path == self.current_path
+
     def _demo_date_facts(self) -> None:
         """The demo date in force (demo mode only), for the banner every page shows while one is set."""
         day = None

@@ -19,8 +19,8 @@ from the request's headers alone, before a byte of the body is read:
   (``TOTAL_BUDGET``; 503 with ``Retry-After`` when it does not).
 
 While the body streams in it is counted and its multipart structure checked
-(one ``files`` part with a file name, the optional bound-args field, nothing
-else); over the limit, malformed, or slower than ``BODY_DEADLINE`` seconds, the
+(at most one ``files`` part with a file name, the optional bound-args field,
+nothing else); over the limit, malformed, or slower than ``BODY_DEADLINE`` seconds, the
 app behind sees a disconnect (Reflex drops what it spooled and cancels a
 streaming handler) and the client gets the refusal.  A body ending in anything
 but a complete multipart message never reaches the app whole.
@@ -184,8 +184,9 @@ class MultipartCheck:
     def finish(self) -> None:
         if not self.ended:
             raise Refused(400, "The multipart body is incomplete.")
-        if self.files != 1:
-            raise Refused(400, "The upload carries no file.")
+        # No file at all is no failure: the drop zone sends an empty upload when it refused every file
+        # dropped (too big, too many), whose reason ``on_drop_rejected`` already put under the field.
+        # The handler gets nothing to read (``uploads.receive``: None, the field keeps what it showed).
 
 
 def _registered_fn(name: str):

@@ -8,6 +8,7 @@ type by content, pixel count); nothing reaches Reflex's public upload folder.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 
 import reflex as rx
@@ -50,13 +51,30 @@ async def receive(chunks: rx.UploadChunkIterator, *, owner_id: int, kind: FileKi
         result = await asyncio.to_thread(_store, spool, owner_id, name)
     except FieldErrors as exc:
         spool.discard()
+        await _drain(chunks)
         return Received(None, name, next(iter(exc.errors.values()), "This file cannot be used."), False, False)
     except ServiceError as exc:
         spool.discard()
+        await _drain(chunks)
         return Received(None, name, exc.message or "This file cannot be used.", False, False)
     finally:
         spool.discard()
     return Received(result.file_id, file_store.sanitize_name(name), result.message, result.too_wide, not result.too_wide)
+
+
+async def _drain(chunks: rx.UploadChunkIterator) -> None:
+    """Read the rest of a refused upload and drop it.
+
+    Reflex answers the upload request with a 400 when its handler stops reading
+    before the body ends ("Upload handler returned before consuming all upload
+    chunks"), which the browser logs as a failed request.  A refusal is not a
+    failure of the request: its reason is under the field.  Reading on (at most
+    the handler's declared limit: the /_upload guard cuts off anything longer)
+    lets the request end normally.
+    """
+    with contextlib.suppress(Exception):  # the body broke off: nothing left to read
+        async for _ in chunks:
+            pass
 
 
 def refused(reasons, *, kind: FileKind) -> Received:

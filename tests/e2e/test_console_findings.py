@@ -147,6 +147,45 @@ def test_an_approval_is_issued_even_when_the_reviewer_closes_the_tab(new_site, m
     assert _wait_for_status(claim["id"], "approved") == ("approved", True)
 
 
+def test_bulk_approve_waits_a_few_seconds_with_one_undo_for_the_batch(site, undo_window):
+    first, second = create_claim(email_prefix="bulk-undo"), create_claim(email_prefix="bulk-undo")
+    log_in(site, *REVIEWER)
+    page = site.visit("/admin")
+    page.get_by_label("Search").fill("bulk-undo-")
+    page.get_by_role("button", name="Apply filters").click()
+    rows = page.get_by_role("table").get_by_role("row")
+    expect(rows).to_have_count(3)  # header + the two claims
+
+    def tick_both_and_approve() -> None:
+        for claim in (first, second):
+            page.get_by_label(f"Select claim #{claim['id']}").check()
+        page.get_by_role("button", name="Approve selected").click()
+
+    undo_window(120)
+    tick_both_and_approve()
+    pending = page.get_by_role("status").filter(has_text=re.compile(r"^Approved #\d+, #\d+ — committed in \d+ s"))
+    expect(pending).to_contain_text(f"#{first['id']}")
+    expect(pending).to_contain_text(f"#{second['id']}")
+    expect(pending).to_contain_text("Until then no code is issued and nothing is sent.")
+    site.check_a11y()
+    assert _claim_status(first["id"]) == _claim_status(second["id"]) == ("under_review", False)
+    page.get_by_role("button", name="Undo").click()
+    expect(page.get_by_role("status").filter(has_text="Approval undone for 2 of 2 claims")).to_be_visible()
+    expect(pending).to_have_count(0)
+    expect(page.get_by_role("button", name="Undo")).to_have_count(0)
+    assert _claim_status(first["id"]) == _claim_status(second["id"]) == ("under_review", False)
+
+    # Approved for good: once the window ends, both codes are issued and the page says so per claim.
+    undo_window(3)
+    tick_both_and_approve()
+    expect(pending).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Bulk approve committed: 2 of 2 claims approved.")
+           ).to_be_visible(timeout=30_000)
+    expect(page.locator("#bulk-report")).to_contain_text("Approved: Redeem Success. Code GAME-")
+    expect(page.get_by_role("button", name="Undo")).to_have_count(0)
+    assert _claim_status(first["id"]) == _claim_status(second["id"]) == ("approved", True)
+
+
 def test_a_reason_being_typed_is_kept_when_moving_with_j_and_k(site, make_claim, undo_window):
     first = make_claim()
     make_claim()  # the next claim in the queue

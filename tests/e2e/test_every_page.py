@@ -1,6 +1,6 @@
 """Every page a customer can open, checked as a class (issue 14, findings 5, 6, 7, 9, 14, 15).
 
-* every page fits a 390 px phone without sideways scrolling (finding 6);
+* every page fits a 390 px phone without sideways scrolling (finding 6), the reviewer console's too;
 * every member page shows the side menu, the FAQ included (finding 7);
 * every link on every page leads to a page that exists, and the seed's links are real (finding 5);
 * a notice belongs to the page it was raised for (finding 9);
@@ -64,6 +64,22 @@ def customer_pages(app, made) -> list[str]:
     return [given.get(p, p) for p in app_routes(app) if p not in SIGNED_OUT_ONLY]
 
 
+def _too_wide(page, path: str) -> str:
+    """What makes the page at ``path`` wider than the phone ("" when nothing does), with a screenshot."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    # A box that scrolls sideways inside the page hides its columns just the same.
+    hidden = page.evaluate("""() => [...document.querySelectorAll('main *')].filter(el => {
+        const s = getComputedStyle(el);
+        return (s.overflowX === 'auto' || s.overflowX === 'scroll') && el.scrollWidth > el.clientWidth + 1;
+    }).length""")
+    if width <= PHONE["width"] and not hidden:
+        return ""
+    ARTIFACTS.mkdir(exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9]+", "_", path).strip("_") or "home"
+    page.screenshot(path=str(ARTIFACTS / f"too-wide-{name}.png"), full_page=True)
+    return f"{path}: {width}px wide, {hidden} box(es) scrolling sideways"
+
+
 def test_every_page_fits_a_phone_without_sideways_scrolling(app, browser, customer):
     ctx = browser.new_context(viewport=PHONE)
     ctx.set_default_timeout(15_000)
@@ -75,18 +91,8 @@ def test_every_page_fits_a_phone_without_sideways_scrolling(app, browser, custom
         for n, path in enumerate([*signed_out, *customer_pages(app, customer)]):
             if n == len(signed_out):
                 log_in(site, customer["email"], factories.CUSTOMER_PASSWORD)
-            page = site.visit(path)
-            width = page.evaluate("document.documentElement.scrollWidth")
-            # A box that scrolls sideways inside the page hides its columns just the same.
-            hidden = page.evaluate("""() => [...document.querySelectorAll('main *')].filter(el => {
-                const s = getComputedStyle(el);
-                return (s.overflowX === 'auto' || s.overflowX === 'scroll') && el.scrollWidth > el.clientWidth + 1;
-            }).length""")
-            if width > PHONE["width"] or hidden:
-                ARTIFACTS.mkdir(exist_ok=True)
-                name = re.sub(r"[^A-Za-z0-9]+", "_", path).strip("_") or "home"
-                page.screenshot(path=str(ARTIFACTS / f"too-wide-{name}.png"), full_page=True)
-                too_wide.append(f"{path}: {width}px wide, {hidden} box(es) scrolling sideways")
+            too_wide.append(_too_wide(site.visit(path), path))
+        too_wide = [t for t in too_wide if t]
         assert not too_wide, "pages wider than a 390 px phone:\n" + "\n".join(too_wide)
 
         # My Products: every column of the product, and its Replace button, on screen.
@@ -94,6 +100,52 @@ def test_every_page_fits_a_phone_without_sideways_scrolling(app, browser, custom
         replace = page.get_by_role("button", name=re.compile(r"^Replace purchase proof of"))
         expect(replace.first).to_be_in_viewport(ratio=1)
         expect(page.get_by_text(re.compile(r"^until \d")).first).to_be_in_viewport(ratio=1)
+        check_console(ctx)
+    finally:
+        ctx.close()
+
+
+def console_pages(app, claim_id: int) -> list[str]:
+    """Every page of the reviewer console the app adds, with the query a page needs to show its content."""
+    found = sorted("/" + key.strip("/") for key in app.app_instance._unevaluated_pages
+                   if ("/" + key.strip("/")).startswith(routes.ADMIN))
+    assert routes.ADMIN_INSIGHTS in found and routes.ADMIN_CLAIM in found, found
+    return [f"{p}?id={claim_id}" if p == routes.ADMIN_CLAIM else p for p in found]
+
+
+def test_every_console_page_fits_a_phone_and_the_insights_read_on_it(app, browser):
+    """The console on a 390 px phone: no page scrolls sideways, and the Insights' needs-info and rejection
+    bars keep their names readable and their bars wide (a chart's 150 px label column took half the
+    phone)."""
+    from rxapp.models import MissingDocument
+
+    claim = factories.create_claim(email_prefix="console-phone", promotion="game-on-bundle")
+    factories.decide(claim["id"], "needs_info", "Please provide the invoice with your product name on it, thanks.",
+                     MissingDocument.invoice)
+    ctx = browser.new_context(viewport=PHONE)
+    ctx.set_default_timeout(15_000)
+    watch_console(ctx)
+    try:
+        site = Site(ctx.new_page(), app.frontend_url)
+        log_in(site, "admin@member-center.test", "admin-2021")
+        # The claim page's Timeline and Emails stack on a phone like every data table (axe checks them too).
+        too_wide = [_too_wide(site.visit(path), path) for path in console_pages(app, claim["id"])]
+        too_wide = [t for t in too_wide if t]
+        assert not too_wide, "console pages wider than a 390 px phone:\n" + "\n".join(too_wide)
+
+        page = site.visit(routes.ADMIN_INSIGHTS)
+        by_promotion = page.get_by_role("list", name="Needs info and rejections by promotion")
+        item = by_promotion.get_by_role("listitem").filter(has_text="Game On Bundle")
+        expect(item).to_contain_text(re.compile(r"Needs info [1-9]\d* · Rejected \d+"))
+        for lst in page.get_by_role("list").all():
+            for li in lst.get_by_role("listitem").all():
+                box = li.bounding_box()
+                assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], li.inner_text()
+        longest = page.evaluate("""() => Math.max(0, ...[...document.querySelectorAll('.mc-bar')].map(
+            b => b.getBoundingClientRect().width))""")
+        assert longest >= 0.6 * PHONE["width"], f"the longest bar is {longest:.0f} px on a {PHONE['width']} px phone"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "console-insights-phone.png"), full_page=True)
         check_console(ctx)
     finally:
         ctx.close()

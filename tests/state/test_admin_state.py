@@ -77,6 +77,7 @@ def attacks(f: dict) -> list[tuple[object, dict]]:
         (Q.next_page, {}),
         (Q.prev_page, {}),
         (Q.approve_selected, {"form": {f"claim-{cid}": "on"}}),
+        (Q.undo_bulk_approval, {}),
         (C.load, {}),
         (C.approve, {}),
         (C.needs_info, {"form": {"reason": "Send it again", "missing_document": "invoice"}}),
@@ -339,9 +340,14 @@ def test_a_reviewer_moves_a_physical_claim_forward(new_client, facts):
         assert s.get(Redemption, claim["id"]).version == version
 
 
-def test_bulk_approve_decides_only_the_versions_the_reviewer_loaded(new_client, facts):
+def test_bulk_approve_decides_only_the_versions_the_reviewer_loaded(new_client, facts, monkeypatch):
+    import time
+
     from rxapp import db
     from rxapp.models import Redemption, RedemptionStatus
+    from rxapp.services import pending_approvals
+
+    monkeypatch.setattr(pending_approvals, "UNDO_SECONDS", 0.05)  # the batch's undo window, shortened
 
     fresh = create_claim(email_prefix="state-bulk")
     changed = create_claim(email_prefix="state-bulk")
@@ -363,13 +369,18 @@ def test_bulk_approve_decides_only_the_versions_the_reviewer_loaded(new_client, 
                            reason="Please send a sharper S/N photo.", missing_document="serial_photo")
     client.call(Q.approve_selected, form={f"claim-{fresh['id']}": "on", f"claim-{changed['id']}": "on",
                                           f"claim-{facts['claim_id']}": "on"})
+    for _ in range(100):  # the undo window ends: the tab commits the batch and says so
+        if client.get(Q).message.startswith("Bulk approve committed"):
+            break
+        time.sleep(0.05)
     queue = client.get(Q)
     report = {r["claim"]: r for r in queue.bulk_report}
     assert report[f"#{fresh['id']}"]["ok"] == "yes"
+    assert report[f"#{fresh['id']}"]["text"].startswith("Approved: Redeem Success.")
     assert report[f"#{changed['id']}"]["ok"] == ""
     assert report[f"#{changed['id']}"]["text"].startswith(f"Already decided by {ADMIN} at ")
     assert "Not on the page you loaded" in report[f"#{facts['claim_id']}"]["text"]
-    assert queue.message == "Approved 1 of 3 selected claims."
+    assert queue.message == "Bulk approve committed: 1 of 1 claims approved."
     with db.session_scope() as s:
         assert s.get(Redemption, fresh["id"]).status == RedemptionStatus.approved
         assert s.get(Redemption, changed["id"]).status == RedemptionStatus.needs_info

@@ -1,5 +1,5 @@
 """Issue 14, findings 10-12, through the real handlers: where log-in lands, a search the status filter
-hides, approve with an undo window, unsent reasons kept per claim."""
+hides, approve (one claim or a bulk selection) with an undo window, unsent reasons kept per claim."""
 
 from __future__ import annotations
 
@@ -94,6 +94,59 @@ def test_approve_waits_for_its_undo_window_and_undo_takes_it_back(new_client, mo
     assert state.message.startswith("Approved: Redeem Success. Code GAME-") and state.pending == {}
     client.call(ClaimState.undo_approval, path=f"/admin/claim?id={claim['id']}")
     assert client.get(ClaimState).message == "Too late to undo: the approval was already committed."
+
+
+def _code_issued(claim_id: int) -> bool:
+    from sqlmodel import select
+
+    from rxapp import db
+    from rxapp.models import PromotionCode
+
+    with db.session_scope() as s:
+        code = s.exec(select(PromotionCode).where(PromotionCode.redemption_id == claim_id)).first()
+        return bool(code and code.issued_at)
+
+
+def test_bulk_approve_waits_for_its_undo_window_and_one_undo_takes_the_batch_back(new_client, monkeypatch):
+    from rxapp.services import pending_approvals
+
+    a, b = create_claim(email_prefix="bulk-undo"), create_claim(email_prefix="bulk-undo")
+    client = _reviewer(new_client)
+    client.call(QueueState.apply_filters, path="/admin", form={"status": "under_review", "search": "bulk-undo-"})
+    ticked = {f"claim-{a['id']}": "on", f"claim-{b['id']}": "on"}
+    monkeypatch.setattr(pending_approvals, "UNDO_SECONDS", 60)
+    client.call(QueueState.approve_selected, path="/admin", form=ticked)
+    queue = client.get(QueueState)
+    assert queue.batch == {"claims": f"#{a['id']}, #{b['id']}", "count": "2", "seconds": "60"}
+    assert queue.message == "Approved 2 of 2 selected claims."
+    # Nothing is decided, no code issued, while the window lasts.
+    assert (_status(a["id"]), _status(b["id"])) == ("under_review", "under_review")
+    assert not _code_issued(a["id"]) and not _code_issued(b["id"])
+    # A second bulk approve inside the window is refused with the reason.
+    client.call(QueueState.approve_selected, path="/admin", form=ticked)
+    assert client.get(QueueState).message.startswith("Your last bulk approve is still in its undo window")
+    client.call(QueueState.undo_bulk_approval, path="/admin")
+    queue = client.get(QueueState)
+    assert queue.batch == {} and queue.message == "Approval undone for 2 of 2 claims: they are still under review."
+    assert (_status(a["id"]), _status(b["id"])) == ("under_review", "under_review")
+    assert not _code_issued(a["id"]) and not _code_issued(b["id"])
+
+    # A short window: the tab commits the batch when it ends, and says how each claim went.
+    monkeypatch.setattr(pending_approvals, "UNDO_SECONDS", 0.05)
+    client.call(QueueState.apply_filters, path="/admin", form={"status": "under_review", "search": "bulk-undo-"})
+    client.call(QueueState.approve_selected, path="/admin", form=ticked)
+    for _ in range(100):
+        if client.get(QueueState).message.startswith("Bulk approve committed"):
+            break
+        time.sleep(0.05)
+    queue = client.get(QueueState)
+    assert queue.message == "Bulk approve committed: 2 of 2 claims approved." and queue.batch == {}
+    assert all(r["text"].startswith("Approved: Redeem Success. Code GAME-") for r in queue.bulk_report)
+    assert (_status(a["id"]), _status(b["id"])) == ("approved", "approved")
+    assert _code_issued(a["id"]) and _code_issued(b["id"])
+    # Too late: Undo has nothing left to take back.
+    assert not client.call(QueueState.undo_bulk_approval, path="/admin").errors
+    assert (_status(a["id"]), _status(b["id"])) == ("approved", "approved")
 
 
 def test_an_approval_left_by_a_closed_tab_is_committed_by_the_settler(new_client, monkeypatch):

@@ -271,12 +271,22 @@ def test_an_expired_proof_is_refused(session):
     assert not captcha.proof_is_valid(challenge_id=fresh.id, proof=fresh_proof, now=real + timedelta(minutes=5))
 
 
-def test_a_question_stays_open_until_used_or_about_to_expire(session):
-    ch = captcha.new_challenge(session=session)
-    assert captcha.is_open(session=session, challenge_id=ch.id)
-    # About to expire (less than a minute left): a page draws a new one rather than keep it.
-    assert not captcha.is_open(session=session, challenge_id=ch.id, now=utcnow() + timedelta(minutes=4, seconds=30))
-    captcha.consume(session=session, challenge_id=ch.id, answer="1", proof="")
-    assert not captcha.is_open(session=session, challenge_id=ch.id)
+def test_a_question_a_page_keeps_stays_until_used_and_is_renewed_near_its_end(session):
+    now = utcnow()
+    ch = captcha.new_challenge(session=session, now=now)
+    kept = captcha.keep_open(session=session, challenge_id=ch.id, now=now + timedelta(minutes=2))
+    assert kept == captcha.Challenge(id=ch.id, question=ch.question, pow="")  # the page's puzzle stands
+    # Near its end (someone may be typing the answer): the same question, a new lifetime and a new puzzle.
+    late = now + captcha.TTL - timedelta(seconds=30)
+    renewed = captcha.keep_open(session=session, challenge_id=ch.id, now=late)
+    assert (renewed.id, renewed.question) == (ch.id, ch.question) and renewed.pow and renewed.pow != ch.pow
+    after = late + timedelta(minutes=2)  # past the first lifetime: still answerable, with the new puzzle
+    assert not captcha.proof_is_valid(challenge_id=ch.id, proof=solve(ch.pow), now=after)
+    assert captcha.consume(session=session, challenge_id=ch.id, answer=_right(session, ch),
+                           proof=solve(renewed.pow), now=after) is captcha.Outcome.right
+    # Used: nothing to keep (the page draws a new question).
+    assert captcha.keep_open(session=session, challenge_id=ch.id, now=after) is None
+    gone = captcha.new_challenge(session=session, now=now)
+    assert captcha.keep_open(session=session, challenge_id=gone.id, now=now + captcha.TTL) is None  # expired
     for junk in ("", None, 3, "x" * 43, ["a"]):
-        assert not captcha.is_open(session=session, challenge_id=junk)
+        assert captcha.keep_open(session=session, challenge_id=junk) is None

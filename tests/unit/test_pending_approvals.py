@@ -108,3 +108,60 @@ def test_only_reviewers_approve_or_undo(session, world):
         pending_approvals.undo(session=session, claim_id=claim.id, reviewer_id=customer.id)
     with pytest.raises(Forbidden):
         pending_approvals.pending(session=session, claim_id=claim.id, actor_id=customer.id)
+
+
+def test_a_bulk_approve_shares_one_window_refuses_each_stale_claim_on_its_own_and_undoes_as_one(session, world):
+    first = world["claim"]
+
+    def another_claim():
+        product = f.make_product(session, f.make_user(session), model=world["model"])
+        session.commit()
+        return flows.claim(session, product, world["promotion"])
+
+    second, stale = another_claim(), another_claim()
+    session.commit()
+    claims.decide(session=session, claim_id=stale.id, reviewer_id=world["other"].id, decision="reject",
+                  reason="The invoice looks edited.")
+    session.commit()
+    now, reviewer = utcnow(), world["reviewer"].id
+    versions = {first.id: first.version, second.id: second.version, stale.id: stale.version - 1}
+    items = pending_approvals.approve_batch_later(session=session, versions=versions, reviewer_id=reviewer, now=now)
+    session.commit()
+    got = {it.claim_id: it for it in items}
+    assert got[first.id].pending.due_at == got[second.id].pending.due_at
+    assert got[first.id].pending.seconds_left(now) == pending_approvals.UNDO_SECONDS
+    assert got[stale.id].pending is None and "Already decided by other@msi.test" in got[stale.id].problem
+    # Nothing decided yet; one undo takes the batch back (another reviewer's undo of it takes nothing).
+    assert session.get(Redemption, first.id).status == RedemptionStatus.under_review
+    assert _code(session, first.id).issued_at is None
+    assert pending_approvals.undo_batch(session=session, claim_ids=[first.id, second.id],
+                                        reviewer_id=world["other"].id) == []
+    assert pending_approvals.undo_batch(session=session, claim_ids=[first.id, second.id, stale.id],
+                                        reviewer_id=reviewer) == [first.id, second.id]
+    session.commit()
+    assert pending_approvals.outcome(session=session, claim_id=first.id).problem.startswith(
+        "The approval was taken back")
+    assert pending_approvals.settle(session=session, claim_id=first.id, now=now + timedelta(hours=1)) is None
+
+    # Approved again and left to its window: settled like a single approval.
+    pending_approvals.approve_batch_later(session=session, versions={first.id: first.version}, reviewer_id=reviewer,
+                                          now=now)
+    session.commit()
+    assert pending_approvals.outcome(session=session, claim_id=first.id) is None  # still waiting
+    done = pending_approvals.settle(session=session, claim_id=first.id,
+                                    now=now + timedelta(seconds=pending_approvals.UNDO_SECONDS))
+    session.commit()
+    assert done.approved and session.get(Redemption, first.id).status == RedemptionStatus.approved
+    assert pending_approvals.outcome(session=session, claim_id=first.id) == pending_approvals.Settled(
+        claim_id=first.id, approved=True, code=_code(session, first.id).code)
+    # Too late to undo.
+    assert pending_approvals.undo_batch(session=session, claim_ids=[first.id], reviewer_id=reviewer) == []
+
+
+def test_only_reviewers_approve_or_undo_a_batch(session, world):
+    claim, customer = world["claim"], world["user"]
+    with pytest.raises(Forbidden):
+        pending_approvals.approve_batch_later(session=session, versions={claim.id: claim.version},
+                                              reviewer_id=customer.id)
+    with pytest.raises(Forbidden):
+        pending_approvals.undo_batch(session=session, claim_ids=[claim.id], reviewer_id=customer.id)

@@ -94,7 +94,9 @@ def _image_viewer(title: str, key: str, url, meta) -> rx.Component:
                                      "transform_origin": "center center", "cursor": "zoom-in",
                                      "transition": "transform 0.15s"}),
                 ),
-                height="520px", overflow="auto", border="1px solid #ddd", border_radius="4px",
+                # At most this tall (zoomed in, it scrolls): a fixed height left a grey void under a wide
+                # image such as the S/N photo.
+                max_height="520px", overflow="auto", border="1px solid #ddd", border_radius="4px",
                 background="#f6f6f6", tab_index=0, aria_label=f"{title} (scrollable)", role="region",
             ),
             rx.box(rx.text(f"No {title.lower()} on file.", color="#b35c00", size="2"), padding="16px",

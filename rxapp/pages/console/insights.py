@@ -7,7 +7,7 @@ import reflex as rx
 from rxapp.components.forms import select_field
 from rxapp.components.layout import grid_of, heading_card, row
 from rxapp.components.shell import member_page
-from rxapp.components.table import cells_row, table
+from rxapp.components.table import cells_row, data_table
 from rxapp.state.console.insights import APPROVED, NEEDS_INFO, REJECTED
 from rxapp.state.console.insights import InsightsState as I
 
@@ -23,24 +23,43 @@ def _kpi(label: str, value, detail=None) -> rx.Component:
     )
 
 
-def _bar_chart(title: str, data, x_key: str, series: list[str], *, stacked: bool = True,
-               layout: str = "horizontal") -> rx.Component:
-    bars = [rx.recharts.bar(data_key=s, fill=CHART_COLORS[s], stack_id="a" if stacked else None, name=s,
-                             is_animation_active=False)
-            for s in series]
-    if layout == "vertical":
-        axes = [rx.recharts.x_axis(type_="number", allow_decimals=False),
-                rx.recharts.y_axis(data_key=x_key, type_="category", width=150, font_size=11)]
-    else:
-        axes = [rx.recharts.x_axis(data_key=x_key, font_size=11), rx.recharts.y_axis(allow_decimals=False)]
+def _legend(*series: str) -> rx.Component:
+    return rx.flex(
+        *[rx.flex(rx.box(width="10px", height="10px", background=CHART_COLORS[name], border_radius="2px"),
+                  rx.text(name, size="1"), gap="5px", align="center") for name in series],
+        gap="14px", wrap="wrap", margin_bottom="10px", aria_hidden="true",
+    )
+
+
+def _bar_list(title: str, rows, what: str) -> rx.Component:
+    """Needs info and rejections per promotion, region or store: one labelled bar per name.
+
+    Plain HTML, not a chart: each name sits on its own line above its bar (wrapping on a narrow screen)
+    and both counts are written out, so the list reads the same on a 390 px phone as on a desktop (a
+    chart's label column took half a phone's width), with a screen reader too, and without hovering.
+    """
+    def item(r) -> rx.Component:
+        return rx.el.li(
+            rx.flex(
+                rx.text(r["name"], size="2", weight="medium", style={"overflow_wrap": "anywhere"}),
+                rx.text(r["summary"], size="1", color="#555", white_space="nowrap"),
+                justify="between", align="baseline", wrap="wrap", gap="2px 10px",
+            ),
+            rx.flex(
+                rx.box(width=r["needs_info_width"], background=CHART_COLORS[NEEDS_INFO]),
+                rx.box(width=r["rejected_width"], background=CHART_COLORS[REJECTED]),
+                height="12px", margin_top="4px", border_radius="3px", overflow="hidden", background="#f1f3f5",
+                aria_hidden="true", class_name="mc-bar",
+            ),
+            style={"list_style": "none", "margin_bottom": "12px"},
+        )
+
     return heading_card(title,
-        rx.recharts.bar_chart(
-            *bars,
-            *axes,
-            rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
-            rx.recharts.legend(),
-            rx.recharts.graphing_tooltip(),
-            data=data, layout=layout, width="100%", height=280,
+        rx.cond(
+            rows.length() > 0,
+            rx.fragment(_legend(NEEDS_INFO, REJECTED),
+                        rx.el.ul(rx.foreach(rows, item), aria_label=title, style={"padding": "0", "margin": "0"})),
+            rx.text(f"No needs-info requests or rejections by {what} in this window.", size="2", color="#555"),
         ),
         width="100%", min_width="0", size="3", gap="6px",
     )
@@ -99,16 +118,20 @@ def insights() -> rx.Component:
         rx.vstack(
             _claims_chart(),
             grid_of({"initial": "1", "md": "2"},
-                _bar_chart("Needs info and rejections by promotion", I.by_promotion, "name",
-                           [NEEDS_INFO, REJECTED], layout="vertical"),
-                _bar_chart("By region", I.by_region, "name", [NEEDS_INFO, REJECTED], layout="vertical"),
+                _bar_list("Needs info and rejections by promotion", I.by_promotion, "promotion"),
+                _bar_list("By region", I.by_region, "region"),
                 width="100%",
             ),
-            _bar_chart("By store", I.by_store, "name", [NEEDS_INFO, REJECTED], layout="vertical"),
+            _bar_list("By store", I.by_store, "store"),
             heading_card("Most frequent reasons",
-                table(("Outcome", "Reason", "Claims"), I.top_reasons,
-                      lambda r: cells_row(r["outcome"], r["reason"], r["count"]), size="1"),
-                width="100%", size="3", gap="6px",
+                rx.cond(
+                    I.top_reasons.length() > 0,
+                    # Stacks into one card per reason on a phone (``data_table``): the reasons are long.
+                    data_table(("Outcome", "Reason", "Claims"), I.top_reasons,
+                               lambda r: cells_row(r["outcome"], r["reason"], r["count"]), size="1", width="100%"),
+                    rx.text("No needs-info requests or rejections in this window.", size="2", color="#555"),
+                ),
+                width="100%", min_width="0", size="3", gap="6px",
             ),
             spacing="3", width="100%",
         ),

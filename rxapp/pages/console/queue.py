@@ -148,6 +148,25 @@ def _bulk_report() -> rx.Component:
     )
 
 
+def _pending_batch() -> rx.Component:
+    """A bulk approve inside its undo window: which claims, when it is committed, and one Undo for all."""
+    return rx.cond(
+        Q.batch.length() > 0,
+        rx.flex(
+            rx.callout(
+                rx.text(
+                    "Approved ", Q.batch["claims"], " — committed in ", Q.batch["seconds"],
+                    " s. Until then no code is issued and nothing is sent.",
+                ),
+                icon="clock", color_scheme="green", size="1", role="status", id="pending-bulk-approval",
+                flex="1", min_width="220px",
+            ),
+            rx.button("Undo", type="button", size="3", variant="outline", on_click=Q.undo_bulk_approval),
+            gap="8px", align="center", wrap="wrap", margin_bottom="12px",
+        ),
+    )
+
+
 def queue() -> rx.Component:
     return member_page(
         "Claim Queue",
@@ -157,6 +176,7 @@ def queue() -> rx.Component:
         _filters(),
         _hidden_matches(),
         notice(Q.message),
+        _pending_batch(),
         _bulk_report(),
         _queue_table(),
     )

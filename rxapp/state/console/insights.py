@@ -16,14 +16,32 @@ NEEDS_INFO = vocabulary.STATUS[RedemptionStatus.needs_info]
 REJECTED = vocabulary.STATUS[RedemptionStatus.rejected]
 
 
+def _bars(rows, key: str, limit: int = 12) -> list[dict[str, str]]:
+    """Needs info and rejections per ``key`` (most first), as the page draws them: the name, both counts
+    in words, and each count's share of the longest bar (a CSS width)."""
+    counts: dict[str, list[int]] = {}
+    for r in rows:
+        pair = counts.setdefault(str(r.get(key) or "—"), [0, 0])
+        pair[0 if r["outcome"] == "needs_info" else 1] += int(r["count"])
+    ranked = sorted(counts.items(), key=lambda kv: -sum(kv[1]))[:limit]
+    longest = max((sum(pair) for _name, pair in ranked), default=0) or 1
+    return [
+        {"name": name, "needs_info": str(ni), "rejected": str(rej),
+         "needs_info_width": f"{100 * ni / longest:.1f}%", "rejected_width": f"{100 * rej / longest:.1f}%",
+         "summary": f"{NEEDS_INFO} {ni} · {REJECTED} {rej}"}
+        for name, (ni, rej) in ranked
+    ]
+
+
 class InsightsState(rx.State):
     days: int = 30
     # The claims chart's rows, one per day, week or month (``per_unit``: "Day", "Week", "Month").
     per_day: list[dict[str, int | str]] = []
     per_unit: str = "Day"
-    by_promotion: list[dict[str, int | str]] = []
-    by_region: list[dict[str, int | str]] = []
-    by_store: list[dict[str, int | str]] = []
+    # Needs info and rejections per promotion, region and store: one bar each (``_bars``).
+    by_promotion: list[dict[str, str]] = []
+    by_region: list[dict[str, str]] = []
+    by_store: list[dict[str, str]] = []
     top_reasons: list[dict[str, str]] = []
     kpis: dict[str, str] = {}
 
@@ -37,17 +55,9 @@ class InsightsState(rx.State):
             for r in periods
         ]
 
-        def grouped(rows, key: str, limit: int = 12) -> list[dict]:
-            out: dict[str, dict] = {}
-            for r in rows:
-                name = str(r.get(key) or "—")
-                entry = out.setdefault(name, {"name": name, NEEDS_INFO: 0, REJECTED: 0})
-                entry[NEEDS_INFO if r["outcome"] == "needs_info" else REJECTED] += int(r["count"])
-            return sorted(out.values(), key=lambda e: -(e[NEEDS_INFO] + e[REJECTED]))[:limit]
-
-        self.by_promotion = grouped(d["reasons_by_promotion"], "promotion")
-        self.by_region = grouped(d["reasons_by_region"], "region_code")
-        self.by_store = grouped(d["reasons_by_store"], "store")
+        self.by_promotion = _bars(d["reasons_by_promotion"], "promotion")
+        self.by_region = _bars(d["reasons_by_region"], "region_code")
+        self.by_store = _bars(d["reasons_by_store"], "store")
         reasons: dict[tuple[str, str], int] = {}
         for r in d["reasons_by_promotion"]:
             k = (r["outcome"], r["reason"] or "(no reason)")

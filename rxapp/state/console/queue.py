@@ -2,22 +2,27 @@
 
 The filter and the stack of cursors live in backend vars; rows are plain
 display strings.  Bulk approve decides only the versions of the claims as the
-page showed them.
+page showed them, and like a single approve it waits out the undo window of
+``services.pending_approvals`` (one *Undo* takes the whole batch back).
 """
 
 from __future__ import annotations
+
+import asyncio
 
 import reflex as rx
 
 from rxapp import db, formatting, routes, vocabulary
 from rxapp.db import session_scope
 from rxapp.models import RedemptionStatus
-from rxapp.services import catalog, claim_export, claims, queue_filter, review_queue
-from rxapp.services.errors import FieldErrors, ServiceError
+from rxapp.services import catalog, claim_export, pending_approvals, queue_filter, review_queue
+from rxapp.services.errors import FieldErrors
 from rxapp.state import parse
 from rxapp.state.session import Viewer, caller, reviewer
 
 PAGE_SIZE = 25
+# How many more times a bulk approve's tab looks for its claims committed after the window ends.
+SETTLE_RETRIES = 10
 
 
 def _claims(n: int) -> str:
@@ -63,6 +68,8 @@ class QueueState(rx.State):
     has_next: bool = False
     export_href: str = ""
     bulk_report: list[dict[str, str]] = []
+    # This tab's bulk approve inside its undo window: claims ("#12, #13"), count, seconds (left when made).
+    batch: dict[str, str] = {}
     message: str = ""
     loaded: bool = False
     # A search's matches the filters hide: text, and which one-click way shows them ("status", "others").
@@ -74,6 +81,11 @@ class QueueState(rx.State):
     _next_cursor: str = ""
     # The version of each claim on the page as read: bulk approve decides only those versions.
     _versions: dict[str, int] = {}
+    # The claims of the bulk approve waiting out its window, the seconds left when it was made, and a
+    # number that changes with each batch (an Undo or a newer batch tells the waiting task to stand down).
+    _batch_ids: list[int] = []
+    _batch_left: float = 0.0
+    _batch_no: int = 0
 
     def _query(self, viewer: Viewer) -> None:
         flt = queue_filter.from_dict(self._flt)
@@ -146,6 +158,7 @@ class QueueState(rx.State):
             self.promotion_options = [[str(pid), name] for pid, name in promos]
             self.region_options = [[r["code"], f"{r['name']} ({r['code']})"] for r in catalog.regions(session=s)]
         self.message = ""
+        self._batch_waiting(viewer)
         self._show_filter()
         self._query(viewer)
         self.loaded = True
@@ -207,27 +220,116 @@ class QueueState(rx.State):
             self._cursors = self._cursors[:-1]
         self._query(viewer)
 
+    def _batch_waiting(self, viewer: Viewer) -> bool:
+        """Whether this tab's last bulk approve still waits out its window (forgotten once it does not)."""
+        if self._batch_ids and not any(
+            db.run(pending_approvals.pending, claim_id=i, actor_id=viewer.user_id) for i in self._batch_ids
+        ):
+            self._batch_ids, self.batch = [], {}
+        return bool(self._batch_ids)
+
     @reviewer
     async def approve_selected(self, form: dict):
+        """Approve the ticked claims, committed when the undo window ends (``pending_approvals``)."""
         viewer = caller()
         ids = [i for i in map(parse.positive_id, parse.checked_keys(form, "claim-", PAGE_SIZE * 4)) if i]
         if not ids:
             self.bulk_report = []
             self.message = "Select the claims to approve first (the boxes in the first column)."
             return
-        report = []
+        if self._batch_waiting(viewer):
+            self.message = ("Your last bulk approve is still in its undo window: undo it, or wait a moment "
+                            "until it is committed.")
+            return
+        versions = {i: self._versions[str(i)] for i in ids if str(i) in self._versions}
+        items = {it.claim_id: it for it in db.run_writing(pending_approvals.approve_batch_later, versions=versions,
+                                                            reviewer_id=viewer.user_id)}
+        report, waiting, left = [], [], 0.0
         for claim_id in ids:
-            version = self._versions.get(str(claim_id))
-            if version is None:
+            item = items.get(claim_id)
+            if item is None:
                 report.append({"claim": f"#{claim_id}", "ok": "",
                                "text": "Not on the page you loaded: reload the queue and select it again."})
-                continue
-            try:
-                db.run_writing(claims.decide, claim_id=claim_id, reviewer_id=viewer.user_id, decision="approve", expected_version=version)
-                report.append({"claim": f"#{claim_id}", "ok": "yes", "text": "Approved."})
-            except ServiceError as exc:
-                report.append({"claim": f"#{claim_id}", "ok": "", "text": exc.message or "Not approved."})
-        done = sum(1 for r in report if r["ok"])
-        self.message = f"Approved {done} of {len(report)} selected claims."
+            elif item.pending is None:
+                report.append({"claim": f"#{claim_id}", "ok": "", "text": item.problem})
+            else:
+                waiting.append(claim_id)
+                left = max(left, item.pending.seconds_left())
+                report.append({"claim": f"#{claim_id}", "ok": "yes",
+                               "text": "Approved: committed when the undo window ends."})
+        self.message = f"Approved {len(waiting)} of {len(report)} selected claims."
         self.bulk_report = report
+        self._batch_no += 1
+        self._batch_ids, self._batch_left = waiting, left
+        self.batch = {} if not waiting else {
+            "claims": ", ".join(f"#{i}" for i in waiting), "count": str(len(waiting)),
+            "seconds": f"{max(1, round(left)):d}",
+        }
         self._query(viewer)
+        if waiting:
+            return QueueState.settle_batch_when_due
+
+    @reviewer
+    async def undo_bulk_approval(self):
+        """Take this tab's bulk approve back while its window lasts (what was committed already stays)."""
+        viewer = caller()
+        ids = list(self._batch_ids)
+        if not ids:
+            return
+        taken = set(db.run_writing(pending_approvals.undo_batch, claim_ids=ids, reviewer_id=viewer.user_id))
+        self._batch_no += 1
+        self._batch_ids, self.batch = [], {}
+        late = [i for i in ids if i not in taken]
+        self.bulk_report = [
+            {"claim": f"#{i}", "ok": "", "text": "Approval undone: still under review."} for i in ids if i in taken
+        ] + [{"claim": f"#{i}", "ok": "yes", "text": "Too late to undo: the approval was already committed."}
+             for i in late]
+        self.message = (f"Approval undone for {len(taken)} of {len(ids)} claims: "
+                        + ("they are still under review." if not late else "the others were already committed."))
+        self._query(viewer)
+
+    @reviewer.background
+    async def settle_batch_when_due(self):
+        """When this tab's bulk approve leaves its undo window: commit it and say how each claim went.
+
+        The app's settler task commits it anyway (a closed tab); this only makes the page follow.
+        """
+        async with self:
+            ids, wait, batch_no = list(self._batch_ids), self._batch_left, self._batch_no
+        if not ids:
+            return
+        await asyncio.sleep(wait + 0.2)
+        ended = await asyncio.to_thread(_settle_all, ids)
+        for _ in range(SETTLE_RETRIES):
+            if all(s is not None for s in ended.values()):
+                break
+            # One not committed yet (a slow database): look again shortly.
+            await asyncio.sleep(1.0)
+            ended = await asyncio.to_thread(_settle_all, ids)
+        async with self:
+            if self._batch_no != batch_no:
+                return  # undone meanwhile, or a newer batch
+            self._batch_ids, self.batch = [], {}
+            report = {r["claim"]: r for r in self.bulk_report}
+            for claim_id, settled in ended.items():
+                if settled is None:  # the app's settler task commits it
+                    text, ok = "Approved: being committed, reload the queue in a moment.", "yes"
+                elif settled.approved:
+                    text, ok = "Approved: Redeem Success." + (f" Code {settled.code} issued." if settled.code else ""), "yes"
+                else:
+                    text, ok = "Not approved: " + settled.problem, ""
+                report[f"#{claim_id}"] = {"claim": f"#{claim_id}", "ok": ok, "text": text}
+            self.bulk_report = list(report.values())
+            done = sum(1 for s in ended.values() if s is not None and s.approved)
+            self.message = f"Bulk approve committed: {done} of {len(ended)} claims approved."
+            self._query(caller())
+
+
+def _settle_all(claim_ids: list[int]) -> dict[int, pending_approvals.Settled | None]:
+    """Commit each claim's approval whose window has ended (its own transaction), or read how it ended
+    (the settler task came first); None for one still waiting."""
+    ended: dict[int, pending_approvals.Settled | None] = {}
+    for claim_id in claim_ids:
+        settled = db.run_writing(pending_approvals.settle, claim_id=claim_id)
+        ended[claim_id] = settled if settled is not None else db.run(pending_approvals.outcome, claim_id=claim_id)
+    return ended

@@ -76,6 +76,8 @@ HANDLERS = {
     # rxapp.state.console.queue
     "console.QueueState.apply_filters": REVIEWER,
     "console.QueueState.approve_selected": REVIEWER,
+    "console.QueueState.settle_batch_when_due": REVIEWER,
+    "console.QueueState.undo_bulk_approval": REVIEWER,
     "console.QueueState.clear_filters": REVIEWER,
     "console.QueueState.load": REVIEWER,
     "console.QueueState.next_page": REVIEWER,
