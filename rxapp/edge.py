@@ -21,8 +21,15 @@ this one place:
   plain read and on the websocket's handshake (403), and dropped from a plain
   read so that no CORS header answers it.  No ``Origin`` (not a browser) is
   fine.
+* **page addresses**: every page answers at the address the app links to
+  (``/login``, as ``rxapp/routes.py`` writes it) without a redirect hop.  The
+  export lays each page out as ``login/index.html``, and the static server
+  would answer ``/login`` with a 307 to ``/login/`` (a round trip before
+  anything loads, on every link, bookmark and email link); the edge serves the
+  folder's page at once instead (``page_addresses``), so ``/login`` and
+  ``/login/`` are the same page;
 * **redirects** never carry the request's ``Host``: a ``Location`` built from
-  it (Starlette's trailing-slash redirect of the static pages) is made
+  it (Starlette's trailing-slash redirect of a static folder) is made
   relative.
 
 Styles keep ``'unsafe-inline'``: Radix and Emotion write ``<style>`` tags and
@@ -118,6 +125,40 @@ def _hashes(folder: str, _mtime: int) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+def page_addresses(folder: Path, prefix: str = "") -> frozenset[str]:
+    """``/login``, ``/promotions/history``, …: the address of every exported page that lies as
+    ``<address>/index.html`` under ``folder`` (the root's own page left out; none before the export)."""
+    stamp = folder / "index.html"
+    try:
+        mtime = stamp.stat().st_mtime_ns
+    except OSError:
+        return frozenset()
+    return _addresses(str(folder), prefix.rstrip("/"), mtime)
+
+
+@lru_cache(maxsize=4)
+def _addresses(folder: str, prefix: str, _mtime: int) -> frozenset[str]:
+    root = Path(folder)
+    return frozenset(prefix + "/" + page.parent.relative_to(root).as_posix()
+                     for page in root.rglob("index.html") if page.parent != root)
+
+
+def current_pages() -> frozenset[str]:
+    """The page addresses of this process's exported frontend."""
+    prefix = get_config().frontend_path.strip("/")
+    return page_addresses(static_dir(), "/" + prefix if prefix else "")
+
+
+def served_address(scope: dict, pages: frozenset[str]) -> dict:
+    """``scope`` for the page's own file when its path is a page's address without the trailing slash."""
+    path = scope.get("path", "")
+    if path not in pages:
+        return scope
+    raw = scope.get("raw_path")
+    return dict(scope, path=path + "/", raw_path=raw + b"/" if isinstance(raw, bytes) and not raw.endswith(b"/")
+                else raw)
+
+
 @dataclass(frozen=True)
 class Policy:
     origins: frozenset[str]
@@ -193,11 +234,13 @@ def relative_location(location: bytes, host: str | None) -> bytes:
 
 
 class Edge:
-    """ASGI middleware: headers on every response, origins checked, no ``Host`` in a redirect."""
+    """ASGI middleware: headers on every response, origins checked, pages at their own address, no ``Host`` in a
+    redirect."""
 
-    def __init__(self, app, *, policy=current_policy):
+    def __init__(self, app, *, policy=current_policy, pages=current_pages):
         self.app = app
         self.policy = policy
+        self.pages = pages
 
     async def __call__(self, scope, receive, send) -> None:
         kind = scope.get("type")
@@ -221,6 +264,8 @@ class Edge:
                 return
             # A plain read from another site: answered as to a non-browser, with no CORS header.
             scope = dict(scope, headers=[(k, v) for k, v in scope.get("headers", []) if k.lower() != b"origin"])
+        if scope.get("method", "GET") in SAFE_METHODS:
+            scope = served_address(scope, self.pages())
         host = _header(scope, b"host")
 
         async def edge_send(message) -> None:

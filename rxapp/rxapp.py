@@ -26,6 +26,9 @@ from rxapp.state.console.users import UsersState
 from rxapp.state.session import SessionState
 from rxapp.state.upload_guard import UploadGuard
 
+# Reflex's default page image is the relative "favicon.ico": from /account/profile that is a 404.
+FAVICON = "/favicon.ico"
+
 logcontext.install()  # every rxapp log line carries the request's and the claim's ids
 
 # The edge (rxapp/edge.py) wraps everything the app serves: security headers, allowed origins, redirects.
@@ -34,13 +37,15 @@ app = edge.App(
     # then the guard of /_upload: no upload is read past its headers unless the caller may make it.
     api_transformer=[Starlette(routes=file_routes.routes + export_routes.routes), UploadGuard],
     stylesheets=["/theme.css"],
-    head_components=[rx.el.meta(name="description", content="Register products, redeem promotions, follow claims.")],
+    head_components=[rx.el.meta(name="description", content="Register products, redeem promotions, follow claims."),
+                     # Every page names its icon by an absolute address (assets/favicon.ico).
+                     rx.el.link(rel="icon", href=FAVICON, type="image/x-icon")],
 )
 
 
 def add(route: str, view, title: str, on_load: list) -> None:
     """Every page: its on_load events, then ``page_loaded`` (the shell's ready marker appears)."""
-    app.add_page(view, route=route, title=title, on_load=[*on_load, SessionState.page_loaded])
+    app.add_page(view, route=route, title=title, image=FAVICON, on_load=[*on_load, SessionState.page_loaded])
 
 
 def public(route: str, view, title: str, load=None) -> None:

@@ -8,7 +8,7 @@ from rxapp import db, formatting, vocabulary
 from rxapp.db import session_scope
 from rxapp.services import accounts, email_verification, profiles, sessions
 from rxapp.services.errors import Conflict, NotFound, ServiceError
-from rxapp.state import forms, parse
+from rxapp.state import forms, offload, parse
 from rxapp.state.session import SessionState, Viewer, anyone, caller, member, public_visit
 
 
@@ -88,7 +88,8 @@ class PasswordState(rx.State):
         viewer = caller()
         fields = ("current_password", "new_password", "confirm_password")
         typed = parse.fields(form, fields, 1024)
-        self.saved = forms.saved(self, lambda: db.run(
+        # Verifies the current password and hashes the new one: off the event loop.
+        self.saved = await forms.saved_off_loop(self, lambda: offload.run(
             accounts.change_password, user_id=viewer.user_id, keep_session_id=viewer.session_id, **typed))
         if self.saved:
             return [rx.set_value(f"pw-{name}", "") for name in fields]

@@ -8,12 +8,11 @@ from rxapp import db, routes
 from rxapp.db import session_scope
 from rxapp.services import accounts, landing, profiles
 from rxapp.services.errors import FieldErrors, Locked
-from rxapp.state import parse
+from rxapp.state import offload, parse
 from rxapp.state.captcha import PROOF_LIMIT, CaptchaMixin
 from rxapp.state.session import SessionState, anyone, public_visit
 
 _CLEAR_PASSWORD = rx.set_value("login-password", "")
-
 
 
 class LoginState(CaptchaMixin, rx.State):
@@ -53,17 +52,17 @@ class LoginState(CaptchaMixin, rx.State):
         session_state = await self.get_state(SessionState)
         ip = session_state._client_ip()
         try:
-            with session_scope() as s:
-                user = accounts.authenticate(
-                    session=s,
-                    email=email,
-                    password=password,
-                    ip_address=ip,
-                    captcha_id=self._captcha_id or None,
-                    captcha_answer=parse.field(form, "captcha", 20) or None,
-                    captcha_proof=parse.field(form, "captcha_proof", PROOF_LIMIT) or None,
-                )
-                user_id = user.id
+            # Verifying the password is argon2 work: off the event loop, so no one waits for this log-in.
+            user = await offload.run(
+                accounts.authenticate,
+                email=email,
+                password=password,
+                ip_address=ip,
+                captcha_id=self._captcha_id or None,
+                captcha_answer=parse.field(form, "captcha", 20) or None,
+                captcha_proof=parse.field(form, "captcha_proof", PROOF_LIMIT) or None,
+            )
+            user_id = user.id
         except Locked as exc:
             self.errors = {"password": exc.message}
             return _CLEAR_PASSWORD
@@ -110,15 +109,14 @@ class SignUpState(CaptchaMixin, rx.State):
             "consent": parse.flag(form, "consent"),
         }
         try:
-            with session_scope() as s:
-                user = accounts.sign_up(
-                    session=s,
-                    form=data,
-                    captcha_id=self._captcha_id,
-                    captcha_answer=parse.field(form, "captcha", 20),
-                    captcha_proof=parse.field(form, "captcha_proof", PROOF_LIMIT),
-                )
-                user_id = user.id
+            user = await offload.run(  # hashes the password: off the event loop
+                accounts.sign_up,
+                form=data,
+                captcha_id=self._captcha_id,
+                captcha_answer=parse.field(form, "captcha", 20),
+                captcha_proof=parse.field(form, "captcha_proof", PROOF_LIMIT),
+            )
+            user_id = user.id
         except FieldErrors as exc:
             self.errors = exc.errors
             # A captcha is single use: every failed try gets a new question.

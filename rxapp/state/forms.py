@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from rxapp.services.errors import FieldErrors
 
@@ -12,6 +12,17 @@ def saved(state, save: Callable[[], object], *, errors: str = "errors") -> bool:
     nothing else changes.  Returns whether it was saved (the errors are cleared then)."""
     try:
         save()
+    except FieldErrors as exc:
+        setattr(state, errors, exc.errors)
+        return False
+    setattr(state, errors, {})
+    return True
+
+
+async def saved_off_loop(state, save: Callable[[], Awaitable[object]], *, errors: str = "errors") -> bool:
+    """``saved`` for a save that is awaited (``offload.run``: a CPU-bound service call off the event loop)."""
+    try:
+        await save()
     except FieldErrors as exc:
         setattr(state, errors, exc.errors)
         return False

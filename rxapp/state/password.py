@@ -11,7 +11,7 @@ from rxapp import db, routes
 from rxapp.db import session_scope
 from rxapp.services import password_reset
 from rxapp.services.errors import FieldErrors, Locked
-from rxapp.state import parse
+from rxapp.state import offload, parse
 from rxapp.state.session import SessionState, anyone, public_visit
 
 # Every answer to "send me a link" takes at least this long, so the time does
@@ -74,13 +74,12 @@ class ResetPasswordState(rx.State):
     @anyone
     async def submit(self, form: dict):
         try:
-            with session_scope() as s:
-                password_reset.reset_password(
-                    session=s,
-                    token=self._token,
-                    new_password=parse.field(form, "new_password", 1024),
-                    confirm_password=parse.field(form, "confirm_password", 1024),
-                )
+            await offload.run(  # hashes the new password: off the event loop
+                password_reset.reset_password,
+                token=self._token,
+                new_password=parse.field(form, "new_password", 1024),
+                confirm_password=parse.field(form, "confirm_password", 1024),
+            )
         except password_reset.LinkRefused as exc:
             self.link_ok, self.link_message = False, exc.message
             return

@@ -7,7 +7,6 @@ type by content, pixel count); nothing reaches Reflex's public upload folder.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from rxapp.db import session_scope
 from rxapp.models import FileKind
 from rxapp.services import file_links, file_store, images, upload_spool
 from rxapp.services.errors import FieldErrors, ServiceError
+from rxapp.state import offload
 
 # What one invoice or S/N photo may weigh (``@upload_limit(uploads.MAX_BYTES)`` on the handlers).
 MAX_BYTES = images.MAX_BYTES
@@ -48,7 +48,7 @@ async def receive(chunks: rx.UploadChunkIterator, *, owner_id: int, kind: FileKi
         if not arrived:
             return None
         # Decoding a large image takes up to a second: keep the event loop free.
-        result = await asyncio.to_thread(_store, spool, owner_id, name)
+        result = await offload.call(_store, spool, owner_id, name)
     except FieldErrors as exc:
         spool.discard()
         await _drain(chunks)
@@ -109,7 +109,7 @@ def _resize(owner_id: int, file_id: int) -> file_store.UploadResult:
 async def resize(*, owner_id: int, file_id: int) -> Received:
     """"Resize for me": a 1600 px copy replaces the too-wide upload (decoded in a thread)."""
     try:
-        result = await asyncio.to_thread(_resize, owner_id, file_id)
+        result = await offload.call(_resize, owner_id, file_id)
     except ServiceError as exc:
         return Received(None, "", exc.message, False, False)
     return Received(result.file_id, result.original_name, "", False, True)

@@ -239,17 +239,20 @@ def test_the_websocket_refuses_a_foreign_origin_and_accepts_the_apps_own(app):
 
 
 def test_a_forged_host_never_comes_back_in_a_location(app):
+    """No page answers with a redirect any more (the edge serves ``/login`` as is; the redirect a static
+    folder would make is tested with a forged ``Host`` in tests/unit/test_edge.py); whatever answers, the
+    forged host is not in it."""
     base = app.frontend_url.rstrip("/")
-    seen_redirect = False
-    for path in page_paths(app) + ["/assets", "/no-such-page"]:
+    pages = page_paths(app)
+    for path in pages + ["/assets", "/no-such-page"]:
         if path == "/":
             continue
         status, headers, body = fetch(base, path, headers={"Host": "evil.example"})
         location = headers.get("location", "")
-        seen_redirect |= bool(location)
         assert "evil.example" not in location, f"{path}: Location {location}"
         assert b"evil.example" not in body, path
-    assert seen_redirect, "no redirect was met: the test proves nothing"
+        if path in pages:
+            assert status == 200 and not location, f"{path}: {status} {location}"
 
 
 # --------------------------------------------------------------------------- the browser

@@ -202,6 +202,58 @@ def test_every_link_on_every_page_leads_to_a_page_that_exists(app, site, custome
     assert not dead, "\n".join(sorted(set(dead)))
 
 
+REVIEWER = ("reviewer@member-center.test", "reviewer-2021")
+
+
+def _icons(page) -> list[str]:
+    """Every icon or page image a page names (``<link rel=icon>``, ``og:image``), as the page's own URL resolves it."""
+    return page.evaluate("""() => [...document.querySelectorAll('link[rel~=icon], meta[property="og:image"]')]
+        .map(e => new URL(e.getAttribute('href') || e.getAttribute('content'), document.baseURI).href)""")
+
+
+def test_no_internal_link_costs_a_redirect_and_every_page_has_its_icon(app, site, new_site, customer):
+    """Every address the pages link to answers at once (no 3xx hop: ``rxapp/edge.py`` serves ``/login`` as is),
+    and the favicon every page names is there."""
+    from tests.e2e.test_edge import fetch
+
+    base = urlparse(app.frontend_url)
+    root = app.frontend_url.rstrip("/")
+    dead, targets, icons = [], {}, {}
+
+    def crawl(path: str, where: Site = site) -> None:
+        page = where.visit(path, check_a11y=False)
+        _collect(page, path, base, dead, targets)
+        for icon in _icons(page):
+            icons.setdefault(icon, path)
+
+    for path in sorted(SIGNED_OUT_ONLY | {routes.HOME, routes.FAQ, routes.PRIVACY_POLICY}):
+        crawl(path)
+    log_in(site, customer["email"], factories.CUSTOMER_PASSWORD)
+    for path in customer_pages(app, customer):
+        crawl(path)
+    reviewer = new_site()
+    log_in(reviewer, *REVIEWER)
+    for path in (routes.ADMIN, routes.ADMIN_PROMOTIONS):
+        crawl(path, reviewer)
+    assert targets and icons, "no link was found: the test proves nothing"
+    hops = []
+    for target, found_on in sorted(targets.items()):
+        if target.startswith((routes.FILES, routes.EXPORT_CLAIMS)):
+            continue  # signed, short-lived backend links
+        status, headers, _ = fetch(root, target)
+        if 300 <= status < 400 or status >= 400:
+            hops.append(f"{found_on}: {target} answers {status} {headers.get('location', '')}".rstrip())
+    for icon, found_on in sorted(icons.items()):
+        parts = urlparse(icon)
+        assert parts.netloc == base.netloc, f"{found_on}: icon elsewhere: {icon}"
+        status, headers, body = fetch(root, parts.path)
+        if status != 200 or not body:
+            hops.append(f"{found_on}: its icon {parts.path} answers {status}")
+    status, headers, body = fetch(root, "/favicon.ico")
+    assert status == 200 and headers.get("content-type", "").startswith("image/") and len(body) > 100
+    assert not hops, "\n".join(hops)
+
+
 def test_the_seeds_links_are_real_pages(site, customer):
     page = site.visit(routes.SIGNUP)
     for name, heading in (("MSI Privacy Policy", "Privacy Policy"),

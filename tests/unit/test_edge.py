@@ -49,9 +49,13 @@ def _inner(tmp_path: Path) -> Starlette:
     )
 
 
-def client(tmp_path: Path, base: str = BASE, hashes: tuple[str, ...] = ()) -> TestClient:
+def client(tmp_path: Path, base: str = BASE, hashes: tuple[str, ...] = (), *, pages: bool = False) -> TestClient:
+    """The edge around ``_inner``; with ``pages`` it serves the folder's pages at their own address (as the app
+    does), without them the static server's trailing-slash redirect is left in place (to test redirects)."""
     policy = edge.policy_for(base, base, hashes)
-    return TestClient(edge.Edge(_inner(tmp_path), policy=lambda: policy), base_url=base)
+    inner = _inner(tmp_path)
+    known = edge.page_addresses(tmp_path) if pages else frozenset()
+    return TestClient(edge.Edge(inner, policy=lambda: policy, pages=lambda: known), base_url=base)
 
 
 def check_headers(response, where: str) -> None:
@@ -73,6 +77,23 @@ def test_every_response_carries_the_headers(tmp_path):
         assert response.status_code == status, path
         check_headers(response, path)
         assert "strict-transport-security" not in response.headers  # http: no HSTS
+
+
+def test_a_page_answers_at_its_own_address_without_a_redirect(tmp_path):
+    (tmp_path / "promotions" / "history").mkdir(parents=True)
+    (tmp_path / "promotions" / "history" / "index.html").write_text("<html><body>history</body></html>")
+    c = client(tmp_path, pages=True)
+    assert edge.page_addresses(tmp_path) == {"/account", "/promotions/history"}
+    assert edge.page_addresses(tmp_path, "/app") == {"/app/account", "/app/promotions/history"}
+    for path, text in (("/account", "account"), ("/account/", "account"), ("/promotions/history?x=1", "history"),
+                       ("/promotions/history/", "history"), ("/", "home")):
+        response = c.get(path, follow_redirects=False)
+        assert response.status_code == 200 and text in response.text, path
+        check_headers(response, path)
+    assert c.head("/account", follow_redirects=False).status_code == 200
+    assert c.get("/promotions", follow_redirects=False).status_code == 404  # a folder, not a page
+    assert c.get("/ping").text == "pong"
+    assert edge.page_addresses(tmp_path / "not-exported") == frozenset()
 
 
 def test_hsts_only_when_the_base_url_is_https(tmp_path):
