@@ -43,7 +43,6 @@ import shutil
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -55,10 +54,11 @@ if str(PROJECT_ROOT) not in sys.path:
 from bench import common, loadclient  # noqa: E402
 
 CLIENTS = int(os.environ.get("MEMBER_CENTER_BENCH_EVENTS_CLIENTS", "100"))
-SOLO = int(os.environ.get("MEMBER_CENTER_BENCH_EVENTS_SOLO", "30"))
-ROUNDS = int(os.environ.get("MEMBER_CENTER_BENCH_EVENTS_ROUNDS", "3"))
+SOLO = int(os.environ.get("MEMBER_CENTER_BENCH_EVENTS_SOLO", "20"))
+ROUNDS = int(os.environ.get("MEMBER_CENTER_BENCH_EVENTS_ROUNDS", "2"))
 STORM = int(os.environ.get("MEMBER_CENTER_BENCH_EVENTS_STORM", "200"))
-STORMS = 2
+STORMS = 1
+STORM_WAIT = 300.0  # seconds a log-in (or the probe) may wait during a storm before it counts as failed
 IDLE_PROBES = 200
 GOAL_RATIO = 1.5
 GOAL_STORM_P99 = 0.100
@@ -86,24 +86,30 @@ class World:
     customers: list[Customer]
 
 
-def _sign_up(index: int) -> tuple[int, str]:
-    """One customer through ``accounts.sign_up``, the captcha answered from its row (as the tests do)."""
+def sign_up_customers(count: int) -> list[tuple[int, str]]:
+    """``count`` customers through ``accounts.sign_up``, each captcha answered from its row (as the tests
+    do) and its proof of work solved beforehand in ``loadclient.solver_pool``."""
     from rxapp import db
     from rxapp.models import CaptchaChallenge
     from rxapp.services import accounts, captcha
     from tests.factories.captcha_proof import solve
 
-    email = f"bench-{index:04d}@example.com"
-    with db.session_scope() as s:
-        challenge = captcha.new_challenge(session=s)
-        answer = s.get(CaptchaChallenge, challenge.id).answer
-        user = accounts.sign_up(
-            session=s,
-            form={"email": email, "password": PASSWORD, "confirm_password": PASSWORD, "first_name": "Bench",
-                  "last_name": f"Customer{index}", "region": REGION, "phone": "", "consent": True},
-            captcha_id=challenge.id, captcha_answer=str(answer), captcha_proof=solve(challenge.pow),
-        )
-        return user.id, email
+    with db.write_session() as s:
+        challenges = [captcha.new_challenge(session=s) for _ in range(count)]
+        answers = [s.get(CaptchaChallenge, c.id).answer for c in challenges]
+    proofs = list(loadclient.solver_pool().map(solve, [c.pow for c in challenges], chunksize=8))
+    made = []
+    for index, (challenge, answer, proof) in enumerate(zip(challenges, answers, proofs)):
+        email = f"bench-{index:04d}@example.com"
+        with db.write_session() as s:  # SQLite: the write lock up front (no lock upgrade between writers)
+            user = accounts.sign_up(
+                session=s,
+                form={"email": email, "password": PASSWORD, "confirm_password": PASSWORD, "first_name": "Bench",
+                      "last_name": f"Customer{index}", "region": REGION, "phone": "", "consent": True},
+                captcha_id=challenge.id, captcha_answer=str(answer), captcha_proof=proof,
+            )
+            made.append((user.id, email))
+    return made
 
 
 def setup_world(data_dir: Path, *, accounts: int, with_products: int, products_each: int,
@@ -136,9 +142,9 @@ def setup_world(data_dir: Path, *, accounts: int, with_products: int, products_e
             per_customer_limit=10_000, requires_partner_store=False, name="Bench Bonus",
         )
         promotion_id = promotion.id
-    # argon2id releases the GIL: two threads use both cores.
-    with ThreadPoolExecutor(2) as pool:
-        made = list(pool.map(_sign_up, range(accounts)))
+    started = time.perf_counter()
+    made = sign_up_customers(accounts)
+    signed_up = time.perf_counter() - started
     customers = [Customer(uid, email) for uid, email in made]
     with db.write_session() as s:
         store = next(st for st in catalog.stores_for_region(session=s, region_code=REGION) if st["is_partner"])
@@ -161,6 +167,9 @@ def setup_world(data_dir: Path, *, accounts: int, with_products: int, products_e
                     continue  # e.g. a model released after the purchase date: the next sticker
                 customer.products.append(product.id)
             customer.token, _ = sessions.create(session=s, user_id=user.id, user_agent="bench", ip_address="127.0.0.1")
+    if accounts:
+        print(f"  {accounts} sign-ups {signed_up:.1f} s, {with_products * products_each} products "
+              f"{time.perf_counter() - started - signed_up:.1f} s", flush=True)
     return World(promotion_id, category_id, hint["serial"], customers)
 
 
@@ -283,7 +292,7 @@ class RedeemSubmit(Kind):
                          until=loadclient.has_var(redeem, "uploading", False))
         if not tab.var(redeem, "photo_ok"):
             raise RuntimeError(f"the S/N photo was refused: {tab.var(redeem, 'photo_message')}")
-        fields = await asyncio.to_thread(loadclient.captcha_fields, tab, redeem)
+        fields = await loadclient.solved_captcha(tab, redeem)
         self.forms[id(tab)] = {"first_name": "Ada", "last_name": "Bench", "zipcode": "97205",
                                "address": f"{i} Main Street\nPortland, OR", "contact_number": "+1 503 555 0142",
                                "note": "", **fields}
@@ -378,6 +387,8 @@ class Storm:
     logins: list[float] = field(default_factory=list)
     failed: int = 0
     took: list[float] = field(default_factory=list)
+    probe_timeouts: int = 0
+    error: str = ""
 
 
 async def storm(base_url: str, world: World) -> Storm:
@@ -386,10 +397,10 @@ async def storm(base_url: str, world: World) -> Storm:
     from rxapp.state.auth import LoginState
 
     out = Storm()
-    probe = loadclient.Tab(base_url, label="probe")
+    probe = loadclient.Tab(base_url, label="probe", wait=STORM_WAIT)
     await probe.connect(routes.LOGIN)
     customers = world.customers[:STORM]
-    tabs = [loadclient.Tab(base_url, label=c.email) for c in customers]
+    tabs = [loadclient.Tab(base_url, label=c.email, wait=STORM_WAIT) for c in customers]
     try:
         results = await loadclient.gather_limited((t.connect(routes.LOGIN) for t in tabs), CONNECT_PARALLEL)
         errors = [r for r in results if isinstance(r, BaseException)]
@@ -411,7 +422,12 @@ async def storm(base_url: str, world: World) -> Storm:
 
             async def probing():
                 while not done.is_set():
-                    out.busy.append(await floor_call(probe))
+                    started = time.perf_counter()
+                    try:
+                        out.busy.append(await floor_call(probe))
+                    except TimeoutError:  # counted at what it waited: the p99 is then over the goal anyway
+                        out.busy.append(time.perf_counter() - started)
+                        out.probe_timeouts += 1
                     await asyncio.sleep(0.002)
 
             prober = asyncio.create_task(probing())
@@ -486,6 +502,8 @@ async def _run(base_url: str, world: World, pid: int | None = None) -> tuple[lis
     await profiler.start("log-in storm")
     try:
         result = await storm(base_url, world)
+    except Exception as exc:  # noqa: BLE001 - the event rows above still print
+        result = Storm(error=f"{type(exc).__name__}: {exc}"[:300])
     finally:
         await profiler.stop()
     print(f"  log-in storm: {time.perf_counter() - start:.1f} s", flush=True)
@@ -541,7 +559,10 @@ def main() -> int:
           f"1 client: {SOLO} calls one at a time; {CLIENTS} clients: all at once, {ROUNDS} rounds.")
 
     s = storm_result
-    met_storm = bool(s.busy) and common.p95(s.busy) >= 0 and _p99(s.busy) <= GOAL_STORM_P99 and not s.failed
+    if s.error or not s.busy or not s.idle:
+        print(f"log-in storm: no result ({s.error or 'no probe samples'})")
+        return 1
+    met_storm = _p99(s.busy) <= GOAL_STORM_P99 and not s.failed
     print(common.table(
         ["case", "probes", "probe med", "probe p99", "idle p99", "ratio", "log-ins", "log-in p95", "goal"],
         [["log-in storm", str(len(s.busy)), common.ms(common.median(s.busy)) if s.busy else "-",
@@ -552,7 +573,7 @@ def main() -> int:
           ("OK" if met_storm else "MISSED") + f" (p99 <= {GOAL_STORM_P99 * 1000:.0f} ms)"]]))
     print(f"probe = the floor event from one more tab, repeated while {STORM} tabs submit the log-in form at once "
           f"({STORMS} storms, {', '.join(f'{t:.1f} s' for t in s.took)}); idle = the same probe just before "
-          f"({IDLE_PROBES} calls).  {_hash_line()}")
+          f"({IDLE_PROBES} calls); probes unanswered within {STORM_WAIT:.0f} s: {s.probe_timeouts}.  {_hash_line()}")
     return 0 if all(verdicts) and met_storm else 1
 
 

@@ -386,3 +386,25 @@ def captcha_fields(tab: Tab, state: type | str) -> dict[str, str]:
 
     return {"captcha": captcha_answer(tab.var(state, "captcha_question", "")),
             "captcha_proof": solve(tab.var(state, "captcha_pow", ""))}
+
+
+_solvers = None
+
+
+def solver_pool():
+    """Processes that solve proofs of work: SHA-256 over a few bytes holds the GIL, and a thread of this
+    process would stall every tab's event loop while it hashes (a browser solves in its own worker)."""
+    global _solvers
+    if _solvers is None:
+        from concurrent.futures import ProcessPoolExecutor
+
+        _solvers = ProcessPoolExecutor(2)
+    return _solvers
+
+
+async def solved_captcha(tab: Tab, state: type | str) -> dict[str, str]:
+    """``captcha_fields``, the proof of work solved in ``solver_pool`` (the tab's loop keeps running)."""
+    from tests.factories.captcha_proof import solve
+
+    proof = await asyncio.get_running_loop().run_in_executor(solver_pool(), solve, tab.var(state, "captcha_pow", ""))
+    return {"captcha": captcha_answer(tab.var(state, "captcha_question", "")), "captcha_proof": proof}
