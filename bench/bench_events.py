@@ -42,6 +42,7 @@ import random
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -113,11 +114,12 @@ def sign_up_customers(count: int) -> list[tuple[int, str]]:
 
 
 def setup_world(data_dir: Path, *, accounts: int, with_products: int, products_each: int,
-                database_url: str | None = None, codes: int = 0) -> World:
+                database_url: str | None = None, codes: int = 0, seeded=None) -> World:
     """A migrated, demo-seeded database (catalog, registry, stores) with the bench's promotion (every
     category, the US, one claim per product, ``codes`` more codes than the products made here) and
     ``accounts`` customers signed up; the first ``with_products`` have ``products_each`` products and a
-    login session each (``sessions.create``)."""
+    login session each (``sessions.create``).  ``seeded()`` is called once the catalog and the promotion
+    are committed (the backend may start then, while the customers are made)."""
     os.environ["RXAPP_DATA_DIR"] = str(data_dir)
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{data_dir / 'bench.db'}"
     os.environ.pop("REDIS_URL", None)
@@ -142,6 +144,8 @@ def setup_world(data_dir: Path, *, accounts: int, with_products: int, products_e
             per_customer_limit=10_000, requires_partner_store=False, name="Bench Bonus",
         )
         promotion_id = promotion.id
+    if seeded is not None:
+        seeded()
     started = time.perf_counter()
     made = sign_up_customers(accounts)
     signed_up = time.perf_counter() - started
@@ -211,6 +215,7 @@ class Kind:
     """One measured event: how a tab gets ready for it (not timed) and the timed call."""
 
     name = ""
+    rounds = ROUNDS  # bursts of all the tabs at once
 
     async def open(self, tab: loadclient.Tab, customer: Customer, world: World) -> None:
         raise NotImplementedError
@@ -263,12 +268,13 @@ def _photo() -> bytes:
     if not PHOTO:
         from tests.factories.images import image_bytes
 
-        PHOTO = image_bytes(640, 480, text="S/N BENCH 0001", fmt="JPEG")
+        PHOTO = image_bytes(480, 360, text="S/N BENCH 0001", fmt="JPEG")
     return PHOTO
 
 
 class RedeemSubmit(Kind):
     name = "redeem submit (RedeemState.submit)"
+    rounds = 1  # each burst first loads 100 Redeem pages and uploads 100 photos (minutes on a busy machine)
 
     def __init__(self):
         self.forms: dict[int, dict] = {}
@@ -347,13 +353,13 @@ async def solo(base_url: str, world: World, kind: Kind) -> Row:
 
 
 async def burst(base_url: str, world: World, kind: Kind, clients: int) -> Row:
-    """``clients`` tabs connected; ``ROUNDS`` times: all send the floor event at once, then all send the
-    event at once (each round's order alternates)."""
+    """``clients`` tabs connected; ``kind.rounds`` times: all send the floor event at once, then all send
+    the event at once (each round's order alternates)."""
     row = Row(kind.name, clients)
     customers = world.customers[:clients]
     tabs = await _open_tabs(base_url, customers, kind, world)
     try:
-        for r in range(ROUNDS):
+        for r in range(kind.rounds):
             # Product 1 + r: product 0 was the solo run's.
             index = 1 + r
             prepared = await loadclient.gather_limited(
@@ -519,24 +525,36 @@ def main() -> int:
     random.seed(15)
     try:
         start = time.perf_counter()
-        # Products: one for the solo redeems, one per burst round.
+        backend = None
+        starting: dict = {}
+
+        def start_backend() -> None:
+            """The backend starts (a minute of imports on a busy machine) while the customers are made."""
+            nonlocal backend
+            backend = Backend(tmp, tmp / "data", None, None)
+            starting["thread"] = threading.Thread(
+                target=lambda: starting.__setitem__("error", _capture(backend.start)), daemon=True)
+            starting["thread"].start()
+
+        # Products: one for the solo redeems, one per burst round of each kind.
         world = setup_world(tmp / "data", accounts=max(STORM, CLIENTS, SOLO), with_products=max(CLIENTS, SOLO),
-                            products_each=1 + ROUNDS)
+                            products_each=1 + ROUNDS, seeded=start_backend)
         print(f"data: {len(world.customers)} customers signed up through accounts.sign_up, "
               f"{max(CLIENTS, SOLO)} with {1 + ROUNDS} products ({time.perf_counter() - start:.1f} s)", flush=True)
         db.dispose_all()
-        backend = Backend(tmp, tmp / "data", None, None)
-        start = time.perf_counter()
         try:
-            backend.start()
-            print(f"backend (SQLite, 1 worker) up on :{backend.port} in {time.perf_counter() - start:.1f} s",
-                  flush=True)
+            starting["thread"].join()
+            if starting.get("error") is not None:
+                raise starting["error"]
+            print(f"backend (SQLite, 1 worker) up on :{backend.port} {time.perf_counter() - start:.1f} s after "
+                  f"the set-up began", flush=True)
             rows, storm_result = asyncio.run(_run(f"http://127.0.0.1:{backend.port}", world, backend.proc.pid))
         except Exception:
             print(f"backend log tail:\n{backend.log_tail()}", file=sys.stderr)
             raise
         finally:
-            backend.stop()
+            if backend is not None:
+                backend.stop()
     finally:
         db.dispose_all()
         for key, value in saved_env.items():
@@ -556,7 +574,8 @@ def main() -> int:
         ["event", "clients", "answered", "ours med", "ours p95", "floor med", "floor p95", "p95 ratio", "goal"],
         cells))
     print(f"floor = SessionState.clear_notice on the same tabs, interleaved (it sets two already-empty vars); "
-          f"1 client: {SOLO} calls one at a time; {CLIENTS} clients: all at once, {ROUNDS} rounds.")
+          f"1 client: {SOLO} calls one at a time; {CLIENTS} clients: all at once, {ROUNDS} rounds "
+          f"(the redeem: 1).")
 
     s = storm_result
     if s.error or not s.busy or not s.idle:
@@ -575,6 +594,14 @@ def main() -> int:
           f"({STORMS} storms, {', '.join(f'{t:.1f} s' for t in s.took)}); idle = the same probe just before "
           f"({IDLE_PROBES} calls); probes unanswered within {STORM_WAIT:.0f} s: {s.probe_timeouts}.  {_hash_line()}")
     return 0 if all(verdicts) and met_storm else 1
+
+
+def _capture(fn) -> BaseException | None:
+    try:
+        fn()
+    except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+        return exc
+    return None
 
 
 def _p99(samples: list[float]) -> float:
