@@ -61,6 +61,8 @@ WORKERS = 2
 STEPS = ("sign up", "log in", "register", "redeem")
 PASSWORD = "Bench-Flow-Password-2026"
 CONNECT_PARALLEL = 50
+# Which configurations run ("sqlite", "pg"): e.g. MEMBER_CENTER_BENCH_FLOW_CONFIGS=pg to profile that one.
+CONFIGS = os.environ.get("MEMBER_CENTER_BENCH_FLOW_CONFIGS", "sqlite,pg").split(",")
 
 
 @dataclass
@@ -251,14 +253,20 @@ class Config:
     note: str = ""
 
 
-async def run_flows(base_url: str, plans: list[Plan]) -> tuple[list[Result], float]:
+async def run_flows(base_url: str, plans: list[Plan], pid: int | None = None,
+                    label: str = "flow") -> tuple[list[Result], float]:
     gate = asyncio.Event()
     customers = [Customer(base_url, p) for p in plans]
     tasks = [asyncio.create_task(c.run(gate)) for c in customers]
+    profiler = loadclient.Profiler(pid)  # MEMBER_CENTER_BENCH_PROFILE=FOLDER
+    await profiler.start(label)
     await asyncio.sleep(0.1)
     started = time.perf_counter()
     gate.set()
-    results = await asyncio.gather(*tasks)
+    try:
+        results = await asyncio.gather(*tasks)
+    finally:
+        await profiler.stop()
     ended = max((r.ended for r in results if not r.error), default=time.perf_counter())
     return results, ended - started
 
@@ -284,7 +292,8 @@ def run_config(config: Config, tmp: Path) -> None:
     try:
         backend.start()
         print(f"backend ({config.label}) up on :{backend.port} in {time.perf_counter() - start:.1f} s", flush=True)
-        config.results, config.wall = asyncio.run(run_flows(f"http://127.0.0.1:{backend.port}", plans))
+        config.results, config.wall = asyncio.run(
+            run_flows(f"http://127.0.0.1:{backend.port}", plans, backend.proc.pid, config.label))
     except Exception:
         print(f"backend log tail:\n{backend.log_tail()}", file=sys.stderr)
         raise
@@ -343,11 +352,13 @@ def main() -> int:
 
     saved_env = {k: os.environ.get(k) for k in ("RXAPP_DATA_DIR", "DATABASE_URL", "REDIS_URL")}
     tmp = Path(tempfile.mkdtemp(prefix="bench_flow_"))
-    configs = [Config("SQLite, 1 worker", None, None, None)]
+    configs = [Config("SQLite, 1 worker", None, None, None)] if "sqlite" in CONFIGS else []
     notes = []
-    redis_url = _pick_redis()
-    pg_url = _new_postgres()
-    if redis_url and pg_url:
+    redis_url = _pick_redis() if "pg" in CONFIGS else None
+    pg_url = _new_postgres() if "pg" in CONFIGS else None
+    if "pg" not in CONFIGS:
+        pass
+    elif redis_url and pg_url:
         configs.append(Config(f"PostgreSQL + Redis, {WORKERS} workers", pg_url, redis_url, WORKERS))
     else:
         notes.append("PostgreSQL + Redis case skipped: " + ("no PostgreSQL answered " if not pg_url else "")
@@ -372,6 +383,9 @@ def main() -> int:
         settings.reset()
         shutil.rmtree(tmp, ignore_errors=True)
 
+    if not configs:
+        print("no configuration ran")
+        return 1
     base = _summary(configs[0])
     rows = []
     for config in configs:

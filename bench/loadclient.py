@@ -39,10 +39,14 @@ tabs share one asyncio loop (one process); ``gather`` them.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import sys
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -363,6 +367,36 @@ def percentile(samples: list[float], q: float) -> float:
 
     s = sorted(samples)
     return s[min(len(s) - 1, max(0, math.ceil(q * len(s)) - 1))]
+
+
+# --------------------------------------------------------------------------- profiling the server
+
+
+class Profiler:
+    """``MEMBER_CENTER_BENCH_PROFILE=FOLDER``: py-spy records the backend (and its workers) during each case,
+    as collapsed stacks (``FOLDER/<case>.txt``, one "frame;frame;… count" line per stack)."""
+
+    def __init__(self, pid: int | None):
+        self.folder = os.environ.get("MEMBER_CENTER_BENCH_PROFILE", "")
+        self.pid = pid
+        self.proc = None
+
+    async def start(self, case: str) -> None:
+        if not self.folder or self.pid is None:
+            return
+        spy = Path(sys.executable).parent / "py-spy"
+        Path(self.folder).mkdir(parents=True, exist_ok=True)
+        out = Path(self.folder) / ("".join(ch if ch.isalnum() else "_" for ch in case) + ".txt")
+        self.proc = await asyncio.create_subprocess_exec(
+            str(spy), "record", "--pid", str(self.pid), "--subprocesses", "--format", "raw", "--rate", "200",
+            "--output", str(out), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        await asyncio.sleep(1.0)  # py-spy attaches
+
+    async def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGINT)  # py-spy writes its file and exits
+            await self.proc.wait()
+            self.proc = None
 
 
 # --------------------------------------------------------------------------- captchas
