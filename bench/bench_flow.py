@@ -56,7 +56,8 @@ if str(PROJECT_ROOT) not in sys.path:
 from bench import common, loadclient  # noqa: E402
 
 CLIENTS = int(os.environ.get("MEMBER_CENTER_BENCH_FLOW_CLIENTS", "50"))
-PG_ADMIN = os.environ.get("MEMBER_CENTER_BENCH_FLOW_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN = os.environ.get("MEMBER_CENTER_BENCH_FLOW_PG",
+                          "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 WORKERS = 2
 STEPS = ("sign up", "log in", "register", "redeem")
 PASSWORD = "Bench-Flow-Password-2026"
@@ -104,8 +105,8 @@ def plan_flows(clients: int, promotion_id: int, tag: str) -> list[Plan]:
     if len(stickers) < clients:
         raise RuntimeError(f"only {len(stickers)} demo stickers fit; {clients} customers need one each")
     return [
-        Plan(f"flow-{tag}-{i:03d}@example.com", st["serial"], st["chk"], st["category_slug"], str(store["id"]),
-             bought.isoformat(), promotion_id)
+        Plan(f"flow-{tag}-{i:03d}@example.com", st["serial"], st["chk"], st["category_slug"],
+             str(store["id"]), bought.isoformat(), promotion_id)
         for i, st in enumerate(stickers[:clients])
     ]
 
@@ -172,12 +173,13 @@ class Customer:
         await tab.call(loadclient.handler(R, "set_chk"), {"value": plan.chk})
         await tab.call(loadclient.handler(R, "next_step"), until=loadclient.has_var(R, "step"))
         if tab.var(R, "step") != 4:
-            raise RuntimeError(f"register: the wizard stayed on step {tab.var(R, 'step')}: {tab.var(R, 'errors')}")
+            raise RuntimeError(
+                f"register: the wizard stayed on step {tab.var(R, 'step')}: {tab.var(R, 'errors')}")
         await tab.call(loadclient.handler(R, "set_region"), {"value": "US"})
         await tab.call(loadclient.handler(R, "set_store"), {"value": plan.store_id})
         await tab.call(loadclient.handler(R, "set_purchase_date"), {"value": plan.purchase_date})
-        await tab.upload(loadclient.handler(R, "upload_invoice"), "invoice.jpg", _image("INVOICE"), "image/jpeg",
-                         until=loadclient.has_var(R, "uploading", False))
+        await tab.upload(loadclient.handler(R, "upload_invoice"), "invoice.jpg", _image("INVOICE"),
+                         "image/jpeg", until=loadclient.has_var(R, "uploading", False))
         if not tab.var(R, "invoice_ok"):
             raise RuntimeError(f"register: the invoice was refused: {tab.var(R, 'invoice_message')}")
         form = await self.captcha(R)
@@ -195,9 +197,11 @@ class Customer:
                   for o in p["offers"] if o["serial"] == plan.serial]
         if not offers or not offers[0]["eligible"]:
             raise RuntimeError(f"redeem: the product is not offered as eligible: {offers}")
-        await tab.navigate(routes.REDEEM, {"product": offers[0]["product_id"], "promotion": str(plan.promotion_id)})
-        await tab.upload(loadclient.handler(RedeemState, "upload_photo"), "sn.jpg", _image(f"S/N {plan.serial}"),
-                         "image/jpeg", until=loadclient.has_var(RedeemState, "uploading", False))
+        await tab.navigate(routes.REDEEM, {"product": offers[0]["product_id"],
+                                           "promotion": str(plan.promotion_id)})
+        await tab.upload(loadclient.handler(RedeemState, "upload_photo"), "sn.jpg",
+                         _image(f"S/N {plan.serial}"), "image/jpeg",
+                         until=loadclient.has_var(RedeemState, "uploading", False))
         if not tab.var(RedeemState, "photo_ok"):
             raise RuntimeError(f"redeem: the S/N photo was refused: {tab.var(RedeemState, 'photo_message')}")
         form = {"first_name": "Flow", "last_name": "Customer", "zipcode": "97205", "address": "1 Main Street",
@@ -291,7 +295,8 @@ def run_config(config: Config, tmp: Path) -> None:
     start = time.perf_counter()
     try:
         backend.start()
-        print(f"backend ({config.label}) up on :{backend.port} in {time.perf_counter() - start:.1f} s", flush=True)
+        print(f"backend ({config.label}) up on :{backend.port} in {time.perf_counter() - start:.1f} s",
+              flush=True)
         config.results, config.wall = asyncio.run(
             run_flows(f"http://127.0.0.1:{backend.port}", plans, backend.proc.pid, config.label))
     except Exception:
@@ -367,8 +372,8 @@ def main() -> int:
         for config in configs:
             start = time.perf_counter()
             run_config(config, tmp)
-            print(f"  {config.label}: {CLIENTS} flows in {time.perf_counter() - start:.1f} s (set-up included)",
-                  flush=True)
+            print(f"  {config.label}: {CLIENTS} flows in {time.perf_counter() - start:.1f} s "
+                  "(set-up included)", flush=True)
     finally:
         db.dispose_all()
         if pg_url:
@@ -390,14 +395,16 @@ def main() -> int:
     rows = []
     for config in configs:
         s = _summary(config)
-        ratio = f"{s['rate'] / base['rate']:.2f}x" if base["rate"] and config is not configs[0] else "(baseline)"
+        baseline = config is configs[0] or not base["rate"]
+        ratio = "(baseline)" if baseline else f"{s['rate'] / base['rate']:.2f}x"
         rows.append([config.label, f"{s['done']}/{CLIENTS}", f"{s['rate']:.2f}/s", ratio,
                      *(common.ms(s["p95"][step]) if s["p95"][step] is not None else "-" for step in STEPS),
                      "OK" if s["done"] == CLIENTS else "MISSED (flows failed)"])
     print(common.table(["configuration", "flows done", "flows/s", "vs SQLite", *(f"{s} p95" for s in STEPS),
                         "goal"], rows))
-    print(f"{CLIENTS} customers at once, each: sign up, log in, register a product (invoice upload), redeem a "
-          f"promotion (S/N photo upload); flows/s = completed flows / time to the last one; a step's time leaves "
+    print(f"{CLIENTS} customers at once, each: sign up, log in, register a product (invoice upload), "
+          "redeem a promotion (S/N photo upload); flows/s = completed flows / time to the last one; "
+          "a step's time leaves "
           f"out the client's proof-of-work solving.  Goal: every flow completes (the issue sets no number).")
     for config in configs:
         s = _summary(config)

@@ -87,8 +87,9 @@ def _internal(name: str) -> str:
 # --------------------------------------------------------------------------- predicates
 
 
-def has_var(state: type | str, var: str, value: Any = ..., *, where: Callable[[Any], bool] | None = None) -> Until:
-    """An update whose delta sets ``state.var`` (to ``value``, or to a value ``where`` accepts, when given)."""
+def has_var(state: type | str, var: str, value: Any = ...,
+            *, where: Callable[[Any], bool] | None = None) -> Until:
+    """An update whose delta sets ``state.var`` (to ``value``, or to a value ``where`` accepts, if given)."""
     name, key = state_name(state), var + SUFFIX
 
     def check(update: Update) -> bool:
@@ -139,8 +140,8 @@ class Reply:
 
     @property
     def redirects(self) -> list[str]:
-        return [str((e.get("payload") or {}).get("path", "")) for u in self.updates for e in u.get("events") or []
-                if e.get("name") == "_redirect"]
+        events = [e for u in self.updates for e in u.get("events") or []]
+        return [str((e.get("payload") or {}).get("path", "")) for e in events if e.get("name") == "_redirect"]
 
 
 @dataclass
@@ -218,7 +219,8 @@ class Tab:
         return data
 
     def _event(self, name: str, payload: Any = None) -> dict:
-        return {"name": name, "payload": {} if payload is None else payload, "router_data": self.router_data()}
+        payload = {} if payload is None else payload
+        return {"name": name, "payload": payload, "router_data": self.router_data()}
 
     def _expect(self, until: Until) -> _Waiter:
         waiter = _Waiter(until, asyncio.get_running_loop().create_future())
@@ -248,13 +250,15 @@ class Tab:
         self._sio.on("event", self._on_update, namespace=NAMESPACE)
         self._sio.on("disconnect", self._on_disconnect, namespace=NAMESPACE)
         self.closed_by_server = False
-        boot = self._event(f"{_root()}.hydrate_and_load", {"vars": dict(self.storage)} if self.storage else {})
+        storage = {"vars": dict(self.storage)} if self.storage else {}
+        boot = self._event(f"{_root()}.hydrate_and_load", storage)
         waiter = self._expect(has_var(_root(), "is_hydrated", True))
         started = time.perf_counter()
         try:
             await self._sio.connect(
-                f"{self.base_url}?token={self.client_token}", namespaces=[NAMESPACE], socketio_path=SOCKETIO_PATH,
-                transports=["websocket"], auth={"event": boot}, wait_timeout=self.wait,
+                f"{self.base_url}?token={self.client_token}", namespaces=[NAMESPACE],
+                socketio_path=SOCKETIO_PATH, transports=["websocket"], auth={"event": boot},
+                wait_timeout=self.wait,
             )
         except BaseException:
             self._waiters.remove(waiter)
@@ -295,8 +299,8 @@ class Tab:
 
         return await self.navigate(path, dict(parse_qsl(qs)))
 
-    async def upload(self, name: str, filename: str, data: bytes, content_type: str = "application/octet-stream",
-                     *, until: Until | None = None) -> Reply:
+    async def upload(self, name: str, filename: str, data: bytes,
+                     content_type: str = "application/octet-stream", *, until: Until | None = None) -> Reply:
         """``POST /_upload`` of one file to the upload handler ``name``; answered by the handler's delta
         (``until``; default: any delta of the handler's state after the request returned 200)."""
         import aiohttp
@@ -312,7 +316,8 @@ class Tab:
             ) as resp:
                 body = await resp.read()
                 if resp.status not in (200, 202):  # 202: a streaming handler took the file
-                    raise RuntimeError(f"tab {self.label}: upload to {name} answered {resp.status}: {body[:200]!r}")
+                    raise RuntimeError(
+                        f"tab {self.label}: upload to {name} answered {resp.status}: {body[:200]!r}")
         except BaseException:
             self._waiters.remove(waiter)
             raise
@@ -341,7 +346,7 @@ def _default_storage_vars() -> tuple[tuple[str, str], ...]:
 
 
 def session_storage(session_token: str) -> dict[str, str]:
-    """The client storage of a tab signed in with ``session_token`` (the ``mc_session`` LocalStorage value)."""
+    """The client storage of a tab signed in with ``session_token`` (``mc_session`` in LocalStorage)."""
     from rxapp.state.session import SessionState
 
     return {f"{SessionState.get_full_name()}.token{SUFFIX}": session_token}
@@ -440,5 +445,6 @@ async def solved_captcha(tab: Tab, state: type | str) -> dict[str, str]:
     """``captcha_fields``, the proof of work solved in ``solver_pool`` (the tab's loop keeps running)."""
     from tests.factories.captcha_proof import solve
 
-    proof = await asyncio.get_running_loop().run_in_executor(solver_pool(), solve, tab.var(state, "captcha_pow", ""))
+    puzzle = tab.var(state, "captcha_pow", "")
+    proof = await asyncio.get_running_loop().run_in_executor(solver_pool(), solve, puzzle)
     return {"captcha": captcha_answer(tab.var(state, "captcha_question", "")), "captcha_proof": proof}

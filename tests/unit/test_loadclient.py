@@ -119,13 +119,16 @@ def test_a_signed_in_tab_gets_serial_hints_and_uploads_an_invoice(served):
             await tab.connect(routes.PRODUCT_REGISTRATION)
             category = next(c["id"] for c in tab.var(RegistrationState, "categories")
                             if c["slug"] == sticker["category_slug"])
-            await tab.call(loadclient.handler(RegistrationState, "choose_category"), {"category_id": category})
-            hint = await tab.call(loadclient.handler(RegistrationState, "set_serial"), {"value": sticker["serial"]},
+            await tab.call(loadclient.handler(RegistrationState, "choose_category"),
+                           {"category_id": category})
+            hint = await tab.call(loadclient.handler(RegistrationState, "set_serial"),
+                                  {"value": sticker["serial"]},
                                   until=loadclient.has_var(RegistrationState, "hint_status"))
             await tab.call(loadclient.handler(RegistrationState, "set_region"), {"value": "US"})
             upload = await tab.upload(
-                loadclient.handler(RegistrationState, "upload_invoice"), "invoice.png", image_bytes(text="INVOICE"),
-                "image/png", until=loadclient.has_var(RegistrationState, "uploading", False))
+                loadclient.handler(RegistrationState, "upload_invoice"), "invoice.png",
+                image_bytes(text="INVOICE"), "image/png",
+                until=loadclient.has_var(RegistrationState, "uploading", False))
             return tab, hint, upload
         finally:
             await tab.close()
