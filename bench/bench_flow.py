@@ -62,7 +62,8 @@ WORKERS = 2
 STEPS = ("sign up", "log in", "register", "redeem")
 PASSWORD = "Bench-Flow-Password-2026"
 CONNECT_PARALLEL = 50
-# Which configurations run ("sqlite", "pg"): e.g. MEMBER_CENTER_BENCH_FLOW_CONFIGS=pg to profile that one.
+# Which configurations run: "sqlite", "pg" (PostgreSQL + Redis, 2 workers) and, on request, "pg1"
+# (PostgreSQL alone, 1 worker: which part of the difference is the database's); e.g. =pg to profile one.
 CONFIGS = os.environ.get("MEMBER_CENTER_BENCH_FLOW_CONFIGS", "sqlite,pg").split(",")
 
 
@@ -252,6 +253,7 @@ class Config:
     database: str | None  # None: SQLite
     redis_url: str | None
     workers: int | None
+    tag: str = "sqlite"
     results: list[Result] = field(default_factory=list)
     wall: float = 0.0
     note: str = ""
@@ -280,7 +282,7 @@ def run_config(config: Config, tmp: Path) -> None:
     from bench.bench_events import setup_world
     from bench.bench_live import Backend
 
-    tag = "pg" if config.database else "sqlite"
+    tag = config.tag
     data = tmp / f"data_{tag}"
     world = setup_world(data, accounts=0, with_products=0, products_each=0, database_url=config.database,
                         codes=CLIENTS)
@@ -311,11 +313,11 @@ def run_config(config: Config, tmp: Path) -> None:
 # --------------------------------------------------------------------------- PostgreSQL and Redis of our own
 
 
-def _new_postgres() -> str | None:
+def _new_postgres(suffix: str = "") -> str | None:
     """A new empty database on the local server (its URL), or None when no server answers."""
     import sqlalchemy as sa
 
-    name = f"bench_flow_{os.getpid()}"
+    name = f"bench_flow_{os.getpid()}{suffix}"
     try:
         engine = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 2})
         with engine.connect() as conn:
@@ -359,12 +361,17 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench_flow_"))
     configs = [Config("SQLite, 1 worker", None, None, None)] if "sqlite" in CONFIGS else []
     notes = []
+    pg1_url = _new_postgres("_1") if "pg1" in CONFIGS else None
+    if pg1_url:
+        configs.append(Config("PostgreSQL, 1 worker", pg1_url, None, None, "pg1"))
+    elif "pg1" in CONFIGS:
+        notes.append("PostgreSQL (1 worker) case skipped: no PostgreSQL answered")
     redis_url = _pick_redis() if "pg" in CONFIGS else None
     pg_url = _new_postgres() if "pg" in CONFIGS else None
     if "pg" not in CONFIGS:
         pass
     elif redis_url and pg_url:
-        configs.append(Config(f"PostgreSQL + Redis, {WORKERS} workers", pg_url, redis_url, WORKERS))
+        configs.append(Config(f"PostgreSQL + Redis, {WORKERS} workers", pg_url, redis_url, WORKERS, "pg"))
     else:
         notes.append("PostgreSQL + Redis case skipped: " + ("no PostgreSQL answered " if not pg_url else "")
                      + ("no empty Redis db on 127.0.0.1:6379/7..15" if not redis_url else ""))
@@ -376,8 +383,9 @@ def main() -> int:
                   "(set-up included)", flush=True)
     finally:
         db.dispose_all()
-        if pg_url:
-            _drop_postgres(pg_url)
+        for url in (pg_url, pg1_url):
+            if url:
+                _drop_postgres(url)
         if redis_url:
             _flush_redis(redis_url)
         for key, value in saved_env.items():
