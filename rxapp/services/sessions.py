@@ -79,12 +79,19 @@ def _live_clauses(now: datetime):
     )
 
 
-def _by_token(session: Session, token: object) -> LoginSession | None:
+def _digest(token: object) -> str | None:
+    """The stored hash of a token the client sent; None for anything that cannot be one."""
     if not isinstance(token, str) or not token or len(token) > _TOKEN_MAX:
         return None
     try:
-        digest = token_hash(token)
+        return token_hash(token)
     except UnicodeEncodeError:
+        return None
+
+
+def _by_token(session: Session, token: object) -> LoginSession | None:
+    digest = _digest(token)
+    if digest is None:
         return None
     return session.exec(select(LoginSession).where(LoginSession.token_hash == digest)).first()
 
@@ -98,11 +105,21 @@ def resolve(
     Marks activity (``last_seen_at``, flushed) at most once per ``TOUCH_INTERVAL``.
     """
     now = now or clock.now()
-    row = _by_token(session, token)
-    if row is None or not _is_live(row, now):
+    digest = _digest(token)
+    if digest is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or (not settings.get().demo and is_demo_email(user.email)):
+    # One statement for the session and its user: every guarded event asks (a round trip less on PostgreSQL).
+    found = session.exec(
+        select(LoginSession, User)
+        .join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.token_hash == digest)
+    ).first()
+    if found is None:
+        return None
+    row, user = found
+    if not _is_live(row, now):
+        return None
+    if not settings.get().demo and is_demo_email(user.email):
         return None  # a demo account's session is over once demo mode is off
     if now - row.last_seen_at >= TOUCH_INTERVAL:
         row.last_seen_at = now
