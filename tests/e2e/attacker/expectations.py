@@ -177,13 +177,15 @@ _EVERYONE = {"captchachallenge": "any", "loginattempt": "any"}
 _CUSTOMER = _EVERYONE | {
     "user": "own", "loginsession": "own", "serialattempt": "own", "storedfile": "own",
     "registeredproduct": "own", "redemption": "own", "redemptionevent": "own", "emailmessage": "own",
-    "registrationdraft": "own",
+    "registrationdraft": "own", "evidencereading": "own",
 }
 _REVIEWER = _CUSTOMER | {
     # Deciding claims, their audit rows and emails, codes, promotions and reason templates is the job.
     "redemption": "any", "redemptionevent": "any", "emailmessage": "any", "promotioncode": "any",
     "promotion": "any", "promotioncategory": "any", "promotionmodel": "any", "promotionregion": "any",
     "reasontemplate": "any", "pendingapproval": "own",
+    # Opening a claim reads its invoice and S/N photo when they were never read (files of before the check).
+    "evidencereading": "any",
 }
 ALLOWED_WRITES = {
     "signed_out": _EVERYONE,
