@@ -38,7 +38,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from rxapp.models import EvidenceReading, StoredFile
+from rxapp.models import EvidenceReading, ProductModel, Store, StoredFile
 from rxapp.services import file_folder, ocr_reader, serial_format
 from rxapp.services.ocr_reader import Box, Reading, TextLine
 
@@ -589,3 +589,49 @@ def read_file(*, file_id: int, url: str | None = None) -> Reading | None:
     except sa.exc.IntegrityError:
         pass  # read by another worker meanwhile (or the file is gone): theirs is as good
     return reading
+
+
+# --------------------------------------------------------------------------- checks in their context
+
+# Regions whose shops write a numeric date month first (10/11/2019 is 11 Oct).
+MONTH_FIRST_REGIONS = frozenset({"US"})
+
+
+def invoice_checklist(
+    *,
+    session: Session,
+    file_id: int,
+    model_name: str,
+    purchase_date: date | None,
+    store_id: int | None,
+    region_code: str,
+    period: tuple[date, date] | None = None,
+) -> list[Check] | None:
+    """The invoice's checks against a registration's facts; None while the file has not been read.
+
+    The caller has checked that the viewer may see ``file_id``.  Another
+    catalog model or another store of the region found instead of the chosen
+    one is reported as a contradiction.
+    """
+    reading = stored_reading(session=session, file_id=file_id)
+    if reading is None:
+        return None
+    store = session.get(Store, store_id) if store_id else None
+    others = session.exec(select(Store.name).where(Store.region_code == region_code)).all() if region_code else []
+    checks = [
+        check_model(reading, model_name, session.exec(select(ProductModel.name)).all()) if model_name else None,
+        *check_dates(reading, typed=purchase_date, period=period, month_first=region_code in MONTH_FIRST_REGIONS),
+        check_store(reading, store.name, others) if store else None,
+    ]
+    return [c for c in checks if c is not None]
+
+
+def serial_checklist(*, session: Session, file_id: int, serial: str, serial_format: str | None) -> Check | None:
+    """The S/N photo's check against the typed serial; None while the file has not been read."""
+    reading = stored_reading(session=session, file_id=file_id)
+    return None if reading is None else check_serial(reading, serial, serial_format)
+
+
+def summary(checks: Sequence[Check]) -> str:
+    """"passed" when every check found what it looked for, else "failed" (for the queue's filter)."""
+    return "passed" if checks and all(c.ok for c in checks) else "failed"

@@ -275,7 +275,7 @@ def _render_invoice(rng: random.Random, *, lang: str, region: str, model: dict, 
     style = rng.random()
     if style < 0.25:
         item = f"MSI {name}"
-    elif style < 0.45:
+    elif style < 0.45 and model["model_number"]:
         item = f"MSI {name} ({model['model_number']})"
     elif style < 0.6:
         item = name.upper()
@@ -557,3 +557,19 @@ def sticker_corpus(n: int = 36, seed: int = 30, text_only: int = 6) -> list[Stic
             serial=serial, serial_format=category["serial_format"], symbology=symbology, png=png,
         ))
     return samples
+
+
+def invoice_for(*, model_name: str, store: str, purchase_date: date, region: str = "US", lang: str = "en",
+                seed: int = 1) -> bytes:
+    """One clean scanned invoice (PNG) naming ``model_name`` bought at ``store`` on ``purchase_date``
+    (any name: a catalog model's, or another product's to make an invoice that lacks it)."""
+    rng = random.Random(seed)
+    model = next((m for m in MODELS if m["name"] == model_name), None) or {
+        "name": model_name, "model_number": "", "category": "monitor",
+    }
+    style = "mdy_slash" if region == "US" else DATE_STYLES[lang][0]
+    paper = _render_invoice(rng, lang=lang, region=region if region in _ADDRESS else "US", model=model,
+                            store=store, dtext=date_text(purchase_date, style), distractor=None)
+    buf = io.BytesIO()
+    paper.save(buf, "PNG", compress_level=1)
+    return buf.getvalue()
