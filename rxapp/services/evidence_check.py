@@ -635,3 +635,54 @@ def serial_checklist(*, session: Session, file_id: int, serial: str, serial_form
 def summary(checks: Sequence[Check]) -> str:
     """"passed" when every check found what it looked for, else "failed" (for the queue's filter)."""
     return "passed" if checks and all(c.ok for c in checks) else "failed"
+
+
+def claim_evidence(*, session: Session, actor_id: int, claim_id: int) -> dict:
+    """The evidence checks of one claim, for its reviewer.
+
+    ``{"invoice": {"file_id", "width", "height", "checks": [Check] or None}, "serial_photo": {… "checks": …},
+    "unread": [file ids not read yet], "summary": "passed" / "failed" / ""}`` (a missing file is None).
+    The invoice is checked against the registration (model, purchase date, store) and the claim's
+    promotion period; the S/N photo against the registered serial.  Raises ``Forbidden`` unless
+    ``actor_id`` is a reviewer, ``NotFound`` for an unknown claim.
+    """
+    from rxapp.models import ProductCategory, Promotion, Redemption, RegisteredProduct, SerialRecord
+    from rxapp.services import access
+    from rxapp.services.errors import NotFound
+
+    access.require_reviewer(session=session, user_id=actor_id)
+    claim = session.get(Redemption, claim_id)
+    if claim is None:
+        raise NotFound(f"Claim #{claim_id} does not exist.")
+    product = session.get(RegisteredProduct, claim.product_id)
+    serial = session.get(SerialRecord, product.serial_id)
+    model = session.get(ProductModel, serial.model_id)
+    category = session.get(ProductCategory, model.category_id)
+    promotion = session.get(Promotion, claim.promotion_id)
+    out: dict = {"invoice": None, "serial_photo": None, "unread": [], "summary": ""}
+    every: list[Check] = []
+    invoice_id = claim.invoice_file_id or product.invoice_file_id
+    if invoice_id:
+        checks = invoice_checklist(
+            session=session, file_id=invoice_id, model_name=model.name, purchase_date=product.purchase_date,
+            store_id=product.store_id, region_code=product.region_code,
+            period=(promotion.starts_on, promotion.ends_on),
+        )
+        out["invoice"] = _file_part(session, invoice_id, checks)
+        every += checks or []
+    if claim.serial_photo_file_id:
+        check = serial_checklist(session=session, file_id=claim.serial_photo_file_id, serial=serial.serial,
+                                 serial_format=category.serial_format)
+        out["serial_photo"] = _file_part(session, claim.serial_photo_file_id, [check] if check else None)
+        every += [check] if check else []
+    out["unread"] = [part["file_id"] for part in (out["invoice"], out["serial_photo"])
+                     if part and part["checks"] is None and not part["error"]]
+    out["summary"] = summary(every) if every else ""
+    return out
+
+
+def _file_part(session: Session, file_id: int, checks: list[Check] | None) -> dict:
+    row = session.exec(select(EvidenceReading).where(EvidenceReading.file_id == file_id)).first()
+    reading = Reading.from_dict(json.loads(row.data)) if row is not None and not row.error else None
+    return {"file_id": file_id, "checks": checks, "error": row.error if row else "",
+            "width": reading.width if reading else 0, "height": reading.height if reading else 0}
