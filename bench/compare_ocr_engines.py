@@ -14,17 +14,31 @@ Time is wall and CPU seconds per invoice; memory is the peak RSS of the
 process that runs the engine (RapidOCR in this Python process, measured
 around the reading only; tesseract as a child process).
 
-Measured on 2026-11-29, the 2-core machine shared with other jobs (load 5-12,
-so wall times are inflated; CPU seconds are the steadier figure):
+Measured on 2026-11-29, the 2-core machine shared with other jobs (load average
+12-14 throughout, so every wall time is several times what an idle machine
+gives; CPU seconds are the steadier figure, and ONNX Runtime's and OpenMP's
+spinning threads inflate them too):
 
-==================  ===========  ======  =====  =====  ========  ========  =========  ======
-engine              model found  false   date   store  wall p50  wall p95  CPU/inv.   peak
-==================  ===========  ======  =====  =====  ========  ========  =========  ======
-rapidocr 1.4.4      see below
-tesseract 5.3.0     see below
-==================  ===========  ======  =====  =====  ========  ========  =========  ======
+==================  =====  =====  =====  =====  ========  ========  ========  ==========
+engine              model  false  date   store  wall p50  wall p95  CPU/inv.  peak RSS
+==================  =====  =====  =====  =====  ========  ========  ========  ==========
+rapidocr 1.4.4      95.8%  0.0%   97.9%  100%   22.6 s    46.7 s    5.2 s     +637 MB
+tesseract 5.3.0     91.7%  0.0%   97.9%  100%   19.7 s    36.7 s    3.8 s     162 MB
+==================  =====  =====  =====  =====  ========  ========  ========  ==========
 
-(the table is filled from this script's output; see the helper's report.)
+(48 invoices; tesseract with eng+fra+deu+chi_tra, since the language is not
+known before reading; RapidOCR's peak is the growth of this process while
+reading, after its models were loaded.)
+
+Why RapidOCR: it finds more model names (tesseract joins a table row's columns
+into one line, so a name wrapped in its cell comes back with the quantity and
+price between its halves; RapidOCR returns each cell as its own box, which the
+check re-joins by geometry), it needs nothing but ``pip`` (the models are in
+the wheel; tesseract needs apt and four language packs on every machine), and
+its boxes are what the reviewer's outlines are drawn from.  Its costs: about
+a third more CPU per invoice and far more memory (ONNX Runtime's arenas), so
+``ocr_reader`` loads it lazily, once per process, and reads one picture at a
+time.
 """
 
 from __future__ import annotations
