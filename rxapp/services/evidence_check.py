@@ -167,8 +167,9 @@ def _groups(lines: Sequence[TextLine]) -> list[list[TextLine]]:
                  and 0 <= b.box[0] - a.box[2] < 3 * h]
         if right:
             groups.append([a, min(right, key=lambda b: b.box[0])])
-        below = [b for b in lines[i + 1:] if 0 <= b.box[1] - a.box[3] < 1.2 * h
-                 and abs(b.box[0] - a.box[0]) < 1.5 * h]
+        # the next line of the same cell: starts under it (boxes of close lines may overlap a little)
+        below = [b for b in lines if b is not a and -0.5 * h <= b.box[1] - a.box[3] < 1.2 * h
+                 and b.box[1] > a.box[1] + 0.5 * h and abs(b.box[0] - a.box[0]) < 1.5 * h]
         if below:
             groups.append([a, min(below, key=lambda b: b.box[1])])
     return groups
@@ -257,8 +258,9 @@ _PURCHASE_LABELS = re.compile(
 _OTHER_LABELS = re.compile(
     r"due|échéance|echeance|fällig|fallig|valid|warranty|garantie|expir|until|bis|期限|保固|到期", re.IGNORECASE
 )
-_DIGIT_O = re.compile(r"(?<=\d)[Oo]|[Oo](?=\d)")
-_DIGIT_L = re.compile(r"(?<=\d)[lI|]|[lI|](?=\d)")
+# An O or an l/I/| read inside a number ("2O19", "1l.10"), never one that ends or starts a word ("Jul13").
+_DIGIT_O = re.compile(r"(?<=\d)[Oo](?![A-Za-z])|(?<![A-Za-z])[Oo](?=\d)")
+_DIGIT_L = re.compile(r"(?<=\d)[lI|](?![A-Za-z])|(?<![A-Za-z])[lI|](?=\d)")
 
 
 @dataclass(frozen=True)

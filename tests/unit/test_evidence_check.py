@@ -207,3 +207,14 @@ def test_nothing_readable_on_the_sticker():
 def test_a_reading_survives_json():
     r = reading(line("Optix MAG27CQ"), barcodes=[Barcode("QRCode", "X1", (1, 2, 3, 4))])
     assert Reading.from_dict(r.to_dict()) == r
+
+
+def test_a_month_name_glued_to_the_day_is_not_read_as_digits():
+    assert ec.parse_dates("Date:Jul13,2022")[0][0] == (date(2022, 7, 13),)
+
+
+def test_a_wrapped_name_whose_line_boxes_overlap_is_found():
+    first = TextLine("GEFORCERTX4070GAMINGXTRIO", (60, 400, 560, 440))
+    second = TextLine("12G 產品", (60, 432, 200, 470))  # boxes of close lines overlap by a few pixels
+    r = reading(first, TextLine("1", (700, 405, 720, 435)), second)
+    assert ec.check_model(r, "GeForce RTX 4070 GAMING X TRIO 12G").ok
