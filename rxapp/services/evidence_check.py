@@ -115,6 +115,11 @@ def fuzzy_find(pattern: str, text: str, max_errors: int) -> tuple[int, int, int]
     if max_errors == 0:
         i = text.find(pattern)
         return (0, i, i + len(pattern)) if i >= 0 else None
+    # Pigeonhole: with at most k edits, one of k + 1 pieces of the pattern is in the text untouched.
+    step = len(pattern) / (max_errors + 1)
+    pieces = [pattern[round(i * step):round((i + 1) * step)] for i in range(max_errors + 1)]
+    if not any(piece and piece in text for piece in pieces):
+        return None
     big = 10**6
     m = len(pattern)
     prev = [0] * (len(text) + 1)  # row 0: a match may start anywhere
@@ -175,15 +180,29 @@ def _groups(lines: Sequence[TextLine]) -> list[list[TextLine]]:
     return groups
 
 
-def find_phrase(lines: Sequence[TextLine], phrase: str, max_errors: int | None = None) -> Match | None:
-    """Where ``phrase`` appears in the lines (tolerant, see ``fold``/``fuzzy_find``), best match first."""
+def folded_groups(lines: Sequence[TextLine]) -> list[tuple[list[TextLine], str]]:
+    """``_groups`` with each group's folded text: work the searches of one page share."""
+    return [(group, "".join(fold(line.text) for line in group)) for group in _groups(lines)]
+
+
+def find_phrase(
+    lines: Sequence[TextLine],
+    phrase: str,
+    max_errors: int | None = None,
+    *,
+    groups: list[tuple[list[TextLine], str]] | None = None,
+) -> Match | None:
+    """Where ``phrase`` appears in the lines (tolerant, see ``fold``/``fuzzy_find``), best match first.
+
+    ``groups``: ``folded_groups(lines)`` when several phrases are looked for on the same page.
+    """
     pattern = fold(phrase)
     if not pattern:
         return None
     k = allowed_errors(pattern) if max_errors is None else max_errors
     best: Match | None = None
-    for group in _groups(lines):
-        hit = fuzzy_find(pattern, "".join(fold(line.text) for line in group), k)
+    for group, text in groups if groups is not None else folded_groups(lines):
+        hit = fuzzy_find(pattern, text, k)
         if hit is None:
             continue
         errors = hit[0]
@@ -198,13 +217,14 @@ def find_phrase(lines: Sequence[TextLine], phrase: str, max_errors: int | None =
 
 
 def check_model(reading: Reading, model_name: str, other_models: Iterable[str] = ()) -> Check:
-    hit = find_phrase(reading.lines, model_name)
+    groups = folded_groups(reading.lines)
+    hit = find_phrase(reading.lines, model_name, groups=groups)
     if hit:
         return Check("model", Status.found, f"{model_name} found on the invoice", hit.text, hit.box)
     for other in other_models:
         if fold(other) == fold(model_name):
             continue
-        wrong = find_phrase(reading.lines, other)
+        wrong = find_phrase(reading.lines, other, groups=groups)
         if wrong:
             return Check(
                 "model", Status.contradicts, f"The invoice names {other}, not {model_name}", wrong.text, wrong.box,
@@ -414,13 +434,14 @@ def check_dates(
 
 
 def check_store(reading: Reading, store_name: str, other_stores: Iterable[str] = ()) -> Check:
-    hit = find_phrase(reading.lines, store_name)
+    groups = folded_groups(reading.lines)
+    hit = find_phrase(reading.lines, store_name, groups=groups)
     if hit:
         return Check("store", Status.found, f"{store_name} found on the invoice", hit.text, hit.box)
     for other in other_stores:
         if fold(other) == fold(store_name) or len(fold(other)) < 4:
             continue
-        wrong = find_phrase(reading.lines, other, max_errors=0)
+        wrong = find_phrase(reading.lines, other, max_errors=0, groups=groups)
         if wrong:
             return Check(
                 "store", Status.contradicts, f"The invoice is from {other}, not {store_name}", wrong.text,
