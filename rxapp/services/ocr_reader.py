@@ -10,8 +10,8 @@ docstring (measured on the generated corpus).
 This module only reads: what the words mean is ``evidence_check``.  Reading is
 CPU-heavy (seconds): call it off the event loop (a thread), never while
 holding a database transaction.  The engine is loaded once per process
-(~1 s) and used under a lock: ONNX Runtime already uses every core for one
-picture, so two pictures at once would only slow each other down.
+(~1 s) and used under a lock, one picture at a time on one thread, so a
+reading never takes more than one of the machine's cores.
 """
 
 from __future__ import annotations
@@ -105,6 +105,12 @@ def _ocr():
                 use_cls=False,  # the detector's boxes of upright text need no 180° classifier
                 det_limit_side_len=DET_SIDE,
                 det_limit_type="max",
+                # One thread: ONNX Runtime's pool spins while it waits, and on 2 shared cores that costs
+                # more than it gains (measured 2026-11-29, 4 invoices, load ~5: 1 thread 4.4 s wall and
+                # 2.9 s CPU per invoice, the default pool 5.5-7.3 s wall and 4.7-5.1 s CPU); it also
+                # leaves a core to the app's event loop.
+                intra_op_num_threads=1,
+                inter_op_num_threads=1,
                 print_verbose=False,
             )
         return _engine
