@@ -12,7 +12,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 PORT ?= 3000
 
-.PHONY: run dev serve test test-unit test-e2e bench setup setup-python setup-tools chromium nginx migrate seed clean
+.PHONY: run dev serve test test-unit test-e2e bench setup setup-python setup-tools chromium fonts nginx migrate seed clean
 
 run: setup migrate seed ## set up, migrate, seed demo data, serve the production build on :3000
 	@RXAPP_DEMO=$${RXAPP_DEMO:-1} $(PY) -m rxapp.cli banner --port $(PORT)
@@ -31,7 +31,7 @@ dev: setup migrate seed ## hot-reload dev server
 # With RXAPP_TEST_DATABASE_URL set (CI sets it), a second pass runs the database and state tests on
 # PostgreSQL; with RXAPP_TEST_CLUSTER=1 and RXAPP_TEST_REDIS_URL too, the browser tests also run against
 # two instances behind nginx on PostgreSQL + Redis (tests/distributed.py; .ci/run sets all three).
-test: setup chromium nginx ## every test: unit, state, end-to-end (browser); then the PostgreSQL pass
+test: setup chromium fonts nginx ## every test: unit, state, end-to-end (browser); then the PostgreSQL pass
 	$(PY) -m pytest tests/unit tests/state tests/e2e
 	@if [ -n "$$RXAPP_TEST_DATABASE_URL" ]; then \
 	  echo "== second pass: the database and state tests on PostgreSQL (tests/distributed.py)"; \
@@ -46,7 +46,7 @@ test: setup chromium nginx ## every test: unit, state, end-to-end (browser); the
 	  echo "== skipped the browser tests against two instances behind nginx: set RXAPP_TEST_CLUSTER=1 with RXAPP_TEST_DATABASE_URL and RXAPP_TEST_REDIS_URL"; \
 	fi
 
-bench: setup ## benchmarks, each against a baseline measured in the same run
+bench: setup fonts ## benchmarks, each against a baseline measured in the same run
 	$(PY) -m bench
 
 setup: setup-python setup-tools
@@ -67,6 +67,12 @@ chromium: ## Debian's chromium for browser tests (Playwright's own download does
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else echo "chromium is missing: run 'sudo apt-get install chromium' and try again" >&2; exit 1; fi; }
+
+# The evidence pre-check's tests draw their invoices with DejaVu and, for Traditional Chinese, WenQuanYi Micro Hei.
+fonts: ## Debian's fonts for the generated invoice corpus (tests/factories/evidence_corpus.py)
+	@{ command -v fc-list >/dev/null 2>&1 && fc-list | grep -q "DejaVu Sans" && fc-list | grep -q "WenQuanYi Micro Hei"; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq fontconfig fonts-dejavu-core fonts-wqy-microhei; \
+	  else echo "fonts are missing: run 'sudo apt-get install fontconfig fonts-dejavu-core fonts-wqy-microhei' and try again" >&2; exit 1; fi; }
 
 migrate: setup-python
 	$(PY) -m rxapp.cli migrate

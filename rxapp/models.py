@@ -244,6 +244,24 @@ class StoredFile(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class EvidenceReading(SQLModel, table=True):
+    """What an uploaded picture says (its text lines with boxes, its barcodes), read once when uploaded.
+
+    ``data`` is the JSON of ``ocr_reader.Reading``; ``error`` is set (and ``data``
+    empty) when the picture could not be read.  The checks against what the
+    customer typed are computed from it when shown (``services.evidence_check``).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    file_id: int = Field(foreign_key="storedfile.id", ondelete="CASCADE", sa_column_kwargs={"unique": True})
+    owner_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")  # the file's owner
+    engine: str = Field(default="", max_length=120)
+    data: str = Field(default="{}", sa_type=sa.Text)
+    error: str = Field(default="", max_length=200)
+    seconds: float = 0.0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 # --------------------------------------------------------------------------- products
 
 

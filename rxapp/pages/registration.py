@@ -157,6 +157,45 @@ def _select(fid: str, label: str, value, options, on_change, error_key: str) -> 
     )
 
 
+def _check_item(c) -> rx.Component:
+    ok = c["ok"] == "yes"
+    return rx.el.li(
+        rx.hstack(
+            rx.text(rx.cond(ok, "✓", "✗"), weight="bold", color=rx.cond(ok, "#1a7f37", "#c0101c"), aria_hidden="true"),
+            rx.box(
+                rx.text(c["message"], size="2"),
+                rx.cond(c["advice"] != "", rx.text(c["advice"], size="1", color="#555")),
+            ),
+            spacing="2", align="start",
+        ),
+        data_status=c["status"], data_check=c["key"], style={"list_style": "none", "margin": "4px 0"},
+    )
+
+
+def invoice_checklist() -> rx.Component:
+    """ "Checking your invoice…" while it is read, then what it says against what was typed (advice only)."""
+    return rx.box(
+        rx.cond(
+            R.invoice_checking,
+            rx.hstack(rx.spinner(size="2"), rx.text("Checking your invoice…", size="2"), spacing="2",
+                      align="center", id="invoice-checking"),
+        ),
+        rx.cond(
+            R.invoice_checks.length() > 0,
+            rx.box(
+                rx.text("What we read on your invoice", weight="bold", size="2"),
+                rx.el.ul(rx.foreach(R.invoice_checks, _check_item), style={"padding": "0", "margin": "4px 0"}),
+                rx.text("This is advice to avoid a reviewer's question later: you can go on as it is, or choose "
+                        "another file above to replace the invoice.", size="1", color="#555"),
+                id="invoice-checklist", padding="10px 12px", border="1px solid #e5e5ea", border_radius="6px",
+                background="#fcfcfd",
+            ),
+        ),
+        rx.cond(R.invoice_check_note != "", rx.text(R.invoice_check_note, size="2", color="#555")),
+        role="status", aria_live="polite", margin_bottom="12px",
+    )
+
+
 def step_purchase() -> rx.Component:
     return rx.form(
         _facts(),
@@ -205,6 +244,7 @@ def step_purchase() -> rx.Component:
                           rx.button("Resize for me", on_click=R.resize_invoice, type="button", size="2",
                                     margin_top="6px")),
         ),
+        invoice_checklist(),
         captcha_field(R.captcha_question, R.errors, R.reformat_captcha, pow=R.captcha_pow, id_prefix="reg",
                       round=R.captcha_round),
         rx.cond(R.errors.contains("form"), rx.callout(R.errors["form"].to(str), color_scheme="red", icon="info")),

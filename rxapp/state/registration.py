@@ -9,6 +9,7 @@ the server by the services; Back and Next never lose what was typed.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import reflex as rx
@@ -16,7 +17,7 @@ import reflex as rx
 from rxapp import db, routes, vocabulary
 from rxapp.db import session_scope
 from rxapp.models import FileKind
-from rxapp.services import catalog, clock, products, profiles, registration_drafts, serials
+from rxapp.services import catalog, clock, evidence_check, products, profiles, registration_drafts, serials
 from rxapp.services.errors import Conflict, FieldErrors, Locked, ServiceError
 from rxapp.state import parse, uploads
 from rxapp.state.captcha import CaptchaMixin
@@ -54,6 +55,10 @@ class RegistrationState(CaptchaMixin, rx.State):
     invoice_ok: bool = False
     invoice_thumb: str = ""
     uploading: bool = False
+    # The evidence pre-check: "Checking your invoice…" while it is read, then its checklist (advice, not a gate).
+    invoice_checking: bool = False
+    invoice_checks: list[dict[str, str]] = []
+    invoice_check_note: str = ""
     max_date: str = ""
     errors: dict[str, str] = {}
     # Bumped when a draft is restored: the uncontrolled radios re-mount with its choice.
@@ -81,6 +86,8 @@ class RegistrationState(CaptchaMixin, rx.State):
         self.stores = []
         self.invoice_name = self.invoice_message = self.invoice_thumb = ""
         self.invoice_too_wide = self.invoice_ok = False
+        self.invoice_checking = False
+        self.invoice_checks, self.invoice_check_note = [], ""
         self.errors = {}
         self._invoice_file_id = self._switch_category_id = None
 
@@ -150,6 +157,8 @@ class RegistrationState(CaptchaMixin, rx.State):
         # The account's draft, not this tab's memory: a reload (or a late on_load after a reconnect)
         # comes back to the same step with what was typed.
         self._restore(draft, viewer.user_id, profile_region)
+        if not self._refresh_invoice_checks():
+            return RegistrationState.check_invoice
 
     def _load_stores(self) -> None:
         with session_scope() as s:
@@ -236,6 +245,7 @@ class RegistrationState(CaptchaMixin, rx.State):
             self.region = code
             self.store_id = ""
             self._load_stores() if code else setattr(self, "stores", [])
+            self._refresh_invoice_checks()
         self._save_draft()
 
     @member
@@ -247,11 +257,13 @@ class RegistrationState(CaptchaMixin, rx.State):
         if store is not None:
             # The store's name already says where it sells ("Amazon.com (Online retailer)").
             self.channel = store[2]
+        self._refresh_invoice_checks()
         self._save_draft()
 
     @member
     async def set_purchase_date(self, value):
         self.purchase_date = parse.text(value, 10)
+        self._refresh_invoice_checks()
         self._save_draft()
 
     @member
@@ -273,6 +285,55 @@ class RegistrationState(CaptchaMixin, rx.State):
             if got is not None:
                 self._apply_invoice(got, viewer.user_id)
                 self._save_draft()
+        if got is not None and got.ok:
+            await self._read_invoice(got.file_id)
+
+    @member.background
+    async def check_invoice(self):
+        """Read the draft's invoice when it was never read (a draft from before, a resized file)."""
+        async with self:
+            file_id = self._invoice_file_id if self.invoice_ok else None
+        if file_id is not None:
+            await self._read_invoice(file_id)
+
+    async def _read_invoice(self, file_id: int) -> None:
+        """OCR off the event loop (seconds of CPU), with "Checking your invoice…" shown meanwhile."""
+        async with self:
+            self.invoice_checking = True
+            self.invoice_checks, self.invoice_check_note = [], ""
+        try:
+            await asyncio.to_thread(evidence_check.read_file, file_id=file_id)
+        finally:
+            async with self:
+                if self._invoice_file_id == file_id:
+                    self.invoice_checking = False
+                    self._refresh_invoice_checks()
+
+    def _refresh_invoice_checks(self) -> bool:
+        """The checklist against what is typed now; False when the invoice still waits to be read."""
+        file_id = self._invoice_file_id if self.invoice_ok else None
+        if file_id is None or self.invoice_checking:
+            self.invoice_checks, self.invoice_check_note = [], ""
+            return True
+        try:
+            purchase = date.fromisoformat(self.purchase_date) if self.purchase_date else None
+        except ValueError:
+            purchase = None
+        with session_scope() as s:
+            checks = evidence_check.invoice_checklist(
+                session=s, file_id=file_id, model_name=self.product_name, purchase_date=purchase,
+                store_id=int(self.store_id) if self.store_id.isdigit() else None, region_code=self.region,
+            )
+            error = evidence_check.reading_error(session=s, file_id=file_id) if checks is None else ""
+        if checks is None:
+            self.invoice_checks = []
+            self.invoice_check_note = (
+                "We could not read this picture; reviewers will look at it themselves." if error else ""
+            )
+            return bool(error)
+        self.invoice_checks = [_check_row(c) for c in checks]
+        self.invoice_check_note = ""
+        return True
 
     @member
     async def refuse_invoice(self, reasons: list):
@@ -288,6 +349,8 @@ class RegistrationState(CaptchaMixin, rx.State):
             if not self.invoice_ok:
                 self.invoice_name = ""
             return
+        if got.file_id != self._invoice_file_id:
+            self.invoice_checks, self.invoice_check_note = [], ""
         self._invoice_file_id = got.file_id
         self.invoice_name = got.name
         self.invoice_message = got.message
@@ -309,6 +372,7 @@ class RegistrationState(CaptchaMixin, rx.State):
         )
         self.invoice_message = "Resized to 1600 px wide. Thank you!"
         self._save_draft()
+        return RegistrationState.check_invoice
 
     # ------------------------------------------------------------------ navigation
 
@@ -404,6 +468,11 @@ class RegistrationState(CaptchaMixin, rx.State):
         session_state = await self.get_state(SessionState)
         return session_state._notify(f"{name} is registered. You can now redeem the promotions it qualifies for.",
                                      routes.MY_PRODUCTS)
+
+
+def _check_row(check: evidence_check.Check) -> dict[str, str]:
+    return {"key": check.key, "status": check.status.value, "ok": "yes" if check.ok else "",
+            "message": check.message, "advice": check.advice, "matched": check.matched}
 
 
 def _profile_region(session, user_id: int) -> str:

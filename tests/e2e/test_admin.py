@@ -71,7 +71,8 @@ def test_reviewer_filters_opens_a_claim_and_asks_for_the_invoice(site, make_clai
     page.get_by_role("button", name="Zoom in Invoice").click()
     expect(invoice).to_have_attribute("data-z", "1.5")
     page.get_by_role("button", name="Rotate Invoice").click()
-    expect(invoice).to_have_attribute("style", re.compile(r"rotate\(90deg\)"))
+    # The frame turns: the picture with the evidence outlines drawn over it.
+    expect(page.locator("#img-invoice-frame")).to_have_attribute("style", re.compile(r"rotate\(90deg\)"))
 
     page.get_by_label("Reason template").select_option(label=TEMPLATE)
     expect(page.get_by_label("Reason for the customer")).to_have_value(TEMPLATE)

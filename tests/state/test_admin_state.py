@@ -11,6 +11,8 @@ real.
 
 from __future__ import annotations
 
+import asyncio
+
 import json
 
 import pytest
@@ -163,6 +165,15 @@ def test_the_same_payloads_act_for_a_reviewer(new_client, facts, monkeypatch):
     claim = client.get(ClaimState)
     assert not r.errors and claim.found and claim.claim["status"] == "under_review"
     assert claim.invoice_url.startswith("/files/")
+    # The evidence pre-check: the claim's pictures are read off the loop, then their checks are shown.
+    for _ in range(2400):  # OCR takes seconds of CPU: let the background task run until it is done
+        shown = client.get(ClaimState)
+        if not shown.evidence_reading and all(e["status"] != "unread" for e in shown.evidence):
+            break
+        client.driver.run(asyncio.sleep(0.25))
+    claim = client.get(ClaimState)
+    assert claim.evidence and all(e["status"] != "unread" for e in claim.evidence), claim.evidence
+    assert {e["source"] for e in claim.evidence} == {"Invoice", "S/N photo"}
     r = client.call(ClaimState.needs_info, form={"reason": "", "missing_document": ""})
     assert set(client.get(ClaimState).errors) == {"needs_info.reason", "needs_info.missing_document"}
     r = client.call(ClaimState.approve)

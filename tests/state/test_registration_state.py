@@ -351,3 +351,43 @@ def _email_of(client) -> str:
     with db.session_scope() as s:
         user, _login = sessions.resolve(session=s, token=token)
         return user.email
+
+
+def test_the_invoice_is_checked_after_upload_and_the_checklist_follows_what_is_typed(new_client):
+    """The evidence pre-check: "Checking your invoice…" runs off the loop; the checklist shows before Next."""
+    from datetime import date
+
+    from rxapp import db
+    from rxapp.models import Store
+    from rxapp.state.registration import RegistrationState as R
+    from tests.factories.evidence_corpus import invoice_for
+
+    client, _sid = signed_in(new_client)
+    fill_to_step_four(client, free_unit())
+    client.call(R.set_region, value="US")
+    store_id = client.get(R).stores[0][0]
+    client.call(R.set_store, value=store_id)
+    with db.session_scope() as s:
+        store = s.get(Store, int(store_id)).name
+    bought = date(2024, 3, 14)
+    client.call(R.set_purchase_date, value=bought.isoformat())
+    model = client.get(R).product_name
+
+    lacking = invoice_for(model_name="Ergonomic Office Chair", store=store, purchase_date=bought)
+    client.upload(R.upload_invoice, "other.png", lacking, content_type="image/png")
+    state = client.get(R)
+    assert state.invoice_ok and not state.invoice_checking
+    checks = {c["key"]: c for c in state.invoice_checks}
+    assert checks["model"]["ok"] == "" and model in checks["model"]["message"]
+    assert "Reviewers usually ask" in checks["model"]["advice"]
+    assert checks["date"]["ok"] == "yes" and checks["store"]["ok"] == "yes"
+
+    client.upload(R.upload_invoice, "invoice.png", invoice_for(model_name=model, store=store, purchase_date=bought),
+                  content_type="image/png")
+    checks = {c["key"]: c for c in client.get(R).invoice_checks}
+    assert checks["model"]["ok"] == "yes", checks["model"]
+
+    # A date typed afterwards is compared with the kept reading at once (no second reading).
+    client.call(R.set_purchase_date, value="2024-03-15")
+    checks = {c["key"]: c for c in client.get(R).invoice_checks}
+    assert checks["date"]["status"] == "contradicts" and "14 Mar 2024" in checks["date"]["message"]

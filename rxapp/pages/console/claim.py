@@ -45,15 +45,16 @@ KEYBOARD_JS = """
 IMAGE_JS = """
 (function (id, op) {
   var el = document.getElementById(id); if (!el) { return; }
+  var frame = document.getElementById(id + '-frame') || el;
   var z = parseFloat(el.dataset.z || '1'), r = parseInt(el.dataset.r || '0', 10);
   if (op === 'in') { z = Math.min(z * 1.5, 6); }
   else if (op === 'out') { z = Math.max(z / 1.5, 1); }
   else if (op === 'rot') { r = (r + 90) % 360; }
   else { z = 1; r = 0; }
   el.dataset.z = z; el.dataset.r = r;
-  el.style.width = (z * 100) + '%';
-  el.style.transform = 'rotate(' + r + 'deg)';
-  el.parentElement.style.padding = (r % 180) ? '18% 0' : '0';
+  frame.style.width = (z * 100) + '%';
+  frame.style.transform = 'rotate(' + r + 'deg)';
+  frame.parentElement.style.padding = (r % 180) ? '18% 0' : '0';
 })('IMG_ID', 'IMG_OP');
 """
 
@@ -63,7 +64,17 @@ def _image_js(img_id: str, op: str) -> str:
     return IMAGE_JS.replace("IMG_ID", img_id).replace("IMG_OP", op).strip().rstrip(";")
 
 
-def _image_viewer(title: str, key: str, url, meta) -> rx.Component:
+def _outline(b) -> rx.Component:
+    """One matched (or contradicting) text of the evidence checks, outlined where it is on the picture."""
+    return rx.box(
+        position="absolute", left=b["left"], top=b["top"], width=b["width"], height=b["height"],
+        border=rx.cond(b["ok"] == "yes", "2px solid #1a7f37", "2px solid #c0101c"), border_radius="3px",
+        background=rx.cond(b["ok"] == "yes", "rgba(26,127,55,0.10)", "rgba(192,16,28,0.10)"),
+        pointer_events="none", title=b["label"], class_name="evidence-outline", data_ok=b["ok"],
+    )
+
+
+def _image_viewer(title: str, key: str, url, meta, boxes=None) -> rx.Component:
     img_id = f"img-{key}"
 
     def op(name: str, label: str, icon: str) -> rx.Component:
@@ -91,8 +102,11 @@ def _image_viewer(title: str, key: str, url, meta) -> rx.Component:
                     rx.el.img(src=file_url(url), id=img_id, alt=title + " of claim #" + C.claim["id"].to(str),
                               key=url, on_click=rx.run_script(_image_js(img_id, "in")),
                               style={"width": "100%", "max_width": "none", "display": "block",
-                                     "transform_origin": "center center", "cursor": "zoom-in",
-                                     "transition": "transform 0.15s"}),
+                                     "cursor": "zoom-in"}),
+                    rx.foreach(boxes, _outline) if boxes is not None else rx.fragment(),
+                    # The frame zooms and turns: the picture and its outlines together.
+                    id=f"{img_id}-frame", position="relative", width="100%",
+                    style={"transform_origin": "center center", "transition": "transform 0.15s"},
                 ),
                 # At most this tall (zoomed in, it scrolls): a fixed height left a grey void under a wide
                 # image such as the S/N photo.
@@ -139,6 +153,37 @@ def _checks() -> rx.Component:
             ),
         ),
         rx.cond(C.eligible == "unknown", rx.text("The eligibility service is not available.", size="2")),
+    )
+
+
+def _evidence() -> rx.Component:
+    """What the invoice and the S/N photo say against the registration (outlined on the pictures)."""
+    return rx.box(
+        rx.hstack(
+            rx.heading("Evidence checks", size="3", as_="h2"),
+            rx.cond(C.evidence_summary == "passed", rx.badge("all checks passed", color_scheme="green")),
+            rx.cond(C.evidence_summary == "failed", rx.badge("a check failed", color_scheme="red")),
+            spacing="2", align="center", margin_bottom="6px", wrap="wrap",
+        ),
+        rx.cond(C.evidence_reading,
+                rx.hstack(rx.spinner(size="1"), rx.text("Reading the pictures…", size="2"), spacing="2",
+                          align="center")),
+        rx.foreach(
+            C.evidence,
+            lambda ch: rx.hstack(
+                rx.icon(rx.cond(ch["ok"] == "yes", "circle-check", "circle-x"), size=16,
+                        color=rx.cond(ch["ok"] == "yes", "#1a7f37", "#c0101c"), aria_hidden="true",
+                        flex_shrink="0", margin_top="2px"),
+                rx.box(
+                    rx.text(ch["source"], ": ", ch["message"], size="2"),
+                    rx.cond(ch["matched"] != "", rx.text("“", ch["matched"], "”", size="1", color="#555")),
+                ),
+                spacing="2", align="start", padding_y="2px", data_check=ch["key"], data_status=ch["status"],
+            ),
+        ),
+        rx.cond((C.evidence.length() == 0) & ~C.evidence_reading,
+                rx.text("No invoice or S/N photo to check.", size="2", color="#555")),
+        id="evidence-checks",
     )
 
 
@@ -274,14 +319,15 @@ def _claim_body() -> rx.Component:
         rx.card(rx.heading("Registration", size="3", as_="h2", margin_bottom="4px"), _facts_list(C.facts),
                 width="100%"),
         rx.card(_checks(), width="100%"),
+        rx.card(_evidence(), width="100%"),
         rx.card(rx.heading("Recipient", size="3", as_="h2", margin_bottom="4px"), _facts_list(C.recipient),
                 width="100%"),
         spacing="3", width="100%", min_width="0",
     )
     right = rx.vstack(
         grid_of({"initial": "1", "sm": "2"},
-            _image_viewer("Invoice", "invoice", C.invoice_url, C.invoice_meta),
-            _image_viewer("S/N photo", "serial", C.photo_url, C.photo_meta),
+            _image_viewer("Invoice", "invoice", C.invoice_url, C.invoice_meta, C.invoice_boxes),
+            _image_viewer("S/N photo", "serial", C.photo_url, C.photo_meta, C.photo_boxes),
             width="100%",
         ),
         heading_card("Linked claims",

@@ -19,6 +19,7 @@ from rxapp.services import (
     claim_history,
     claim_review,
     claims,
+    evidence_check,
     file_links,
     mail_sender,
     pending_approvals,
@@ -53,6 +54,13 @@ class ClaimState(rx.State):
     invoice_meta: str = ""
     photo_url: str = ""
     photo_meta: str = ""
+    # The evidence pre-check: what the invoice and the S/N photo say against the registration, and
+    # where on each picture (boxes in % of the picture, drawn over it).
+    evidence: list[dict[str, str]] = []
+    evidence_summary: str = ""
+    evidence_reading: bool = False
+    invoice_boxes: list[dict[str, str]] = []
+    photo_boxes: list[dict[str, str]] = []
     needs_info_templates: list[list[str]] = []
     reject_templates: list[list[str]] = []
     document_options: list[list[str]] = vocabulary.options(vocabulary.DOCUMENT)
@@ -78,12 +86,16 @@ class ClaimState(rx.State):
     _drafts: dict[str, dict[str, str]] = {}
     # The filter of this tab's queue, for j / k.
     _queue_filter: dict[str, str] = {}
+    # Files of this claim not read yet (uploaded before the pre-check): read_evidence reads them.
+    _evidence_unread: list[int] = []
 
     def _clear(self) -> None:
         self.found = False
         self.claim, self.facts, self.recipient, self.checks = {}, [], [], []
         self.linked, self.events, self.emails = [], [], []
         self.invoice_url = self.photo_url = self.invoice_meta = self.photo_meta = ""
+        self.evidence, self.evidence_summary, self.invoice_boxes, self.photo_boxes = [], "", [], []
+        self._evidence_unread = []
         self.next_href = self.prev_href = ""
         self.pending = {}
         self.draft_ni = self.draft_doc = self.draft_rej = self.draft_note = ""
@@ -97,6 +109,7 @@ class ClaimState(rx.State):
                 story = claim_history.reviewer_timeline(session=s, actor_id=viewer.user_id, claim_id=claim_id)
                 templates = reason_templates.list_templates(session=s, actor_id=viewer.user_id)
                 waiting = pending_approvals.pending(session=s, claim_id=claim_id, actor_id=viewer.user_id)
+                evidence = evidence_check.claim_evidence(session=s, actor_id=viewer.user_id, claim_id=claim_id)
         except (NotFound, Forbidden) as exc:
             self._clear()
             self.missing = exc.message or "This claim does not exist."
@@ -198,6 +211,7 @@ class ClaimState(rx.State):
         self.photo_url = file_links.signed_url(file_id=photo["file_id"], user_id=viewer.user_id, ttl_seconds=3600) \
             if photo else ""
         self.photo_meta = f"{photo['width']}×{photo['height']} px · {photo['original_name']}" if photo else ""
+        self._show_evidence(evidence)
         self.needs_info_templates = [
             [str(t["template_id"]), t["text"]] for t in templates if not t["is_rejection"]
         ]
@@ -210,6 +224,49 @@ class ClaimState(rx.State):
         }
         self._show_drafts(claim_id)
         self._neighbours(viewer, claim_id, c["due_on"])
+
+    def _show_evidence(self, evidence: dict) -> None:
+        rows, boxes = [], {"invoice": [], "serial_photo": []}
+        for part_key, source in (("invoice", "Invoice"), ("serial_photo", "S/N photo")):
+            part = evidence[part_key]
+            if part is None:
+                continue
+            if part["checks"] is None:
+                rows.append({"source": source, "key": "", "ok": "", "status": "unread", "matched": "",
+                             "message": part["error"] or "Not read yet."})
+                continue
+            for check in part["checks"]:
+                rows.append({"source": source, "key": check.key, "ok": "yes" if check.ok else "",
+                             "status": check.status.value, "message": check.message, "matched": check.matched})
+                if check.box and part["width"] and part["height"]:
+                    x0, y0, x1, y1 = check.box
+                    w, h = part["width"], part["height"]
+                    boxes[part_key].append({
+                        "left": f"{100 * x0 / w:.2f}%", "top": f"{100 * y0 / h:.2f}%",
+                        "width": f"{100 * (x1 - x0) / w:.2f}%", "height": f"{100 * (y1 - y0) / h:.2f}%",
+                        "ok": "yes" if check.ok else "", "label": f"{check.message}: “{check.matched}”",
+                    })
+        self.evidence = rows
+        self.evidence_summary = evidence["summary"]
+        self.invoice_boxes, self.photo_boxes = boxes["invoice"], boxes["serial_photo"]
+        self._evidence_unread = list(evidence["unread"])
+
+    @reviewer.background
+    async def read_evidence(self):
+        """Read this claim's files that were never read (OCR off the event loop), then show their checks."""
+        async with self:
+            claim_id, unread = self._claim_id, list(self._evidence_unread)
+            if not claim_id or not unread:
+                return
+            self.evidence_reading = True
+        try:
+            for file_id in unread:
+                await asyncio.to_thread(evidence_check.read_file, file_id=file_id)
+        finally:
+            async with self:
+                self.evidence_reading = False
+                if self._claim_id == claim_id:
+                    self._reload(caller(), claim_id)
 
     def _show_drafts(self, claim_id: int) -> None:
         """This claim's unsent reasons back in its forms, and a word about another claim's kept one."""
@@ -255,6 +312,8 @@ class ClaimState(rx.State):
             # Its undo window is over and nobody committed it yet: the next read does.
             db.run_writing(pending_approvals.settle, claim_id=claim_id)
             self._reload(viewer, claim_id)
+        if self._evidence_unread:
+            return ClaimState.read_evidence
 
     async def _change(self, form: str, change, describe) -> None:
         """One change of the claim over the version this page showed, and a word on how it went.

@@ -56,6 +56,7 @@ HANDLERS = {
     "console.ClaimState.load": REVIEWER,
     "console.ClaimState.needs_info": REVIEWER,
     "console.ClaimState.pick_template": REVIEWER,
+    "console.ClaimState.read_evidence": REVIEWER,
     "console.ClaimState.keep_draft": REVIEWER,
     "console.ClaimState.reject": REVIEWER,
     "console.ClaimState.settle_when_due": REVIEWER,
@@ -136,6 +137,7 @@ HANDLERS = {
     "MyProductsState.start_replace": MEMBER,
     "MyProductsState.upload_replacement": MEMBER,
     "RegistrationState.back": MEMBER,
+    "RegistrationState.check_invoice": MEMBER,
     "RegistrationState.choose_category": MEMBER,
     "RegistrationState.load": MEMBER,
     "RegistrationState.next_step": MEMBER,
@@ -179,13 +181,15 @@ _EVERYONE = {"captchachallenge": "any", "loginattempt": "any"}
 _CUSTOMER = _EVERYONE | {
     "user": "own", "loginsession": "own", "serialattempt": "own", "storedfile": "own",
     "registeredproduct": "own", "redemption": "own", "redemptionevent": "own", "emailmessage": "own",
-    "registrationdraft": "own",
+    "registrationdraft": "own", "evidencereading": "own",
 }
 _REVIEWER = _CUSTOMER | {
     # Deciding claims, their audit rows and emails, codes, promotions and reason templates is the job.
     "redemption": "any", "redemptionevent": "any", "emailmessage": "any", "promotioncode": "any",
     "promotion": "any", "promotioncategory": "any", "promotionmodel": "any", "promotionregion": "any",
     "reasontemplate": "any", "pendingapproval": "own",
+    # Opening a claim reads its invoice and S/N photo when they were never read (files of before the check).
+    "evidencereading": "any",
 }
 ALLOWED_WRITES = {
     "signed_out": _EVERYONE,

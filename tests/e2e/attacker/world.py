@@ -152,6 +152,7 @@ OWNER = {
     "emailmessage": "user_id",
     "registrationdraft": "user_id",
     "pendingapproval": "reviewer_id",
+    "evidencereading": "owner_id",
 }
 
 
