@@ -277,8 +277,9 @@ class RegistrationState(CaptchaMixin, rx.State):
         """The invoice is checked the moment it is chosen (streamed, size-capped)."""
         viewer = caller()
         async with self:
+            # The message stays until a file has arrived: an upload that carries none (the drop zone refused
+            # every file and ``refuse_invoice`` says why, before or after this) must not wipe that reason.
             self.uploading = True
-            self.invoice_message = ""
         got = await uploads.receive(chunks, owner_id=viewer.user_id, kind=FileKind.invoice)
         async with self:
             self.uploading = False

@@ -53,6 +53,14 @@ class Target:
     message: str
 
 
+# The drop zone's own refusal (before anything is sent), for each target.
+REFUSE = {
+    "registration invoice": RegistrationState.refuse_invoice,
+    "redeem S/N photo": RedeemState.refuse_photo,
+    "redeem invoice": RedeemState.refuse_invoice,
+    "replacement invoice": MyProductsState.refuse_replacement,
+}
+
 TARGETS = {
     "registration invoice": Target(RegistrationState.upload_invoice, "/products/register", RegistrationState,
                                    "invoice_message"),
@@ -204,7 +212,10 @@ def test_an_empty_upload_is_no_failed_request_and_changes_nothing(stack, new_cli
     t = TARGETS[target]
     client = tab(new_client, CUSTOMER, t.page)
     before = _owned_files(CUSTOMER)
+    # The drop zone says why first (two files dropped): that reason must survive the empty upload after it.
+    client.call(REFUSE[target], reasons=["too-many-files", "too-many-files"])
     shown = getattr(client.get(t.state), t.message)
+    assert "one file" in shown, shown
     body = f"--{BOUNDARY}--\r\n".encode()
     out = stack.run(client_token=client.token, handler=handler_name(t.handler), chunks=lambda: iter([body]),
                     body_size=len(body), tmp=tmp_spool)
