@@ -311,6 +311,27 @@ def test_shipping_handler_rechecks_the_role_and_the_session(new_client, facts):
     assert table_fingerprints() == before
 
 
+def _until_the_evidence_is_read(client, claim_id: int, timeout: float = 120) -> None:
+    """Wait until the claim's invoice and S/N photo have their reading (the claim view reads files of before
+    the pre-check in a background task, which writes ``evidencereading`` while the test goes on)."""
+    import asyncio
+    import time
+
+    from rxapp import db
+    from rxapp.models import EvidenceReading, Redemption
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with db.session_scope() as s:
+            claim = s.get(Redemption, claim_id)
+            files = {f for f in (claim.invoice_file_id, claim.serial_photo_file_id) if f is not None}
+            read = set(s.exec(select(EvidenceReading.file_id).where(EvidenceReading.file_id.in_(files))).all())
+        if read >= files:
+            return
+        assert time.monotonic() < deadline, f"files {sorted(files - read)} were never read"
+        client.driver.run(asyncio.sleep(0.2))  # the tab's event loop runs on: the task goes on
+
+
 def test_a_reviewer_moves_a_physical_claim_forward(new_client, facts):
     from rxapp import db
     from rxapp.models import Redemption
@@ -322,6 +343,7 @@ def test_a_reviewer_moves_a_physical_claim_forward(new_client, facts):
     C = ClaimState
     state = client.get(C)
     assert state.claim["shipping_label"] == "Preparing" and state.claim["next_shipping"] == "shipped"
+    _until_the_evidence_is_read(client, claim["id"])  # opening the claim reads its pictures in the background
 
     # Junk and a missing tracking number: errors by field, nothing saved.
     before = table_fingerprints()
