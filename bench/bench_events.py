@@ -590,7 +590,7 @@ def main() -> int:
         common.report("events", f"{row.event}, {row.clients} client(s): p95 vs no-op floor",
                       common.p95(row.ours) * 1000 if has else None, common.p95(row.floor) * 1000 if has else None,
                       "ms", f"<= {GOAL_RATIO}x" if row.goal else None, met,
-                      note="" if has and not row.failed else f"{row.failed} unanswered")
+                      note=(f"{row.failed} unanswered" if row.failed else "") or ("" if has else "no samples"))
     print(common.table(
         ["event", "clients", "answered", "ours med", "ours p95", "floor med", "floor p95", "med ratio",
          "p95 ratio", "goal"],
