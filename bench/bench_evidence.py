@@ -134,6 +134,7 @@ def main() -> int:
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(MARK)]
     if proc.returncode or not lines:
         sys.stderr.write(proc.stderr[-3000:])
+        common.report("evidence", "reading run (child process failed)", None, goal="runs", met=False)
         return 1
     r = json.loads(lines[-1][len(MARK) + 1:])
     missed = []
@@ -161,6 +162,18 @@ def main() -> int:
         ["serial check found (barcode, else text)", f"{_pct(r['serial_checked'])} of {r['stickers']}", "info"],
     ]
     print(common.table(["row", "measured", "goal"], rows))
+    for key, label, unit, scale in (
+        ("model_recall", "model name found (recall)", "%", 100),
+        ("false_match", "another model's name 'found'", "%", 100),
+        ("date_correct", "purchase date found and correct", "%", 100),
+        ("barcode_decoded", "sticker serial decoded (barcode)", "%", 100),
+        ("invoice_p95_s", "time per invoice p95 (wall)", "s", 1),
+    ):
+        op, target = GOALS[key]
+        common.report("evidence", label, r[key] * scale, None, unit, f"{op} {target * scale:g} {unit}",
+                      key not in missed, note="no baseline: absolute goal")
+    common.report("evidence", "CPU per invoice (mean)", r["invoice_cpu_mean_s"], None, "s")
+    common.report("evidence", "peak memory (RSS growth)", r["rss_growth"] / common.MiB, None, "MB")
     print(f"load average before/after: {r['load'][0]} / {r['load'][1]} (2 cores)")
     for miss in r["misses"]:
         print("  miss:", miss)

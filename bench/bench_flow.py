@@ -398,6 +398,7 @@ def main() -> int:
 
     if not configs:
         print("no configuration ran")
+        common.report("flow", "no configuration ran", None, goal="all flows complete", met=False)
         return 1
     base = _summary(configs[0])
     rows = []
@@ -408,6 +409,9 @@ def main() -> int:
         rows.append([config.label, f"{s['done']}/{CLIENTS}", f"{s['rate']:.2f}/s", ratio,
                      *(common.ms(s["p95"][step]) if s["p95"][step] is not None else "-" for step in STEPS),
                      "OK" if s["done"] == CLIENTS else "MISSED (flows failed)"])
+        common.report("flow", f"{config.label}: flows/s vs SQLite, {CLIENTS} customers", s["rate"],
+                      None if config is configs[0] else base["rate"], "flows/s", "all flows complete",
+                      s["done"] == CLIENTS, note=f"{s['done']}/{CLIENTS} done")
     print(common.table(["configuration", "flows done", "flows/s", "vs SQLite", *(f"{s} p95" for s in STEPS),
                         "goal"], rows))
     print(f"{CLIENTS} customers at once, each: sign up, log in, register a product (invoice upload), "

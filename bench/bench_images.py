@@ -154,6 +154,13 @@ def main() -> int:
                 ok = rss["ours"] is not None and rss["ours"] <= GOAL_MEMORY and ratio <= GOAL_RATIO
                 met &= ok
                 what = "6000x6000 PNG" if path == png else "6000x4000 JPEG"
+                common.report("images", f"{label}, {what}: time vs Pillow", m_ours * 1000, m_base * 1000, "ms",
+                              f"<= {GOAL_RATIO}x", ratio <= GOAL_RATIO)
+                mem_ok = rss["ours"] is not None and rss["ours"] <= GOAL_MEMORY
+                common.report("images", f"{label}, {what}: peak RSS growth vs Pillow",
+                              None if rss["ours"] is None else rss["ours"] / common.MiB,
+                              None if rss["base"] is None else rss["base"] / common.MiB, "MB",
+                              f"<= {GOAL_MEMORY // common.MiB} MB", mem_ok)
                 rows.append([f"{label}, {what}", common.mb(rss["ours"]), common.ms(m_ours), common.mb(rss["base"]),
                              common.ms(m_base), f"{ratio:.2f}x", "met" if ok else "NOT MET"])
     print(common.table(["row", "ours peak", "ours time", "Pillow peak", "Pillow time", "time ratio", "goal"], rows))

@@ -687,6 +687,7 @@ def main() -> int:
     for c in cases:
         if c.note:
             print(f"  {c.label}: {c.note}")
+        _report(c)
     for note in notes:
         print(f"  {note}")
     print(
@@ -700,6 +701,24 @@ def main() -> int:
     )
     met = all(_met(c) for c in cases if c.live or c.missed)
     return 0 if met and cases else 1
+
+
+def _report(case: Case) -> None:
+    """The case's row for the combined summary: live p95 beside the pull round trip's p95."""
+    goals = []
+    if case.goal:
+        goals.append(f"p95 < {GOAL_P95:.0f} s")
+    if case.push_goal and "one by one" in case.label:
+        goals.append(f"p95 <= {case.push_goal * 1000:.0f} ms")
+    sampled = bool(case.live or case.missed)
+    common.report(
+        "live", f"{case.label}: live p95 vs pull p95",
+        common.p95(case.live) * 1000 if case.live else None,
+        common.p95(case.pull) * 1000 if case.pull else None, "ms",
+        ", ".join(goals) + ", none missed" if goals else None,
+        _met(case) if sampled else False,
+        note=(f"{case.missed} missed" if case.missed else "") or ("" if sampled else "no samples"),
+    )
 
 
 def _push_goal(database: str, redis_url: str | None, workers: int | None) -> float | None:

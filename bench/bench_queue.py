@@ -33,6 +33,7 @@ if str(PROJECT_ROOT) not in sys.path:
 
 from sqlmodel import Session  # noqa: E402
 
+from bench import common  # noqa: E402
 from rxapp import db  # noqa: E402
 from rxapp.models import RedemptionStatus  # noqa: E402
 from rxapp.services import review_queue  # noqa: E402
@@ -339,6 +340,13 @@ def main() -> int:
         ratio = statistics.median(ours_t) / statistics.median(raw_t)
         good = same and ratio <= GOAL_RATIO and _p95(ours_t) < GOAL_P95_MS and len(page.rows) == LIMIT
         ok &= good
+        common.report("queue", f"{name}: median vs raw sqlite3", statistics.median(ours_t),
+                      statistics.median(raw_t), "ms", f"<= {GOAL_RATIO:.0f}x, same rows",
+                      same and ratio <= GOAL_RATIO and len(page.rows) == LIMIT,
+                      note="rows differ" if not same else (f"{len(page.rows)} rows, not {LIMIT}"
+                                                             if len(page.rows) != LIMIT else ""))
+        common.report("queue", f"{name}: p95", _p95(ours_t), _p95(raw_t), "ms", f"< {GOAL_P95_MS:.0f} ms",
+                      _p95(ours_t) < GOAL_P95_MS)
         print(
             f"  {name:32} {statistics.median(ours_t):8.2f}ms {_p95(ours_t):8.2f}ms"
             f" {statistics.median(raw_t):7.2f}ms {_p95(raw_t):7.2f}ms {ratio:5.2f}x"

@@ -182,6 +182,10 @@ def main() -> int:
                     verdict = "OK" if ok else "MISSED"
                 else:
                     verdict = "(no goal)"
+                common.report("upload", f"{label}: time vs header read", m_ours * 1000, m_base * 1000, "ms",
+                              f"<= {GOAL_RATIO:.0f}x" if goal else None, ratio <= GOAL_RATIO)
+                common.report("upload", f"{label}: extra memory", extra / common.MiB, None, "MB",
+                              f"<= {GOAL_MEMORY // common.MiB} MB" if goal else None, extra <= GOAL_MEMORY)
                 rows.append(
                     [
                         label,

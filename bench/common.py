@@ -1,4 +1,5 @@
-"""Small helpers shared by the bench modules: timing, percentiles, memory, tables."""
+"""Small helpers shared by the bench modules: timing, percentiles, memory, tables,
+and the rows every module reports for the one combined summary (``Row``/``report``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 
 MiB = 1024 * 1024
 
@@ -139,3 +141,102 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
     line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths))  # noqa: E731
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+# --- the one combined table ------------------------------------------------
+#
+# Each bench module keeps its detailed printout and also calls ``report`` once
+# per row; ``python -m bench`` collects the rows of every module it ran, prints
+# them as one table at the end and writes them as JSON (``write_results``).
+
+
+@dataclass
+class Row:
+    """One summary row: our value beside the baseline measured in the same run.
+
+    ``goal`` is a short text ("<= 1.5x", "p99 <= 100 ms"); None means the row is
+    for information only.  ``met`` is None for info rows.  ``ratio`` is
+    ours / baseline when both are numbers and the baseline is not zero.
+    """
+
+    bench: str
+    case: str
+    ours: float | None
+    baseline: float | None
+    unit: str
+    ratio: float | None
+    goal: str | None
+    met: bool | None
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        """Plain JSON values (an infinite or NaN number becomes None)."""
+        return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in asdict(self).items()}
+
+
+ROWS: list[Row] = []
+
+
+def report(bench: str, case: str, ours: float | None, baseline: float | None = None, unit: str = "",
+           goal: str | None = None, met: bool | None = None, ratio: float | None = None, note: str = "") -> Row:
+    """Record one row for the combined summary (and return it)."""
+    if ratio is None and ours is not None and baseline:
+        ratio = ours / baseline
+    row = Row(bench, case, ours, baseline, unit, ratio, goal, None if goal is None else bool(met), note)
+    ROWS.append(row)
+    return row
+
+
+def take_rows() -> list[Row]:
+    """The rows reported since the last call (and forget them)."""
+    rows = ROWS[:]
+    ROWS.clear()
+    return rows
+
+
+def _num(value: float | None, unit: str) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    text = f"{value:.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+    return f"{text} {unit}".rstrip()
+
+
+def verdict(row: Row) -> str:
+    if row.goal is None:
+        return "(info)"
+    return "met" if row.met else "NOT MET"
+
+
+def summary_table(rows: list[Row]) -> str:
+    """The combined table: bench, case, ours, baseline, ratio, goal, result."""
+    body = [
+        [r.bench, r.case + (f" [{r.note}]" if r.note else ""), _num(r.ours, r.unit), _num(r.baseline, r.unit),
+         "-" if r.ratio is None or not math.isfinite(r.ratio) else f"{r.ratio:.2f}x", r.goal or "-", verdict(r)]
+        for r in rows
+    ]
+    return table(["bench", "case", "ours", "baseline", "ratio", "goal", "result"], body)
+
+
+def write_results(rows: list[Row], directory, meta: dict | None = None, stamp: str | None = None) -> tuple:
+    """Write ``<stamp>.json`` and ``latest.json`` (same content) under ``directory``; return both paths."""
+    import json
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(timezone.utc)
+    stamp = stamp or now.strftime("%Y%m%dT%H%M%SZ")
+    goals = [r for r in rows if r.goal is not None]
+    doc = {
+        "finished_at": now.isoformat(timespec="seconds"),
+        **(meta or {}),
+        "goals": len(goals),
+        "goals_met": sum(1 for r in goals if r.met),
+        "rows": [r.as_dict() for r in rows],
+    }
+    text = json.dumps(doc, indent=2) + "\n"
+    stamped, latest = directory / f"{stamp}.json", directory / "latest.json"
+    stamped.write_text(text)
+    latest.write_text(text)
+    return stamped, latest
