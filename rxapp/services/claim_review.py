@@ -8,6 +8,8 @@ checks the acting user's reviewer role itself (``services.access``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
@@ -245,13 +247,22 @@ def _audit_trail(session: Session, claim_id: int) -> list[dict]:
     ]
 
 
-def claim_detail(*, session: Session, actor_id: int, claim_id: int) -> dict:
-    """Everything a reviewer needs to decide one claim, as plain dicts.
+@dataclass(frozen=True)
+class ReviewedClaim:
+    """A claim with what it was registered as, loaded for a reviewer (``reviewed_claim``)."""
 
-    Keys: claim, registration, customer, recipient, files (invoice,
-    serial_photo), eligibility, linked, timeline (the audit trail), emails.
-    Raises ``Forbidden`` unless ``actor_id`` is a reviewer, ``NotFound`` for
-    an unknown claim.
+    claim: Redemption
+    product: RegisteredProduct
+    serial: SerialRecord
+    model: ProductModel
+    category: ProductCategory
+    promotion: Promotion
+
+
+def reviewed_claim(*, session: Session, actor_id: int, claim_id: int) -> ReviewedClaim:
+    """The claim ``claim_id`` and its registration, for the reviewer ``actor_id``.
+
+    Raises ``Forbidden`` unless ``actor_id`` is a reviewer, ``NotFound`` for an unknown claim.
     """
     access.require_reviewer(session=session, user_id=actor_id)
     claim = session.get(Redemption, claim_id)
@@ -260,11 +271,24 @@ def claim_detail(*, session: Session, actor_id: int, claim_id: int) -> dict:
     product = session.get(RegisteredProduct, claim.product_id)
     serial = session.get(SerialRecord, product.serial_id)
     model = session.get(ProductModel, serial.model_id)
-    category = session.get(ProductCategory, model.category_id)
+    return ReviewedClaim(claim, product, serial, model, session.get(ProductCategory, model.category_id),
+                         session.get(Promotion, claim.promotion_id))
+
+
+def claim_detail(*, session: Session, actor_id: int, claim_id: int) -> dict:
+    """Everything a reviewer needs to decide one claim, as plain dicts.
+
+    Keys: claim, registration, customer, recipient, files (invoice,
+    serial_photo), eligibility, linked, timeline (the audit trail), emails.
+    Raises ``Forbidden`` unless ``actor_id`` is a reviewer, ``NotFound`` for
+    an unknown claim.
+    """
+    found = reviewed_claim(session=session, actor_id=actor_id, claim_id=claim_id)
+    claim, product, serial, model, category, promotion = (
+        found.claim, found.product, found.serial, found.model, found.category, found.promotion)
     store = session.get(Store, product.store_id)
     region = session.get(Region, product.region_code)
     customer = session.get(User, claim.user_id)
-    promotion = session.get(Promotion, claim.promotion_id)
     today = clock.today(session)
     emails = session.exec(
         select(EmailMessage)

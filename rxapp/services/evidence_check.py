@@ -38,8 +38,9 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from rxapp import db
 from rxapp.models import EvidenceReading, ProductModel, Store, StoredFile
-from rxapp.services import file_folder, ocr_reader, serial_format
+from rxapp.services import claim_review, file_folder, ocr_reader, serial_format
 from rxapp.services.evidence_text import (  # noqa: F401 - parse_dates: part of this module's API
     find_dates,
     find_phrase,
@@ -311,8 +312,6 @@ def read_file(*, file_id: int, url: str | None = None) -> Reading | None:
     concurrent calls may both read; the second one's insert loses quietly.
     A picture that cannot be read keeps an error row (and returns None).
     """
-    from rxapp import db
-
     with db.session_scope(url) as session:
         row = session.exec(select(EvidenceReading).where(EvidenceReading.file_id == file_id)).first()
         if row is not None:
@@ -393,19 +392,9 @@ def claim_evidence(*, session: Session, actor_id: int, claim_id: int) -> dict:
     promotion period; the S/N photo against the registered serial.  Raises ``Forbidden`` unless
     ``actor_id`` is a reviewer, ``NotFound`` for an unknown claim.
     """
-    from rxapp.models import ProductCategory, Promotion, Redemption, RegisteredProduct, SerialRecord
-    from rxapp.services import access
-    from rxapp.services.errors import NotFound
-
-    access.require_reviewer(session=session, user_id=actor_id)
-    claim = session.get(Redemption, claim_id)
-    if claim is None:
-        raise NotFound(f"Claim #{claim_id} does not exist.")
-    product = session.get(RegisteredProduct, claim.product_id)
-    serial = session.get(SerialRecord, product.serial_id)
-    model = session.get(ProductModel, serial.model_id)
-    category = session.get(ProductCategory, model.category_id)
-    promotion = session.get(Promotion, claim.promotion_id)
+    found = claim_review.reviewed_claim(session=session, actor_id=actor_id, claim_id=claim_id)
+    claim, product, serial, model, category, promotion = (
+        found.claim, found.product, found.serial, found.model, found.category, found.promotion)
     out: dict = {"invoice": None, "serial_photo": None, "unread": [], "summary": ""}
     every: list[Check] = []
     invoice_id = claim.invoice_file_id or product.invoice_file_id

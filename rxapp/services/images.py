@@ -209,6 +209,7 @@ class TooManyPixels(Exception):
 def _vips():
     """pyvips, set up once: no operation cache (a decoded image is not kept after its request) and one
     thread per image (the handlers' CPU pool already runs one image per core)."""
+    # Lazy: importing pyvips loads libvips (a native library) and sets it up; done once, on the first image.
     import pyvips
 
     pyvips.cache_set_max(0)

@@ -99,6 +99,8 @@ def _ocr():
     global _engine
     with _engine_lock:
         if _engine is None:
+            # Lazy: the engine and its models cost about a second and 600 MB; a process that never reads a
+            # picture (the CLI, most tests) never loads them.  No cycle: a third-party package.
             from rapidocr_onnxruntime import RapidOCR
 
             _engine = RapidOCR(
@@ -133,7 +135,7 @@ def _nfkc(text: str) -> str:
 
 def read_text(im: Image.Image) -> list[TextLine]:
     """The picture's text lines, top to bottom then left to right (boxes in ``im``'s pixels)."""
-    import numpy as np
+    import numpy as np  # lazy, with the engine that needs it (see _ocr)
 
     arr = np.asarray(im.convert("RGB"))[:, :, ::-1]  # RapidOCR works in OpenCV's BGR
     with _run_lock:
@@ -171,7 +173,7 @@ def _barcode_box(position, scale: float, dx: int = 0, dy: int = 0) -> Box:
 
 
 def _decode(im: Image.Image, scale: float = 1.0) -> list[Barcode]:
-    import zxingcpp
+    import zxingcpp  # lazy: the barcode engine loads only when a sticker is read (a native library)
 
     found = []
     for result in zxingcpp.read_barcodes(im, try_rotate=True, try_downscale=True, try_invert=False):
