@@ -9,7 +9,6 @@ the server by the services; Back and Next never lose what was typed.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 
 import reflex as rx
@@ -19,7 +18,7 @@ from rxapp.db import session_scope
 from rxapp.models import FileKind
 from rxapp.services import catalog, clock, evidence_check, products, profiles, registration_drafts, serials
 from rxapp.services.errors import Conflict, FieldErrors, Locked, ServiceError
-from rxapp.state import parse, uploads
+from rxapp.state import offload, parse, uploads
 from rxapp.state.captcha import CaptchaMixin
 from rxapp.state.session import SessionState, caller, member
 from rxapp.state.upload_guard import upload_limit
@@ -303,7 +302,7 @@ class RegistrationState(CaptchaMixin, rx.State):
             self.invoice_checking = True
             self.invoice_checks, self.invoice_check_note = [], ""
         try:
-            await asyncio.to_thread(evidence_check.read_file, file_id=file_id)
+            await offload.call(evidence_check.read_file, file_id=file_id)
         finally:
             async with self:
                 if self._invoice_file_id == file_id:

@@ -28,7 +28,7 @@ from rxapp.services import (
     review_queue,
 )
 from rxapp.services.errors import Conflict, FieldErrors, Forbidden, NotFound, ServiceError
-from rxapp.state import parse
+from rxapp.state import offload, parse
 from rxapp.state.console.queue import QueueState
 from rxapp.state.session import Viewer, caller, reviewer
 
@@ -261,7 +261,7 @@ class ClaimState(rx.State):
             self.evidence_reading = True
         try:
             for file_id in unread:
-                await asyncio.to_thread(evidence_check.read_file, file_id=file_id)
+                await offload.call(evidence_check.read_file, file_id=file_id)
         finally:
             async with self:
                 self.evidence_reading = False
