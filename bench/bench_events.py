@@ -531,10 +531,10 @@ async def _run(base_url: str, world: World, pid: int | None = None) -> tuple[lis
 
 
 def main() -> int:
-    from rxapp import db, settings
+    from rxapp import db
     from bench.bench_live import Backend
 
-    saved_env = {k: os.environ.get(k) for k in ("RXAPP_DATA_DIR", "DATABASE_URL", "REDIS_URL")}
+    saved_env = common.saved_app_env()
     tmp = Path(tempfile.mkdtemp(prefix="bench_events_"))
     random.seed(15)
     try:
@@ -573,12 +573,7 @@ def main() -> int:
                 backend.stop()
     finally:
         db.dispose_all()
-        for key, value in saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        settings.reset()
+        common.restore_app_env(saved_env)
         shutil.rmtree(tmp, ignore_errors=True)
 
     cells, verdicts = [], []

@@ -354,10 +354,10 @@ def _summary(config: Config) -> dict:
 
 
 def main() -> int:
-    from rxapp import db, settings
+    from rxapp import db
     from bench.bench_live import _flush_redis, _pick_redis
 
-    saved_env = {k: os.environ.get(k) for k in ("RXAPP_DATA_DIR", "DATABASE_URL", "REDIS_URL")}
+    saved_env = common.saved_app_env()
     tmp = Path(tempfile.mkdtemp(prefix="bench_flow_"))
     configs = [Config("SQLite, 1 worker", None, None, None)] if "sqlite" in CONFIGS else []
     notes = []
@@ -388,12 +388,7 @@ def main() -> int:
                 _drop_postgres(url)
         if redis_url:
             _flush_redis(redis_url)
-        for key, value in saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        settings.reset()
+        common.restore_app_env(saved_env)
         shutil.rmtree(tmp, ignore_errors=True)
 
     if not configs:

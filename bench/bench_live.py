@@ -613,7 +613,7 @@ def main() -> int:
     from rxapp import db, settings
     from rxapp.state import live
 
-    saved_env = {k: os.environ.get(k) for k in ("RXAPP_DATA_DIR", "DATABASE_URL", "REDIS_URL")}
+    saved_env = common.saved_app_env()
     tmp = Path(tempfile.mkdtemp(prefix="bench_live_"))
     cases: list[Case] = []
     redis_url = _pick_redis()
@@ -669,12 +669,7 @@ def main() -> int:
         db.dispose_all()
         if postgres:
             _drop_postgres(*postgres)
-        for key, value in saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        settings.reset()
+        common.restore_app_env(saved_env)
         shutil.rmtree(tmp, ignore_errors=True)
 
     print(

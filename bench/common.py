@@ -240,3 +240,24 @@ def write_results(rows: list[Row], directory, meta: dict | None = None, stamp: s
     stamped.write_text(text)
     latest.write_text(text)
     return stamped, latest
+
+
+APP_ENV = ("RXAPP_DATA_DIR", "DATABASE_URL", "REDIS_URL")
+
+
+def saved_app_env() -> dict[str, str | None]:
+    """The app's environment before a bench points it at a database of its own (``restore_app_env``)."""
+    return {k: os.environ.get(k) for k in APP_ENV}
+
+
+def restore_app_env(saved: dict[str, str | None]) -> None:
+    """Put back what ``saved_app_env`` kept, and the app's settings with it."""
+    from rxapp import settings
+
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    settings.reset()
+
