@@ -16,9 +16,11 @@ anybody.  Services stay plain synchronous functions.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextvars
 import functools
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -29,6 +31,36 @@ T = TypeVar("T")
 
 WORKERS = max(2, os.cpu_count() or 2)
 _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="rxapp-cpu")
+# Jobs handed to the pool and not finished yet.  A handler awaiting one may be cancelled (the tab
+# closed, the worker stops) while its thread goes on and commits: ``drain`` waits for those.
+_unfinished: set[concurrent.futures.Future] = set()
+_unfinished_lock = threading.Lock()
+
+
+def _submit(job: Callable[[], T]) -> concurrent.futures.Future:
+    future = _pool.submit(job)
+    with _unfinished_lock:
+        _unfinished.add(future)
+    future.add_done_callback(_finished)
+    return future
+
+
+def _finished(future: concurrent.futures.Future) -> None:
+    with _unfinished_lock:
+        _unfinished.discard(future)
+
+
+def drain(timeout: float = 300) -> bool:
+    """Block until every job handed to the pool has finished (the awaiting handler may be gone).
+
+    For a clean stop: a worker shutting down, or a test that compares the tables after its
+    handlers, must not have a thread still writing behind it.  True when nothing is left.
+    """
+    with _unfinished_lock:
+        pending = list(_unfinished)
+    concurrent.futures.wait(pending, timeout=timeout)
+    with _unfinished_lock:
+        return not _unfinished
 
 
 async def call(fn: Callable[..., T], /, *args, **kwargs) -> T:
@@ -36,9 +68,8 @@ async def call(fn: Callable[..., T], /, *args, **kwargs) -> T:
 
     ``fn`` must not use a database session opened on the loop: open one inside it (or use ``run``).
     """
-    loop = asyncio.get_running_loop()
     job = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
-    return await loop.run_in_executor(_pool, job)
+    return await asyncio.wrap_future(_submit(job))
 
 
 async def run(fn: Callable[..., T], /, **kwargs) -> T:

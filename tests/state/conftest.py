@@ -148,8 +148,13 @@ class Driver:
         return self.runner.run(coro, context=self.context)
 
     def close(self) -> None:
+        from rxapp.state import offload
+
         try:
             self.run(self.processor.stop())
+            # Stopping cancels the handlers, not the CPU-pool jobs they awaited (an invoice's OCR goes on
+            # and writes its reading): the next test starts when they are done.
+            assert offload.drain(), "a CPU-pool job still runs after 300 s"
             self.run(self.state_manager.close())
         finally:
             self.context.run(self._contexts.__exit__, None, None, None)

@@ -116,3 +116,27 @@ def test_another_tab_is_answered_while_a_password_change_hashes(driver, new_clie
     assert answered is True, "the password change held the event loop while hashing"
     assert thread != threading.main_thread().name
     assert client.get(PasswordState).saved, client.get(PasswordState).errors
+
+
+def test_a_cancelled_handler_s_pool_job_is_waited_for_by_drain():
+    """Cancelling the awaiting handler does not stop its thread (it goes on and commits): ``drain`` waits for
+    it, which is how a stopping worker or a test that compares tables knows nothing still writes behind it."""
+    from rxapp.state import offload
+
+    release, finished = threading.Event(), threading.Event()
+
+    def job():
+        release.wait(timeout=SAFETY_TIMEOUT)
+        finished.set()
+
+    async def cancel_the_awaiting_task():
+        task = asyncio.create_task(offload.call(job))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    asyncio.run(cancel_the_awaiting_task())
+    assert not finished.is_set()  # the handler is gone, its job is not
+    assert not offload.drain(timeout=0.05)  # still running: drain says so
+    threading.Timer(0.2, release.set).start()
+    assert offload.drain(timeout=SAFETY_TIMEOUT) and finished.is_set()
