@@ -29,7 +29,7 @@ dev: setup migrate seed ## hot-reload dev server
 
 # Browser tests run last: their session-wide browser and in-process app must not sit under the others.
 # With RXAPP_TEST_DATABASE_URL set (CI sets it), a second pass runs the database and state tests on
-# PostgreSQL; with RXAPP_TEST_CLUSTER=1 and RXAPP_TEST_REDIS_URL too, the browser tests also run against
+# PostgreSQL; with RXAPP_TEST_CLUSTER=1 and RXAPP_TEST_REDIS_URL too (.ci/run sets all three), the browser tests also run against
 # two instances behind nginx on PostgreSQL + Redis (tests/distributed.py; .ci/run sets the two URLs).
 test: setup chromium fonts nginx ## every test: unit, state, end-to-end (browser); then the PostgreSQL pass
 	$(PY) -m pytest tests/unit tests/state tests/e2e

@@ -12,7 +12,9 @@ What a multi-host deployment runs (README, "Several instances"), on one machine:
   test set-up (``make chromium``) like Chromium.
 
 ``Cluster.frontend_url`` is the proxy's address: the browser tests use it as
-they use ``AppHarnessProd.frontend_url``.
+they use ``AppHarnessProd.frontend_url``.  A browser carrying the cookie
+``instance=N`` is sent to instance N (``pin``), so a test can place two tabs
+on two instances for certain.
 """
 
 from __future__ import annotations
@@ -49,10 +51,17 @@ http {{
     upstream member_center {{
 {servers}
     }}
+{pinned_upstreams}
+    # Round robin, except for a browser that carries the test cookie ``instance=N`` (tests that need
+    # two tabs on two different instances set it; round robin alone cannot promise that).
+    map $cookie_instance $backend {{
+        default member_center;
+{pinned_map}
+    }}
     server {{
         listen 127.0.0.1:{port};
         location / {{
-            proxy_pass http://member_center;
+            proxy_pass http://$backend;
             proxy_http_version 1.1;
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $connection_upgrade;
@@ -151,6 +160,10 @@ class Cluster:
         """The backend's address as the browser sees it: the proxy's (the export was built for it)."""
         return self.frontend_url.rstrip("/")
 
+    def pin(self, context, index: int) -> None:
+        """Send every request of this browser context (pages and websocket) to instance ``index``."""
+        context.add_cookies([{"name": "instance", "value": str(index), "url": self.frontend_url}])
+
     @property
     def app_instance(self):
         """The app's definition (its pages, handlers), as the instances import it."""
@@ -200,8 +213,12 @@ class Cluster:
         for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (self.tmp / sub).mkdir(exist_ok=True)
         servers = "\n".join(f"        server 127.0.0.1:{p};" for p in self.instance_ports)
+        pinned_upstreams = "\n".join(f"    upstream instance_{i} {{ server 127.0.0.1:{p}; }}"
+                                      for i, p in enumerate(self.instance_ports))
+        pinned_map = "\n".join(f'        "{i}" instance_{i};' for i in range(len(self.instance_ports)))
         conf = self.tmp / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(tmp=self.tmp, port=self.port, servers=servers))
+        conf.write_text(NGINX_CONF.format(tmp=self.tmp, port=self.port, servers=servers,
+                                          pinned_upstreams=pinned_upstreams, pinned_map=pinned_map))
         log = self.tmp / "nginx.out"
         with open(log, "wb") as out:
             self.nginx = subprocess.Popen(
