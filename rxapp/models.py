@@ -140,6 +140,8 @@ class User(SQLModel, table=True):
     role: Role = Field(default=Role.customer, sa_type=_enum(Role, "role"))
     email_verified_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # The language the account chose (a tag of ``rxapp.i18n.LANGUAGES``); "" until it chooses one.
+    language: str = Field(default="", max_length=8, sa_column_kwargs={"server_default": ""})
 
 
 class LoginSession(SQLModel, table=True):

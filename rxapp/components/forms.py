@@ -10,6 +10,7 @@ from __future__ import annotations
 import reflex as rx
 
 from rxapp.components.captcha_pow import proof_input
+from rxapp.components.i18n import T, tr
 from rxapp.components.shell import ACCENT
 
 
@@ -20,7 +21,7 @@ def required_mark() -> rx.Component:
 
 def field_label(text, html_for: str, required: bool = False) -> rx.Component:
     return rx.el.div(
-        rx.el.label(text, html_for=html_for, style={"font_weight": "600", "font_size": "0.9rem"}),
+        rx.el.label(tr(text), html_for=html_for, style={"font_weight": "600", "font_size": "0.9rem"}),
         required_mark() if required else rx.fragment(),
         style={"margin_bottom": "4px"},
     )
@@ -36,8 +37,8 @@ def error_line(message, field_id: str) -> rx.Component:
     )
 
 
-def hint_line(text: str) -> rx.Component:
-    return rx.text(text, size="1", color="#666", margin_top="3px")
+def hint_line(text) -> rx.Component:
+    return rx.text(tr(text), size="1", color="#666", margin_top="3px")
 
 
 def field_error(errors, name: str, field_id: str, key: str | None = None) -> rx.Component:
@@ -54,7 +55,7 @@ def _field_box(label, fid: str, required: bool, control: rx.Component, errors, n
     return rx.box(
         _label(label, fid, required),
         control,
-        hint_line(hint) if hint else rx.fragment(),
+        hint_line(hint) if isinstance(hint, rx.Var) or hint else rx.fragment(),
         field_error(errors, name, fid, error_key),
         width="100%", margin_bottom="0" if compact else "12px",
     )
@@ -140,7 +141,7 @@ def select_field(label: str, name: str, options, errors, *, required: bool = Fal
     props.update(select_props)
     option = (lambda o: rx.el.option(o[1], value=o[0]))
     control = rx.el.select(
-        rx.el.option(placeholder, value="") if placeholder is not None else rx.fragment(),
+        rx.el.option(tr(placeholder), value="") if placeholder is not None else rx.fragment(),
         rx.foreach(options, option) if isinstance(options, rx.Var) else rx.fragment(*[option(o) for o in options]),
         style=COMPACT_SELECT_STYLE if compact else SELECT_STYLE,
         **props,
@@ -161,12 +162,13 @@ def checkbox_field(label, name: str, errors=None, *, required: bool = False, des
             rx.el.input(**props),
             # Label and its * in one box, so the mark follows the text when it wraps.
             rx.box(
-                rx.el.label(label, html_for=fid, style={"font_weight": "600", "font_size": "0.92rem"}),
+                rx.el.label(tr(label), html_for=fid, style={"font_weight": "600", "font_size": "0.92rem"}),
                 required_mark() if required else rx.fragment(),
             ),
             spacing="2", align="start",
         ),
-        rx.box(description, padding_left="26px", font_size="0.85rem", color="#555") if description else rx.fragment(),
+        rx.box(tr(description), padding_left="26px", font_size="0.85rem", color="#555")
+        if description is not None else rx.fragment(),
         field_error(errors, name, fid),
         margin_bottom="12px",
     )
@@ -191,8 +193,8 @@ def captcha_field(question, errors, on_reformat, *, pow, id_prefix: str = "f", r
                      auto_complete="off", max_length=6, width="110px", size="3",
                      aria_describedby=f"{fid}-question {fid}-error"),
             proof_input(pow),
-            rx.button("Reformat", type="button", variant="outline", on_click=on_reformat, size="2",
-                      aria_label="Reformat (draw a new question)"),
+            rx.button(T("Reformat"), type="button", variant="outline", on_click=on_reformat, size="2",
+                      aria_label=T("Reformat (draw a new question)")),
             spacing="3", align="center",
         ),
         field_error(errors, "captcha", fid),
@@ -201,7 +203,7 @@ def captcha_field(question, errors, on_reformat, *, pow, id_prefix: str = "f", r
 
 
 def submit_button(label: str, *, loading=False, **props) -> rx.Component:
-    return rx.button(label, type="submit", size="3", loading=loading, **props)
+    return rx.button(tr(label), type="submit", size="3", loading=loading, **props)
 
 
 def notice(message, kind="ok") -> rx.Component:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import reflex as rx
 
 from rxapp import routes
+from rxapp.i18n import N_
+from rxapp.components.i18n import T, document_language, language_switch, tr
 from rxapp.state.demo import DemoState
 from rxapp.state.session import SessionState
 
@@ -31,33 +33,34 @@ def _group(title: str, icon: str, *items: tuple[str, str]) -> MenuGroup:
 
 
 MEMBER_MENU: tuple[MenuGroup, ...] = (
-    MenuGroup("Account Overview", "house", routes.ACCOUNT_OVERVIEW),
-    _group("Membership", "star", ("Reward Program", routes.REWARD_PROGRAM),
-           ("Shout Out", routes.SHOUT_OUT), ("Promotions", routes.PROMOTIONS)),
-    _group("Product", "square-plus", ("My Products", routes.MY_PRODUCTS),
-           ("Product Registration", routes.PRODUCT_REGISTRATION), ("Appointment Service", routes.APPOINTMENT)),
-    _group("Support", "life-buoy", ("Web Ticket", routes.WEB_TICKET), ("Ticket History", routes.TICKET_HISTORY),
-           ("Apply for Service", routes.APPLY_SERVICE), ("Repair History", routes.REPAIR_HISTORY),
-           ("Live Chat", routes.LIVE_CHAT)),
-    _group("Account", "user-round", ("My Profile", routes.PROFILE),
-           ("Login Management", routes.LOGIN_MANAGEMENT), ("Change Password", routes.CHANGE_PASSWORD),
-           ("Subscribe", routes.SUBSCRIBE)),
+    MenuGroup(N_("Account Overview"), "house", routes.ACCOUNT_OVERVIEW),
+    _group(N_("Membership"), "star", (N_("Reward Program"), routes.REWARD_PROGRAM),
+           (N_("Shout Out"), routes.SHOUT_OUT), (N_("Promotions"), routes.PROMOTIONS)),
+    _group(N_("Product"), "square-plus", (N_("My Products"), routes.MY_PRODUCTS),
+           (N_("Product Registration"), routes.PRODUCT_REGISTRATION),
+           (N_("Appointment Service"), routes.APPOINTMENT)),
+    _group(N_("Support"), "life-buoy", (N_("Web Ticket"), routes.WEB_TICKET),
+           (N_("Ticket History"), routes.TICKET_HISTORY), (N_("Apply for Service"), routes.APPLY_SERVICE), (N_("Repair History"), routes.REPAIR_HISTORY),
+           (N_("Live Chat"), routes.LIVE_CHAT)),
+    _group(N_("Account"), "user-round", (N_("My Profile"), routes.PROFILE),
+           (N_("Login Management"), routes.LOGIN_MANAGEMENT), (N_("Change Password"), routes.CHANGE_PASSWORD),
+           (N_("Subscribe"), routes.SUBSCRIBE)),
 )
 
-REVIEWER_MENU = _group("Reviewer Console", "shield-check", ("Claim Queue", routes.ADMIN),
-                       ("Promotions & Codes", routes.ADMIN_PROMOTIONS),
-                       ("Reason Templates", routes.ADMIN_TEMPLATES), ("Insights", routes.ADMIN_INSIGHTS),
-                       ("Users & Roles", routes.ADMIN_USERS))
+REVIEWER_MENU = _group(N_("Reviewer Console"), "shield-check", (N_("Claim Queue"), routes.ADMIN),
+                       (N_("Promotions & Codes"), routes.ADMIN_PROMOTIONS),
+                       (N_("Reason Templates"), routes.ADMIN_TEMPLATES), (N_("Insights"), routes.ADMIN_INSIGHTS),
+                       (N_("Users & Roles"), routes.ADMIN_USERS))
 
-DEMO_MENU = _group("Demo Kit", "presentation", ("Personas & Reset", routes.DEMO), ("Mailbox", routes.MAILBOX),
-                   ("S/N Sticker Sheet", routes.DEMO_STICKERS))
+DEMO_MENU = _group(N_("Demo Kit"), "presentation", (N_("Personas & Reset"), routes.DEMO),
+                   (N_("Mailbox"), routes.MAILBOX), (N_("S/N Sticker Sheet"), routes.DEMO_STICKERS))
 
 TOP_LINKS = (
-    ("PRODUCTS", routes.VENDOR_PRODUCTS),
-    ("ODM SOLUTIONS", routes.VENDOR_ODM),
-    ("COMMUNITY", routes.VENDOR_COMMUNITY),
-    ("WHAT'S NEW", routes.VENDOR_WHATS_NEW),
-    ("SUPPORT", routes.VENDOR_SUPPORT),
+    (N_("PRODUCTS"), routes.VENDOR_PRODUCTS),
+    (N_("ODM SOLUTIONS"), routes.VENDOR_ODM),
+    (N_("COMMUNITY"), routes.VENDOR_COMMUNITY),
+    (N_("WHAT'S NEW"), routes.VENDOR_WHATS_NEW),
+    (N_("SUPPORT"), routes.VENDOR_SUPPORT),
 )
 
 
@@ -68,14 +71,14 @@ def vendor_mark() -> rx.Component:
             font_style="italic", font_weight="900", font_size="1.6rem", letter_spacing="-0.04em",
             color="white",
         ),
-        href=routes.HOME, title="Member Center home", underline="none",
+        href=routes.HOME, title=T("Member Center home"), underline="none",
     )
 
 
 def _menu_link(label: str, route: str, indent: bool = True) -> rx.Component:
     active = SessionState.current_path == route
     return rx.link(
-        label,
+        tr(label),
         href=route, display="block", padding_y="5px", padding_left="30px" if indent else "8px",
         font_size="0.92rem", color=rx.cond(active, ACCENT, "#333"), font_weight=rx.cond(active, "700", "400"),
         aria_current=rx.cond(active, "page", "false"), underline="none", _hover={"color": ACCENT},
@@ -87,7 +90,7 @@ def _menu_group(group: MenuGroup) -> rx.Component:
     if group.route:
         active = SessionState.current_path == group.route
         head = rx.link(
-            rx.hstack(icon, rx.text(group.title, weight="bold"), spacing="2", align="center"),
+            rx.hstack(icon, rx.text(tr(group.title), weight="bold"), spacing="2", align="center"),
             href=group.route, color=rx.cond(active, ACCENT, "#111"),
             aria_current=rx.cond(active, "page", "false"), underline="none", padding_y="6px",
             # A block: an inline link's padding does not move the row inside it (it sat 4 px left of the
@@ -96,7 +99,7 @@ def _menu_group(group: MenuGroup) -> rx.Component:
         )
         return rx.box(head, padding_y="2px")
     return rx.box(
-        rx.hstack(icon, rx.text(group.title, weight="bold", color="#111"), spacing="2", align="center",
+        rx.hstack(icon, rx.text(tr(group.title), weight="bold", color="#111"), spacing="2", align="center",
                   padding_y="6px", padding_left="4px"),
         *[_menu_link(label, route) for label, route in group.items],
         padding_y="2px",
@@ -121,13 +124,13 @@ def _account_actions() -> rx.Component:
                           rx.text(SessionState.display_name, size="2"), spacing="1", align="center"),
                 href=routes.ACCOUNT_OVERVIEW, color="white", underline="none",
             ),
-            rx.button("Log out", on_click=SessionState.log_out, size="1", variant="outline",
+            rx.button(T("Log out"), on_click=SessionState.log_out, size="1", variant="outline",
                       color_scheme="gray", style={"color": "white", "border_color": "#666"}),
             spacing="3", align="center",
         ),
         rx.hstack(
-            rx.link("Log in", href=routes.LOGIN, color="white", size="2"),
-            rx.link(rx.button("Sign Up", size="1"), href=routes.SIGNUP),
+            rx.link(T("Log in"), href=routes.LOGIN, color="white", size="2"),
+            rx.link(rx.button(T("Sign Up"), size="1"), href=routes.SIGNUP),
             spacing="3", align="center",
         ),
     )
@@ -137,20 +140,20 @@ def mobile_menu_button() -> rx.Component:
     return rx.drawer.root(
         rx.drawer.trigger(
             rx.icon_button(rx.icon("menu", aria_hidden="true"), variant="ghost", color_scheme="gray",
-                           aria_label="Open menu", style={"color": "white"}),
+                           aria_label=T("Open menu"), style={"color": "white"}),
         ),
         rx.drawer.overlay(),
         rx.drawer.portal(
             rx.drawer.content(
                 rx.box(
                     rx.hstack(
-                        rx.text("Menu", weight="bold"),
+                        rx.text(T("Menu"), weight="bold"),
                         rx.drawer.close(rx.icon_button(rx.icon("x", aria_hidden="true"), variant="ghost",
-                                                       aria_label="Close menu")),
+                                                       aria_label=T("Close menu"))),
                         justify="between", width="100%",
                     ),
                     rx.vstack(
-                        *[rx.link(label, href=route, color="#111", weight="bold", size="2")
+                        *[rx.link(tr(label), href=route, color="#111", weight="bold", size="2")
                           for label, route in TOP_LINKS],
                         spacing="2", padding_y="10px", border_bottom="1px solid #eee", margin_bottom="8px",
                     ),
@@ -171,16 +174,17 @@ def top_bar() -> rx.Component:
             vendor_mark(),
             rx.hstack(
                 *[
-                    rx.link(label, href=route, color="#ddd", size="2", weight="medium",
+                    rx.link(tr(label), href=route, color="#ddd", size="2", weight="medium",
                             letter_spacing="0.04em", underline="none", _hover={"color": "white"})
                     for label, route in TOP_LINKS
                 ],
                 spacing="5", display=["none", "none", "flex"], role="navigation",
-                aria_label="Vendor sections",
+                aria_label=T("Vendor sections"),
             ),
             rx.spacer(),
             rx.cond(SessionState.demo_mode, rx.link(rx.badge("DEMO", color_scheme="amber", variant="solid"),
-                                                    href=routes.DEMO, aria_label="Demo mode: open the demo kit")),
+                                                    href=routes.DEMO, aria_label=T("Demo mode: open the demo kit"))),
+            language_switch(),
             _account_actions(),
             align="center", spacing="5", max_width="1200px", margin_x="auto", padding_x="16px", height="56px",
         ),
@@ -198,7 +202,7 @@ def ready_marker() -> rx.Component:
 def footer() -> rx.Component:
     return rx.el.footer(
         rx.text(
-            "MADE FOR GAMERS & CREATORS",
+            T("MADE FOR GAMERS & CREATORS"),
             size="1", color="#aaa", letter_spacing="0.2em", text_align="center",
         ),
         style={"padding_y": "18px", "background": "#111", "margin_top": "40px"},
@@ -224,25 +228,25 @@ def demo_date_banner() -> rx.Component:
                 rx.hstack(
                     rx.icon("calendar-clock", size=18, aria_hidden="true", flex_shrink="0", margin_top="1px"),
                     rx.text(
-                        rx.el.strong("Demo date in use: "), "the app treats today as ",
-                        rx.el.strong(SessionState.demo_date),
-                        " for promotions, eligibility and due dates. The real date is ", SessionState.real_date,
+                        rx.el.strong(T("Demo date in use:")), " ", T("the app treats today as"), " ",
+                        rx.el.strong(SessionState.demo_date), " ",
+                        T("for promotions, eligibility and due dates. The real date is"), " ", SessionState.real_date,
                         ".", size="2",
                     ),
                     spacing="2", align="start", flex="1 1 280px", min_width="0",
                 ),
                 rx.cond(
                     SessionState.presenting,
-                    rx.button("Back to the real date", on_click=DemoState.back_to_real_date, size="1",
+                    rx.button(T("Back to the real date"), on_click=DemoState.back_to_real_date, size="1",
                               color_scheme="gray", high_contrast=True),
                     rx.cond(SessionState.signed_in,
-                            rx.link("A presenter can change it in the Demo Kit", href=routes.DEMO, size="2",
+                            rx.link(T("A presenter can change it in the Demo Kit"), href=routes.DEMO, size="2",
                                     color="#3d2c00", underline="always")),
                 ),
                 align="center", spacing="3", wrap="wrap", max_width="1200px", margin_x="auto",
                 padding="8px 16px",
             ),
-            aria_label="Demo date",
+            aria_label=T("Demo date"),
             style={"background": "#fff1c2", "color": "#3d2c00", "border_bottom": "1px solid #e0b84a"},
         ),
     )
@@ -257,12 +261,12 @@ def _frame(title, children: tuple, *, signed_in_only: bool, width: str | None = 
     """
     nav = rx.el.nav(
         side_menu(),
-        aria_label="Member center", width="230px", min_width="230px", padding="18px 10px",
+        aria_label=T("Member center"), width="230px", min_width="230px", padding="18px 10px",
         border_right="1px solid #eee", display=["none", "none", "block"],
     )
     content = (
         rx.cond(SessionState.signed_in, rx.fragment(*children),
-                rx.hstack(rx.spinner(), rx.text("Checking your session…"), spacing="2"))
+                rx.hstack(rx.spinner(), rx.text(T("Checking your session…")), spacing="2"))
         if signed_in_only else rx.fragment(*children)
     )
     main_style = {"flex": "1", "min_width": "0", "padding": "22px 20px 40px 24px"}
@@ -278,7 +282,7 @@ def _frame(title, children: tuple, *, signed_in_only: bool, width: str | None = 
         rx.hstack(
             nav if signed_in_only else rx.cond(SessionState.signed_in, nav),
             rx.el.main(
-                rx.heading(title, size="6", margin_bottom="14px", as_="h1"),
+                rx.heading(tr(title), size="6", margin_bottom="14px", as_="h1"),
                 flash(),
                 content,
                 style=main_style,
@@ -293,6 +297,7 @@ def _frame(title, children: tuple, *, signed_in_only: bool, width: str | None = 
         ),
         footer(),
         ready_marker(),
+        document_language(),
         min_height="100vh", background="white", display="flex", flex_direction="column",
     )
 
@@ -312,9 +317,9 @@ def info_panel(text: str, *links: tuple[str, str]) -> rx.Component:
     """The body of a page outside this product's scope: what it is, and where to go."""
     return rx.card(
         rx.vstack(
-            rx.text(text, size="3"),
+            rx.text(tr(text), size="3"),
             rx.hstack(
-                *[rx.link(rx.button(label, variant="soft"), href=route) for label, route in links],
+                *[rx.link(rx.button(tr(label), variant="soft"), href=route) for label, route in links],
                 spacing="3", wrap="wrap",
             ),
             spacing="4",

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from rxapp import routes
+from rxapp.components.i18n import T, Tf
 from rxapp.components.forms import captcha_field, checkbox_field, field, select_field, submit_button
 from rxapp.components.layout import button_row, form_card, grid_of
 from rxapp.components.shell import ACCENT, public_page
@@ -26,8 +27,9 @@ def login() -> rx.Component:
                 captcha_field(LoginState.captcha_question, errors, LoginState.reformat_captcha,
                               pow=LoginState.captcha_pow, id_prefix="login", round=LoginState.captcha_round),
             ),
-            button_row(submit_button("Log in ›"), rx.link("Forgot password?", href=routes.PASSWORD_FORGOT, size="2"),
-                       rx.link("No account yet? Sign Up", href=routes.SIGNUP, size="2"), spacing="4", wrap="wrap"),
+            button_row(submit_button("Log in ›"),
+                       rx.link(T("Forgot password?"), href=routes.PASSWORD_FORGOT, size="2"),
+                       rx.link(T("No account yet? Sign Up"), href=routes.SIGNUP, size="2"), spacing="4", wrap="wrap"),
             on_submit=LoginState.submit, reset_on_submit=False, max_width="460px", padding="24px",
         ),
         width="520px",
@@ -39,21 +41,22 @@ def signup() -> rx.Component:
     vendor = SessionState.vendor_name
     return public_page(
         "Sign Up",
-        rx.text(vendor, " is committed to respecting and protecting your privacy. The information you are "
-                "providing here will help us provide you with better service.", size="2", color="#444"),
+        rx.text(Tf("{vendor} is committed to respecting and protecting your privacy. The information you are "
+                   "providing here will help us provide you with better service.", vendor=vendor),
+                size="2", color="#444"),
         rx.hstack(
-            rx.text("Items marked with ", rx.el.span("*", style={"color": ACCENT, "font_weight": "700"}),
-                    " are required for application.", size="2", color="#444"),
+            rx.text(T("Items marked with"), " ", rx.el.span("*", style={"color": ACCENT, "font_weight": "700"}),
+                    " ", T("are required for application."), size="2", color="#444"),
             rx.spacer(),
-            rx.link("Already a member? Log in", href=routes.LOGIN, size="2"),
+            rx.link(T("Already a member? Log in"), href=routes.LOGIN, size="2"),
             spacing="1", wrap="wrap", margin_bottom="16px", margin_top="4px", width="100%",
         ),
         form_card(
             rx.cond(
                 SignUpState.errors.length() > 0,
                 rx.callout(
-                    "Please check the fields marked below: each says what to change. "
-                    "Everything you typed is still here.",
+                    T("Please check the fields marked below: each says what to change. "
+                      "Everything you typed is still here."),
                     icon="triangle-alert", color_scheme="red", high_contrast=True, size="1",
                     margin_bottom="14px", role="alert",
                 ),
@@ -62,7 +65,7 @@ def signup() -> rx.Component:
                   max_length=254, id_prefix="signup"),
             field("Password", "password", errors, type="password", required=True,
                   autocomplete="new-password", max_length=1024, id_prefix="signup",
-                  hint="At least 10 characters; not your email; not a common password."),
+                  hint=T("At least 10 characters; not your email; not a common password.")),
             field("Confirm Password", "confirm_password", errors, type="password", required=True,
                   autocomplete="new-password", max_length=1024, id_prefix="signup"),
             grid_of({"initial": "1", "sm": "2"},
@@ -75,30 +78,34 @@ def signup() -> rx.Component:
             select_field("Region / Location", "region", SignUpState.regions, errors, required=True,
                          id_prefix="signup"),
             field("Contact Number", "phone", errors, type="tel", autocomplete="tel", max_length=30,
-                  id_prefix="signup", hint="Optional. We store it in international format."),
+                  id_prefix="signup", hint=T("Optional. We store it in international format.")),
             checkbox_field("Subscribe Latest Information", "newsletter", errors, id_prefix="signup",
                            description=rx.fragment(
-                               "News, launches and promotions by email. You can change this any time under "
-                               "Account › Subscribe. By clicking, I have read and agree to the ",
-                               rx.link(vendor, " Privacy Policy", href=routes.PRIVACY_POLICY, underline="always"), ".")),
-            checkbox_field(rx.fragment(vendor, " Reward Program"), "reward_program", errors,
+                               T("News, launches and promotions by email. You can change this any time under "
+                                 "Account › Subscribe. By clicking, I have read and agree to the"), " ",
+                               rx.link(Tf("{vendor} Privacy Policy", vendor=vendor), href=routes.PRIVACY_POLICY,
+                                       underline="always"), ".")),
+            checkbox_field(Tf("{vendor} Reward Program", vendor=vendor), "reward_program", errors,
                            id_prefix="signup",
                            description=rx.fragment(
-                               "By clicking, I agree to the ", vendor, " Reward Program ",
-                               rx.link("Terms and Conditions", href=routes.REWARD_TERMS, underline="always"),
-                               ". Earn points, get exclusive offers, special VIP event invites and more. ",
-                               rx.link("Learn more about the benefits of the ", vendor, " Reward Program",
+                               Tf("By clicking, I agree to the {vendor} Reward Program", vendor=vendor), " ",
+                               rx.link(T("Terms and Conditions"), href=routes.REWARD_TERMS, underline="always"),
+                               ". ", T("Earn points, get exclusive offers, special VIP event invites and more."), " ",
+                               rx.link(Tf("Learn more about the benefits of the {vendor} Reward Program",
+                                          vendor=vendor),
                                        href=routes.REWARD_BENEFITS, underline="always"), ".")),
             rx.box(
-                checkbox_field(rx.fragment("I acknowledge and agree to the ", vendor, " Privacy Policy"),
+                checkbox_field(Tf("I acknowledge and agree to the {vendor} Privacy Policy", vendor=vendor),
                                "consent", errors, required=True, id_prefix="signup"),
-                rx.text(rx.link("Read the ", vendor, " Privacy Policy", href=routes.PRIVACY_POLICY, underline="always"),
+                rx.text(rx.link(Tf("Read the {vendor} Privacy Policy", vendor=vendor), href=routes.PRIVACY_POLICY,
+                                underline="always"),
                         size="2", padding_left="26px", margin_top="-8px", margin_bottom="12px"),
             ),
             captcha_field(SignUpState.captcha_question, errors, SignUpState.reformat_captcha,
                           pow=SignUpState.captcha_pow, id_prefix="signup", round=SignUpState.captcha_round),
             button_row(submit_button("Sign Up ›"),
-                       rx.link(rx.button("Cancel ›", type="button", variant="outline", size="3"), href=routes.HOME)),
+                       rx.link(rx.button(T("Cancel ›"), type="button", variant="outline", size="3"),
+                               href=routes.HOME)),
             on_submit=SignUpState.submit, reset_on_submit=False, max_width=None, padding="24px",
         ),
         width="640px",
@@ -113,11 +120,11 @@ def forgot_password() -> rx.Component:
             ForgotPasswordState.sent_message != "",
             rx.callout(ForgotPasswordState.sent_message, icon="mail", color_scheme="green", role="status"),
             form_card(
-                rx.text("Type the email address of your account. We will send you a link to choose a new "
-                        "password.", size="2", color="#444", margin_bottom="12px"),
+                rx.text(T("Type the email address of your account. We will send you a link to choose a new "
+                          "password."), size="2", color="#444", margin_bottom="12px"),
                 field("Email", "email", errors, type="email", required=True, autocomplete="username",
                       max_length=254, id_prefix="forgot"),
-                button_row(submit_button("Send me a link ›"), rx.link("Back to log in", href=routes.LOGIN, size="2"),
+                button_row(submit_button("Send me a link ›"), rx.link(T("Back to log in"), href=routes.LOGIN, size="2"),
                            spacing="4"),
                 on_submit=ForgotPasswordState.submit,
                 reset_on_submit=False,
@@ -125,7 +132,7 @@ def forgot_password() -> rx.Component:
                 padding="24px",
             ),
         ),
-        rx.link("Back to log in", href=routes.LOGIN, size="2", margin_top="14px", display="block"),
+        rx.link(T("Back to log in"), href=routes.LOGIN, size="2", margin_top="14px", display="block"),
         width="520px",
     )
 
@@ -139,11 +146,11 @@ def reset_password() -> rx.Component:
             form_card(
                 field("New Password", "new_password", errors, type="password", required=True,
                       autocomplete="new-password", max_length=1024, id_prefix="reset",
-                      hint="At least 10 characters; not your email; not a common password."),
+                      hint=T("At least 10 characters; not your email; not a common password.")),
                 field("Confirm New Password", "confirm_password", errors, type="password", required=True,
                       autocomplete="new-password", max_length=1024, id_prefix="reset"),
-                rx.text("Setting a new password logs your account out of every browser.", size="2", color="#555",
-                        margin_bottom="10px"),
+                rx.text(T("Setting a new password logs your account out of every browser."), size="2",
+                        color="#555", margin_bottom="10px"),
                 submit_button("Set new password ›"),
                 on_submit=ResetPasswordState.submit,
                 reset_on_submit=False,
@@ -155,7 +162,7 @@ def reset_password() -> rx.Component:
                 rx.vstack(
                     rx.callout(ResetPasswordState.link_message, icon="triangle-alert", color_scheme="red",
                                role="alert"),
-                    rx.link("Ask for a new link ›", href=routes.PASSWORD_FORGOT),
+                    rx.link(T("Ask for a new link ›"), href=routes.PASSWORD_FORGOT),
                     spacing="3",
                 ),
             ),

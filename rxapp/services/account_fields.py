@@ -16,6 +16,7 @@ import phonenumbers
 from sqlmodel import Session, func, select
 
 from rxapp.models import Region, User
+from rxapp.i18n import _
 from rxapp.services.errors import NotFound
 
 NAME_MAX = 80
@@ -60,33 +61,34 @@ def normalise_email(value: object) -> tuple[str | None, str | None]:
     """(normalised lower-case email, None) or (None, message for the customer).  No DNS lookups."""
     text = text_value(value)
     if text is None or not text.strip():
-        return None, "Please enter your email address."
+        return None, _("Please enter your email address.")
     text = text.strip()
     if len(text) > EMAIL_MAX or has_bad_chars(text):
-        return None, "Please check your email address: it is not a valid email address."
+        return None, _("Please check your email address: it is not a valid email address.")
     try:
         result = email_validator.validate_email(text, check_deliverability=False)
     except email_validator.EmailNotValidError as exc:
-        return None, f"Please check your email address. {exc}"
+        return None, _("Please check your email address. {reason}").format(reason=exc)
     normalised = result.normalized.lower()
     if len(normalised) > EMAIL_MAX:
-        return None, "Please check your email address: it is too long."
+        return None, _("Please check your email address: it is too long.")
     return normalised, None
 
 
 def check_name(value: object, *, label: str, required: bool) -> tuple[str, str | None]:
     text = text_value(value)
     if text is None:
-        return "", f"Please enter your {label} as text."
+        return "", _("Please enter your {label} as text.").format(label=_(label))
     text = unicodedata.normalize("NFC", text.strip())
     if not text:
-        return "", (f"Please enter your {label}." if required else None)
+        return "", (_("Please enter your {label}.").format(label=_(label)) if required else None)
     if has_bad_chars(text):
         return "", (
-            f"Your {label} contains characters we cannot accept, such as line breaks. Please remove them."
+            _("Your {label} contains characters we cannot accept, such as line breaks. Please remove them.")
+            .format(label=_(label))
         )
     if len(text) > NAME_MAX:
-        return "", f"Your {label} can be at most {NAME_MAX} characters long."
+        return "", _("Your {label} can be at most {n} characters long.").format(label=_(label), n=NAME_MAX)
     return text, None
 
 
@@ -95,7 +97,7 @@ def check_region(session: Session, value: object) -> tuple[Region | None, str | 
     code = (text or "").strip().upper()
     region = session.get(Region, code) if len(code) == 2 and code.isascii() and code.isalpha() else None
     if region is None:
-        return None, "Please choose your region / location from the list."
+        return None, _("Please choose your region / location from the list.")
     return region, None
 
 
@@ -103,19 +105,20 @@ def check_phone(value: object, region: Region | None) -> tuple[str, str | None]:
     """(E.164 number or "" when none was given, message or None)."""
     text = text_value(value)
     if text is None:
-        return "", "Please enter your contact number as digits, e.g. +1 201 555 0123."
+        return "", _("Please enter your contact number as digits, e.g. +1 201 555 0123.")
     text = text.strip()
     if not text:
         return "", None
     if region is None:
-        return "", "Please choose your region / location first, so we can check this number."
+        return "", _("Please choose your region / location first, so we can check this number.")
     example = phonenumbers.example_number_for_type(region.code, phonenumbers.PhoneNumberType.MOBILE)
     hint = (
-        f" For example: {phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)}."
+        " " + _("For example: {number}.").format(
+            number=phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
         if example
         else ""
     )
-    invalid = f"This is not a valid contact number for {region.name}. Please check it.{hint}"
+    invalid = _("This is not a valid contact number for {region}. Please check it.").format(region=region.name) + hint
     if len(text) > 40 or has_bad_chars(text):
         return "", invalid
     try:
@@ -137,5 +140,5 @@ def email_taken(session: Session, email: str, *, except_user_id: int | None = No
 def get_user(session: Session, user_id: object) -> User:
     user = session.get(User, user_id) if isinstance(user_id, int) and not isinstance(user_id, bool) else None
     if user is None:
-        raise NotFound("We could not find your account. Please log in again.")
+        raise NotFound(_("We could not find your account. Please log in again."))
     return user

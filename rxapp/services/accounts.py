@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from rxapp.i18n import N_, _
 from rxapp.models import Region, Role, User
 from rxapp import settings
 from rxapp.services import account_fields, captcha, catalog, clock, demo_seed, emails, passwords, sessions, throttle
@@ -26,13 +27,13 @@ from rxapp.services.errors import FieldErrors
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256
 
-MSG_EMAIL_TAKEN = "An account with this email already exists. Log in or reset your password."
-MSG_LOGIN_FAILED = "The email or password is incorrect."
+MSG_EMAIL_TAKEN = N_("An account with this email already exists. Log in or reset your password.")
+MSG_LOGIN_FAILED = N_("The email or password is incorrect.")
 MSG_CAPTCHA_WRONG = captcha.MSG_WRONG
 MSG_CAPTCHA_EXPIRED = captcha.MSG_EXPIRED
 MSG_CAPTCHA_MISSING = captcha.MSG_MISSING
 MSG_CAPTCHA_NO_PROOF = captcha.MSG_NO_PROOF
-MSG_LOGIN_CAPTCHA = "For your security, please also answer the question below."
+MSG_LOGIN_CAPTCHA = N_("For your security, please also answer the question below.")
 
 _COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 
@@ -55,24 +56,24 @@ def password_problem(password: object, *, email: str | None) -> str | None:
     at least PASSWORD_MIN characters, at most PASSWORD_MAX, hashable text,
     not the email (nor containing it or its local part), not a common password."""
     if password is None or password == "":
-        return "Please choose a password."
+        return _("Please choose a password.")
     if not isinstance(password, str):
-        return "Please choose a password made of text."
+        return _("Please choose a password made of text.")
     if len(password) < PASSWORD_MIN:
-        return f"Your password must be at least {PASSWORD_MIN} characters long."
+        return _("Your password must be at least {n} characters long.").format(n=PASSWORD_MIN)
     if len(password) > PASSWORD_MAX:
-        return f"Your password must be at most {PASSWORD_MAX} characters long."
+        return _("Your password must be at most {n} characters long.").format(n=PASSWORD_MAX)
     if not passwords.acceptable(password):
-        return "Your password contains characters we cannot accept. Please choose another one."
+        return _("Your password contains characters we cannot accept. Please choose another one.")
     lowered = password.lower()
     if email:
         email = email.lower()
         local = email.split("@", 1)[0]
         # A short local part ("al") would forbid too many innocent passwords.
         if email in lowered or lowered == local or (len(local) >= 4 and local in lowered):
-            return "Your password must not contain your email address. Please choose another one."
+            return _("Your password must not contain your email address. Please choose another one.")
     if lowered in common_passwords() or lowered.strip() in common_passwords():
-        return "This password is too common and easy to guess. Please choose another one."
+        return _("This password is too common and easy to guess. Please choose another one.")
     return None
 
 
@@ -89,7 +90,7 @@ def _check_sign_up(session: Session, form: object) -> tuple[dict, dict[str, str]
     if problem:
         errors["email"] = problem
     elif account_fields.email_taken(session, email):
-        errors["email"] = MSG_EMAIL_TAKEN
+        errors["email"] = _(MSG_EMAIL_TAKEN)
     clean["email"] = email
 
     password = form.get("password")
@@ -100,11 +101,11 @@ def _check_sign_up(session: Session, form: object) -> tuple[dict, dict[str, str]
 
     confirm = form.get("confirm_password")
     if confirm is None or confirm == "":
-        errors["confirm_password"] = "Please type your password again."
+        errors["confirm_password"] = _("Please type your password again.")
     elif confirm != password:
-        errors["confirm_password"] = "The two passwords do not match. Please type the same password twice."
+        errors["confirm_password"] = _("The two passwords do not match. Please type the same password twice.")
 
-    for key, label, required in (("first_name", "first name", True), ("last_name", "last name", False)):
+    for key, label, required in (("first_name", N_("first name"), True), ("last_name", N_("last name"), False)):
         clean[key], problem = account_fields.check_name(form.get(key), label=label, required=required)
         if problem:
             errors[key] = problem
@@ -119,7 +120,7 @@ def _check_sign_up(session: Session, form: object) -> tuple[dict, dict[str, str]
         errors["phone"] = problem
 
     if not account_fields.flag(form.get("consent")):
-        errors["consent"] = "Please agree to the Privacy Policy to create your account."
+        errors["consent"] = _("Please agree to the Privacy Policy to create your account.")
 
     clean["newsletter"] = account_fields.flag(form.get("newsletter"))
     clean["reward_program"] = account_fields.flag(form.get("reward_program"))
@@ -221,15 +222,15 @@ def authenticate(
     key = _login_key(email)
     ip = throttle.ip_key(ip_address)
     if not key:
-        raise FieldErrors({"email": "Please enter your email address."})
+        raise FieldErrors({"email": _("Please enter your email address.")})
     if password is None or password == "":
-        raise FieldErrors({"password": "Please enter your password."})
+        raise FieldErrors({"password": _("Please enter your password.")})
 
     throttle.check(session=session, email=key, ip_address=ip, now=now)
 
     if throttle.captcha_required(session=session, email=key, now=now):
         if captcha_answer is None or (isinstance(captcha_answer, str) and not captcha_answer.strip()):
-            raise FieldErrors({"captcha": MSG_LOGIN_CAPTCHA})
+            raise FieldErrors({"captcha": _(MSG_LOGIN_CAPTCHA)})
         outcome = captcha.consume(session=session, challenge_id=captcha_id, answer=captcha_answer,
                                   proof=captcha_proof, now=now)
         problem = captcha.message(outcome, captcha_answer)
@@ -253,7 +254,7 @@ def authenticate(
     throttle.record(session=session, email=key, ip_address=ip, succeeded=False, now=now)
     session.commit()
     throttle.check(session=session, email=key, ip_address=ip, now=now)
-    raise FieldErrors({"password": MSG_LOGIN_FAILED})
+    raise FieldErrors({"password": _(MSG_LOGIN_FAILED)})
 
 
 # --------------------------------------------------------------------------- password
@@ -266,9 +267,9 @@ def new_password_problems(*, new_password, confirm_password, email: str) -> dict
     if problem:
         errors["new_password"] = problem
     if confirm_password is None or confirm_password == "":
-        errors["confirm_password"] = "Please type your new password again."
+        errors["confirm_password"] = _("Please type your new password again.")
     elif confirm_password != new_password:
-        errors["confirm_password"] = "The two passwords do not match. Please type the same password twice."
+        errors["confirm_password"] = _("The two passwords do not match. Please type the same password twice.")
     return errors
 
 
@@ -292,13 +293,13 @@ def change_password(
     user = account_fields.get_user(session, user_id)
     errors: dict[str, str] = {}
     if current_password is None or current_password == "":
-        errors["current_password"] = "Please enter your current password."
+        errors["current_password"] = _("Please enter your current password.")
     elif not passwords.verify_password(current_password, user.password_hash):
-        errors["current_password"] = "Your current password is not right. Please try again."
+        errors["current_password"] = _("Your current password is not right. Please try again.")
     errors |= new_password_problems(new_password=new_password, confirm_password=confirm_password,
                                     email=user.email)
     if "new_password" not in errors and "current_password" not in errors and new_password == current_password:
-        errors["new_password"] = "Your new password must be different from your current one."
+        errors["new_password"] = _("Your new password must be different from your current one.")
     if errors:
         raise FieldErrors(errors)
     user.password_hash = passwords.hash_password(new_password)

@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from rxapp import settings
+from rxapp.i18n import N_, _
 from rxapp.models import CaptchaChallenge
 from rxapp.services import clock
 
@@ -234,10 +235,10 @@ def check(
     return consume(session=session, challenge_id=challenge_id, answer=answer, proof=proof, now=now) is Outcome.right
 
 
-MSG_WRONG = "That answer is not right. Please solve the new question."
-MSG_EXPIRED = "That question has expired. Please solve the new question."
-MSG_MISSING = "Please answer the question to continue."
-MSG_NO_PROOF = (
+MSG_WRONG = N_("That answer is not right. Please solve the new question.")
+MSG_EXPIRED = N_("That question has expired. Please solve the new question.")
+MSG_MISSING = N_("Please answer the question to continue.")
+MSG_NO_PROOF = N_(
     "Your browser did not finish the automatic check that comes with the question "
     "(it needs JavaScript). Please wait a moment after the new question appears, then send again."
 )
@@ -248,12 +249,12 @@ def message(outcome: Outcome, answer: object) -> str | None:
     if outcome is Outcome.right:
         return None
     if answer is None or (isinstance(answer, str) and not answer.strip()):
-        return MSG_MISSING
+        return _(MSG_MISSING)
     if outcome is Outcome.expired:
-        return MSG_EXPIRED
+        return _(MSG_EXPIRED)
     if outcome is Outcome.no_proof:
-        return MSG_NO_PROOF
-    return MSG_WRONG
+        return _(MSG_NO_PROOF)
+    return _(MSG_WRONG)
 
 
 def purge_expired(*, session: Session, now: datetime | None = None) -> int:

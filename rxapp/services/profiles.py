@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
+from rxapp import i18n
+from rxapp.i18n import N_, _
 from rxapp.models import Redemption, RedemptionStatus, Region, RegisteredProduct, User
 from rxapp.services import account_fields
 from rxapp.services.errors import FieldErrors
@@ -28,6 +30,7 @@ def profile(*, session: Session, user_id: int) -> dict:
         "phone": user.phone_e164,
         "newsletter": user.newsletter,
         "reward_program": user.reward_program,
+        "language": user.language,
     }
 
 
@@ -40,10 +43,10 @@ def update_profile(*, session: Session, user_id: int, form: dict) -> User:
     user = account_fields.get_user(session, user_id)
     form = account_fields.form_mapping(form)
     errors: dict[str, str] = {}
-    first, problem = account_fields.check_name(form.get("first_name"), label="first name", required=True)
+    first, problem = account_fields.check_name(form.get("first_name"), label=N_("first name"), required=True)
     if problem:
         errors["first_name"] = problem
-    last, problem = account_fields.check_name(form.get("last_name"), label="last name", required=False)
+    last, problem = account_fields.check_name(form.get("last_name"), label=N_("last name"), required=False)
     if problem:
         errors["last_name"] = problem
     region, problem = account_fields.check_region(session, form.get("region"))
@@ -105,3 +108,18 @@ def overview(*, session: Session, user_id: int) -> dict:
         "claims": claims,
         "claims_total": sum(claims.values()),
     }
+
+
+def set_language(*, session: Session, user_id: int, language: str) -> str:
+    """Save the account's language (pages and emails follow it on any device); returns the tag saved.
+
+    Raises ``FieldErrors`` for a language the member center does not speak, ``NotFound``.
+    """
+    code = i18n.known(language)
+    if code is None:
+        raise FieldErrors({"language": _("Choose one of the languages offered.")})
+    user = account_fields.get_user(session, user_id)
+    user.language = code
+    session.add(user)
+    session.flush()
+    return code

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from rxapp.i18n import ngettext
 from rxapp.models import LoginAttempt
 from rxapp.services import clock
 from rxapp.services.errors import Locked
@@ -125,9 +126,14 @@ def ip_status(*, session: Session, ip_address: object, now: datetime | None = No
 
 def _locked_message(until: datetime, now: datetime, by_address: bool) -> str:
     minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-    unit = "minute" if minutes == 1 else "minutes"
-    who = " from your network" if by_address else ""
-    return f"Too many failed log-ins{who}. Try again in {minutes} {unit} (after {until:%H:%M} UTC)."
+    if by_address:
+        text = ngettext("Too many failed log-ins from your network. Try again in {n} minute (after {time} UTC).",
+                        "Too many failed log-ins from your network. Try again in {n} minutes (after {time} UTC).",
+                        minutes)
+    else:
+        text = ngettext("Too many failed log-ins. Try again in {n} minute (after {time} UTC).",
+                        "Too many failed log-ins. Try again in {n} minutes (after {time} UTC).", minutes)
+    return text.format(n=minutes, time=f"{until:%H:%M}")
 
 
 def check(*, session: Session, email: object, ip_address: object, now: datetime | None = None) -> None:

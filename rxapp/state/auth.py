@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from rxapp import db, routes
+from rxapp import i18n, db, routes
 from rxapp.db import session_scope
 from rxapp.services import accounts, landing, profiles
 from rxapp.services.errors import FieldErrors, Locked
@@ -125,5 +125,6 @@ class SignUpState(CaptchaMixin, rx.State):
         self.errors = {}
         await (await self.get_state(SessionState))._start(user_id)
         session_state = await self.get_state(SessionState)
-        return session_state._notify("Welcome! Your account is ready. We sent you an email to verify your address.",
-                                     routes.ACCOUNT_OVERVIEW)
+        return session_state._notify(
+            i18n.gettext("Welcome! Your account is ready. We sent you an email to verify your address."),
+            routes.ACCOUNT_OVERVIEW)

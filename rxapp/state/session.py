@@ -40,12 +40,12 @@ from urllib.parse import quote
 import reflex as rx
 from reflex.istate.proxy import StateProxy
 
-from rxapp import db, logcontext, routes, settings
+from rxapp import db, i18n, logcontext, routes, settings
 from rxapp.db import session_scope
 from rxapp.models import Role
 from rxapp.services import clock, landing
 from rxapp.services import sessions as session_service
-from rxapp.state import live
+from rxapp.state import language, live, payload
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ class Viewer:
     session_id: int
     role: Role
     email: str
+    language: str = ""
 
     @property
     def is_reviewer(self) -> bool:
@@ -68,8 +69,8 @@ class Viewer:
 
 ACCESS_ATTR = "_rxapp_access"
 
-MSG_REVIEWERS_ONLY = "The reviewer console is for reviewers only."
-MSG_ADMINS_ONLY = "Users & Roles is for administrators only."
+MSG_REVIEWERS_ONLY = i18n.N_("The reviewer console is for reviewers only.")
+MSG_ADMINS_ONLY = i18n.N_("Users & Roles is for administrators only.")
 
 
 class Access(str, enum.Enum):
@@ -108,9 +109,10 @@ async def _check(state: rx.State, level: Access) -> tuple[Viewer | None, object]
     if who is None:
         return None, session_state._login_redirect()
     if level is Access.reviewer and not who.is_reviewer:
-        return None, session_state._notify(MSG_REVIEWERS_ONLY, routes.ACCOUNT_OVERVIEW)
+        return None, session_state._notify(i18n.gettext(MSG_REVIEWERS_ONLY), routes.ACCOUNT_OVERVIEW)
     if level is Access.admin and not who.is_admin:
-        return None, session_state._notify(MSG_REVIEWERS_ONLY if not who.is_reviewer else MSG_ADMINS_ONLY,
+        return None, session_state._notify(i18n.gettext(MSG_REVIEWERS_ONLY if not who.is_reviewer
+                                                        else MSG_ADMINS_ONLY),
                                            landing.home_of(who.role))
     return who, None
 
@@ -122,40 +124,6 @@ async def _admit(state, level: Access) -> tuple[Viewer | None, object]:
         async with state:
             return await _check(state, level)
     return await _check(state, level)
-
-
-def _fits(fn, args, kwargs) -> bool:
-    """Whether a client's payload fits the handler's parameters (a missing or unknown one does not).
-
-    An upload handler's file parameter is filled by Reflex's upload endpoint with a stream of
-    chunks (or a list of files); over the websocket a client may put anything in its place (a
-    number, a string), which the handler would fail on: such a payload does not fit either.
-    """
-    try:
-        bound = inspect.signature(fn).bind(None, *args, **kwargs)
-    except TypeError:
-        return False
-    for name, kind in _upload_parameters(fn).items():
-        value = bound.arguments.get(name)
-        if kind is rx.UploadFile:
-            if not isinstance(value, list) or not all(isinstance(f, rx.UploadFile) for f in value):
-                return False
-        elif not isinstance(value, kind):
-            return False
-    return True
-
-
-@functools.cache
-def _upload_parameters(fn) -> dict[str, type]:
-    """{parameter: rx.UploadChunkIterator or rx.UploadFile} for a handler's upload parameters."""
-    found = {}
-    for name, param in inspect.signature(fn).parameters.items():
-        text = str(param.annotation)
-        if "UploadChunkIterator" in text:
-            found[name] = rx.UploadChunkIterator
-        elif "UploadFile" in text:
-            found[name] = rx.UploadFile
-    return found
 
 
 def _request_id(state) -> str:
@@ -180,12 +148,12 @@ def _guarded(fn, level: Access):
 
         @functools.wraps(fn)
         async def wrapper(self, *args, **kwargs):
-            with logcontext.request_scope(_request_id(self)):
+            with logcontext.request_scope(_request_id(self)), await _speaking(self):
                 who, refusal = await _admit(self, level)
                 if refusal is not None:
                     yield refusal
                     return
-                if not _fits(fn, args, kwargs):
+                if not payload.fits(fn, args, kwargs):
                     return
                 token = _current.set(who)
                 try:
@@ -198,11 +166,11 @@ def _guarded(fn, level: Access):
 
         @functools.wraps(fn)
         async def wrapper(self, *args, **kwargs):
-            with logcontext.request_scope(_request_id(self)):
+            with logcontext.request_scope(_request_id(self)), await _speaking(self):
                 who, refusal = await _admit(self, level)
                 if refusal is not None:
                     return refusal
-                if not _fits(fn, args, kwargs):
+                if not payload.fits(fn, args, kwargs):
                     return None
                 token = _current.set(who)
                 try:
@@ -220,6 +188,13 @@ def _reset(token) -> None:
         _current.reset(token)
     except ValueError:  # reset from another context (a generator resumed elsewhere): just clear
         _current.set(None)
+
+
+async def _speaking(state):
+    """The handler runs in its tab's language (what it writes: messages, notices); a background task in
+    English until it reads its state under the lock."""
+    lang = i18n.SOURCE if isinstance(state, StateProxy) else (await state.get_state(SessionState)).lang
+    return i18n.using(lang)
 
 
 class _Declaration:
@@ -277,6 +252,12 @@ class SessionState(rx.State):
     # browser whose session belongs to the link's viewer.  (<img> requests
     # cannot carry local storage.)
     file_pass: str = rx.Cookie("", name="mc_files", path="/", same_site="strict")
+    # The tab's language (``state/language.py``): its tag, the page texts of its catalog (none for English),
+    # and the language this browser chose last (a visitor's choice outlives the tab).
+    lang: str = i18n.SOURCE
+    texts: dict[str, str] = {}
+    lang_cookie: str = rx.Cookie("", name="mc_lang", path="/", same_site="lax", max_age=365 * 24 * 3600)
+    _lang_settled: bool = False
     signed_in: bool = False
     display_name: str = ""
     role: str = ""
@@ -342,8 +323,10 @@ class SessionState(rx.State):
                 (await self.get_state(cls)).reset()
         live.forget(self.router.session.client_token)
         facts = (self.vendor_name, self.demo_mode, self.demo_date, self.real_date)
+        spoken = (self.lang, self.texts, self.lang_cookie, self._lang_settled)
         self.reset()
         self.vendor_name, self.demo_mode, self.demo_date, self.real_date = facts
+        self.lang, self.texts, self.lang_cookie, self._lang_settled = spoken
         self._presenter = presenter
 
     async def _viewer(self) -> Viewer | None:
@@ -366,12 +349,15 @@ class SessionState(rx.State):
             await self._signed_out()
             return None
         user, login = found
-        viewer = Viewer(user_id=user.id, session_id=login.id, role=user.role, email=user.email)
+        viewer = Viewer(user_id=user.id, session_id=login.id, role=user.role, email=user.email,
+                        language=user.language)
         self.signed_in = True
         if self.file_pass != token:
             self.file_pass = token
         self.display_name = user.first_name
         self.role = user.role.value
+        if user.language and user.language != self.lang:
+            language.apply(self, user.language)  # the account's language wins, on any device
         return viewer
 
     async def _signed_out(self) -> None:
@@ -403,6 +389,7 @@ class SessionState(rx.State):
         """Every page's load: the app's facts (vendor, demo mode, demo date), and a notice raised for
         another page is dropped (it belonged there)."""
         cfg = settings.get()
+        language.settle(self)
         self.vendor_name = cfg.vendor_name
         self.demo_mode = cfg.demo
         self._demo_date_facts()
@@ -450,12 +437,18 @@ class SessionState(rx.State):
         self._app_facts()
 
     @anyone
+    async def choose_language(self, lang: str):
+        """The top bar's language switch: the words change, what was typed stays."""
+        who = await self._viewer()
+        language.choose(self, lang, who.user_id if who else None)
+
+    @anyone
     async def log_out(self):
         token = self.token
         if token and isinstance(token, str):
             db.run(session_service.revoke_by_token, token=token)
         await self._forget_tab()
-        return self._notify("You have been logged out.", routes.LOGIN)
+        return self._notify(i18n.gettext("You have been logged out."), routes.LOGIN)
 
     @anyone
     def page_loaded(self):

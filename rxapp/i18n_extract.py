@@ -1,0 +1,64 @@
+"""``pybabel extract``'s reader for this app's Python (``babel.cfg``): the texts a catalog needs, by AST.
+
+Babel's own Python reader loses a marked text nested inside another marked
+call's arguments (``checkbox_field(T("…"), description=T("…"))``), which views
+do all the time.  This one walks the syntax tree, so nesting does not matter:
+
+* gettext's names: ``_`` / ``gettext`` / ``N_`` / ``T`` / ``Tf`` (first
+  argument), ``ngettext`` (first two: singular and plural);
+* the shared components that translate the text they are given
+  (``rxapp/components/forms.py``, ``shell.py``): their first argument.
+
+``unmarked`` finds the opposite, for the test that fails on a text shown to
+people without a catalog entry (``tests/unit/test_i18n.py``).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+GETTEXT = {"_": 1, "gettext": 1, "N_": 1, "T": 1, "Tf": 1, "tr": 1}
+PLURAL = {"ngettext"}
+# Components whose first argument is text they translate themselves (``components.i18n.tr``).
+TRANSLATING = {"field", "select_field", "checkbox_field", "textarea_field", "submit_button", "public_page",
+               "member_page", "field_label", "info_panel", "MenuGroup", "_group"}
+MARKERS = set(GETTEXT) | PLURAL | TRANSLATING
+
+
+def _name(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+def _text(node: ast.expr | None) -> str | None:
+    """A literal string argument (implicitly concatenated literals included), else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def messages(tree: ast.AST) -> Iterator[tuple[int, str, str | tuple[str, str]]]:
+    """(line, function, message) for every marked text in ``tree``; a plural's message is (singular, plural)."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = _name(node.func)
+        if name in PLURAL and len(node.args) >= 2:
+            one, many = _text(node.args[0]), _text(node.args[1])
+            if one and many:
+                yield node.lineno, name, (one, many)
+        elif (name in GETTEXT or name in TRANSLATING) and node.args:
+            text = _text(node.args[0])
+            if text and text.strip():
+                yield node.lineno, name, text
+
+
+def extract(fileobj, keywords, comment_tags, options) -> Iterator[tuple[int, str, object, list[str]]]:
+    """Babel's extraction-method interface (``babel.cfg``)."""
+    tree = ast.parse(fileobj.read())
+    for line, name, message in sorted(messages(tree), key=lambda m: m[0]):
+        yield line, ("ngettext" if isinstance(message, tuple) else "gettext"), message, []
