@@ -47,7 +47,7 @@ def known(tag: str | None) -> str | None:
 def negotiate(accept_language: str | None) -> str:
     """The best of ``LANGUAGES`` for an ``Accept-Language`` header (English when none fits).
 
-    Weights are honoured; a bare ``zh`` or ``zh-Hant`` / ``zh-HK`` gets Traditional Chinese,
+    Weights are honoured; any Chinese (``zh``, ``zh-Hant-HK``, ``zh-CN``) gets Traditional Chinese,
     ``de-AT`` German.  Junk gets English, never an error.
     """
     ranked: list[tuple[float, int, str]] = []
@@ -71,7 +71,7 @@ def negotiate(accept_language: str | None) -> str:
 def _by_language(tag: str) -> str | None:
     base = tag.replace("_", "-").split("-")[0].lower()
     if base == "zh":
-        return None if tag.lower() in ("zh-cn", "zh-hans", "zh-sg", "zh-hans-cn") else "zh-TW"
+        return "zh-TW"  # the one Chinese offered: closer for a Simplified reader than English
     return known(base)
 
 

@@ -23,7 +23,9 @@ PLURAL = {"ngettext"}
 # Components whose first argument is text they translate themselves (``components.i18n.tr``).
 TRANSLATING = {"field", "select_field", "checkbox_field", "textarea_field", "submit_button", "public_page",
                "member_page", "field_label", "info_panel", "MenuGroup", "_group"}
-MARKERS = set(GETTEXT) | PLURAL | TRANSLATING
+# ... and those whose first and third arguments are (``saved_row(label, saved, saved_text)``).
+TRANSLATING_1_3 = {"saved_row"}
+MARKERS = set(GETTEXT) | PLURAL | TRANSLATING | TRANSLATING_1_3
 
 
 def _name(func: ast.expr) -> str:
@@ -42,7 +44,7 @@ def _text(node: ast.expr | None) -> str | None:
 
 
 def messages(tree: ast.AST) -> Iterator[tuple[int, str, str | tuple[str, str]]]:
-    """(line, function, message) for every marked text in ``tree``; a plural's message is (singular, plural)."""
+    """(line, function, message) for every marked text in ``tree`` (a plural's: (singular, plural))."""
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -51,10 +53,11 @@ def messages(tree: ast.AST) -> Iterator[tuple[int, str, str | tuple[str, str]]]:
             one, many = _text(node.args[0]), _text(node.args[1])
             if one and many:
                 yield node.lineno, name, (one, many)
-        elif (name in GETTEXT or name in TRANSLATING) and node.args:
-            text = _text(node.args[0])
-            if text and text.strip():
-                yield node.lineno, name, text
+        elif (name in GETTEXT or name in TRANSLATING or name in TRANSLATING_1_3) and node.args:
+            for index in (0, 2) if name in TRANSLATING_1_3 else (0,):
+                text = _text(node.args[index]) if index < len(node.args) else None
+                if text and text.strip():
+                    yield node.lineno, name, text
 
 
 def extract(fileobj, keywords, comment_tags, options) -> Iterator[tuple[int, str, object, list[str]]]:

@@ -52,8 +52,9 @@ def language_switch(id_suffix: str = "top") -> rx.Component:
     """A select of the languages, each in its own name; choosing one changes the words, not what was typed."""
     fid = f"language-{id_suffix}"
     return rx.hstack(
-        rx.el.label(rx.icon("globe", size=16, aria_hidden="true"), rx.el.span(T("Language"), class_name="sr-only"),
-                    html_for=fid, style={"color": "#ddd", "display": "flex", "align_items": "center"}),
+        rx.el.label(rx.icon("globe", size=16, aria_hidden="true"),
+                    rx.el.span(T("Language"), class_name="sr-only"), html_for=fid,
+                    style={"color": "#ddd", "display": "flex", "align_items": "center"}),
         rx.el.select(
             *[rx.el.option(name, value=code, lang=code) for code, name in i18n.LANGUAGES.items()],
             id=fid, value=SessionState.lang, on_change=SessionState.choose_language, style=_SELECT_STYLE,

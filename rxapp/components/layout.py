@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from rxapp.components.forms import submit_button
+from rxapp.components.i18n import tr
 
 
 def heading_card(title, *children: rx.Component, size: str = "4", as_: str = "h2", gap: str = "10px",
@@ -48,8 +49,9 @@ def button_row(*buttons: rx.Component, spacing: str = "3", **props) -> rx.Compon
 
 
 def saved_row(label: str, saved, saved_text: str) -> rx.Component:
-    """A submit button and, once ``saved`` is true, a green status line."""
-    return button_row(submit_button(label), rx.cond(saved, rx.text(saved_text, color="green", role="status")))
+    """A submit button and, once ``saved`` is true, a green status line (both texts translated)."""
+    return button_row(submit_button(label),
+                      rx.cond(saved, rx.text(tr(saved_text), color="green", role="status")))
 
 
 def form_card(*children: rx.Component, max_width: str | None = "560px", padding: str = "22px",

@@ -40,8 +40,8 @@ MEMBER_MENU: tuple[MenuGroup, ...] = (
            (N_("Product Registration"), routes.PRODUCT_REGISTRATION),
            (N_("Appointment Service"), routes.APPOINTMENT)),
     _group(N_("Support"), "life-buoy", (N_("Web Ticket"), routes.WEB_TICKET),
-           (N_("Ticket History"), routes.TICKET_HISTORY), (N_("Apply for Service"), routes.APPLY_SERVICE), (N_("Repair History"), routes.REPAIR_HISTORY),
-           (N_("Live Chat"), routes.LIVE_CHAT)),
+           (N_("Ticket History"), routes.TICKET_HISTORY), (N_("Apply for Service"), routes.APPLY_SERVICE),
+           (N_("Repair History"), routes.REPAIR_HISTORY), (N_("Live Chat"), routes.LIVE_CHAT)),
     _group(N_("Account"), "user-round", (N_("My Profile"), routes.PROFILE),
            (N_("Login Management"), routes.LOGIN_MANAGEMENT), (N_("Change Password"), routes.CHANGE_PASSWORD),
            (N_("Subscribe"), routes.SUBSCRIBE)),
@@ -49,8 +49,8 @@ MEMBER_MENU: tuple[MenuGroup, ...] = (
 
 REVIEWER_MENU = _group(N_("Reviewer Console"), "shield-check", (N_("Claim Queue"), routes.ADMIN),
                        (N_("Promotions & Codes"), routes.ADMIN_PROMOTIONS),
-                       (N_("Reason Templates"), routes.ADMIN_TEMPLATES), (N_("Insights"), routes.ADMIN_INSIGHTS),
-                       (N_("Users & Roles"), routes.ADMIN_USERS))
+                       (N_("Reason Templates"), routes.ADMIN_TEMPLATES),
+                       (N_("Insights"), routes.ADMIN_INSIGHTS), (N_("Users & Roles"), routes.ADMIN_USERS))
 
 DEMO_MENU = _group(N_("Demo Kit"), "presentation", (N_("Personas & Reset"), routes.DEMO),
                    (N_("Mailbox"), routes.MAILBOX), (N_("S/N Sticker Sheet"), routes.DEMO_STICKERS))
@@ -182,8 +182,9 @@ def top_bar() -> rx.Component:
                 aria_label=T("Vendor sections"),
             ),
             rx.spacer(),
-            rx.cond(SessionState.demo_mode, rx.link(rx.badge("DEMO", color_scheme="amber", variant="solid"),
-                                                    href=routes.DEMO, aria_label=T("Demo mode: open the demo kit"))),
+            rx.cond(SessionState.demo_mode,
+                    rx.link(rx.badge(T("DEMO"), color_scheme="amber", variant="solid"),
+                            href=routes.DEMO, aria_label=T("Demo mode: open the demo kit"))),
             language_switch(),
             _account_actions(),
             align="center", spacing="5", max_width="1200px", margin_x="auto", padding_x="16px", height="56px",
@@ -230,7 +231,8 @@ def demo_date_banner() -> rx.Component:
                     rx.text(
                         rx.el.strong(T("Demo date in use:")), " ", T("the app treats today as"), " ",
                         rx.el.strong(SessionState.demo_date), " ",
-                        T("for promotions, eligibility and due dates. The real date is"), " ", SessionState.real_date,
+                        T("for promotions, eligibility and due dates. The real date is"), " ",
+                        SessionState.real_date,
                         ".", size="2",
                     ),
                     spacing="2", align="start", flex="1 1 280px", min_width="0",
@@ -240,7 +242,8 @@ def demo_date_banner() -> rx.Component:
                     rx.button(T("Back to the real date"), on_click=DemoState.back_to_real_date, size="1",
                               color_scheme="gray", high_contrast=True),
                     rx.cond(SessionState.signed_in,
-                            rx.link(T("A presenter can change it in the Demo Kit"), href=routes.DEMO, size="2",
+                            rx.link(T("A presenter can change it in the Demo Kit"), href=routes.DEMO,
+                                    size="2",
                                     color="#3d2c00", underline="always")),
                 ),
                 align="center", spacing="3", wrap="wrap", max_width="1200px", margin_x="auto",

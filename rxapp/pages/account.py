@@ -2,8 +2,9 @@
 
 import reflex as rx
 
-from rxapp import routes
+from rxapp import i18n, routes
 from rxapp.components.forms import checkbox_field, field, select_field
+from rxapp.components.i18n import T
 from rxapp.components.layout import form_card, grid_of, row, saved_row
 from rxapp.components.shell import ACCENT, member_page, public_page
 from rxapp.components.table import data_table
@@ -87,7 +88,7 @@ def profile() -> rx.Component:
     return member_page(
         "My Profile",
         form_card(
-            rx.text("Email: ", p["email"].to(str), size="2", color="#555", margin_bottom="12px"),
+            rx.text(T("Email:"), " ", p["email"].to(str), size="2", color="#555", margin_bottom="12px"),
             field("First Name", "first_name", errors, required=True, default_value=p["first_name"].to(str),
                   autocomplete="given-name", max_length=80, id_prefix="profile"),
             field("Last Name", "last_name", errors, default_value=p["last_name"].to(str),
@@ -96,6 +97,9 @@ def profile() -> rx.Component:
                          default_value=p["region"].to(str), id_prefix="profile"),
             field("Contact Number", "phone", errors, type="tel", default_value=p["phone"].to(str),
                   autocomplete="tel", max_length=30, id_prefix="profile"),
+            # Pages and emails follow it on every device (the top bar's switch saves it too).
+            select_field("Preferred language", "language", [[c, n] for c, n in i18n.LANGUAGES.items()],
+                         errors, placeholder=None, default_value=p["language"].to(str), id_prefix="profile"),
             saved_row("Save", ProfileState.saved, "Saved."),
             on_submit=ProfileState.submit, key=ProfileState.form_key,
         ),

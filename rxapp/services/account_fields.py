@@ -118,7 +118,8 @@ def check_phone(value: object, region: Region | None) -> tuple[str, str | None]:
         if example
         else ""
     )
-    invalid = _("This is not a valid contact number for {region}. Please check it.").format(region=region.name) + hint
+    invalid = _("This is not a valid contact number for {region}. Please check it.").format(
+        region=region.name) + hint
     if len(text) > 40 or has_bad_chars(text):
         return "", invalid
     try:

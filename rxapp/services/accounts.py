@@ -105,7 +105,8 @@ def _check_sign_up(session: Session, form: object) -> tuple[dict, dict[str, str]
     elif confirm != password:
         errors["confirm_password"] = _("The two passwords do not match. Please type the same password twice.")
 
-    for key, label, required in (("first_name", N_("first name"), True), ("last_name", N_("last name"), False)):
+    names = (("first_name", N_("first name"), True), ("last_name", N_("last name"), False))
+    for key, label, required in names:
         clean[key], problem = account_fields.check_name(form.get(key), label=label, required=required)
         if problem:
             errors[key] = problem

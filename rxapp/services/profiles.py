@@ -35,7 +35,7 @@ def profile(*, session: Session, user_id: int) -> dict:
 
 
 def update_profile(*, session: Session, user_id: int, form: dict) -> User:
-    """Save first_name, last_name, region and phone from the My Profile form (flushed).
+    """Save first_name, last_name, region, phone and (when the form has it) language (flushed).
 
     The same checks as sign-up; the phone is stored in E.164.  Raises
     ``FieldErrors`` (every problem at once) or ``NotFound``.
@@ -55,9 +55,15 @@ def update_profile(*, session: Session, user_id: int, form: dict) -> User:
     phone, problem = account_fields.check_phone(form.get("phone"), region)
     if problem:
         errors["phone"] = problem
+    language = user.language
+    if "language" in form:
+        language = i18n.known(account_fields.text_value(form.get("language")))
+        if language is None:
+            errors["language"] = _("Choose one of the languages offered.")
     if errors:
         raise FieldErrors(errors)
     user.first_name, user.last_name, user.region_code, user.phone_e164 = first, last, region.code, phone
+    user.language = language
     session.add(user)
     session.flush()
     return user

@@ -127,9 +127,9 @@ def ip_status(*, session: Session, ip_address: object, now: datetime | None = No
 def _locked_message(until: datetime, now: datetime, by_address: bool) -> str:
     minutes = max(1, math.ceil((until - now).total_seconds() / 60))
     if by_address:
-        text = ngettext("Too many failed log-ins from your network. Try again in {n} minute (after {time} UTC).",
-                        "Too many failed log-ins from your network. Try again in {n} minutes (after {time} UTC).",
-                        minutes)
+        text = ngettext(
+            "Too many failed log-ins from your network. Try again in {n} minute (after {time} UTC).",
+            "Too many failed log-ins from your network. Try again in {n} minutes (after {time} UTC).", minutes)
     else:
         text = ngettext("Too many failed log-ins. Try again in {n} minute (after {time} UTC).",
                         "Too many failed log-ins. Try again in {n} minutes (after {time} UTC).", minutes)

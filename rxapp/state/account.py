@@ -59,13 +59,17 @@ class ProfileState(rx.State):
         with session_scope() as s:
             self.regions = [[c, n] for c, n in profiles.regions(session=s)]
             data = profiles.profile(session=s, user_id=viewer.user_id)
-        self.profile = {k: str(data.get(k, "") or "") for k in ("first_name", "last_name", "region", "phone", "email")}
+        self.profile = {k: str(data.get(k, "") or "")
+                        for k in ("first_name", "last_name", "region", "phone", "email", "language")}
+        self.profile["language"] = self.profile["language"] or (await self.get_state(SessionState)).lang
         self.form_key += 1
 
     @member
     async def submit(self, form: dict):
         viewer = caller()
         data = parse.fields(form, ("first_name", "last_name", "region", "phone"), 200)
+        if parse.field(form, "language", 16):  # a form without it keeps the account's language
+            data["language"] = parse.field(form, "language", 16)
         self.saved = forms.saved(self, lambda: db.run(profiles.update_profile, user_id=viewer.user_id, form=data))
         if not self.saved:
             return

@@ -181,7 +181,7 @@ class Client:
     """One browser tab: its own client token, address, user agent and page."""
 
     def __init__(self, driver: Driver, *, ip: str | None = None, user_agent: str | None = None,
-                 path: str = "/"):
+                 path: str = "/", accept_language: str = "en-US,en;q=0.9"):
         self.driver = driver
         self.token = str(uuid.uuid4())
         self.ip = ip or f"198.51.100.{next(_counter) % 250 + 1}"
@@ -189,6 +189,7 @@ class Client:
             "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
         )
         self.path = path
+        self.accept_language = accept_language
         self.sid = secrets.token_hex(8)
         self.storage: dict[str, str] = {}
         self.opened = False
@@ -207,6 +208,8 @@ class Client:
                 "origin": "http://testserver",
                 "user-agent": self.user_agent,
                 "user_agent": self.user_agent,
+                "accept-language": self.accept_language,
+                "accept_language": self.accept_language,
                 "cookie": "",
             },
         }
