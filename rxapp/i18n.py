@@ -158,6 +158,21 @@ def _plural_index(expr: str, n: int) -> int:
     raise ValueError(f"unsupported plural expression {expr!r}")
 
 
+def territory(code: str, fallback: str, lang: str | None = None) -> str:
+    """A country's or region's name in ``lang`` (the current language by default), from CLDR via Babel."""
+    code_lang = known(lang or current.get()) or SOURCE
+    if code_lang == SOURCE:
+        return fallback
+    return locale_of(code_lang).territories.get(code.upper(), fallback)
+
+
+def sort_key(text: str) -> str:
+    """How names sort for people: without case and accents (É with E)."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+
+
 @contextlib.contextmanager
 def using(lang: str | None) -> Iterator[str]:
     """Run a block in ``lang`` (an email written for its recipient, a test)."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import enum
 
+from rxapp import i18n
+
 from rxapp.models import (
     Channel,
     EmailStatus,
@@ -116,7 +118,8 @@ def _labeller(table: dict, fallback: str = ""):
     """The ``*_label`` function of one table: its label for a value, else ``fallback``."""
 
     def label(value) -> str:
-        return _label(table, value) or fallback
+        """In the current language (``rxapp.i18n``): the tables hold the English source."""
+        return i18n.gettext(_label(table, value) or fallback) if (_label(table, value) or fallback) else ""
 
     return label
 

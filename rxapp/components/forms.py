@@ -11,6 +11,7 @@ import reflex as rx
 
 from rxapp.components.captcha_pow import proof_input
 from rxapp.components.i18n import T, tr
+from rxapp.i18n import N_
 from rxapp.components.shell import ACCENT
 
 
@@ -125,7 +126,7 @@ COMPACT_SELECT_STYLE = {**SELECT_STYLE, "height": "36px", "padding": "0 8px", "f
 
 
 def select_field(label: str, name: str, options, errors, *, required: bool = False,
-                 placeholder: str | None = "Select", id_prefix: str = "f", default_value=None,
+                 placeholder: str | None = N_("Select"), id_prefix: str = "f", default_value=None,
                  on_change=None, field_id: str | None = None, error_key: str | None = None,
                  compact: bool = False, **select_props) -> rx.Component:
     """A native select (labelled, keyboard friendly). ``options``: [value, label] pairs (a list or a var).

@@ -46,18 +46,22 @@ _SELECT_STYLE = {
     "background": "#111", "color": "#ddd", "border": "1px solid #555", "border_radius": "4px",
     "font_size": "0.85rem", "height": "30px", "padding": "0 6px",
 }
+_LIGHT_SELECT_STYLE = {**_SELECT_STYLE, "background": "white", "color": "#111", "border": "1px solid #c8c8cf"}
 
 
-def language_switch(id_suffix: str = "top") -> rx.Component:
-    """A select of the languages, each in its own name; choosing one changes the words, not what was typed."""
+def language_switch(id_suffix: str = "top", *, dark: bool = True) -> rx.Component:
+    """A select of the languages, each in its own name; choosing one changes the words, not what was typed.
+
+    ``dark``: for the top bar; the phone's menu drawer has a light one."""
     fid = f"language-{id_suffix}"
     return rx.hstack(
         rx.el.label(rx.icon("globe", size=16, aria_hidden="true"),
                     rx.el.span(T("Language"), class_name="sr-only"), html_for=fid,
-                    style={"color": "#ddd", "display": "flex", "align_items": "center"}),
+                    style={"color": "#ddd" if dark else "#333", "display": "flex", "align_items": "center"}),
         rx.el.select(
             *[rx.el.option(name, value=code, lang=code) for code, name in i18n.LANGUAGES.items()],
-            id=fid, value=SessionState.lang, on_change=SessionState.choose_language, style=_SELECT_STYLE,
+            id=fid, value=SessionState.lang, on_change=SessionState.choose_language,
+            style=_SELECT_STYLE if dark else _LIGHT_SELECT_STYLE,
         ),
         spacing="1", align="center",
     )

@@ -157,6 +157,8 @@ def mobile_menu_button() -> rx.Component:
                           for label, route in TOP_LINKS],
                         spacing="2", padding_y="10px", border_bottom="1px solid #eee", margin_bottom="8px",
                     ),
+                    rx.box(language_switch("menu", dark=False), padding_bottom="10px",
+                           border_bottom="1px solid #eee", margin_bottom="8px"),
                     side_menu(),
                     padding="16px", overflow_y="auto", height="100%",
                 ),
@@ -185,7 +187,8 @@ def top_bar() -> rx.Component:
             rx.cond(SessionState.demo_mode,
                     rx.link(rx.badge(T("DEMO"), color_scheme="amber", variant="solid"),
                             href=routes.DEMO, aria_label=T("Demo mode: open the demo kit"))),
-            language_switch(),
+            # On a phone the switch is in the menu drawer: the bar keeps room for the account's buttons.
+            rx.box(language_switch(), display=["none", "none", "block"]),
             _account_actions(),
             align="center", spacing="5", max_width="1200px", margin_x="auto", padding_x="16px", height="56px",
         ),

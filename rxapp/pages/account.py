@@ -4,7 +4,8 @@ import reflex as rx
 
 from rxapp import i18n, routes
 from rxapp.components.forms import checkbox_field, field, select_field
-from rxapp.components.i18n import T
+from rxapp.components.i18n import T, Tf, tr
+from rxapp.i18n import N_
 from rxapp.components.layout import form_card, grid_of, row, saved_row
 from rxapp.components.shell import ACCENT, member_page, public_page
 from rxapp.components.table import data_table
@@ -23,7 +24,7 @@ def _stat(label: str, value, href: str) -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.text(value, size="7", weight="bold", color=ACCENT),
-                rx.text(label, size="2", color="#444"),
+                rx.text(tr(label), size="2", color="#444"),
                 spacing="1",
             ),
             height="100%",
@@ -41,8 +42,8 @@ def overview() -> rx.Component:
             ~OverviewState.verified,
             rx.callout(
                 row(
-                    rx.text("Your email address is not verified yet. Check your inbox for our email."),
-                    rx.button("Resend verification email", size="1", variant="outline", high_contrast=True,
+                    rx.text(T("Your email address is not verified yet. Check your inbox for our email.")),
+                    rx.button(T("Resend verification email"), size="1", variant="outline", high_contrast=True,
                               on_click=OverviewState.resend_verification),
                 ),
                 icon="mail-warning", color_scheme="amber", high_contrast=True, margin_bottom="14px",
@@ -54,10 +55,11 @@ def overview() -> rx.Component:
             rx.hstack(
                 rx.icon("circle-user-round", size=40, color=ACCENT, aria_hidden="true"),
                 rx.vstack(
-                    rx.text("Hello, ", info["name"].to(str), weight="bold", size="5"),
+                    rx.text(Tf("Hello, {name}", name=info["name"].to(str)), weight="bold", size="5"),
                     rx.text(info["email"].to(str), color="#555", size="2"),
-                    rx.text("Membership: ", info["membership"].to(str), " · ", info["region"].to(str), " · member since ",
-                            info["member_since"].to(str), size="2", color="#555"),
+                    rx.text(Tf("Membership: {membership} · {region} · member since {date}",
+                               membership=info["membership"].to(str), region=info["region"].to(str),
+                               date=info["member_since"].to(str)), size="2", color="#555"),
                     spacing="1",
                 ),
                 spacing="4", align="center",
@@ -66,17 +68,17 @@ def overview() -> rx.Component:
         ),
         # Equal columns edge to edge (two on a phone): a wrapping row left the cards short of the right edge.
         grid_of({"initial": "2", "md": "4"},
-            _stat("Registered products", counts["products"].to(int), routes.MY_PRODUCTS),
-            _stat("Claims under review", counts["claims.under_review"].to(int), routes.REDEEM_HISTORY),
-            _stat("Waiting for you", counts["claims.needs_info"].to(int), routes.REDEEM_HISTORY),
-            _stat("Redeemed", counts["claims.approved"].to(int), routes.REDEEM_HISTORY),
+            _stat(N_("Registered products"), counts["products"].to(int), routes.MY_PRODUCTS),
+            _stat(N_("Claims under review"), counts["claims.under_review"].to(int), routes.REDEEM_HISTORY),
+            _stat(N_("Waiting for you"), counts["claims.needs_info"].to(int), routes.REDEEM_HISTORY),
+            _stat(N_("Redeemed"), counts["claims.approved"].to(int), routes.REDEEM_HISTORY),
             width="100%", margin_bottom="22px",
         ),
-        rx.heading("Next steps", size="4", as_="h2", margin_bottom="8px"),
+        rx.heading(T("Next steps"), size="4", as_="h2", margin_bottom="8px"),
         rx.vstack(
-            rx.link("Register a new product ›", href=routes.PRODUCT_REGISTRATION),
-            rx.link("See the promotions your products qualify for ›", href=routes.PROMOTIONS),
-            rx.link("Follow your claims in Redeem History ›", href=routes.REDEEM_HISTORY),
+            rx.link(T("Register a new product ›"), href=routes.PRODUCT_REGISTRATION),
+            rx.link(T("See the promotions your products qualify for ›"), href=routes.PROMOTIONS),
+            rx.link(T("Follow your claims in Redeem History ›"), href=routes.REDEEM_HISTORY),
             spacing="2",
         ),
     )
@@ -115,10 +117,10 @@ def change_password() -> rx.Component:
                   autocomplete="current-password", max_length=1024, id_prefix="pw"),
             field("New Password", "new_password", errors, type="password", required=True,
                   autocomplete="new-password", max_length=1024, id_prefix="pw",
-                  hint="At least 10 characters; not your email; not a common password."),
+                  hint=T("At least 10 characters; not your email; not a common password.")),
             field("Confirm New Password", "confirm_password", errors, type="password", required=True,
                   autocomplete="new-password", max_length=1024, id_prefix="pw"),
-            rx.text("Changing your password signs out every other browser.", size="2", color="#555",
+            rx.text(T("Changing your password signs out every other browser."), size="2", color="#555",
                     margin_bottom="10px"),
             saved_row("Change Password", PasswordState.saved, "Your password was changed."),
             on_submit=PasswordState.submit,
@@ -131,13 +133,13 @@ def _session_row(r) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.text(r["browser"], weight="medium", size="2"),
-            rx.cond(r["current"] != "", rx.badge("this browser", high_contrast=True, margin_y="2px")),
-            rx.text("Address ", r["ip_address"], size="1", color="#555"),
-            rx.text("Signed in ", r["created_at"], size="1", color="#555"),
+            rx.cond(r["current"] != "", rx.badge(T("this browser"), high_contrast=True, margin_y="2px")),
+            rx.text(Tf("Address {address}", address=r["ip_address"]), size="1", color="#555"),
+            rx.text(Tf("Signed in {date}", date=r["created_at"]), size="1", color="#555"),
         ),
         rx.table.cell(rx.text(r["last_seen_at"], size="2")),
         rx.table.cell(
-            rx.button(rx.cond(r["current"] != "", "Log out", "Revoke"), size="1", variant="outline",
+            rx.button(rx.cond(r["current"] != "", T("Log out"), T("Revoke")), size="1", variant="outline",
                       on_click=LoginManagementState.revoke(r["id"]))
         ),
     )
@@ -146,7 +148,7 @@ def _session_row(r) -> rx.Component:
 def login_management() -> rx.Component:
     return member_page(
         "Login Management",
-        rx.text("Every browser signed in to your account. Log out any you do not recognise.", size="2",
+        rx.text(T("Every browser signed in to your account. Log out any you do not recognise."), size="2",
                 color="#555", margin_bottom="12px"),
         rx.cond(LoginManagementState.message != "",
                 rx.text(LoginManagementState.message, role="status", size="2", margin_bottom="8px")),
@@ -161,9 +163,9 @@ def subscribe() -> rx.Component:
         form_card(
             checkbox_field("Subscribe Latest Information", "newsletter",
                            default_checked=SubscribeState.newsletter, id_prefix="sub",
-                           description="News, launches and promotions by email."),
+                           description=T("News, launches and promotions by email.")),
             checkbox_field("Reward Program", "reward_program", default_checked=SubscribeState.reward_program,
-                           id_prefix="sub", description="Points, exclusive offers and VIP event invites."),
+                           id_prefix="sub", description=T("Points, exclusive offers and VIP event invites.")),
             saved_row("Save", SubscribeState.saved, "Your choices were saved."),
             on_submit=SubscribeState.submit,
             key=SubscribeState.newsletter.to(str) + SubscribeState.reward_program.to(str),
@@ -176,5 +178,5 @@ def verify_email() -> rx.Component:
         "Email verification",
         rx.callout(VerifyEmailState.result, icon="info",
                    color_scheme=rx.cond(VerifyEmailState.ok, "green", "red")),
-        rx.link("Go to Account Overview ›", href=routes.ACCOUNT_OVERVIEW, margin_top="14px", display="block"),
+        rx.link(T("Go to Account Overview ›"), href=routes.ACCOUNT_OVERVIEW, margin_top="14px", display="block"),
     )

@@ -7,12 +7,13 @@ from datetime import timedelta
 from sqlmodel import Session, func, select
 
 from rxapp.models import EmailMessage, User
+from rxapp.i18n import N_, _, ngettext
 from rxapp.services import account_fields, clock, emails, signing
 from rxapp.services.errors import Conflict, NotFound, ServiceError
 
 RESEND_INTERVAL = timedelta(seconds=60)
-MSG_LINK_INVALID = "This verification link is not valid. Please copy the whole link from the email."
-MSG_LINK_STALE = "This verification link is no longer valid for this account. Log in and ask for a new one."
+MSG_LINK_INVALID = N_("This verification link is not valid. Please copy the whole link from the email.")
+MSG_LINK_STALE = N_("This verification link is no longer valid for this account. Log in and ask for a new one.")
 
 
 def verify_email(*, session: Session, token: object, now: float | None = None) -> User:
@@ -22,19 +23,19 @@ def verify_email(*, session: Session, token: object, now: float | None = None) -
     that is malformed, forged, or for an email the account no longer has.
     """
     if not isinstance(token, str) or not token or len(token) > 2000:
-        raise NotFound(MSG_LINK_INVALID)
+        raise NotFound(_(MSG_LINK_INVALID))
     try:
         payload = signing.verify(emails.VERIFY_PURPOSE, token, now=now)
     except signing.BadSignature as exc:
         if str(exc) == "expired":
             raise ServiceError(
-                "This verification link has expired. Log in and ask for a new one on Account Overview."
+                _("This verification link has expired. Log in and ask for a new one on Account Overview.")
             ) from None
-        raise NotFound(MSG_LINK_INVALID) from None
+        raise NotFound(_(MSG_LINK_INVALID)) from None
     uid, email = payload.get("uid"), payload.get("email")
     user = session.get(User, uid) if isinstance(uid, int) and not isinstance(uid, bool) else None
     if user is None or user.email != email:
-        raise NotFound(MSG_LINK_STALE)
+        raise NotFound(_(MSG_LINK_STALE))
     if user.email_verified_at is None:
         user.email_verified_at = clock.now()
         session.add(user)
@@ -51,7 +52,7 @@ def resend_verification(*, session: Session, user_id: int) -> EmailMessage:
     now = clock.now()
     user = account_fields.get_user(session, user_id)
     if user.email_verified_at is not None:
-        raise Conflict("Your email address is already verified. There is nothing more to do.")
+        raise Conflict(_("Your email address is already verified. There is nothing more to do."))
     last = session.exec(
         select(func.max(EmailMessage.created_at)).where(
             EmailMessage.user_id == user.id, EmailMessage.kind == "welcome"
@@ -63,8 +64,9 @@ def resend_verification(*, session: Session, user_id: int) -> EmailMessage:
         wait = RESEND_INTERVAL - (now - last)
         if wait > timedelta(0):
             seconds = max(1, int(wait.total_seconds() + 0.999))
-            raise Conflict(
+            raise Conflict(ngettext(
                 "We sent you a verification email less than a minute ago. Please check your inbox "
-                f"(and spam folder), or try again in {seconds} seconds."
-            )
+                "(and spam folder), or try again in {n} second.",
+                "We sent you a verification email less than a minute ago. Please check your inbox "
+                "(and spam folder), or try again in {n} seconds.", seconds).format(n=seconds))
     return emails.queue_welcome(session=session, user=user)

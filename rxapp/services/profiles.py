@@ -13,9 +13,11 @@ from rxapp.services.errors import FieldErrors
 
 
 def regions(*, session: Session) -> list[tuple[str, str]]:
-    """Every region as (code, name), sorted by name: the Region / Location choices."""
+    """Every region as (code, name) in the current language, sorted by that name: the Region / Location
+    choices."""
     rows = session.exec(select(Region).order_by(Region.name, Region.code)).all()
-    return [(r.code, r.name) for r in rows]
+    named = [(r.code, i18n.territory(r.code, r.name)) for r in rows]
+    return sorted(named, key=lambda pair: (i18n.sort_key(pair[1]), pair[0]))
 
 
 def profile(*, session: Session, user_id: int) -> dict:

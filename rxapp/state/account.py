@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from rxapp import db, formatting, vocabulary
+from rxapp import i18n, db, formatting, vocabulary
 from rxapp.db import session_scope
 from rxapp.services import accounts, email_verification, profiles, sessions
 from rxapp.services.errors import Conflict, NotFound, ServiceError
@@ -39,7 +39,7 @@ class OverviewState(rx.State):
         viewer = caller()
         try:
             db.run(email_verification.resend_verification, user_id=viewer.user_id)
-            self.message = "We sent you a new verification email."
+            self.message = i18n.gettext("We sent you a new verification email.")
         except ServiceError as exc:
             self.message = exc.message
 
@@ -133,9 +133,9 @@ class LoginManagementState(rx.State):
             return SessionState.log_out
         try:
             db.run(sessions.revoke, user_id=viewer.user_id, session_id=sid)
-            self.message = "That session was signed out."
+            self.message = i18n.gettext("That session was signed out.")
         except NotFound:
-            self.message = "That session no longer exists."
+            self.message = i18n.gettext("That session no longer exists.")
         self._reload(viewer)
 
 
@@ -171,8 +171,8 @@ class VerifyEmailState(rx.State):
         try:
             db.run(email_verification.verify_email, token=parse.text(token, 2000))
             self.ok = True
-            self.result = "Thank you — your email address is verified."
+            self.result = i18n.gettext("Thank you — your email address is verified.")
         except (ServiceError, Conflict) as exc:
             self.ok = False
-            self.result = exc.message or "This verification link is not valid any more."
+            self.result = exc.message or i18n.gettext("This verification link is not valid any more.")
 

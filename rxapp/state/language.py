@@ -36,12 +36,15 @@ def settle(session_state) -> None:
           or i18n.negotiate(session_state.router.headers.accept_language))
 
 
-def choose(session_state, lang, user_id: int | None) -> None:
-    """The visitor picked ``lang``: the tab, this browser's cookie and (signed in) the account follow."""
+def choose(session_state, lang, user_id: int | None) -> bool:
+    """The visitor picked ``lang``: the tab, this browser's cookie and (signed in) the account follow.
+
+    False (and nothing changes) for anything that is not one of our languages."""
     code = i18n.known(lang if isinstance(lang, str) else None)
     if code is None:
-        return  # not a language of ours: nothing changes
+        return False
     apply(session_state, code)
     session_state.lang_cookie = code
     if user_id is not None:
         db.run(profiles.set_language, user_id=user_id, language=code)
+    return True

@@ -39,6 +39,7 @@ from urllib.parse import quote
 
 import reflex as rx
 from reflex.istate.proxy import StateProxy
+from reflex_base.registry import RegistrationContext
 
 from rxapp import db, i18n, logcontext, routes, settings
 from rxapp.db import session_scope
@@ -438,9 +439,15 @@ class SessionState(rx.State):
 
     @anyone
     async def choose_language(self, lang: str):
-        """The top bar's language switch: the words change, what was typed stays."""
+        """The top bar's language switch: the words change, what was typed stays.
+
+        The page's on_load events then run again, as on a reconnect (which every page survives with
+        what was typed and shown), so what the server wrote for the page (messages, names of regions
+        and statuses) comes in the new language too."""
         who = await self._viewer()
-        language.choose(self, lang, who.user_id if who else None)
+        if language.choose(self, lang, who.user_id if who else None):
+            return RegistrationContext.get().app.get_load_events(self.router.url.path)
+        return None
 
     @anyone
     async def log_out(self):

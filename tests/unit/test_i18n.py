@@ -30,6 +30,7 @@ CONVERTED = (
     "rxapp/components/layout.py",
     "rxapp/components/i18n.py",
     "rxapp/pages/auth.py",
+    "rxapp/pages/account.py",
 )
 # Calls whose positional arguments are text shown on the page, and keyword arguments that are text.
 TEXT_CALLS = {"text", "heading", "button", "link", "callout", "badge", "label", "span", "strong", "em", "p",

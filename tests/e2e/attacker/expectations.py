@@ -155,6 +155,7 @@ HANDLERS = {
     "RegistrationState.switch_to_category": MEMBER,
     "RegistrationState.use_suggestion": MEMBER,
     # rxapp.state.session
+    "SessionState.choose_language": ANYONE,
     "SessionState.clear_notice": ANYONE,
     "SessionState.load_public": ANYONE,
     "SessionState.log_out": ANYONE,
