@@ -3,6 +3,7 @@
 import reflex as rx
 
 from rxapp import routes
+from rxapp.components.i18n import T
 from rxapp.components.shell import public_page
 from rxapp.state.session import SessionState
 
@@ -12,16 +13,16 @@ def not_found() -> rx.Component:
         "Page not found",
         rx.card(
             rx.vstack(
-                rx.text("We could not find the page at this address. It may have moved, or the link may be "
-                        "mistyped.", size="3"),
+                rx.text(T("We could not find the page at this address. It may have moved, or the link may be "
+                          "mistyped."), size="3"),
                 rx.hstack(
-                    rx.link(rx.button("Go to the home page ›"), href=routes.HOME),
+                    rx.link(rx.button(T("Go to the home page ›")), href=routes.HOME),
                     rx.cond(
                         SessionState.signed_in,
-                        rx.link(rx.button("Account Overview", variant="soft"), href=routes.ACCOUNT_OVERVIEW),
-                        rx.link(rx.button("Log in", variant="soft"), href=routes.LOGIN),
+                        rx.link(rx.button(T("Account Overview"), variant="soft"), href=routes.ACCOUNT_OVERVIEW),
+                        rx.link(rx.button(T("Log in"), variant="soft"), href=routes.LOGIN),
                     ),
-                    rx.link(rx.button("Promotions", variant="soft"), href=routes.PROMOTIONS),
+                    rx.link(rx.button(T("Promotions"), variant="soft"), href=routes.PROMOTIONS),
                     spacing="3",
                     wrap="wrap",
                 ),

@@ -31,6 +31,8 @@ CONVERTED = (
     "rxapp/components/i18n.py",
     "rxapp/pages/auth.py",
     "rxapp/pages/account.py",
+    "rxapp/pages/home.py",
+    "rxapp/pages/not_found.py",
 )
 # Calls whose positional arguments are text shown on the page, and keyword arguments that are text.
 TEXT_CALLS = {"text", "heading", "button", "link", "callout", "badge", "label", "span", "strong", "em", "p",
