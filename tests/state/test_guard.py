@@ -249,6 +249,8 @@ def test_signed_out_declarations_are_the_intended_few():
         "SessionState.load_public", "SessionState.log_out", "SessionState.clear_notice",
         # The last on_load event of every page (the ready marker): it only records the page's path.
         "SessionState.page_loaded",
+        # The language switch: a visitor chooses the language of the log-in and sign-up pages too.
+        "SessionState.choose_language",
         "LoginState.load", "LoginState.submit", "SignUpState.load", "SignUpState.submit",
         "VerifyEmailState.load",
         # Forgot password: asking for a link and using it is for people who cannot log in.
