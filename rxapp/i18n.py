@@ -166,6 +166,17 @@ def territory(code: str, fallback: str, lang: str | None = None) -> str:
     return locale_of(code_lang).territories.get(code.upper(), fallback)
 
 
+def format_date(value, lang: str | None = None) -> str:
+    """A date as its language writes it: 2026-11-29 (English, as everywhere in the app), 29.11.2026,
+    2026年11月29日."""
+    from babel.dates import format_date as babel_format_date
+
+    code = known(lang or current.get()) or SOURCE
+    if code == SOURCE:
+        return value.isoformat()
+    return babel_format_date(value, format="long" if code == "zh-TW" else "medium", locale=locale_of(code))
+
+
 def sort_key(text: str) -> str:
     """How names sort for people: without case and accents (É with E)."""
     import unicodedata

@@ -2,7 +2,9 @@
 
 Each ``queue_*`` function renders a plain-text and an HTML body (the vendor's
 name from settings, links back to the app) and adds one outbox row in the
-caller's transaction.
+caller's transaction.  An email is written in its recipient's language (the
+account's, at the moment it is written; ``rxapp.i18n``); what a reviewer typed
+(a reason) reaches the customer as typed.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import html
 
 from sqlmodel import Session
 
-from rxapp import routes, settings
+from rxapp import i18n, routes, settings
+from rxapp.i18n import N_, _
 from rxapp.models import (
     EmailMessage,
     PrizeType,
@@ -40,10 +43,12 @@ def vendor() -> str:
 def _render(paragraphs: list[str], link: tuple[str, str] | None = None) -> tuple[str, str]:
     """(text, html) bodies from paragraphs and an optional (label, url) button."""
     name = vendor()
-    text_parts = ["Dear Customer,", *paragraphs]
+    dear, sincerely = _("Dear Customer,"), _("Sincerely,")
+    service = _("{vendor} customer service").format(vendor=name)
+    text_parts = [dear, *paragraphs]
     if link:
         text_parts.append(f"{link[0]}: {link[1]}")
-    text_parts += ["Sincerely,", f"{name} customer service"]
+    text_parts += [sincerely, service]
     text = "\n\n".join(text_parts) + "\n"
     body = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
     if link:
@@ -55,10 +60,11 @@ def _render(paragraphs: list[str], link: tuple[str, str] | None = None) -> tuple
             f'line-height:1.3">{html.escape(link[0])}</a></p>'
         )
     page = (
-        '<div style="font-family:Arial,sans-serif;max-width:600px;margin:auto;color:#222">'
+        f'<div lang="{i18n.current.get()}" style="font-family:Arial,sans-serif;max-width:600px;margin:auto;'
+        'color:#222">'
         f'<div style="background:#111;color:#fff;padding:14px 20px;font-weight:bold">{html.escape(name)}</div>'
-        f'<div style="padding:20px"><p>Dear Customer,</p>{body}'
-        f"<p>Sincerely,<br>{html.escape(name)} customer service</p></div></div>"
+        f'<div style="padding:20px"><p>{html.escape(dear)}</p>{body}'
+        f"<p>{html.escape(sincerely)}<br>{html.escape(service)}</p></div></div>"
     )
     return text, page
 
@@ -70,19 +76,21 @@ def verification_token(user: User) -> str:
 def queue_welcome(*, session: Session, user: User) -> EmailMessage:
     """Welcome email with a signed, expiring email-verification link."""
     url = app_url(f"{routes.VERIFY_EMAIL}?token={verification_token(user)}")
-    text, page = _render(
-        [
-            f"Welcome to the {vendor()} member center, {user.first_name}!",
-            "Please confirm your email address so we can reach you about your products and claims."
-            " The link is valid for 3 days.",
-        ],
-        ("Verify my email", url),
-    )
+    with i18n.using(user.language or i18n.current.get()):
+        text, page = _render(
+            [
+                _("Welcome to the {vendor} member center, {name}!").format(vendor=vendor(), name=user.first_name),
+                _("Please confirm your email address so we can reach you about your products and claims."
+                  " The link is valid for 3 days."),
+            ],
+            (_("Verify my email"), url),
+        )
+        subject = _("Welcome to the {vendor} member center - please verify your email").format(vendor=vendor())
     return outbox.enqueue(
         session=session,
         to_email=user.email,
         kind="welcome",
-        subject=f"Welcome to the {vendor()} member center - please verify your email",
+        subject=subject,
         body_text=text,
         body_html=page,
         user_id=user.id,
@@ -105,18 +113,21 @@ def _claim_context(session: Session, redemption: Redemption) -> tuple[User, Prom
 
 
 def _claim_subject(outcome: str) -> str:
-    return f"[No Reply] {vendor()} Redeem Notice - {outcome}"
+    return _("[No Reply] {vendor} Redeem Notice - {outcome}").format(vendor=vendor(), outcome=_(outcome))
 
 
 def _thanks_for_request(promotion: Promotion, product: str) -> str:
-    return f"Thank you for your redemption request for “{promotion.name}” with your {product}."
+    return _("Thank you for your redemption request for “{promotion}” with your {product}.").format(
+        promotion=promotion.name, product=product)
 
 
 def _queue_claim(
     session: Session, redemption: Redemption, user: User, kind: str, outcome: str, paragraphs, link=None
 ):
-    """Queue one claim email; its button leads to Redeem History unless ``link`` says otherwise."""
-    link = link or ("Redeem History", app_url(routes.REDEEM_HISTORY))
+    """Queue one claim email; its button leads to Redeem History unless ``link`` says otherwise.
+
+    Called inside ``i18n.using`` the recipient's language (``_for``)."""
+    link = link or (_("Redeem History"), app_url(routes.REDEEM_HISTORY))
     text, page = _render(paragraphs, link)
     return outbox.enqueue(
         session=session,
@@ -133,85 +144,107 @@ def _queue_claim(
 def _queue_with_reason(
     session: Session, redemption: Redemption, kind: str, outcome: str, sorry: str, what_now: str, link=None
 ) -> EmailMessage:
-    """A decision that carries the reviewer's reason (needs info, rejected)."""
+    """A decision that carries the reviewer's reason (needs info, rejected); ``sorry`` and ``what_now`` are
+    English sources, written here in the customer's language; the reason reaches them as typed."""
     user, promotion, product = _claim_context(session, redemption)
-    paragraphs = [_thanks_for_request(promotion, product), sorry, f"Reason : {redemption.reason}", what_now]
-    return _queue_claim(session, redemption, user, kind, outcome, paragraphs, link)
+    with _for(user):
+        paragraphs = [_thanks_for_request(promotion, product), _(sorry),
+                      _("Reason : {reason}").format(reason=redemption.reason),
+                      _(what_now).format(claim=redemption.id)]
+        link = (_(link[0]), link[1]) if link else None
+        return _queue_claim(session, redemption, user, kind, outcome, paragraphs, link)
+
+
+def _for(user: User):
+    """Write in ``user``'s language (the account's; else the language of the event writing it)."""
+    return i18n.using(user.language or i18n.current.get())
 
 
 def queue_claim_received(*, session: Session, redemption: Redemption) -> EmailMessage:
     """"We received your claim": the seed's confirmation, with the due date."""
     user, promotion, product = _claim_context(session, redemption)
-    paragraphs = [
-        _thanks_for_request(promotion, product),
-        "Your request has been successfully sent. All applications are checked by our staff and might take"
-        f" up to 7 ~ 14 working days: you will have our answer by {redemption.due_on.isoformat()} at the latest.",
-        "You can follow your claim at any time in Redeem History.",
-        "If you do not see our emails in your inbox, please check the Spam, Junk or Archive folder.",
-    ]
-    return _queue_claim(session, redemption, user, "claim_received", "Received", paragraphs)
+    with _for(user):
+        paragraphs = [
+            _thanks_for_request(promotion, product),
+            _("Your request has been successfully sent. All applications are checked by our staff and might take"
+              " up to 7 ~ 14 working days: you will have our answer by {date} at the latest.").format(
+                date=i18n.format_date(redemption.due_on)),
+            _("You can follow your claim at any time in Redeem History."),
+            _("If you do not see our emails in your inbox, please check the Spam, Junk or Archive folder."),
+        ]
+        return _queue_claim(session, redemption, user, "claim_received", N_("Received"), paragraphs)
 
 
 def queue_needs_info(*, session: Session, redemption: Redemption) -> EmailMessage:
     """A document is missing: the reviewer's reason and a link to Redeem Again."""
-    sorry = "We are sorry: we cannot approve it yet, because a document of your claim is missing or unclear."
-    what_now = (
+    sorry = N_("We are sorry: we cannot approve it yet, because a document of your claim is missing or unclear.")
+    what_now = N_(
         "Please open Redeem History, choose Redeem Again on this claim, upload the requested document"
         " and send it again. Everything else you sent is kept, and your claim keeps its place and due date."
     )
-    link = ("Redeem Again in Redeem History", app_url(routes.REDEEM_HISTORY))
-    return _queue_with_reason(session, redemption, "needs_info", "Documents needed", sorry, what_now, link)
+    link = (N_("Redeem Again in Redeem History"), app_url(routes.REDEEM_HISTORY))
+    return _queue_with_reason(session, redemption, "needs_info", N_("Documents needed"), sorry, what_now, link)
 
 
 def queue_success(*, session: Session, redemption: Redemption, code: str | None = None) -> EmailMessage:
     """Approved: the activation code and how to use it, or the shipping details."""
     user, promotion, product = _claim_context(session, redemption)
-    paragraphs = [f"Congratulations on the purchase of your {product}!"]
+    with _for(user):
+        return _queue_claim(session, redemption, user, "success", N_("Success"),
+                            _success_paragraphs(promotion, redemption, product, code))
+
+
+def _success_paragraphs(promotion: Promotion, redemption: Redemption, product: str, code: str | None) -> list[str]:
+    paragraphs = [_("Congratulations on the purchase of your {product}!").format(product=product)]
+    prize = promotion.prize_name
     if promotion.prize_type == PrizeType.digital_code:
         paragraphs += [
-            f"Your {promotion.prize_name} activation code is {code}",
-            "Notice: this activation code is sent only to the email address you registered with."
-            " You can also find it in Redeem History.",
+            _("Your {prize} activation code is {code}").format(prize=prize, code=code),
+            _("Notice: this activation code is sent only to the email address you registered with."
+              " You can also find it in Redeem History."),
         ]
         if promotion.prize_instructions:
-            paragraphs.append(f"How to activate {promotion.prize_name}?\n{promotion.prize_instructions}")
+            paragraphs.append(_("How to activate {prize}?").format(prize=prize) + "\n" + promotion.prize_instructions)
     else:
         paragraphs += [
-            f"Your claim for {promotion.prize_name} is approved. We are preparing your parcel and will ship it to:",
+            _("Your claim for {prize} is approved. We are preparing your parcel and will ship it to:").format(
+                prize=prize),
             f"{redemption.first_name} {redemption.last_name}\n{redemption.address}\n{redemption.zipcode}\n"
-            f"Phone: {redemption.phone}",
-            "Physical prizes are usually delivered within 8 - 12 weeks. Redeem History shows the shipping state"
-            " and the tracking number as soon as the parcel leaves.",
+            + _("Phone: {phone}").format(phone=redemption.phone),
+            _("Physical prizes are usually delivered within 8 - 12 weeks. Redeem History shows the shipping state"
+              " and the tracking number as soon as the parcel leaves."),
         ]
         if promotion.prize_instructions:
             paragraphs.append(promotion.prize_instructions)
-    paragraphs.append("Thank you!")
-    return _queue_claim(session, redemption, user, "success", "Success", paragraphs)
+    paragraphs.append(_("Thank you!"))
+    return paragraphs
 
 
 def queue_rejected(*, session: Session, redemption: Redemption) -> EmailMessage:
     """Rejected (final): the reviewer's reason."""
-    sorry = "We are sorry: after checking your documents we cannot accept this claim."
-    what_now = (
+    sorry = N_("We are sorry: after checking your documents we cannot accept this claim.")
+    what_now = N_(
         "This decision is final for this product and promotion. If you think it is a mistake,"
-        f" please contact us through Web Ticket and quote your claim number #{redemption.id}."
+        " please contact us through Web Ticket and quote your claim number #{claim}."
     )
-    return _queue_with_reason(session, redemption, "rejected", "Rejected", sorry, what_now)
+    return _queue_with_reason(session, redemption, "rejected", N_("Rejected"), sorry, what_now)
 
 
 # --------------------------------------------------------------------------- password reset
 
 
-def render_password_reset(*, first_name: str, url: str, minutes: int) -> tuple[str, str, str]:
-    """(subject, text, html) of the password-reset email (rendered for every request, sent only to accounts)."""
-    text, page = _render(
-        [
-            f"Someone (we hope you, {first_name}) asked to reset the password of your {vendor()} member center "
-            "account.",
-            f"The link below lets you choose a new password. It works once and for {minutes} minutes; "
-            "setting a new password logs you out everywhere.",
-            "If you did not ask for this, ignore this email: your password stays as it is.",
-        ],
-        ("Choose a new password", url),
-    )
-    return f"Reset your {vendor()} member center password", text, page
+def render_password_reset(*, first_name: str, url: str, minutes: int, language: str = "") -> tuple[str, str, str]:
+    """(subject, text, html) of the password-reset email (rendered for every request, sent only to accounts),
+    in the account's ``language`` (else the request's)."""
+    with i18n.using(language or i18n.current.get()):
+        text, page = _render(
+            [
+                _("Someone (we hope you, {name}) asked to reset the password of your {vendor} member center "
+                  "account.").format(name=first_name, vendor=vendor()),
+                _("The link below lets you choose a new password. It works once and for {n} minutes; "
+                  "setting a new password logs you out everywhere.").format(n=minutes),
+                _("If you did not ask for this, ignore this email: your password stays as it is."),
+            ],
+            (_("Choose a new password"), url),
+        )
+        return _("Reset your {vendor} member center password").format(vendor=vendor()), text, page

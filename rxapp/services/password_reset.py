@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, func, select
 
 from rxapp import routes, settings
+from rxapp.i18n import N_, _
 from rxapp.models import LoginAttempt, User
 from rxapp.services import account_fields, clock, demo_seed, emails, outbox, passwords, sessions, signing, throttle
 from rxapp.services import accounts  # the one set of password rules
@@ -38,17 +39,19 @@ PER_EMAIL = 3  # requests for one address within WINDOW
 PER_IP = 10  # requests from one client address within WINDOW
 KEY_PREFIX = "reset:"
 
-MSG_SENT = (
+MSG_SENT = N_(
     "If an account exists for {email}, we have sent it an email with a link to choose a new password. "
     "The link works once, for 30 minutes. No email? Check your spam folder, or ask again in a few minutes."
 )
-MSG_TOO_MANY = "Too many reset requests. Please wait an hour and try again, or check the emails already sent."
-MSG_EXPIRED = "This password reset link has expired: links work for 30 minutes. Please ask for a new one."
-MSG_USED = (
+MSG_TOO_MANY = N_("Too many reset requests. Please wait an hour and try again, or check the emails already sent.")
+MSG_EXPIRED = N_("This password reset link has expired: links work for 30 minutes. Please ask for a new one.")
+MSG_USED = N_(
     "This password reset link has already been used (or the password was changed since it was sent). "
     "Please ask for a new one if you still need it."
 )
-MSG_INVALID = "This password reset link is not valid. Please copy the whole link from the email, or ask for a new one."
+MSG_INVALID = N_(
+    "This password reset link is not valid. Please copy the whole link from the email, or ask for a new one."
+)
 
 
 class LinkRefused(ServiceError):
@@ -103,7 +106,7 @@ def request_reset(
     since = now - WINDOW
     if _recent(session, LoginAttempt.email, _key(normalised), since) >= PER_EMAIL or (
             ip and _recent(session, LoginAttempt.ip_address, ip, since) >= PER_IP):
-        raise Locked(MSG_TOO_MANY, until=now + WINDOW)
+        raise Locked(_(MSG_TOO_MANY), until=now + WINDOW)
     session.add(LoginAttempt(email=_key(normalised), ip_address=ip, succeeded=True, created_at=now))
 
     user = _account(session, normalised, demo_mode)
@@ -111,29 +114,30 @@ def request_reset(
     target = user or User(id=0, email=normalised, password_hash=passwords.DUMMY_HASH, first_name="there")
     token = signing.sign(PURPOSE, {"uid": target.id, "fp": fingerprint(target.password_hash)}, TTL_MINUTES * 60)
     url = emails.app_url(f"{routes.PASSWORD_RESET}?token={token}")
-    subject, text, page = emails.render_password_reset(first_name=target.first_name, url=url, minutes=TTL_MINUTES)
+    subject, text, page = emails.render_password_reset(first_name=target.first_name, url=url, minutes=TTL_MINUTES,
+                                                       language=target.language)
     if user is not None:
         outbox.enqueue(session=session, to_email=user.email, kind="password_reset", subject=subject,
                        body_text=text, body_html=page, user_id=user.id)
     session.flush()
-    return MSG_SENT.format(email=normalised)
+    return _(MSG_SENT).format(email=normalised)
 
 
 def check_link(*, session: Session, token: object, demo_mode: bool | None = None, now: float | None = None) -> User:
     """The account a reset link is for; raises ``LinkRefused`` (expired, used, or not valid)."""
     if not isinstance(token, str) or not token or len(token) > 2000:
-        raise LinkRefused(MSG_INVALID)
+        raise LinkRefused(_(MSG_INVALID))
     try:
         payload = signing.verify(PURPOSE, token, now=now)
     except signing.BadSignature as exc:
-        raise LinkRefused(MSG_EXPIRED if str(exc) == "expired" else MSG_INVALID) from None
+        raise LinkRefused(_(MSG_EXPIRED if str(exc) == "expired" else MSG_INVALID)) from None
     uid, fp = payload.get("uid"), payload.get("fp")
     user = session.get(User, uid) if isinstance(uid, int) and not isinstance(uid, bool) and uid > 0 else None
     demo_mode = settings.get().demo if demo_mode is None else demo_mode
     if user is None or (not demo_mode and demo_seed.is_demo_email(user.email)):
-        raise LinkRefused(MSG_INVALID)
+        raise LinkRefused(_(MSG_INVALID))
     if not isinstance(fp, str) or fp != fingerprint(user.password_hash):
-        raise LinkRefused(MSG_USED)
+        raise LinkRefused(_(MSG_USED))
     return user
 
 

@@ -7,7 +7,7 @@ import time
 
 import reflex as rx
 
-from rxapp import db, routes
+from rxapp import db, i18n, routes
 from rxapp.db import session_scope
 from rxapp.services import password_reset
 from rxapp.services.errors import FieldErrors, Locked
@@ -19,8 +19,8 @@ from rxapp.state.session import SessionState, anyone, public_visit
 # either way; this also hides the outbox insert and the database's noise).
 ANSWER_FLOOR_SECONDS = 0.5
 
-MSG_DONE = ("Your new password is set, and every browser that was signed in to your account has been "
-            "logged out. Please log in with your new password.")
+MSG_DONE = i18n.N_("Your new password is set, and every browser that was signed in to your account has been "
+                   "logged out. Please log in with your new password.")
 
 
 class ForgotPasswordState(rx.State):
@@ -91,4 +91,4 @@ class ResetPasswordState(rx.State):
         self.link_ok, self.link_message = False, ""
         session_state = await self.get_state(SessionState)
         session_state._sign_out_locally()  # every session of the account has just ended
-        return session_state._notify(MSG_DONE, routes.LOGIN)
+        return session_state._notify(i18n.gettext(MSG_DONE), routes.LOGIN)
