@@ -6,6 +6,7 @@ import sys
 import reflex as rx
 
 from rxapp import settings
+from rxapp.frontend_build import FrontendBuild
 
 try:
     _settings = settings.get()
@@ -20,7 +21,13 @@ config = rx.Config(
     telemetry_enabled=False,
     show_built_with_reflex=False,
     frontend_port=int(os.environ.get("RXAPP_PORT", "3000")),
+    # The production bundle for a fast first load (issue 15): few chunks (rxapp/frontend_build.py), no
+    # namespace of every Radix component on every page (the app renders no component sent by the backend),
+    # assets precompressed with brotli as well as gzip.
+    frontend_lazy_bundled_libraries=True,
+    frontend_compression_formats=["brotli", "gzip"],
     plugins=[
+        FrontendBuild(),
         rx.plugins.RadixThemesPlugin(
             theme=rx.theme(accent_color="red", gray_color="slate", radius="small", appearance="light")
         )

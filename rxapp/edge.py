@@ -30,7 +30,13 @@ this one place:
   ``/login/`` are the same page;
 * **redirects** never carry the request's ``Host``: a ``Location`` built from
   it (Starlette's trailing-slash redirect of a static folder) is made
-  relative.
+  relative;
+* **caching** of the exported frontend (issue 15): the build's ``/assets/``
+  files carry a hash of their content in their names, so a browser keeps them
+  for a year without asking again (``immutable``); a page's HTML, which names
+  the current ones, is checked with the server on every visit (``no-cache``,
+  answered by a 304 when unchanged).  Everything else keeps what its route
+  says (private files and exports say ``no-store``).
 
 Styles keep ``'unsafe-inline'``: Radix and Emotion write ``<style>`` tags and
 ``style`` attributes at run time, which cannot be hashed in advance.
@@ -61,6 +67,8 @@ HSTS_MAX_AGE = 365 * 24 * 3600
 # Features no page of the app uses: denied to the app and to anything it might embed.
 DENIED_FEATURES = ("accelerometer", "autoplay", "camera", "display_capture", "geolocation", "gyroscope", "hid",
                    "magnetometer", "microphone", "midi", "payment", "serial", "usb")
+ASSETS_CACHE = b"public, max-age=31536000, immutable"
+PAGE_CACHE = b"no-cache"
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>", re.S | re.I)
 
 
@@ -225,6 +233,23 @@ def _header(scope, name: bytes) -> str | None:
     return None
 
 
+def assets_prefix() -> str:
+    """``/assets/`` under the frontend path: where the build's content-hashed files lie."""
+    prefix = get_config().frontend_path.strip("/")
+    return f"/{prefix}/assets/" if prefix else "/assets/"
+
+
+def cache_control(path: str, status: int, headers: list, assets: str) -> bytes | None:
+    """The ``Cache-Control`` the edge adds to a response of the exported frontend, or None (left alone)."""
+    if status not in (200, 304) or any(k.lower() == b"cache-control" for k, _ in headers):
+        return None
+    if path.startswith(assets):
+        return ASSETS_CACHE
+    content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+    # A 304 carries no Content-Type: it answers a revalidation, which only pages get asked (assets never are).
+    return PAGE_CACHE if status == 304 or content_type.startswith(b"text/html") else None
+
+
 def relative_location(location: bytes, host: str | None) -> bytes:
     """``location`` without scheme and host when those came from the request's ``Host``."""
     parts = urlsplit(location.decode("latin-1"))
@@ -237,10 +262,11 @@ class Edge:
     """ASGI middleware: headers on every response, origins checked, pages at their own address, no ``Host`` in a
     redirect."""
 
-    def __init__(self, app, *, policy=current_policy, pages=current_pages):
+    def __init__(self, app, *, policy=current_policy, pages=current_pages, assets=assets_prefix):
         self.app = app
         self.policy = policy
         self.pages = pages
+        self.assets = assets
 
     async def __call__(self, scope, receive, send) -> None:
         kind = scope.get("type")
@@ -267,6 +293,8 @@ class Edge:
         if scope.get("method", "GET") in SAFE_METHODS:
             scope = served_address(scope, self.pages())
         host = _header(scope, b"host")
+        path = scope.get("path", "")
+        readable = scope.get("method", "GET") in SAFE_METHODS
 
         async def edge_send(message) -> None:
             if message.get("type") == "http.response.start":
@@ -275,6 +303,9 @@ class Edge:
                     for k, v in message.get("headers", [])
                     if k.lower() not in policy.names
                 ]
+                cache = cache_control(path, message.get("status", 200), headers, self.assets()) if readable else None
+                if cache is not None:
+                    headers.append((b"cache-control", cache))
                 message = {**message, "headers": headers + list(policy.headers)}
             await send(message)
 

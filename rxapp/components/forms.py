@@ -211,9 +211,12 @@ def notice(message, kind="ok") -> rx.Component:
     """A handler's one-line result above a form: ok (green), error (red) or conflict (orange)."""
     return rx.cond(
         message != "",
-        rx.callout(
-            message,
-            icon=rx.match(kind, ("conflict", "triangle-alert"), ("error", "circle-alert"), "info"),
+        rx.callout.root(
+            # Fixed icons chosen by kind: one icon named by a var would make the page load Lucide's whole
+            # icon table (see rxapp/frontend_build.py).
+            rx.callout.icon(rx.match(kind, ("conflict", rx.icon("triangle-alert")),
+                                     ("error", rx.icon("circle-alert")), rx.icon("info"))),
+            rx.callout.text(message),
             color_scheme=rx.match(kind, ("conflict", "orange"), ("error", "red"), "green"), size="1",
             role="status", margin_bottom="12px",
         ),

@@ -360,3 +360,40 @@ def test_the_mailbox_shows_a_whole_message_once_at_its_own_address(site, new_sit
     page = stranger.visit(urlparse(address).path + "?" + urlparse(address).query)
     expect(page.get_by_text("This email is not in your Mailbox")).to_be_visible()
     expect(page.locator("iframe")).to_have_count(0)
+
+
+# A blank Reflex 0.10 page names 9 modules; ours were 34-37 before rxapp/frontend_build.py (issue 15).
+MAX_MODULES = 12
+CONSOLE_PAGES = (routes.ADMIN, routes.ADMIN_CLAIM, routes.ADMIN_PROMOTIONS, routes.ADMIN_TEMPLATES,
+                 routes.ADMIN_INSIGHTS, routes.ADMIN_USERS)
+
+
+def test_every_page_loads_its_code_in_a_few_compressed_files_a_browser_keeps(app):
+    """The production build as a customer's browser gets it (``rxapp/frontend_build.py``, ``rxapp/edge.py``):
+    every page names at most MAX_MODULES JavaScript modules, none of them Lucide's table of every icon (an
+    icon named by a state var would pull it in); every module and stylesheet comes compressed and is kept a
+    year (their names change with their content); the page itself is checked on every visit."""
+    from tests.e2e.test_edge import fetch
+
+    root = app.frontend_url.rstrip("/")
+    problems, assets = [], {}
+    for path in sorted(set(app_routes(app)) | set(CONSOLE_PAGES)):
+        status, headers, body = fetch(root, path)
+        assert status == 200, f"{path}: {status}"
+        if headers.get("cache-control") != "no-cache":
+            problems.append(f"{path}: Cache-Control {headers.get('cache-control')!r}")
+        html = body.decode()
+        modules = re.findall(r'<link rel="modulepreload" href="([^"]+)"', html)
+        if len(modules) > MAX_MODULES:
+            problems.append(f"{path}: {len(modules)} modules (at most {MAX_MODULES})")
+        problems += [f"{path}: loads {m}" for m in modules if "DynamicIcon" in m or "dynamic" in m.lower()]
+        for href in modules + re.findall(r'<link[^>]*href="(/assets/[^"]+\.css)"', html):
+            assets.setdefault(href, path)
+    assert assets, "no module was found: the test proves nothing"
+    for href, page in sorted(assets.items()):
+        status, headers, body = fetch(root, href, headers={"Accept-Encoding": "br, gzip"})
+        if status != 200 or headers.get("cache-control") != "public, max-age=31536000, immutable":
+            problems.append(f"{page}: {href} answers {status}, Cache-Control {headers.get('cache-control')!r}")
+        if len(body) > 1024 and headers.get("content-encoding") not in ("br", "gzip"):
+            problems.append(f"{page}: {href} ({len(body)} bytes) is not compressed")
+    assert not problems, "\n".join(problems)

@@ -55,7 +55,8 @@ def client(tmp_path: Path, base: str = BASE, hashes: tuple[str, ...] = (), *, pa
     policy = edge.policy_for(base, base, hashes)
     inner = _inner(tmp_path)
     known = edge.page_addresses(tmp_path) if pages else frozenset()
-    return TestClient(edge.Edge(inner, policy=lambda: policy, pages=lambda: known), base_url=base)
+    return TestClient(edge.Edge(inner, policy=lambda: policy, pages=lambda: known, assets=lambda: "/assets/"),
+                      base_url=base)
 
 
 def check_headers(response, where: str) -> None:
@@ -94,6 +95,23 @@ def test_a_page_answers_at_its_own_address_without_a_redirect(tmp_path):
     assert c.get("/promotions", follow_redirects=False).status_code == 404  # a folder, not a page
     assert c.get("/ping").text == "pong"
     assert edge.page_addresses(tmp_path / "not-exported") == frozenset()
+
+
+def test_hashed_assets_are_kept_a_year_and_pages_are_checked_on_every_visit(tmp_path):
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "entry.client-CCWdYbG9.js").write_text("export {};")
+    c = client(tmp_path, pages=True)
+    asset = c.get("/assets/entry.client-CCWdYbG9.js")
+    assert asset.status_code == 200
+    assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
+    check_headers(asset, "asset")
+    for path in ("/", "/account", "/account/"):
+        assert c.get(path).headers["cache-control"] == "no-cache", path
+    again = c.get("/account", headers={"If-None-Match": c.get("/account").headers["etag"]})
+    assert again.status_code == 304 and again.headers["cache-control"] == "no-cache"
+    assert "cache-control" not in c.get("/assets/missing-0000.js").headers  # a 404 is not kept
+    assert "cache-control" not in c.get("/ping").headers  # not the frontend's: left to its route
+    assert "cache-control" not in c.post("/ping").headers
 
 
 def test_hsts_only_when_the_base_url_is_https(tmp_path):

@@ -74,6 +74,14 @@ def _outline(b) -> rx.Component:
     )
 
 
+def _check_icon(ok) -> rx.Component:
+    """A passed (green tick) or failed (red cross) check.  Two fixed icons, not one icon named by a var: that
+    would make the page load Lucide's whole icon table (rxapp/frontend_build.py)."""
+    common = {"size": 16, "aria_hidden": "true", "flex_shrink": "0", "margin_top": "2px"}
+    return rx.cond(ok, rx.icon("circle-check", color="#1a7f37", **common),
+                   rx.icon("circle-x", color="#c0101c", **common))
+
+
 def _image_viewer(title: str, key: str, url, meta, boxes=None) -> rx.Component:
     img_id = f"img-{key}"
 
@@ -142,9 +150,7 @@ def _checks() -> rx.Component:
         rx.foreach(
             C.checks,
             lambda ch: rx.hstack(
-                rx.icon(rx.cond(ch["ok"] == "yes", "circle-check", "circle-x"), size=16,
-                        color=rx.cond(ch["ok"] == "yes", "#1a7f37", "#c0101c"), aria_hidden="true",
-                        flex_shrink="0", margin_top="2px"),
+                _check_icon(ch["ok"] == "yes"),
                 rx.box(
                     rx.text(ch["rule"], weight="bold", size="2"),
                     rx.cond(ch["ok"] == "yes", rx.fragment(), rx.text(ch["message"], size="1", color="#c0101c")),
@@ -171,9 +177,7 @@ def _evidence() -> rx.Component:
         rx.foreach(
             C.evidence,
             lambda ch: rx.hstack(
-                rx.icon(rx.cond(ch["ok"] == "yes", "circle-check", "circle-x"), size=16,
-                        color=rx.cond(ch["ok"] == "yes", "#1a7f37", "#c0101c"), aria_hidden="true",
-                        flex_shrink="0", margin_top="2px"),
+                _check_icon(ch["ok"] == "yes"),
                 rx.box(
                     rx.text(ch["source"], ": ", ch["message"], size="2"),
                     rx.cond(ch["matched"] != "", rx.text("“", ch["matched"], "”", size="1", color="#555")),

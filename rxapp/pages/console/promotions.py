@@ -193,9 +193,11 @@ def _codes_card() -> rx.Component:
         ),
         rx.cond(
             P.codes_message != "",
-            rx.callout(P.codes_message, icon=rx.cond(P.codes_ok, "check", "circle-alert"),
-                       color_scheme=rx.cond(P.codes_ok, "green", "red"), size="1", margin_top="10px",
-                       role="status", id="codes-result"),
+            rx.callout.root(  # two fixed icons: an icon named by a var loads every icon
+                rx.callout.icon(rx.cond(P.codes_ok, rx.icon("check"), rx.icon("circle-alert"))),
+                rx.callout.text(P.codes_message),
+                color_scheme=rx.cond(P.codes_ok, "green", "red"), size="1", margin_top="10px",
+                role="status", id="codes-result"),
         ),
         rx.cond(
             P.codes_report.length() > 0,

@@ -135,8 +135,9 @@ def _bulk_report() -> rx.Component:
             rx.foreach(
                 Q.bulk_report,
                 lambda r: rx.hstack(
-                    rx.icon(rx.cond(r["ok"] == "yes", "check", "x"), size=16,
-                            color=rx.cond(r["ok"] == "yes", "#1a7f37", "#b35c00"), aria_hidden="true"),
+                    rx.cond(r["ok"] == "yes",  # two fixed icons: an icon named by a var loads every icon
+                            rx.icon("check", size=16, color="#1a7f37", aria_hidden="true"),
+                            rx.icon("x", size=16, color="#b35c00", aria_hidden="true")),
                     rx.text(r["claim"], weight="bold", size="2"),
                     rx.text(r["text"], size="2"),
                     spacing="2", align="start",
