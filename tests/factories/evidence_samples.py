@@ -1,0 +1,20 @@
+"""Single clean evidence pictures for state and browser tests (the corpus proper is ``evidence_corpus``)."""
+
+from __future__ import annotations
+
+import io
+import random
+
+from rxapp.services.catalog_data import MODELS
+from tests.factories.evidence_corpus import _render_sticker, invoice_for  # noqa: F401 - invoice_for: re-exported
+
+
+def sticker_for(*, serial: str, model_name: str = "", symbology: str = "code128", seed: int = 1) -> bytes:
+    """One sharp S/N sticker photo (PNG) whose barcode (``symbology``: "code128" or "qr") and text read
+    ``serial`` - the typed serial's, or another one to make a photo that contradicts it."""
+    model = next((m for m in MODELS if m["name"] == model_name), None) or {"name": model_name or "Monitor",
+                                                                            "model_number": "3CA9"}
+    label = _render_sticker(random.Random(seed), serial=serial, model=model, symbology=symbology)
+    buf = io.BytesIO()
+    label.save(buf, "PNG", compress_level=1)
+    return buf.getvalue()
