@@ -174,7 +174,7 @@ def _document(upload_id: str, key: str, label: str, handler, hint, file_name, me
     return upload_field(upload_id, label, handler, rejected, required=need == "required", hint=hint,
                         busy=S.uploading, file_name=file_name,
                         message=rx.cond(S.errors.contains(key), S.errors[key].to(str), message),
-                        message_is_error=~ok, thumb_url=thumb,
+                        message_is_error=~ok | S.errors.contains(key), thumb_url=thumb,
                         thumb_alt=rx.cond(on_file, on_file_alt, label + " preview"),
                         extra=rx.cond(too_wide, rx.button("Resize for me", type="button", size="2",
                                                           on_click=S.resize(key))))

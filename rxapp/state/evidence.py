@@ -13,6 +13,8 @@ changes.
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 from sqlmodel import Session
 
@@ -23,6 +25,22 @@ from rxapp.state import offload
 
 SLOTS = ("invoice", "photo")
 UNREADABLE = "We could not read this picture; reviewers will look at it themselves."
+
+
+# Readings under way in this worker, by file: a second caller (the submit while the upload's reading
+# runs) awaits the same reading instead of starting another.
+_inflight: dict[int, asyncio.Future] = {}
+
+
+async def read_once(file_id: int) -> None:
+    """Read ``file_id`` on the CPU pool and keep the reading (instant when it was read before)."""
+    task = _inflight.get(file_id)
+    if task is None:
+        task = asyncio.ensure_future(offload.call(evidence_check.read_file, file_id=file_id))
+        _inflight[file_id] = task
+        task.add_done_callback(lambda _done: _inflight.pop(file_id, None))
+    # Shielded: a waiter that goes away (the tab closed) does not cancel the reading another one awaits.
+    await asyncio.shield(task)
 
 
 def check_row(check: evidence_check.Check) -> dict[str, str]:
@@ -64,7 +82,7 @@ class EvidenceMixin(rx.State, mixin=True):
             setattr(self, f"{slot}_checking", True)
             self._clear_evidence(slot)
         try:
-            await offload.call(evidence_check.read_file, file_id=file_id)
+            await read_once(file_id)
         finally:
             async with self:
                 if self._evidence_file(slot) == file_id:

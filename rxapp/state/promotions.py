@@ -11,7 +11,7 @@ from rxapp.db import session_scope
 from rxapp.models import FileKind
 from rxapp.services import claim_history, claims, eligibility, evidence_check, evidence_uploads, redeem_context
 from rxapp.services.errors import Conflict, FieldErrors, NotFound, ServiceError
-from rxapp.state import live, offload, parse, uploads
+from rxapp.state import evidence, live, parse, uploads
 from rxapp.state.captcha import CaptchaMixin
 from rxapp.state.evidence import EvidenceMixin
 from rxapp.state.session import caller, current_viewer, member
@@ -331,7 +331,7 @@ class RedeemState(CaptchaMixin, EvidenceMixin, rx.State):
         for file_id in (self._new_invoice_id, self._photo_id):
             if file_id:
                 # Read once and kept: instant when the upload's reading finished, else it finishes here.
-                await offload.call(evidence_check.read_file, file_id=file_id)
+                await evidence.read_once(file_id)
         if not self._photo_id or not self.photo_ok:
             return False
         try:

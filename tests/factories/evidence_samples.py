@@ -6,7 +6,7 @@ import io
 import random
 
 from rxapp.services.catalog_data import MODELS
-from tests.factories.evidence_corpus import _render_sticker, invoice_for  # noqa: F401 - invoice_for: re-exported
+from tests.factories.evidence_corpus import _render_invoice, _render_sticker, invoice_for  # noqa: F401 - re-exported
 
 
 def sticker_for(*, serial: str, model_name: str = "", symbology: str = "code128", seed: int = 1) -> bytes:
@@ -18,3 +18,20 @@ def sticker_for(*, serial: str, model_name: str = "", symbology: str = "code128"
     buf = io.BytesIO()
     label.save(buf, "PNG", compress_level=1)
     return buf.getvalue()
+
+
+def invoice_without_date(*, model_name: str, store: str, seed: int = 2) -> bytes:
+    """A clean scanned invoice naming ``model_name`` at ``store`` whose "Date" line is left blank."""
+    model = next((m for m in MODELS if m["name"] == model_name), None) or {
+        "name": model_name, "model_number": "", "category": "monitor"}
+    paper = _render_invoice(random.Random(seed), lang="en", region="US", model=model, store=store, dtext="",
+                            distractor=None)
+    buf = io.BytesIO()
+    paper.save(buf, "PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def other_serial(serial: str) -> str:
+    """The same format, its last digit changed: what a photo of another unit's sticker reads."""
+    i = max(i for i, ch in enumerate(serial) if ch.isdigit())
+    return serial[:i] + str((int(serial[i]) + 1) % 10) + serial[i + 1:]

@@ -126,12 +126,6 @@ def test_a_file_the_drop_zone_refuses_gets_the_servers_words(new_client):
         assert client.get(RedeemState).photo_message
 
 
-def _other_serial(serial: str) -> str:
-    """The same format, one digit changed: what a photo of another unit's sticker reads."""
-    i = max(i for i, ch in enumerate(serial) if ch.isdigit())
-    return serial[:i] + str((int(serial[i]) + 1) % 10) + serial[i + 1:]
-
-
 def test_a_barcode_contradicting_the_serial_is_refused_until_confirmed_and_nothing_typed_is_lost(new_client):
     """The S/N rule on the server: the photo's barcode reads another serial than the product's, so the
     submit is refused with the sentence next to the photo (and the box to confirm); what was typed stays."""
@@ -140,7 +134,7 @@ def test_a_barcode_contradicting_the_serial_is_refused_until_confirmed_and_nothi
     from rxapp import db
     from rxapp.models import Redemption
     from rxapp.state.promotions import RedeemState
-    from tests.factories.evidence_samples import sticker_for
+    from tests.factories.evidence_samples import other_serial, sticker_for
 
     user_id, email = factories.make_customer("state-sn-rule")
     unit = factories.register_product(user_id)
@@ -150,7 +144,7 @@ def test_a_barcode_contradicting_the_serial_is_refused_until_confirmed_and_nothi
     query = {"product": str(unit["product_id"]), "promotion": str(unit["promotion_id"])}
     client.call(RedeemState.load, path="/promotions/redeem", query=query)
 
-    wrong = _other_serial(unit["serial"])
+    wrong = other_serial(unit["serial"])
     client.upload(RedeemState.upload_photo, "sticker.png", sticker_for(serial=wrong), content_type="image/png")
     state = client.get(RedeemState)
     assert state.photo_ok and not state.photo_checking
