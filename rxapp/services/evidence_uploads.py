@@ -71,3 +71,4 @@ def serial_conflict(*, session: Session, user_id: int, product_id: int, file_id:
     typed = session.get(SerialRecord, product.serial_id).serial
     return (f"The barcode on your photo reads {blocking[0].matched.strip()}, you typed {typed}: "
             "upload the photo of this product's sticker, or confirm that the serial number is right.")
+
