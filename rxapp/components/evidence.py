@@ -25,8 +25,17 @@ def _check_item(c) -> rx.Component:
 
 
 def checklist(checking, checks, note, *, noun: str = "invoice", element_id: str = "invoice-checklist",
-              replace_hint: str = "choose another file above to replace it") -> rx.Component:
-    """ "Checking your <noun>…" while it is read, then what it says against what was typed (advice only)."""
+              replace_hint: str = "choose another file above to replace it", blocked=None) -> rx.Component:
+    """ "Checking your <noun>…" while it is read, then what it says against what was typed (advice only).
+
+    ``blocked`` (a bool var): a finding that is not advice (a barcode contradicting the serial) - the
+    footnote then says it must be dealt with instead of "you can go on as it is".
+    """
+    advice = rx.text(f"This is advice to avoid a reviewer's question later: you can go on as it is, or "
+                     f"{replace_hint}.", size="1", color="#555")
+    if blocked is not None:
+        advice = rx.cond(blocked, rx.text(f"Before you redeem: {replace_hint}, or confirm the serial number below.",
+                                          size="1", color="#555"), advice)
     return rx.box(
         rx.cond(
             checking,
@@ -38,8 +47,7 @@ def checklist(checking, checks, note, *, noun: str = "invoice", element_id: str 
             rx.box(
                 rx.text(f"What we read on your {noun}", weight="bold", size="2"),
                 rx.el.ul(rx.foreach(checks, _check_item), style={"padding": "0", "margin": "4px 0"}),
-                rx.text(f"This is advice to avoid a reviewer's question later: you can go on as it is, or "
-                        f"{replace_hint}.", size="1", color="#555"),
+                advice,
                 id=element_id, padding="10px 12px", border="1px solid #e5e5ea", border_radius="6px",
                 background="#fcfcfd",
             ),

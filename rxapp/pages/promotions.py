@@ -219,7 +219,8 @@ def redeem() -> rx.Component:
                              S.photo_too_wide, S.photo_need, S.photo_on_file, "S/N photo on file"),
                    checklist(S.photo_checking, S.photo_checks, S.photo_check_note, noun="S/N photo",
                              element_id="redeem-photo-checklist",
-                             replace_hint="upload another photo above to replace it")),
+                             replace_hint="upload another photo above to replace it",
+                             blocked=S.serial_conflict != "")),
             spacing="4",
         ),
         rx.text("Please make sure you have uploaded 2 items: 1. Invoice / purchase proof (channel name, purchase "
