@@ -386,6 +386,9 @@ class Redemption(SQLModel, table=True):
         default=None, sa_type=_enum(ShippingStatus, "shippingstatus")
     )
     tracking_number: str = Field(default="", max_length=80)
+    # The evidence pre-check's verdict for the queue's filter: "passed", "failed", or "" while the
+    # claim's files have not been read (``services.evidence_check.claim_evidence``, kept with the claim).
+    evidence_summary: str = Field(default="", max_length=10, sa_column_kwargs={"server_default": ""})
     # Bumped by every transition: two reviewers cannot both decide one version.
     version: int = 1
 

@@ -4,7 +4,8 @@ Redeem History (live) and a claim's timeline."""
 import reflex as rx
 
 from rxapp import routes
-from rxapp.components.forms import captcha_field, field, textarea_field
+from rxapp.components.evidence import checklist
+from rxapp.components.forms import captcha_field, checkbox_field, field, textarea_field
 from rxapp.components.layout import grid_of, heading_card, row
 from rxapp.components.shell import ACCENT, member_page
 from rxapp.components.status import copy_code, status_cell
@@ -173,7 +174,7 @@ def _document(upload_id: str, key: str, label: str, handler, hint, file_name, me
     return upload_field(upload_id, label, handler, rejected, required=need == "required", hint=hint,
                         busy=S.uploading, file_name=file_name,
                         message=rx.cond(S.errors.contains(key), S.errors[key].to(str), message),
-                        message_is_error=~ok, thumb_url=thumb,
+                        message_is_error=~ok | S.errors.contains(key), thumb_url=thumb,
                         thumb_alt=rx.cond(on_file, on_file_alt, label + " preview"),
                         extra=rx.cond(too_wide, rx.button("Resize for me", type="button", size="2",
                                                           on_click=S.resize(key))))
@@ -209,10 +210,17 @@ def redeem() -> rx.Component:
         grid_of({"initial": "1", "md": "2"},
             rx.box(_document("invoice", "invoice", "Proof of purchase", S.upload_invoice, invoice_hint,
                              S.new_invoice_name, S.invoice_message, S.invoice_ok, S.invoice_thumb,
-                             S.invoice_too_wide, S.invoice_need, S.invoice_on_file, "Invoice on file")),
+                             S.invoice_too_wide, S.invoice_need, S.invoice_on_file, "Invoice on file"),
+                   checklist(S.invoice_checking, S.invoice_checks, S.invoice_check_note,
+                             element_id="redeem-invoice-checklist",
+                             replace_hint="upload another file above to replace the invoice")),
             rx.box(_document("serial-photo", "serial_photo", "Product Barcode / S/N photo", S.upload_photo,
                              photo_hint, S.photo_name, S.photo_message, S.photo_ok, S.photo_thumb,
-                             S.photo_too_wide, S.photo_need, S.photo_on_file, "S/N photo on file")),
+                             S.photo_too_wide, S.photo_need, S.photo_on_file, "S/N photo on file"),
+                   checklist(S.photo_checking, S.photo_checks, S.photo_check_note, noun="S/N photo",
+                             element_id="redeem-photo-checklist",
+                             replace_hint="upload another photo above to replace it",
+                             blocked=S.serial_conflict != "")),
             spacing="4",
         ),
         rx.text("Please make sure you have uploaded 2 items: 1. Invoice / purchase proof (channel name, purchase "
@@ -242,6 +250,14 @@ def redeem() -> rx.Component:
                   default_value=r["contact_number"], autocomplete="tel", max_length=30, id_prefix="rd"),
             textarea_field("Note", "note", errors, rows=2, default_value=r["note"], id_prefix="rd",
                            max_length=1000),
+            rx.cond(S.serial_conflict != "",
+                     rx.box(
+                         rx.callout(S.serial_conflict, icon="triangle-alert", color_scheme="amber", size="1",
+                                    id="serial-conflict", margin_bottom="8px"),
+                         checkbox_field("I confirm the serial number " + S.ctx["serial"] + " is right",
+                                        "confirm_serial", errors, default_checked=S.serial_confirmed,
+                                        id_prefix="rd"),
+                     )),
             captcha_field(S.captcha_question, errors, S.reformat_captcha, pow=S.captcha_pow, id_prefix="rd",
                           round=S.captcha_round),
             rx.cond(errors.contains("form"),

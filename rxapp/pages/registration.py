@@ -3,6 +3,7 @@
 import reflex as rx
 
 from rxapp import routes
+from rxapp.components.evidence import checklist
 from rxapp.components.forms import captcha_field, error_line, field_label, hint_line, required_mark
 from rxapp.components.layout import grid_of, row
 from rxapp.components.shell import ACCENT, member_page
@@ -157,43 +158,9 @@ def _select(fid: str, label: str, value, options, on_change, error_key: str) -> 
     )
 
 
-def _check_item(c) -> rx.Component:
-    ok = c["ok"] == "yes"
-    return rx.el.li(
-        rx.hstack(
-            rx.text(rx.cond(ok, "✓", "✗"), weight="bold", color=rx.cond(ok, "#1a7f37", "#c0101c"), aria_hidden="true"),
-            rx.box(
-                rx.text(c["message"], size="2"),
-                rx.cond(c["advice"] != "", rx.text(c["advice"], size="1", color="#555")),
-            ),
-            spacing="2", align="start",
-        ),
-        data_status=c["status"], data_check=c["key"], style={"list_style": "none", "margin": "4px 0"},
-    )
-
-
 def invoice_checklist() -> rx.Component:
-    """ "Checking your invoice…" while it is read, then what it says against what was typed (advice only)."""
-    return rx.box(
-        rx.cond(
-            R.invoice_checking,
-            rx.hstack(rx.spinner(size="2"), rx.text("Checking your invoice…", size="2"), spacing="2",
-                      align="center", id="invoice-checking"),
-        ),
-        rx.cond(
-            R.invoice_checks.length() > 0,
-            rx.box(
-                rx.text("What we read on your invoice", weight="bold", size="2"),
-                rx.el.ul(rx.foreach(R.invoice_checks, _check_item), style={"padding": "0", "margin": "4px 0"}),
-                rx.text("This is advice to avoid a reviewer's question later: you can go on as it is, or choose "
-                        "another file above to replace the invoice.", size="1", color="#555"),
-                id="invoice-checklist", padding="10px 12px", border="1px solid #e5e5ea", border_radius="6px",
-                background="#fcfcfd",
-            ),
-        ),
-        rx.cond(R.invoice_check_note != "", rx.text(R.invoice_check_note, size="2", color="#555")),
-        role="status", aria_live="polite", margin_bottom="12px",
-    )
+    return checklist(R.invoice_checking, R.invoice_checks, R.invoice_check_note,
+                     replace_hint="choose another file above to replace the invoice")
 
 
 def step_purchase() -> rx.Component:
@@ -326,6 +293,11 @@ def my_products() -> rx.Component:
     return member_page(
         "My Products",
         rx.cond(M.message != "", rx.text(M.message, role="status", color="green", size="2", margin_bottom="8px")),
+        rx.cond(M.checked_product_name != "",
+                rx.box(rx.text("New purchase proof of ", M.checked_product_name, size="2", color="#555"),
+                       checklist(M.invoice_checking, M.invoice_checks, M.invoice_check_note,
+                                 element_id="replace-checklist",
+                                 replace_hint="press Replace again to upload another file"))),
         data_table(("Category", "Product Name / Serial Number", "Purchase Date", "Warranty Period", "Purchase proof"),
                    M.rows, _product_row, variant="surface"),
         rx.cond(M.rows.length() == 0,

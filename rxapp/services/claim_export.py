@@ -82,7 +82,7 @@ def _lines(rows: Iterator[dict]) -> Iterator[str]:
 
 LINK_PURPOSE = "export"
 LINK_TTL_SECONDS = 300
-_FILTER_KEYS = ("status", "promotion", "region", "from", "to", "search")
+_FILTER_KEYS = ("status", "promotion", "region", "from", "to", "search", "checks")
 _STATUSES = {s.value for s in RedemptionStatus} | {"all"}
 
 

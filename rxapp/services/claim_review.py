@@ -265,6 +265,11 @@ def reviewed_claim(*, session: Session, actor_id: int, claim_id: int) -> Reviewe
     Raises ``Forbidden`` unless ``actor_id`` is a reviewer, ``NotFound`` for an unknown claim.
     """
     access.require_reviewer(session=session, user_id=actor_id)
+    return loaded_claim(session=session, claim_id=claim_id)
+
+
+def loaded_claim(*, session: Session, claim_id: int) -> ReviewedClaim:
+    """The claim and its registration, for a caller that checked who may see it; ``NotFound`` when unknown."""
     claim = session.get(Redemption, claim_id)
     if claim is None:
         raise NotFound(f"Claim #{claim_id} does not exist.")

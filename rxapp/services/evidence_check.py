@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from rxapp import db
-from rxapp.models import EvidenceReading, ProductModel, Store, StoredFile
+from rxapp.models import EvidenceReading, ProductModel, Redemption, Store, StoredFile
 from rxapp.services import claim_review, file_folder, ocr_reader, serial_format
 from rxapp.services.evidence_text import (  # noqa: F401 - parse_dates: part of this module's API
     find_dates,
@@ -393,6 +393,18 @@ def claim_evidence(*, session: Session, actor_id: int, claim_id: int) -> dict:
     ``actor_id`` is a reviewer, ``NotFound`` for an unknown claim.
     """
     found = claim_review.reviewed_claim(session=session, actor_id=actor_id, claim_id=claim_id)
+    return _claim_evidence(session, found)
+
+
+def record_claim_summary(*, session: Session, claim_id: int) -> str:
+    """Check the claim's files (those read) and keep the verdict with the claim, for the queue's filter.
+
+    For the customer's submit handler, which has just made the claim (no reviewer acting).
+    """
+    return _claim_evidence(session, claim_review.loaded_claim(session=session, claim_id=claim_id))["summary"]
+
+
+def _claim_evidence(session: Session, found: claim_review.ReviewedClaim) -> dict:
     claim, product, serial, model, category, promotion = (
         found.claim, found.product, found.serial, found.model, found.category, found.promotion)
     out: dict = {"invoice": None, "serial_photo": None, "unread": [], "summary": ""}
@@ -414,6 +426,10 @@ def claim_evidence(*, session: Session, actor_id: int, claim_id: int) -> dict:
     out["unread"] = [part["file_id"] for part in (out["invoice"], out["serial_photo"])
                      if part and part["checks"] is None and not part["error"]]
     out["summary"] = summary(every) if every else ""
+    if claim.evidence_summary != out["summary"]:
+        # Not a transition (no version bump): the queue filters on it (``review_queue``).
+        session.execute(sa.update(Redemption).where(Redemption.id == claim.id)
+                        .values(evidence_summary=out["summary"]))
     return out
 
 

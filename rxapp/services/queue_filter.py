@@ -14,7 +14,9 @@ from datetime import date
 from rxapp.models import RedemptionStatus
 from rxapp.services.errors import FieldErrors
 
-KEYS = ("status", "promotion", "region", "from", "to", "search")
+KEYS = ("status", "promotion", "region", "from", "to", "search", "checks")
+# The evidence pre-check's verdict kept with each claim (``Redemption.evidence_summary``).
+CHECKS = {"passed": "All checks passed", "failed": "A check failed"}
 DEFAULT = {"status": RedemptionStatus.under_review.value}
 SEARCH_MAX = 120
 
@@ -34,6 +36,8 @@ class QueueFilter:
     submitted_from: date | None = None
     submitted_to: date | None = None
     search: str = ""
+    # "passed" / "failed": only claims whose evidence checks all passed / where one failed.
+    checks: str | None = None
 
 
 _STATUS_CHOICES = {s.value for s in RedemptionStatus}
@@ -70,6 +74,7 @@ def from_dict(data: dict) -> QueueFilter:
         status = RedemptionStatus.under_review.value
     region = data.get("region")
     search = data.get("search", "")
+    checks = data.get("checks")
     return QueueFilter(
         status=None if status == "all" else RedemptionStatus(status),
         promotion_id=_positive_id(data.get("promotion", "")),
@@ -77,6 +82,7 @@ def from_dict(data: dict) -> QueueFilter:
         submitted_from=_iso_day(data.get("from", "")),
         submitted_to=_iso_day(data.get("to", "")),
         search=search if isinstance(search, str) else "",
+        checks=checks if isinstance(checks, str) and checks in CHECKS else None,
     )
 
 
@@ -106,7 +112,10 @@ def clean_form(form) -> dict[str, str]:
         errors["to"] = "Please enter a date like 2021-12-31."
     if not errors and d_from and d_to and _iso_day(d_from) > _iso_day(d_to):
         errors["to"] = "The end of the period is before its start."
+    checks = text("checks", 10)
+    if checks and checks not in CHECKS:
+        errors["checks"] = "Please choose a check result from the list."
     if errors:
         raise FieldErrors(errors)
     return {"status": status, "promotion": promotion, "region": region, "from": d_from, "to": d_to,
-            "search": text("search", SEARCH_MAX)}
+            "search": text("search", SEARCH_MAX), "checks": checks}

@@ -122,6 +122,9 @@ def _criteria(flt: QueueFilter, *, with_status: bool = True) -> tuple[tuple[str,
     if flt.submitted_to is not None:
         shape.append("to")
         params["submitted_to"] = _day_start(flt.submitted_to + timedelta(days=1))
+    if flt.checks in ("passed", "failed"):
+        shape.append("checks")
+        params["evidence_summary"] = flt.checks
     text = (flt.search or "").strip()
     if text:
         # One OR over indexed lookups: claim number, serial, customer email (prefix).
@@ -168,6 +171,9 @@ def _where(shape: tuple[str, ...]) -> list:
         conds.append(_R.c.submitted_at >= bp("submitted_from"))
     if "to" in shape:
         conds.append(_R.c.submitted_at < bp("submitted_to"))
+    if "checks" in shape:
+        # Checked on the rows the keyset walk reads (like the region): the page stays one indexed walk.
+        conds.append(_R.c.evidence_summary == bp("evidence_summary"))
     # A search names few claims: collect their ids through the indexes
     # (claim number, serial → product, email prefix → user) so the database
     # drives the page from those ids instead of walking the whole queue.
@@ -421,6 +427,7 @@ def hidden_matches(
         ("Region / Location", bool(flt.region_code)),
         ("Submitted from", flt.submitted_from is not None),
         ("Submitted to", flt.submitted_to is not None),
+        ("Evidence checks", flt.checks is not None),
     ) if on)
     beyond = 0
     if others:

@@ -7,28 +7,34 @@ import reflex as rx
 from rxapp import db
 from rxapp.db import session_scope
 from rxapp.models import FileKind
-from rxapp.services import clock, products
+from rxapp.services import clock, evidence_uploads, products
 from rxapp.services.errors import ServiceError
 from rxapp.state import parse, uploads
+from rxapp.state.evidence import EvidenceMixin
 from rxapp.state.session import caller, member
 from rxapp.state.upload_guard import upload_limit
 
 CHECKING = "Checking the file…"
 
 
-class MyProductsState(rx.State):
+class MyProductsState(EvidenceMixin, rx.State):
     rows: list[dict[str, str]] = []
     message: str = ""
     replacing: str = ""
     replace_message: str = ""
     replace_too_wide: bool = False
+    # The product whose invoice was just replaced: its checklist (EvidenceMixin's invoice slot) is shown.
+    checked_product_name: str = ""
     _pending_file_id: int | None = None
+    _checked: list[int] = []  # [owner id, product id, file id] of the replacement checked
 
     @member
     async def load(self):
         viewer = caller()
         self.replacing = ""
         self.replace_message = ""
+        self._checked, self.checked_product_name = [], ""
+        self._clear_evidence("invoice")
         self._reload(viewer.user_id)
 
     def _reload(self, user_id: int) -> None:
@@ -82,7 +88,24 @@ class MyProductsState(rx.State):
                 self.replace_too_wide = got.too_wide
                 self.replace_message = got.message
                 return
-            self._attach(viewer.user_id, got.file_id)
+            attached = self._attach(viewer.user_id, got.file_id)
+        if attached:
+            await self._read_evidence("invoice", got.file_id)
+
+    @member.background
+    async def check_replacement(self):
+        """Read the replaced invoice (after "Resize for me"), "Checking your invoice…" shown meanwhile."""
+        async with self:
+            file_id = self._checked[2] if self._checked else None
+        if file_id is not None:
+            await self._read_evidence("invoice", file_id)
+
+    def _evidence_file(self, slot: str) -> int | None:
+        return self._checked[2] if slot == "invoice" and self._checked else None
+
+    def _evidence_checks(self, slot: str, session, file_id: int):
+        return evidence_uploads.checks(session=session, user_id=self._checked[0], product_id=self._checked[1],
+                                       file_id=file_id, kind=evidence_uploads.INVOICE)
 
     @member
     async def refuse_replacement(self, reasons: list):
@@ -101,16 +124,21 @@ class MyProductsState(rx.State):
         if got.file_id is None:
             self.replace_message = got.message
             return
-        self._attach(viewer.user_id, got.file_id)
+        if self._attach(viewer.user_id, got.file_id):
+            return MyProductsState.check_replacement
 
-    def _attach(self, user_id: int, file_id: int) -> None:
+    def _attach(self, user_id: int, file_id: int) -> bool:
         try:
             product_id = int(self.replacing)
             db.run(products.replace_invoice, user_id=user_id, product_id=product_id, invoice_file_id=file_id)
         except (ServiceError, ValueError) as exc:
             self.replace_message = getattr(exc, "message", "") or "This product cannot be changed."
-            return
+            return False
+        self.checked_product_name = next((r["product_name"] for r in self.rows if r["id"] == self.replacing), "")
+        self._checked = [user_id, product_id, file_id]
+        self._clear_evidence("invoice")
         self.replacing = ""
         self.replace_message = ""
         self.message = "The purchase proof was replaced."
         self._reload(user_id)
+        return True

@@ -9,10 +9,11 @@ import reflex as rx
 from rxapp import db, routes, vocabulary
 from rxapp.db import session_scope
 from rxapp.models import FileKind
-from rxapp.services import claim_history, claims, eligibility, redeem_context
+from rxapp.services import claim_history, claims, eligibility, evidence_check, evidence_uploads, redeem_context
 from rxapp.services.errors import Conflict, FieldErrors, NotFound, ServiceError
-from rxapp.state import live, parse, uploads
+from rxapp.state import evidence, live, parse, uploads
 from rxapp.state.captcha import CaptchaMixin
+from rxapp.state.evidence import EvidenceMixin
 from rxapp.state.session import caller, current_viewer, member
 from rxapp.state.upload_guard import upload_limit
 
@@ -20,7 +21,8 @@ RECIPIENT_FIELDS = ("first_name", "last_name", "zipcode", "address", "contact_nu
 # The names the page shows for each field (a refused Redeem names them at the button).
 FIELD_NAMES = {"invoice": "Proof of purchase", "serial_photo": "Product Barcode / S/N photo",
                "first_name": "First Name", "last_name": "Last Name", "zipcode": "Zipcode", "address": "Address",
-               "contact_number": "Contact Number", "note": "Note", "captcha": "Captcha"}
+               "contact_number": "Contact Number", "note": "Note", "captcha": "Captcha",
+               "confirm_serial": "The serial number is right"}
 
 
 @dataclass
@@ -101,7 +103,7 @@ class PromotionsState(rx.State):
         self.has_products = any(c.offers for c in cards) or not cards
 
 
-class RedeemState(CaptchaMixin, rx.State):
+class RedeemState(CaptchaMixin, EvidenceMixin, rx.State):
     """Promotion Redeem Confirm, and Redeem Again (``?claim=N``) on the same form."""
 
     ctx: dict[str, str] = {}
@@ -130,6 +132,10 @@ class RedeemState(CaptchaMixin, rx.State):
     photo_too_wide: bool = False
     photo_thumb: str = ""
     uploading: bool = False
+    # The new S/N photo's barcode contradicts the product's serial: replace the photo or confirm (the
+    # sentence; the submit handler refuses the claim without the confirmation).
+    serial_conflict: str = ""
+    serial_confirmed: bool = False
     _product_id: int | None = None
     _promotion_id: int | None = None
     _claim_id: int | None = None
@@ -147,6 +153,10 @@ class RedeemState(CaptchaMixin, rx.State):
         self.invoice_ok = self.invoice_too_wide = self.photo_ok = self.photo_too_wide = False
         self.invoice_on_file = self.photo_on_file = False
         self.invoice_need, self.photo_need = "optional", "required"
+        self.serial_conflict, self.serial_confirmed = "", False
+        for slot in ("invoice", "photo"):
+            self._clear_evidence(slot)
+            setattr(self, f"{slot}_checking", False)
         self._product_id = self._promotion_id = self._claim_id = None
         self._new_invoice_id = self._photo_id = None
         self._page_key = ""
@@ -215,6 +225,8 @@ class RedeemState(CaptchaMixin, rx.State):
         if got.file_id is None:
             setattr(self, f"{prefix}_message", got.message)
             return
+        if which == "serial_photo":
+            self.serial_conflict, self.serial_confirmed = "", False
         thumb = uploads.thumb_url(file_id=got.file_id, user_id=user_id) if got.ok else ""
         if which == "serial_photo":
             self._photo_id, self.photo_name = got.file_id, got.name
@@ -228,6 +240,34 @@ class RedeemState(CaptchaMixin, rx.State):
         setattr(self, f"{prefix}_message", got.message)
         setattr(self, f"{prefix}_ok", got.ok)
         setattr(self, f"{prefix}_too_wide", got.too_wide)
+        self._refresh_evidence(prefix)
+
+    # ------------------------------------------------------------------ the evidence pre-check
+
+    def _evidence_file(self, slot: str) -> int | None:
+        if slot == "invoice":
+            return self._new_invoice_id if self.invoice_ok else None
+        return self._photo_id if slot == "photo" and self.photo_ok else None
+
+    def _evidence_checks(self, slot: str, session, file_id: int) -> list[evidence_check.Check] | None:
+        if not self._product_id:
+            return None
+        kind = evidence_uploads.SERIAL_PHOTO if slot == "photo" else evidence_uploads.INVOICE
+        checks = evidence_uploads.checks(session=session, user_id=caller().user_id, product_id=self._product_id,
+                                         file_id=file_id, kind=kind, promotion_id=self._promotion_id)
+        if slot == "photo":
+            self.serial_conflict = evidence_uploads.serial_conflict(
+                session=session, user_id=caller().user_id, product_id=self._product_id, file_id=file_id)
+        return checks
+
+    @member.background
+    async def check_evidence(self, which: str):
+        """Read the slot's new file (after "Resize for me"), "Checking …" shown meanwhile."""
+        slot = "photo" if which == "serial_photo" else "invoice"
+        async with self:
+            file_id = self._evidence_file(slot)
+        if file_id is not None:
+            await self._read_evidence(slot, file_id)
 
     async def _receive(self, chunks: rx.UploadChunkIterator, which: str) -> None:
         viewer = caller()
@@ -239,6 +279,8 @@ class RedeemState(CaptchaMixin, rx.State):
             self.uploading = False
             if got is not None:
                 self._show_upload(which, got, viewer.user_id)
+        if got is not None and got.ok:
+            await self._read_evidence("photo" if which == "serial_photo" else "invoice", got.file_id)
 
     @upload_limit(uploads.MAX_BYTES)
     @member.background
@@ -269,6 +311,8 @@ class RedeemState(CaptchaMixin, rx.State):
         if got.file_id is not None:
             got = uploads.Received(got.file_id, got.name, "Resized to 1600 px wide.", False, True)
         self._show_upload(which, got, viewer.user_id)
+        if got.ok:
+            return RedeemState.check_evidence(which)
 
     # ------------------------------------------------------------------ submit
 
@@ -281,12 +325,36 @@ class RedeemState(CaptchaMixin, rx.State):
         self._draw_captcha()
         self.form_key += 1
 
+    async def _serial_unconfirmed(self, user_id: int, form: dict) -> bool:
+        """The S/N rule, on the server: a new S/N photo whose barcode contradicts the product's serial is
+        refused (the sentence next to the photo) unless the customer ticked the confirmation."""
+        for file_id in (self._new_invoice_id, self._photo_id):
+            if file_id:
+                # Read once and kept: instant when the upload's reading finished, else it finishes here.
+                await evidence.read_once(file_id)
+        if not self._photo_id or not self.photo_ok:
+            return False
+        try:
+            with session_scope() as s:
+                self.serial_conflict = evidence_uploads.serial_conflict(
+                    session=s, user_id=user_id, product_id=self._product_id, file_id=self._photo_id)
+        except ServiceError:
+            return False  # not this customer's product or file: claims.submit refuses it
+        self._refresh_evidence("photo")
+        if self.serial_conflict and not parse.flag(form, "confirm_serial"):
+            self._refuse({"serial_photo": self.serial_conflict,
+                          "confirm_serial": "Please replace the photo, or tick this box to confirm the serial "
+                                            "number."})
+            return True
+        return False
+
     @member
     async def submit(self, form: dict):
         viewer = caller()
         data = parse.fields(form, RECIPIENT_FIELDS, 600)
         # Keep what was typed, whatever happens next.
         self.recipient = dict(data)
+        self.serial_confirmed = parse.flag(form, "confirm_serial")
         if not self._product_id or not self._promotion_id:
             self._refuse({"form": "Nothing was sent: this page is out of date. Please open it again from "
                                   "Promotions or Redeem History."})
@@ -295,17 +363,21 @@ class RedeemState(CaptchaMixin, rx.State):
         if problem:
             self._refuse({"captcha": problem})
             return
+        if await self._serial_unconfirmed(viewer.user_id, form):
+            return
         try:
             with session_scope() as s:
                 if self.again and self._claim_id:
-                    claims.resubmit(session=s, user_id=viewer.user_id, claim_id=self._claim_id,
+                    claim = claims.resubmit(session=s, user_id=viewer.user_id, claim_id=self._claim_id,
                                          recipient=data, invoice_file_id=self._new_invoice_id,
                                          serial_photo_file_id=self._photo_id)
                 else:
-                    claims.submit(session=s, user_id=viewer.user_id, product_id=self._product_id,
+                    claim = claims.submit(session=s, user_id=viewer.user_id, product_id=self._product_id,
                                        promotion_id=self._promotion_id, recipient=data,
                                        serial_photo_file_id=self._photo_id,
                                        invoice_file_id=self._new_invoice_id)
+                # The checks' verdict kept with the claim, for the reviewers' queue filter.
+                evidence_check.record_claim_summary(session=s, claim_id=claim.id)
         except FieldErrors as exc:
             self._refuse(dict(exc.errors))
         except claims.NotEligible as exc:

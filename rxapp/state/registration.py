@@ -18,13 +18,14 @@ from rxapp.db import session_scope
 from rxapp.models import FileKind
 from rxapp.services import catalog, clock, evidence_check, products, profiles, registration_drafts, serials
 from rxapp.services.errors import Conflict, FieldErrors, Locked, ServiceError
-from rxapp.state import offload, parse, uploads
+from rxapp.state import parse, uploads
 from rxapp.state.captcha import CaptchaMixin
+from rxapp.state.evidence import EvidenceMixin
 from rxapp.state.session import SessionState, caller, member
 from rxapp.state.upload_guard import upload_limit
 
 
-class RegistrationState(CaptchaMixin, rx.State):
+class RegistrationState(CaptchaMixin, EvidenceMixin, rx.State):
     step: int = 1
     categories: list[dict[str, str]] = []
     category_id: str = ""
@@ -54,10 +55,8 @@ class RegistrationState(CaptchaMixin, rx.State):
     invoice_ok: bool = False
     invoice_thumb: str = ""
     uploading: bool = False
-    # The evidence pre-check: "Checking your invoice…" while it is read, then its checklist (advice, not a gate).
-    invoice_checking: bool = False
-    invoice_checks: list[dict[str, str]] = []
-    invoice_check_note: str = ""
+    # The evidence pre-check (EvidenceMixin's invoice slot): "Checking your invoice…" while it is read,
+    # then its checklist (advice, not a gate).
     max_date: str = ""
     errors: dict[str, str] = {}
     # Bumped when a draft is restored: the uncontrolled radios re-mount with its choice.
@@ -156,7 +155,7 @@ class RegistrationState(CaptchaMixin, rx.State):
         # The account's draft, not this tab's memory: a reload (or a late on_load after a reconnect)
         # comes back to the same step with what was typed.
         self._restore(draft, viewer.user_id, profile_region)
-        if not self._refresh_invoice_checks():
+        if not self._refresh_evidence("invoice"):
             return RegistrationState.check_invoice
 
     def _load_stores(self) -> None:
@@ -244,7 +243,7 @@ class RegistrationState(CaptchaMixin, rx.State):
             self.region = code
             self.store_id = ""
             self._load_stores() if code else setattr(self, "stores", [])
-            self._refresh_invoice_checks()
+            self._refresh_evidence("invoice")
         self._save_draft()
 
     @member
@@ -256,13 +255,13 @@ class RegistrationState(CaptchaMixin, rx.State):
         if store is not None:
             # The store's name already says where it sells ("Amazon.com (Online retailer)").
             self.channel = store[2]
-        self._refresh_invoice_checks()
+        self._refresh_evidence("invoice")
         self._save_draft()
 
     @member
     async def set_purchase_date(self, value):
         self.purchase_date = parse.text(value, 10)
-        self._refresh_invoice_checks()
+        self._refresh_evidence("invoice")
         self._save_draft()
 
     @member
@@ -286,7 +285,7 @@ class RegistrationState(CaptchaMixin, rx.State):
                 self._apply_invoice(got, viewer.user_id)
                 self._save_draft()
         if got is not None and got.ok:
-            await self._read_invoice(got.file_id)
+            await self._read_evidence("invoice", got.file_id)
 
     @member.background
     async def check_invoice(self):
@@ -294,46 +293,21 @@ class RegistrationState(CaptchaMixin, rx.State):
         async with self:
             file_id = self._invoice_file_id if self.invoice_ok else None
         if file_id is not None:
-            await self._read_invoice(file_id)
+            await self._read_evidence("invoice", file_id)
 
-    async def _read_invoice(self, file_id: int) -> None:
-        """OCR off the event loop (seconds of CPU), with "Checking your invoice…" shown meanwhile."""
-        async with self:
-            self.invoice_checking = True
-            self.invoice_checks, self.invoice_check_note = [], ""
-        try:
-            await offload.call(evidence_check.read_file, file_id=file_id)
-        finally:
-            async with self:
-                if self._invoice_file_id == file_id:
-                    self.invoice_checking = False
-                    self._refresh_invoice_checks()
+    def _evidence_file(self, slot: str) -> int | None:
+        return self._invoice_file_id if slot == "invoice" and self.invoice_ok else None
 
-    def _refresh_invoice_checks(self) -> bool:
-        """The checklist against what is typed now; False when the invoice still waits to be read."""
-        file_id = self._invoice_file_id if self.invoice_ok else None
-        if file_id is None or self.invoice_checking:
-            self.invoice_checks, self.invoice_check_note = [], ""
-            return True
+    def _evidence_checks(self, slot: str, session, file_id: int) -> list[evidence_check.Check] | None:
+        """The invoice against what is typed now (the file is the draft's own)."""
         try:
             purchase = date.fromisoformat(self.purchase_date) if self.purchase_date else None
         except ValueError:
             purchase = None
-        with session_scope() as s:
-            checks = evidence_check.invoice_checklist(
-                session=s, file_id=file_id, model_name=self.product_name, purchase_date=purchase,
-                store_id=int(self.store_id) if self.store_id.isdigit() else None, region_code=self.region,
-            )
-            error = evidence_check.reading_error(session=s, file_id=file_id) if checks is None else ""
-        if checks is None:
-            self.invoice_checks = []
-            self.invoice_check_note = (
-                "We could not read this picture; reviewers will look at it themselves." if error else ""
-            )
-            return bool(error)
-        self.invoice_checks = [_check_row(c) for c in checks]
-        self.invoice_check_note = ""
-        return True
+        return evidence_check.invoice_checklist(
+            session=session, file_id=file_id, model_name=self.product_name, purchase_date=purchase,
+            store_id=int(self.store_id) if self.store_id.isdigit() else None, region_code=self.region,
+        )
 
     @member
     async def refuse_invoice(self, reasons: list):
@@ -468,11 +442,6 @@ class RegistrationState(CaptchaMixin, rx.State):
         session_state = await self.get_state(SessionState)
         return session_state._notify(f"{name} is registered. You can now redeem the promotions it qualifies for.",
                                      routes.MY_PRODUCTS)
-
-
-def _check_row(check: evidence_check.Check) -> dict[str, str]:
-    return {"key": check.key, "status": check.status.value, "ok": "yes" if check.ok else "",
-            "message": check.message, "advice": check.advice, "matched": check.matched}
 
 
 def _profile_region(session, user_id: int) -> str:

@@ -124,3 +124,50 @@ def test_a_file_the_drop_zone_refuses_gets_the_servers_words(new_client):
         result = client.call(RedeemState.refuse_photo, path="/promotions/redeem", query=query, reasons=junk)
         assert not result.errors
         assert client.get(RedeemState).photo_message
+
+
+def test_a_barcode_contradicting_the_serial_is_refused_until_confirmed_and_nothing_typed_is_lost(new_client):
+    """The S/N rule on the server: the photo's barcode reads another serial than the product's, so the
+    submit is refused with the sentence next to the photo (and the box to confirm); what was typed stays."""
+    from sqlmodel import select
+
+    from rxapp import db
+    from rxapp.models import Redemption
+    from rxapp.state.promotions import RedeemState
+    from tests.factories.evidence_samples import other_serial, sticker_for
+
+    user_id, email = factories.make_customer("state-sn-rule")
+    unit = factories.register_product(user_id)
+    token, _ = factories.session_token_for(email)
+    client = new_client(path="/promotions/redeem")
+    client._store_token(token)
+    query = {"product": str(unit["product_id"]), "promotion": str(unit["promotion_id"])}
+    client.call(RedeemState.load, path="/promotions/redeem", query=query)
+
+    wrong = other_serial(unit["serial"])
+    client.upload(RedeemState.upload_photo, "sticker.png", sticker_for(serial=wrong), content_type="image/png")
+    state = client.get(RedeemState)
+    assert state.photo_ok and not state.photo_checking
+    assert [c["status"] for c in state.photo_checks] == ["contradicts"], state.photo_checks
+    assert state.serial_conflict.startswith(f"The barcode on your photo reads {wrong}, you typed {unit['serial']}")
+
+    typed = {"first_name": "Robin", "last_name": "Typed", "zipcode": "97205", "address": "1 Main Street\nPortland",
+             "contact_number": "+1 503 555 0100", "note": "please hurry"}
+    # A client that skips the page's box (or the page itself): refused on the server.
+    result = client.call(RedeemState.submit, path="/promotions/redeem", query=query,
+                         form={**typed, **captcha_form(state)})
+    assert result.redirects == []
+    refused = client.get(RedeemState)
+    assert refused.errors["serial_photo"] == refused.serial_conflict
+    assert "confirm_serial" in refused.errors
+    assert refused.recipient == typed and refused.photo_ok and refused.photo_checks
+    with db.session_scope() as s:
+        assert s.exec(select(Redemption).where(Redemption.user_id == user_id)).first() is None
+
+    # Confirmed: sent, and the claim keeps "a check failed" for the reviewers' queue filter.
+    result = client.call(RedeemState.submit, path="/promotions/redeem", query=query,
+                         form={**typed, **captcha_form(refused), "confirm_serial": "on"})
+    assert result.redirects == ["/promotions/redeem/done"], client.get(RedeemState).errors
+    with db.session_scope() as s:
+        claim = s.exec(select(Redemption).where(Redemption.user_id == user_id)).one()
+        assert claim.evidence_summary == "failed"

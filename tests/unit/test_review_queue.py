@@ -227,3 +227,38 @@ def test_pages_walk_an_index_without_sorting(session, world, flt, deep):
     assert "TEMP B-TREE" not in plan, plan
     assert any(ix in plan for ix in ("ix_redemption_queue", "ix_redemption_promotion_queue", "ix_redemption_due")), plan
     assert "SCAN redemption " not in plan.replace("SCAN redemption USING INDEX ix_redemption_due", ""), plan
+
+
+# --------------------------------------------------------------------------- the evidence checks' filter
+
+
+def test_the_evidence_checks_filter_pages_by_keyset_and_counts_alike(session):
+    """ "all checks passed" / "a check failed": the verdict kept with each claim (``evidence_summary``),
+    filtered in the page's SQL, so keyset pages visit each matching claim once, oldest due first."""
+    from rxapp.services import queue_filter
+
+    user = _user(session)
+    promo = _promotion(session)
+    verdicts = ["failed", "passed", "", "failed", "failed", "passed", "failed", ""]
+    made = []
+    for day, verdict in enumerate(verdicts):
+        c = _claim(session, _product(session, user), promo, due_on=date(2024, 6, 1) + timedelta(days=day))
+        c.evidence_summary = verdict
+        session.add(c)
+        made.append((c.id, verdict))
+    session.flush()
+    for verdict in ("failed", "passed"):
+        flt = queue_filter.from_dict({"status": "under_review", "checks": verdict})
+        assert flt.checks == verdict
+        ids, pages = _walk(session, flt, 2)
+        assert ids == [cid for cid, v in made if v == verdict]
+        assert all(len(p.rows) <= 2 for p in pages)
+        per_status = review_queue.counts(session=session, actor_id=_rid(session), flt=flt)
+        assert per_status[S.under_review] == len(ids)
+    # Without the filter every claim shows; junk is dropped, a bad form value is a message on the field.
+    assert len(_walk(session, queue_filter.from_dict({"checks": "maybe"}), 50)[0]) == len(verdicts)
+    assert queue_filter.clean_form({"checks": "failed"})["checks"] == "failed"
+    with pytest.raises(queue_filter.FieldErrors) as refused:
+        queue_filter.clean_form({"checks": "maybe"})
+    assert "checks" in refused.value.errors
+    session.rollback()

@@ -11,6 +11,7 @@ from rxapp.components.links import backend_url
 from rxapp.components.layout import grid_of
 from rxapp.components.shell import ACCENT, member_page
 from rxapp.components.table import data_table
+from rxapp.services import queue_filter
 from rxapp.state.console.queue import QueueState as Q
 
 
@@ -44,6 +45,8 @@ def _filters() -> rx.Component:
                   compact=True, max_length=10),
             field("Submitted to", "to", Q.errors, type="date", default_value=Q.f_to, id_prefix="q", compact=True,
                   max_length=10),
+            select_field("Evidence checks", "checks", [[k, v] for k, v in queue_filter.CHECKS.items()], Q.errors,
+                         default_value=Q.f_checks, placeholder="Any check result", id_prefix="q", compact=True),
             field("Search", "search", Q.errors, default_value=Q.f_search, id_prefix="q", compact=True,
                   placeholder="S/N, email or claim number", max_length=120),
             width="100%",

@@ -62,6 +62,7 @@ class QueueState(rx.State):
     f_from: str = ""
     f_to: str = ""
     f_search: str = ""
+    f_checks: str = ""
     form_key: int = 0
     errors: dict[str, str] = {}
     page_no: int = 1
@@ -148,6 +149,7 @@ class QueueState(rx.State):
         self.f_from = f.get("from", "")
         self.f_to = f.get("to", "")
         self.f_search = f.get("search", "")
+        self.f_checks = f.get("checks", "")
         self.form_key += 1
 
     @reviewer

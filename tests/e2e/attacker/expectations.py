@@ -118,6 +118,7 @@ HANDLERS = {
     "ResetPasswordState.load": ANYONE,
     "ResetPasswordState.submit": ANYONE,
     # rxapp.state.promotions
+    "RedeemState.check_evidence": MEMBER,
     "RedeemState.load": MEMBER,
     "RedeemState.reformat_captcha": ANYONE,
     "RedeemState.refuse_invoice": MEMBER,
@@ -133,6 +134,7 @@ HANDLERS = {
     "MyProductsState.cancel_replace": MEMBER,
     "MyProductsState.load": MEMBER,
     "MyProductsState.refuse_replacement": MEMBER,
+    "MyProductsState.check_replacement": MEMBER,
     "MyProductsState.resize_replacement": MEMBER,
     "MyProductsState.start_replace": MEMBER,
     "MyProductsState.upload_replacement": MEMBER,
