@@ -1,7 +1,7 @@
 """account language: the language an account chose (pages and emails), "" until it chooses one
 
-Revision ID: 0005_account_language
-Revises: 0004_evidence_reading
+Revision ID: 0006_account_language
+Revises: 0005_claim_evidence_summary
 Create Date: 2026-11-29 18:00:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = '0005_account_language'
-down_revision: Union[str, Sequence[str], None] = '0004_evidence_reading'
+revision: str = '0006_account_language'
+down_revision: Union[str, Sequence[str], None] = '0005_claim_evidence_summary'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
