@@ -203,7 +203,8 @@ def _decode(im: Image.Image, *, scale: tuple[float, float] = (1.0, 1.0), undo=No
     for result in zxingcpp.read_barcodes(im, formats=_formats(), try_rotate=True, try_downscale=True,
                                          try_invert=False):
         if result.valid and result.text:
-            found.append(Barcode(result.format.name, _nfkc(result.text), _barcode_box(result.position, scale, undo)))
+            box = _barcode_box(result.position, scale, undo)
+            found.append(Barcode(result.format.name, _nfkc(result.text), box))
     return found
 
 
@@ -265,7 +266,7 @@ def _median(grey: Image.Image) -> int:
 
 
 def _straightened(stretched: Image.Image):
-    """``stretched`` turned so a barcode's bars stand upright; with the map from its pixels back to the picture."""
+    """``stretched`` turned so a barcode's bars stand upright, and a map from its pixels to the picture's."""
     import math
 
     normal = _bar_angle(stretched)
@@ -286,7 +287,8 @@ def _straightened(stretched: Image.Image):
             cw, ch = tw, th
         # Pillow's rotate(tilt) turns counter-clockwise about the centre of the expanded canvas
         dx, dy = x - cw / 2, y - ch / 2
-        return (w / 2 + dx * math.cos(rad) - dy * math.sin(rad), h / 2 + dx * math.sin(rad) + dy * math.cos(rad))
+        cos, sin = math.cos(rad), math.sin(rad)
+        return (w / 2 + dx * cos - dy * sin, h / 2 + dx * sin + dy * cos)
 
     return turned, undo
 
@@ -315,9 +317,10 @@ def read_barcodes(im: Image.Image) -> list[Barcode]:
     if found:
         return found
     stretched = ImageOps.autocontrast(grey, cutoff=1)
+    unsharp = ImageFilter.UnsharpMask(radius=2, percent=160, threshold=2)
     for attempt in (lambda: _decode(stretched),
                     lambda: _decode(ImageOps.invert(stretched)),
-                    lambda: _decode(stretched.filter(ImageFilter.UnsharpMask(radius=2, percent=160, threshold=2)))):
+                    lambda: _decode(stretched.filter(unsharp))):
         found = attempt()
         if found:
             return found

@@ -1,4 +1,4 @@
-"""Reading an S/N sticker's barcode from a poor photo (``ocr_reader.read_barcodes``), through the real zxing-cpp.
+"""Reading an S/N sticker's barcode from a poor photo (``ocr_reader.read_barcodes``), with the real zxing-cpp.
 
 Each picture is drawn here, deterministically (seeded noise), with one of the
 faults that made zxing-cpp's plain pass come back empty on the generated corpus:
@@ -26,9 +26,9 @@ from tests.factories.evidence_corpus import _draw_code128, _draw_qr, font
 SERIAL = "FP0527U562828"
 
 
-def sticker(code: Image.Image, *, angle: float = 0.0, blur: float = 0.0, light: float = 1.0, grain: float = 0.0,
-            seed: int = 1) -> Image.Image:
-    """``code`` on a white label with its printed serial, on a grey table; turned, defocused, darkened, grainy."""
+def sticker(code: Image.Image, *, angle: float = 0.0, blur: float = 0.0, light: float = 1.0,
+            grain: float = 0.0, seed: int = 1) -> Image.Image:
+    """``code`` on a white label with its printed serial, on a grey table: turned, defocused, dark, grainy."""
     label = Image.new("L", (code.width + 80, code.height + 120), 255)
     label.paste(code, (40, 30))
     ImageDraw.Draw(label).text((40, code.height + 50), f"S/N: {SERIAL}", fill=0, font=font("DejaVu Sans", 28))
@@ -80,7 +80,7 @@ def test_a_dark_qr_code_is_read():
 
 
 def where_the_code_is(code: Image.Image, angle: float) -> tuple[float, float, float, float]:
-    """The bounding box of ``code``'s corners in ``sticker(code, angle=angle)`` (same geometry as ``sticker``)."""
+    """The bounding box of ``code``'s corners in ``sticker(code, angle=angle)`` (``sticker``'s geometry)."""
     import math
 
     lw, lh = code.width + 80, code.height + 120
@@ -88,7 +88,8 @@ def where_the_code_is(code: Image.Image, angle: float) -> tuple[float, float, fl
     rw = abs(lw * math.cos(rad)) + abs(lh * math.sin(rad))
     rh = abs(lw * math.sin(rad)) + abs(lh * math.cos(rad))
     pts = []
-    for x, y in ((40, 30), (40 + code.width, 30), (40, 30 + code.height), (40 + code.width, 30 + code.height)):
+    right, bottom = 40 + code.width, 30 + code.height
+    for x, y in ((40, 30), (right, 30), (40, bottom), (right, bottom)):
         dx, dy = x - lw / 2, y - lh / 2  # Pillow turns counter-clockwise about the centre (y points down)
         pts.append((60 + rw / 2 + dx * math.cos(rad) + dy * math.sin(rad),
                     60 + rh / 2 - dx * math.sin(rad) + dy * math.cos(rad)))
@@ -108,11 +109,13 @@ def test_the_box_of_a_straightened_code_is_where_the_code_is_in_the_picture(angl
 
 def test_a_picture_with_no_barcode_gives_none_even_after_every_repair():
     label = Image.new("RGB", (700, 400), (250, 250, 250))
-    ImageDraw.Draw(label).text((40, 150), f"S/N: {SERIAL}   Made in Taiwan", fill=0, font=font("DejaVu Sans", 28))
+    draw = ImageDraw.Draw(label)
+    draw.text((40, 150), f"S/N: {SERIAL}   Made in Taiwan", fill=0, font=font("DejaVu Sans", 28))
     assert texts(label.filter(ImageFilter.GaussianBlur(1.0)).rotate(6, expand=True)) == []
 
 
-def test_an_invoice_is_read_without_its_barcodes_a_serial_photo_with_them(db_url, session, tmp_path, monkeypatch):
+def test_an_invoice_is_read_without_its_barcodes_a_serial_photo_with_them(db_url, session, tmp_path,
+                                                                           monkeypatch):
     from rxapp import settings
 
     monkeypatch.setenv("RXAPP_DATA_DIR", str(tmp_path / "data"))
@@ -127,7 +130,8 @@ def test_an_invoice_is_read_without_its_barcodes_a_serial_photo_with_them(db_url
         ids = {}
         for kind in (FileKind.invoice, FileKind.serial_photo):
             stored = file_store.check_and_store_stream(session=session, owner_id=user.id, kind=kind,
-                                                       chunks=io.BytesIO(buf.getvalue()), filename=f"{kind.value}.png")
+                                                       chunks=io.BytesIO(buf.getvalue()),
+                                                       filename=f"{kind.value}.png")
             session.commit()
             ids[kind] = stored.file_id
         # the same picture: as an invoice only its text counts (the barcode reader's repairs cost up to a
