@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from rxapp import db
-from rxapp.models import EvidenceReading, ProductModel, Redemption, Store, StoredFile
+from rxapp.models import EvidenceReading, FileKind, ProductModel, Redemption, Store, StoredFile
 from rxapp.services import claim_review, file_folder, ocr_reader, serial_format
 from rxapp.services.evidence_text import (  # noqa: F401 - parse_dates: part of this module's API
     find_dates,
@@ -320,10 +320,13 @@ def read_file(*, file_id: int, url: str | None = None) -> Reading | None:
         if stored is None:
             return None
         path, owner_id = file_folder.private_path(stored.storage_key), stored.owner_id
+        # Only an S/N photo's barcode is checked: an invoice skips the barcode reader, whose repairs of a
+        # picture with no code cost up to a second on a full page (bench/bench_evidence.py).
+        barcodes = stored.kind == FileKind.serial_photo
     error, data = "", "{}"
     reading = None
     try:
-        reading = ocr_reader.read(path.read_bytes())
+        reading = ocr_reader.read(path.read_bytes(), barcodes=barcodes)
         data = json.dumps(reading.to_dict(), ensure_ascii=False)
     except Exception as exc:  # noqa: BLE001 - a picture we cannot read is a finding, not a crash
         log.warning("evidence: could not read file %s: %s", file_id, exc)
