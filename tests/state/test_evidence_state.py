@@ -42,3 +42,45 @@ def test_a_replaced_invoice_is_read_once_and_its_checklist_shown(new_client):
     assert page.get(MyProductsState).invoice_checks == shown.invoice_checks
     with db.session_scope() as s:
         assert len(s.exec(select(EvidenceReading).where(EvidenceReading.file_id == file_id)).all()) == 1
+
+
+def test_a_reading_that_ends_after_another_reviewer_decided_keeps_the_decision_form(new_client, monkeypatch):
+    """The claim page reads unread pictures in the background; when the reading ends it shows their checks
+    and nothing else.  Reloading the whole claim there swapped the decision form (and the reason being
+    typed in it) for "Decided" under the reviewer's hands when another reviewer had decided meanwhile;
+    the reviewer learns that on sending, with who won (the two-reviewers browser test)."""
+    import asyncio
+    import threading
+
+    from rxapp.services import evidence_check
+    from rxapp.state.console.claim import ClaimState
+
+    claim = factories.create_claim(email_prefix="state-evidence-race")
+    started, release = threading.Event(), threading.Event()
+    real = evidence_check.read_file
+
+    def held(**kwargs):
+        started.set()
+        release.wait(timeout=60)  # until the other reviewer has decided
+        return real(**kwargs)
+
+    monkeypatch.setattr(evidence_check, "read_file", held)
+    tab = new_client()
+    token, _ = factories.session_token_for("reviewer@member-center.test")
+    tab._store_token(token)
+    path = f"/admin/claim?id={claim['id']}"
+    tab.open(path)
+    tab.call(ClaimState.load, path=path)
+    assert tab.get(ClaimState).claim["open"] and tab.get(ClaimState).evidence_reading
+    while not started.is_set():
+        tab.driver.run(asyncio.sleep(0.05))
+    factories.approve(claim["id"], reviewer_email="admin@member-center.test")
+    release.set()
+    for _ in range(2400):
+        shown = tab.get(ClaimState)
+        if not shown.evidence_reading:
+            break
+        tab.driver.run(asyncio.sleep(0.05))
+    shown = tab.get(ClaimState)
+    assert not shown.evidence_reading and {e["status"] for e in shown.evidence} != {"unread"}, shown.evidence
+    assert shown.claim["open"], "the decision form was swapped for the decided claim under the reviewer"

@@ -266,7 +266,13 @@ class ClaimState(rx.State):
             async with self:
                 self.evidence_reading = False
                 if self._claim_id == claim_id:
-                    self._reload(caller(), claim_id)
+                    # Only the checks: the rest of the page (the decision form a reason may be typed in)
+                    # stays as the reviewer loaded it; a decision made meanwhile is told on sending.
+                    try:
+                        self._show_evidence(db.run(evidence_check.claim_evidence, actor_id=caller().user_id,
+                                                   claim_id=claim_id))
+                    except (NotFound, Forbidden):
+                        pass
 
     def _show_drafts(self, claim_id: int) -> None:
         """This claim's unsent reasons back in its forms, and a word about another claim's kept one."""
