@@ -85,13 +85,12 @@ def _folder(lang: str) -> str:
 
 
 @functools.cache
-def _catalog(lang: str) -> dict[str, str | tuple[str, ...]]:
-    """msgid -> translation (a tuple of plural forms for plural entries); fuzzy and empty entries left out."""
-    if lang == SOURCE:
-        return {}
+def _load(lang: str) -> tuple[dict[str, str | tuple[str, ...]], str, int]:
+    """(msgid -> translation, a plural entry's as a tuple of forms; the catalog's plural expression and
+    number of forms), read once.  Fuzzy and empty entries are left out; English has no catalog."""
     path = CATALOG_DIR / _folder(lang) / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not path.exists():
-        return {}
+    if lang == SOURCE or not path.exists():
+        return {}, "(n != 1)", 2
     with path.open("rb") as handle:
         po = read_po(handle, locale=_folder(lang))
     out: dict[str, str | tuple[str, ...]] = {}
@@ -104,14 +103,11 @@ def _catalog(lang: str) -> dict[str, str | tuple[str, ...]]:
                 out[message.id[0]] = forms
         elif message.string:
             out[message.id] = message.string
-    return out
+    return out, po.plural_expr, po.num_plurals
 
 
-@functools.cache
-def _plural_rule(lang: str):
-    with (CATALOG_DIR / _folder(lang) / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as handle:
-        po = read_po(handle, locale=_folder(lang))
-    return po.plural_expr, po.num_plurals
+def _catalog(lang: str) -> dict[str, str | tuple[str, ...]]:
+    return _load(lang)[0]
 
 
 def texts(lang: str) -> dict[str, str]:
@@ -139,15 +135,13 @@ def ngettext(singular: str, plural: str, n: int, lang: str | None = None) -> str
     found = _catalog(code).get(singular)
     if not isinstance(found, tuple):
         return singular if n == 1 else plural
-    expr, count = _plural_rule(code)
+    _, expr, count = _load(code)
     index = _plural_index(expr, n)
     return found[min(max(index, 0), count - 1)]
 
 
 def _plural_index(expr: str, n: int) -> int:
     """Evaluate a gettext ``Plural-Forms`` expression (``n != 1``, ``0``) without ``eval``."""
-    from babel.plural import PluralRule  # noqa: F401 - only for the documentation link
-
     expr = expr.strip().strip("()")
     if expr in ("0", ""):
         return 0

@@ -9,6 +9,15 @@ from tests.factories.flows import session_token_for
 from tests.state.test_account_state import fresh_email, make_account
 
 
+def _signed_in_tab(new_client, email: str, **client):
+    """A tab on Account Overview signed in as ``email`` (a session of its own: another device)."""
+    token, _ = session_token_for(email)
+    tab = new_client(path="/account", **client)
+    tab._store_token(token)
+    tab.open("/account")
+    return tab
+
+
 def _user_language(email: str) -> str:
     from sqlmodel import select
 
@@ -68,17 +77,11 @@ def test_the_account_s_language_is_saved_and_wins_on_another_device(new_client):
 
     email = fresh_email()
     make_account(email)
-    token, _ = session_token_for(email)
-    phone = new_client(path="/account")
-    phone._store_token(token)
-    phone.open("/account")
+    phone = _signed_in_tab(new_client, email)
     phone.call(SessionState.choose_language, path="/account", lang="zh-TW")
     assert _user_language(email) == "zh-TW"  # a signed-in switch is saved on the account
 
-    laptop = new_client(path="/account", accept_language="de-DE")  # another device, another browser language
-    token2, _ = session_token_for(email)
-    laptop._store_token(token2)
-    laptop.open("/account")
+    laptop = _signed_in_tab(new_client, email, accept_language="de-DE")  # another device, another language
     assert laptop.get(SessionState).lang == "zh-TW"
     assert laptop.get(SessionState).texts["My Profile"] == i18n.gettext("My Profile", "zh-TW")
 
@@ -103,10 +106,7 @@ def test_logging_out_keeps_the_tab_s_language(new_client):
 
     email = fresh_email()
     make_account(email)
-    token, _ = session_token_for(email)
-    client = new_client(path="/account")
-    client._store_token(token)
-    client.open("/account")
+    client = _signed_in_tab(new_client, email)
     client.call(SessionState.choose_language, path="/account", lang="de")
     client.call(SessionState.log_out, path="/account")
     session = client.get(SessionState)
