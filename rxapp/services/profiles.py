@@ -111,7 +111,7 @@ def overview(*, session: Session, user_id: int) -> dict:
         "verified": user.email_verified_at is not None,
         "role": user.role.value,
         "member_since": user.created_at.date(),
-        "region": region.name if region else user.region_code,
+        "region": i18n.territory(region.code, region.name) if region else user.region_code,
         "products": int(products),
         "claims": claims,
         "claims_total": sum(claims.values()),

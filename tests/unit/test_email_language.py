@@ -53,3 +53,13 @@ def test_the_language_is_the_account_s_when_the_email_is_written(session, world)
     first, second = emails_of(session, claim)[-2:]
     assert first.body_text.startswith("Dear Customer,")
     assert second.body_text.startswith(i18n.gettext("Dear Customer,", "de"))
+
+
+def test_account_overview_names_the_region_in_the_current_language(session, world):  # noqa: F811
+    from rxapp.services import profiles
+
+    user_id = world["user"].id
+    english = profiles.overview(session=session, user_id=user_id)["region"]
+    with i18n.using("de"):
+        german = profiles.overview(session=session, user_id=user_id)["region"]
+    assert german == i18n.territory(world["user"].region_code, english, "de") != english
