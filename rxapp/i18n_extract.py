@@ -7,7 +7,9 @@ do all the time.  This one walks the syntax tree, so nesting does not matter:
 * gettext's names: ``_`` / ``gettext`` / ``N_`` / ``T`` / ``Tf`` (first
   argument), ``ngettext`` (first two: singular and plural);
 * the shared components that translate the text they are given
-  (``rxapp/components/forms.py``, ``shell.py``): their first argument.
+  (``rxapp/components/forms.py``, ``shell.py``): their first argument;
+* the tables (``rxapp/components/table.py``): each text of their first
+  argument, the tuple of column titles.
 
 ``unmarked`` finds the opposite, for the test that fails on a text shown to
 people without a catalog entry (``tests/unit/test_i18n.py``).
@@ -25,7 +27,9 @@ TRANSLATING = {"field", "select_field", "checkbox_field", "textarea_field", "sub
                "member_page", "field_label", "info_panel", "MenuGroup", "_group"}
 # ... and those whose first and third arguments are (``saved_row(label, saved, saved_text)``).
 TRANSLATING_1_3 = {"saved_row"}
-MARKERS = set(GETTEXT) | PLURAL | TRANSLATING | TRANSLATING_1_3
+# ... and those whose first argument is a tuple or list of texts (column titles).
+TRANSLATING_ALL = {"data_table", "table"}
+MARKERS = set(GETTEXT) | PLURAL | TRANSLATING | TRANSLATING_1_3 | TRANSLATING_ALL
 
 
 def _name(func: ast.expr) -> str:
@@ -53,6 +57,11 @@ def messages(tree: ast.AST) -> Iterator[tuple[int, str, str | tuple[str, str]]]:
             one, many = _text(node.args[0]), _text(node.args[1])
             if one and many:
                 yield node.lineno, name, (one, many)
+        elif name in TRANSLATING_ALL and node.args and isinstance(node.args[0], (ast.Tuple, ast.List)):
+            for element in node.args[0].elts:
+                text = _text(element)
+                if text and text.strip():
+                    yield node.lineno, name, text
         elif (name in GETTEXT or name in TRANSLATING or name in TRANSLATING_1_3) and node.args:
             for index in (0, 2) if name in TRANSLATING_1_3 else (0,):
                 text = _text(node.args[index]) if index < len(node.args) else None

@@ -11,10 +11,12 @@ stacking is this module's CSS alone.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Callable, Sequence
 
 import reflex as rx
+from reflex_base.vars.base import VarData
+
+from rxapp.components.i18n import T, tr
 
 PHONE_MAX = "640px"
 
@@ -22,22 +24,27 @@ PHONE_MAX = "640px"
 def table(headers: Sequence[str], rows, row_fn: Callable, **table_props) -> rx.Component:
     """A full-width ``rx.table.root`` with ``headers`` and ``row_fn(item)`` for each item of ``rows``."""
     return rx.table.root(
-        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+        rx.table.header(rx.table.row(*[rx.table.column_header_cell(tr(h)) for h in headers])),
         rx.table.body(rx.foreach(rows, row_fn)),
         width="100%",
         **table_props,
     )
 
 
-def stacked_css(css_class: str, headers: Sequence[str]) -> str:
-    """The CSS that stacks a table of class ``css_class`` on a phone, each cell titled by its header."""
+def stacked_css(css_class: str, headers: Sequence[str]) -> rx.Var:
+    """The CSS that stacks a table of class ``css_class`` on a phone, each cell titled by its header
+    in the tab's language (a JS template literal: the titles are the catalog's, the rest fixed)."""
     t = f".{css_class}"
-    # ensure_ascii=False: CSS does not read JSON's \u escapes ("Region · Store" showed "Region u00b7 Store").
-    titles = "\n".join(
-        f"  {t} tbody td:nth-child({i}):not(:empty)::before {{ content: {json.dumps(h, ensure_ascii=False)}; }}"
-        for i, h in enumerate(headers, start=1) if h
-    )
-    return f"""@media (max-width: {PHONE_MAX}) {{
+    titles, data = [], []
+    for i, h in enumerate(headers, start=1):
+        if h:
+            title = T(h)
+            data.append(title._get_all_var_data())
+            # JSON.stringify: a CSS string with its quotes escaped (CSS reads \" but not JSON's \u escapes,
+            # which JSON.stringify does not write for "·" or Chinese).
+            titles.append(f"  {t} tbody td:nth-child({i}):not(:empty)::before {{ content: ${{JSON.stringify({title!s})}}; }}")
+    joined = "\n".join(titles)
+    css = f"""@media (max-width: {PHONE_MAX}) {{
   {t} thead {{ position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
     white-space: nowrap; }}
   {t} .rt-TableRootTable, {t} tbody, {t} tr {{ display: block; width: 100%; height: auto; }}
@@ -48,8 +55,9 @@ def stacked_css(css_class: str, headers: Sequence[str]) -> str:
     overflow-wrap: anywhere; }}
   {t} tbody td::before {{ font-weight: 600; color: var(--gray-11); font-size: 0.85em; }}
   {t} tbody td > * {{ grid-column: 2; margin-inline-start: 0; }}
-{titles}
+{joined}
 }}"""
+    return rx.Var("`" + css + "`", _var_type=str, _var_data=VarData.merge(*data))
 
 
 def data_table(headers: Sequence[str], rows, row_fn: Callable, *after: rx.Component,
