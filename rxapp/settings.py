@@ -126,10 +126,20 @@ def _generated(path: Path, make) -> str:
     return value
 
 
+def _base_url() -> str:
+    """``RXAPP_BASE_URL``, else this machine at the port the app serves on (``RXAPP_PORT``, which
+    ``make run PORT=…`` sets): a browser there is the app's own origin, not a foreign one whose
+    websocket the edge refuses."""
+    explicit = os.environ.get("RXAPP_BASE_URL")
+    if explicit:
+        return explicit.rstrip("/")
+    return f"http://localhost:{os.environ.get('RXAPP_PORT') or '3000'}"
+
+
 def load() -> Settings:
     """Read and validate every setting; raises ``ConfigError``."""
     data_dir = Path(os.environ.get("RXAPP_DATA_DIR") or PROJECT_ROOT / "data").resolve()
-    base_url = os.environ.get("RXAPP_BASE_URL", "http://localhost:3000").rstrip("/")
+    base_url = _base_url()
     if not urlsplit(base_url).scheme.startswith("http"):
         raise ConfigError(f"RXAPP_BASE_URL: expected http(s)://host[:port], got {base_url!r}")
     demo = _flag("RXAPP_DEMO", False)
@@ -167,7 +177,7 @@ def problems() -> list[str]:
     """
     out: list[str] = []
     data_dir = Path(os.environ.get("RXAPP_DATA_DIR") or PROJECT_ROOT / "data").resolve()
-    base_url = os.environ.get("RXAPP_BASE_URL", "http://localhost:3000").rstrip("/")
+    base_url = _base_url()
     checks = [
         lambda: _database_url(data_dir),
         lambda: _url("REDIS_URL", {"redis", "rediss"}),

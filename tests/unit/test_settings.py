@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture()
 def env(monkeypatch, tmp_path):
     for name in ("DATABASE_URL", "REDIS_URL", "SMTP_URL", "RXAPP_DEMO", "RXAPP_SECRET_KEY", "RXAPP_BASE_URL",
-                 "RXAPP_FILES_DIR"):
+                 "RXAPP_FILES_DIR", "RXAPP_PORT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RXAPP_DATA_DIR", str(tmp_path))
     settings.reset()
@@ -34,6 +34,18 @@ def test_defaults_need_nothing_but_a_data_folder(env, tmp_path):
     assert oct((tmp_path / "secret_key").stat().st_mode)[-3:] == "600"
     # Private uploads live in the data folder, not in any public folder.
     assert cfg.files_dir == tmp_path / "private"
+
+
+def test_the_base_url_follows_the_port_the_app_serves_on(env):
+    """`make run PORT=8080` (README) serves on 8080: its pages' websocket comes from that origin, which the
+    edge refuses unless it is the base URL's (a 403, and the app never connected)."""
+    assert settings.load().base_url == "http://localhost:3000"
+    env.setenv("RXAPP_PORT", "8080")
+    settings.reset()
+    assert settings.load().base_url == "http://localhost:8080"
+    env.setenv("RXAPP_BASE_URL", "https://members.example.com/")
+    settings.reset()
+    assert settings.load().base_url == "https://members.example.com"
 
 
 @pytest.mark.parametrize(
