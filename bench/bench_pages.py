@@ -63,6 +63,11 @@ PAGES = [
     ("Redeem History", "/promotions/history", CUSTOMER),
     ("claim queue", "/admin", REVIEWER),
 ]
+# Lighthouse only: pages as a browser in another language gets them (issue 16: the zh-TW log-in page keeps
+# accessibility at 1.00, its lang attribute following the language). (label, path, who, Accept-Language)
+LANGUAGE_PAGES = [
+    ("log-in (zh-TW)", "/login", None, "zh-TW,zh;q=0.9"),
+]
 CHROME_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -291,10 +296,13 @@ class DebuggedChromium:
             self.process.kill()
 
 
-def lighthouse(url: str, port: int, out: Path, *, keep_storage: bool) -> dict[str, float]:
+def lighthouse(url: str, port: int, out: Path, *, keep_storage: bool,
+               accept_language: str | None = None) -> dict[str, float]:
     """Lighthouse's category scores for ``url`` in the Chromium at ``port`` (mobile simulation)."""
     args = [str(LIGHTHOUSE_BIN), url, f"--port={port}", "--output=json", f"--output-path={out}", "--quiet",
             "--only-categories=performance,accessibility,best-practices", "--max-wait-for-load=60000"]
+    if accept_language:
+        args.append("--extra-headers=" + json.dumps({"Accept-Language": accept_language}))
     if keep_storage:
         args.append("--disable-storage-reset")
     env = {**base_env(), "CHROME_PATH": CHROMIUM}
@@ -318,7 +326,8 @@ def audit_pages(app: Served, blank: Served, tmp: Path) -> tuple[list[list[str]],
         results.append(("blank Reflex page", lighthouse(blank.url + "/", chrome.port, tmp / "lh-blank.json",
                                                         keep_storage=False)))
         signed_in = None
-        for n, (label, path, who) in enumerate(PAGES):
+        for n, (label, path, who, accept_language) in enumerate(
+                [(*page, None) for page in PAGES] + LANGUAGE_PAGES):
             if who != signed_in:
                 with sync_playwright() as pw:
                     browser = pw.chromium.connect_over_cdp(f"http://127.0.0.1:{chrome.port}")
@@ -337,7 +346,7 @@ def audit_pages(app: Served, blank: Served, tmp: Path) -> tuple[list[list[str]],
                 browser.contexts[0].new_cdp_session(page).send("Network.clearBrowserCache")
                 page.close()
             results.append((label, lighthouse(app.url + path, chrome.port, tmp / f"lh-{n}.json",
-                                              keep_storage=who is not None)))
+                                              keep_storage=who is not None, accept_language=accept_language)))
     finally:
         chrome.stop()
     blank_scores = next((sc for lb, sc in results if lb.startswith("blank")), {})
