@@ -39,6 +39,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from rxapp import db
+from rxapp.i18n import _
 from rxapp.models import EvidenceReading, FileKind, ProductModel, Redemption, Store, StoredFile
 from rxapp.services import claim_review, file_folder, ocr_reader, serial_format
 from rxapp.services.evidence_text import (  # noqa: F401 - parse_dates: part of this module's API
@@ -90,20 +91,23 @@ def check_model(reading: Reading, model_name: str, other_models: Iterable[str] =
     groups = folded_groups(reading.lines)
     hit = find_phrase(reading.lines, model_name, groups=groups)
     if hit:
-        return Check("model", Status.found, f"{model_name} found on the invoice", hit.text, hit.box)
+        return Check("model", Status.found, _("{model} found on the invoice").format(model=model_name), hit.text,
+                     hit.box)
     for other in other_models:
         if fold(other) == fold(model_name):
             continue
         wrong = find_phrase(reading.lines, other, groups=groups)
         if wrong:
             return Check(
-                "model", Status.contradicts, f"The invoice names {other}, not {model_name}", wrong.text, wrong.box,
-                advice="Check you picked the right product, or upload the invoice of this one.",
+                "model", Status.contradicts,
+                _("The invoice names {other}, not {model}").format(other=other, model=model_name),
+                wrong.text, wrong.box,
+                advice=_("Check you picked the right product, or upload the invoice of this one."),
             )
     return Check(
-        "model", Status.not_found, f"{model_name} not found on the invoice",
-        advice="Reviewers usually ask for an invoice with the product name on it: "
-        "upload one that shows it (a clear, flat photo helps).",
+        "model", Status.not_found, _("{model} not found on the invoice").format(model=model_name),
+        advice=_("Reviewers usually ask for an invoice with the product name on it: "
+                 "upload one that shows it (a clear, flat photo helps)."),
     )
 
 
@@ -118,13 +122,14 @@ def check_dates(
     found = find_dates(reading.lines, month_first=month_first)
     if not found:
         return [Check(
-            "date", Status.not_found, "No purchase date found on the invoice",
-            advice="Reviewers usually ask for one: upload an invoice or receipt that shows the date of purchase.",
+            "date", Status.not_found, _("No purchase date found on the invoice"),
+            advice=_("Reviewers usually ask for one: upload an invoice or receipt that shows the date of purchase."),
         )]
     agreeing = [f for f in found if typed in f.dates] if typed else []
     if agreeing:
         best, when = agreeing[0], typed
-        checks = [Check("date", Status.found, f"Purchase date {short_date(when)} found on the invoice", best.text,
+        checks = [Check("date", Status.found,
+                        _("Purchase date {date} found on the invoice").format(date=short_date(when)), best.text,
                         best.box)]
     else:
         best = purchase_date(found)
@@ -132,25 +137,29 @@ def check_dates(
         if typed:
             checks = [Check(
                 "date", Status.contradicts,
-                f"The invoice shows {short_date(when)}, you entered {short_date(typed)} as the purchase date",
+                _("The invoice shows {shown}, you entered {typed} as the purchase date").format(
+                    shown=short_date(when), typed=short_date(typed)),
                 best.text, best.box,
-                advice="Correct the purchase date, or upload the invoice of this purchase.",
+                advice=_("Correct the purchase date, or upload the invoice of this purchase."),
             )]
         else:
-            checks = [Check("date", Status.found, f"Purchase date {short_date(when)} found on the invoice", best.text,
+            checks = [Check("date", Status.found,
+                            _("Purchase date {date} found on the invoice").format(date=short_date(when)), best.text,
                             best.box)]
     if period:
         start, end = period
         if start <= when <= end:
             checks.append(Check("period", Status.found,
-                                f"Bought inside the promotion's period ({short_date(start)} – {short_date(end)})",
+                                _("Bought inside the promotion's period ({start} – {end})").format(
+                                    start=short_date(start), end=short_date(end)),
                                 best.text, best.box))
         else:
             checks.append(Check(
                 "period", Status.contradicts,
-                f"{short_date(when)} is outside the promotion's period ({short_date(start)} – {short_date(end)})",
+                _("{date} is outside the promotion's period ({start} – {end})").format(
+                    date=short_date(when), start=short_date(start), end=short_date(end)),
                 best.text, best.box,
-                advice="Only purchases inside the promotion's period qualify.",
+                advice=_("Only purchases inside the promotion's period qualify."),
             ))
     return checks
 
@@ -162,19 +171,21 @@ def check_store(reading: Reading, store_name: str, other_stores: Iterable[str] =
     groups = folded_groups(reading.lines)
     hit = find_phrase(reading.lines, store_name, groups=groups)
     if hit:
-        return Check("store", Status.found, f"{store_name} found on the invoice", hit.text, hit.box)
+        return Check("store", Status.found, _("{store} found on the invoice").format(store=store_name), hit.text,
+                     hit.box)
     for other in other_stores:
         if fold(other) == fold(store_name) or len(fold(other)) < 4:
             continue
         wrong = find_phrase(reading.lines, other, max_errors=0, groups=groups)
         if wrong:
             return Check(
-                "store", Status.contradicts, f"The invoice is from {other}, not {store_name}", wrong.text,
-                wrong.box, advice="Choose the store that sold the product, or upload its invoice.",
+                "store", Status.contradicts,
+                _("The invoice is from {other}, not {store}").format(other=other, store=store_name), wrong.text,
+                wrong.box, advice=_("Choose the store that sold the product, or upload its invoice."),
             )
     return Check(
-        "store", Status.not_found, f"{store_name} not found on the invoice",
-        advice="Reviewers check the store: an invoice that shows the store's name avoids a question.",
+        "store", Status.not_found, _("{store} not found on the invoice").format(store=store_name),
+        advice=_("Reviewers check the store: an invoice that shows the store's name avoids a question."),
     )
 
 
@@ -254,37 +265,41 @@ def check_serial(reading: Reading, typed_serial: str, fmt: str | None) -> Check:
     codes = [(serial_format.normalise(b.text, fmt), b) for b in reading.barcodes]
     for value, code in codes:
         if value == typed:
-            return Check("serial", Status.found, f"The sticker's barcode reads {value}, as you entered",
+            return Check("serial", Status.found,
+                         _("The sticker's barcode reads {serial}, as you entered").format(serial=value),
                          code.text, code.box)
     if codes:
         value, code = codes[0]
         return Check(
             "serial", Status.contradicts,
-            f"The sticker's barcode reads {value}, but you entered {typed}",
+            _("The sticker's barcode reads {serial}, but you entered {typed}").format(serial=value, typed=typed),
             code.text, code.box, blocking=True,
-            advice="Correct the serial number, or confirm that the one you entered is right.",
+            advice=_("Correct the serial number, or confirm that the one you entered is right."),
         )
     if fmt:
         printed = serials_in_text(reading.lines, fmt)
         for value, line, _changed in printed:
             if value == typed:
-                return Check("serial", Status.found, f"The printed serial {value} matches what you entered",
+                return Check("serial", Status.found,
+                             _("The printed serial {serial} matches what you entered").format(serial=value),
                              line.text, line.box)
         if printed:
             value, line, _changed = printed[0]
             return Check(
-                "serial", Status.contradicts, f"The sticker seems to read {value}, but you entered {typed}",
+                "serial", Status.contradicts,
+                _("The sticker seems to read {serial}, but you entered {typed}").format(serial=value, typed=typed),
                 line.text, line.box,
-                advice="Check the serial number against the sticker; a sharper photo lets us read it.",
+                advice=_("Check the serial number against the sticker; a sharper photo lets us read it."),
             )
     else:
         hit = find_phrase(reading.lines, typed, max_errors=0)
         if hit:
-            return Check("serial", Status.found, f"The printed serial {typed} matches what you entered",
+            return Check("serial", Status.found,
+                         _("The printed serial {serial} matches what you entered").format(serial=typed),
                          hit.text, hit.box)
     return Check(
-        "serial", Status.not_found, "No serial number could be read on the photo",
-        advice="Upload a sharp, well-lit photo of the sticker with its barcode.",
+        "serial", Status.not_found, _("No serial number could be read on the photo"),
+        advice=_("Upload a sharp, well-lit photo of the sticker with its barcode."),
     )
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from rxapp import i18n
 from rxapp.services.ocr_reader import Box, TextLine
 
 # --------------------------------------------------------------------------- tolerant matching
@@ -303,4 +304,7 @@ def purchase_date(found: Sequence[FoundDate]) -> FoundDate | None:
 
 
 def short_date(d: date) -> str:
+    """A date in a check's sentence: "11 Oct 2019" in English, the language's own way in the others."""
+    if (i18n.known(i18n.current.get()) or i18n.SOURCE) != i18n.SOURCE:
+        return i18n.format_date(d)
     return f"{d.day} {d.strftime('%b')} {d.year}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from rxapp.i18n import _
 from rxapp.models import ProductCategory, ProductModel, Promotion, RegisteredProduct, SerialRecord, StoredFile
 from rxapp.services import evidence_check
 from rxapp.services.errors import NotFound
@@ -28,7 +29,7 @@ def _owned(session: Session, user_id: int, product_id: int, file_id: int) -> Reg
     product = session.get(RegisteredProduct, product_id)
     stored = session.get(StoredFile, file_id)
     if product is None or product.user_id != user_id or stored is None or stored.owner_id != user_id:
-        raise NotFound("We could not find this product in your account.")
+        raise NotFound(_("We could not find this product in your account."))
     return product
 
 
@@ -69,6 +70,7 @@ def serial_conflict(*, session: Session, user_id: int, product_id: int, file_id:
         return ""
     product = session.get(RegisteredProduct, product_id)
     typed = session.get(SerialRecord, product.serial_id).serial
-    return (f"The barcode on your photo reads {blocking[0].matched.strip()}, you typed {typed}: "
-            "upload the photo of this product's sticker, or confirm that the serial number is right.")
+    return _("The barcode on your photo reads {barcode}, you typed {typed}: "
+             "upload the photo of this product's sticker, or confirm that the serial number is right.").format(
+        barcode=blocking[0].matched.strip(), typed=typed)
 

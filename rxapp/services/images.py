@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from rxapp.i18n import N_, _
 from rxapp.models import FileKind
 from rxapp.services.errors import FieldErrors
 
@@ -33,11 +34,22 @@ FORMATS = {  # Pillow format -> (content type, extension)
     "PNG": ("image/png", ".png"),
     "GIF": ("image/gif", ".gif"),
 }
-_WHAT = {
-    FileKind.invoice: "your invoice",
-    FileKind.serial_photo: "the serial number sticker",
+# What to upload, one whole sentence per kind of file (a translation words each sentence its own way).
+_ACCEPT = {
+    FileKind.invoice: N_("Please upload a JPG, GIF or PNG picture of your invoice."),
+    FileKind.serial_photo: N_("Please upload a JPG, GIF or PNG picture of the serial number sticker."),
 }
-_ACCEPT = "Please upload a JPG, GIF or PNG picture of {what}."
+_ONE_FILE = {
+    FileKind.invoice: N_("Please choose one file at a time: one JPG, GIF or PNG picture of your invoice."),
+    FileKind.serial_photo: N_(
+        "Please choose one file at a time: one JPG, GIF or PNG picture of the serial number sticker."),
+}
+_CORRUPT = {
+    FileKind.invoice: N_("This image is damaged or incomplete and cannot be opened. "
+                         "Please save or export it again and upload the new file of your invoice."),
+    FileKind.serial_photo: N_("This image is damaged or incomplete and cannot be opened. "
+                              "Please save or export it again and upload the new file of the serial number sticker."),
+}
 
 
 class UploadRefused(FieldErrors):
@@ -66,38 +78,38 @@ def sniff(head: bytes) -> str:
     if head[:6] in (b"GIF87a", b"GIF89a"):
         return "GIF"
     if head.startswith(b"%PDF") or b"%PDF-" in head[:1024]:
-        return "a PDF document"
+        return N_("a PDF document")
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "a WebP picture"
+        return N_("a WebP picture")
     if head[4:8] == b"ftyp":
         brand = head[8:12]
         if brand in (b"heic", b"heix", b"mif1", b"msf1", b"hevc", b"heim", b"heis"):
-            return "a HEIC photo (the iPhone format)"
+            return N_("a HEIC photo (the iPhone format)")
         if brand in (b"avif", b"avis"):
-            return "an AVIF picture"
-        return "a video or HEIC file"
+            return N_("an AVIF picture")
+        return N_("a video or HEIC file")
     if head[:2] == b"BM":
-        return "a BMP picture"
+        return N_("a BMP picture")
     if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return "a TIFF picture"
+        return N_("a TIFF picture")
     if head[:4] == b"PK\x03\x04":
-        return "a ZIP archive or Office document"
+        return N_("a ZIP archive or Office document")
     if head[:2] == b"MZ" or head[:4] == b"\x7fELF":
-        return "a program"
+        return N_("a program")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "an Office document"
+        return N_("an Office document")
     if head[:4] == b"8BPS":
-        return "a Photoshop file"
+        return N_("a Photoshop file")
     text = head[:4096].lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").lower()
     if b"<svg" in head[:4096].lower():
-        return "an SVG drawing"
+        return N_("an SVG drawing")
     if text.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<script", b"<meta")):
-        return "a web page (HTML)"
+        return N_("a web page (HTML)")
     if text.startswith((b"<?xml", b"<")):
-        return "an XML or web document"
+        return N_("an XML or web document")
     try:
         head[:4096].decode("utf-8")
-        return "a text file"
+        return N_("a text file")
     except UnicodeDecodeError:
         return ""
 
@@ -149,46 +161,48 @@ def _mb(size: int) -> str:
 
 
 def too_big_message(size: int | None) -> str:
-    what = f"The file is {_mb(size)}" if size else "The file is larger than 10 MB"
-    return f"{what}; the limit is 10 MB. Please upload a smaller photo or scan."
+    if size:
+        return _("The file is {size}; the limit is 10 MB. Please upload a smaller photo or scan.").format(
+            size=_mb(size))
+    return _("The file is larger than 10 MB; the limit is 10 MB. Please upload a smaller photo or scan.")
 
 
 def one_file_message(kind: FileKind) -> str:
-    return f"Please choose one file at a time: one JPG, GIF or PNG picture of {_WHAT[kind]}."
+    return _(_ONE_FILE[kind])
 
 
 def not_image_message(kind: FileKind, what: str) -> str:
-    accept = _ACCEPT.format(what=_WHAT[kind])
+    """``what``: ``sniff``'s English description ("a PDF document"), shown in the current language."""
+    accept = _(_ACCEPT[kind])
     if not what:
-        return f"This file is not a JPG, GIF or PNG image. {accept}"
+        return _("This file is not a JPG, GIF or PNG image. {accept}").format(accept=accept)
     if "picture" in what or "photo" in what:  # an image, but of a type we do not take
-        return f"This file is {what}, not a JPG, GIF or PNG image. {accept}"
-    return f"This file is {what}, not an image. {accept}"
+        return _("This file is {what}, not a JPG, GIF or PNG image. {accept}").format(what=_(what), accept=accept)
+    return _("This file is {what}, not an image. {accept}").format(what=_(what), accept=accept)
 
 
 def pixels_message(w: int | None = None, h: int | None = None) -> str:
-    limit = f"the limit is {MAX_PIXELS // 1_000_000} megapixels. Please upload a smaller photo or scan."
+    limit = MAX_PIXELS // 1_000_000
     if not (w and h):
-        return f"The image has too many pixels; {limit}"
-    return f"The image is {w} × {h} pixels ({w * h / 1_000_000:,.0f} megapixels); {limit}"
+        return _("The image has too many pixels; the limit is {limit} megapixels. "
+                 "Please upload a smaller photo or scan.").format(limit=limit)
+    return _("The image is {width} × {height} pixels ({megapixels} megapixels); the limit is {limit} megapixels. "
+             "Please upload a smaller photo or scan.").format(
+        width=w, height=h, megapixels=f"{w * h / 1_000_000:,.0f}", limit=limit)
 
 
 def corrupt_message(kind: FileKind) -> str:
-    return (
-        "This image is damaged or incomplete and cannot be opened. "
-        f"Please save or export it again and upload the new file of {_WHAT[kind]}."
-    )
+    return _(_CORRUPT[kind])
 
 
 def empty_message() -> str:
-    return "The file is empty (0 bytes). Please choose the photo or scan again and upload it."
+    return _("The file is empty (0 bytes). Please choose the photo or scan again and upload it.")
 
 
 def too_wide_message(width: int) -> str:
-    return (
-        f"The image is {width} px wide; the limit is {MAX_WIDTH} px. "
-        "Use “Resize for me” or upload a narrower image."
-    )
+    return _(
+        "The image is {width} px wide; the limit is {limit} px. Use “Resize for me” or upload a narrower image."
+    ).format(width=width, limit=MAX_WIDTH)
 
 
 # --------------------------------------------------------------------------- decoding

@@ -14,6 +14,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from rxapp.i18n import N_, _, format_date, ngettext, territory
 from rxapp.models import (
     Channel,
     FileKind,
@@ -28,7 +29,7 @@ from rxapp.models import (
 from rxapp.services import clock, serials
 from rxapp.services.errors import Conflict, FieldErrors, NotFound
 
-CHANNEL_MESSAGE = "Please choose where you bought the product: Retail store, Online retailer or Reseller."
+CHANNEL_MESSAGE = N_("Please choose where you bought the product: Retail store, Online retailer or Reseller.")
 
 
 def add_months(start: date, months: int) -> date:
@@ -40,13 +41,11 @@ def add_months(start: date, months: int) -> date:
 
 def warranty_text(end: date, today: date) -> str:
     days = (end - today).days
-    if days > 1:
-        return f"{days} days left"
-    if days == 1:
-        return "1 day left"
+    if days >= 1:
+        return ngettext("{n} day left", "{n} days left", days).format(n=days)
     if days == 0:
-        return "expires today"
-    return "expired"
+        return _("expires today")
+    return _("expired")
 
 
 def _coerce_channel(channel) -> Channel | None:
@@ -63,14 +62,14 @@ def _invoice_problem(session: Session, *, user_id: int, invoice_file_id) -> str 
     try:
         file_id = int(invoice_file_id)
     except (TypeError, ValueError):
-        return "Please upload a photo or scan of your invoice."
+        return _("Please upload a photo or scan of your invoice.")
     stored = session.get(StoredFile, file_id)
     if stored is None or stored.owner_id != user_id:
-        return "We cannot find this invoice file. Please upload your invoice again."
+        return _("We cannot find this invoice file. Please upload your invoice again.")
     if stored.kind != FileKind.invoice:
-        return "This file was uploaded as an S/N photo. Please upload your invoice here."
+        return _("This file was uploaded as an S/N photo. Please upload your invoice here.")
     if stored.expires_at is not None:
-        return "This invoice is too wide: use Resize for me, or upload an image at most 1600 px wide."
+        return _("This invoice is too wide: use Resize for me, or upload an image at most 1600 px wide.")
     return None
 
 
@@ -105,20 +104,20 @@ def register(
 
     region = session.get(Region, (region_code or "").upper()) if region_code else None
     if region is None:
-        errors["region"] = "Please choose the country or region where you bought the product."
+        errors["region"] = _("Please choose the country or region where you bought the product.")
     store = None
     try:
         store = session.get(Store, int(store_id)) if store_id not in (None, "") else None
     except (TypeError, ValueError):
         store = None
     if store is None:
-        errors["store"] = "Please choose the store where you bought the product."
+        errors["store"] = _("Please choose the store where you bought the product.")
     elif region is not None and store.region_code != region.code:
-        errors["store"] = f"Please choose a store in {region.name}."
+        errors["store"] = _("Please choose a store in {region}.").format(region=territory(region.code, region.name))
 
     chosen_channel = _coerce_channel(channel)
     if chosen_channel is None:
-        errors["channel"] = CHANNEL_MESSAGE
+        errors["channel"] = _(CHANNEL_MESSAGE)
 
     if invoice_file_id is not None or require_invoice:
         problem = _invoice_problem(session, user_id=user_id, invoice_file_id=invoice_file_id)
@@ -127,9 +126,9 @@ def register(
 
     today = clock.today(session)
     if not isinstance(purchase_date, date):
-        errors["purchase_date"] = "Please enter the purchase date shown on your invoice."
+        errors["purchase_date"] = _("Please enter the purchase date shown on your invoice.")
     elif purchase_date > today:
-        errors["purchase_date"] = "The purchase date cannot be in the future."
+        errors["purchase_date"] = _("The purchase date cannot be in the future.")
 
     record = None
     try:
@@ -139,10 +138,10 @@ def register(
     if record is not None and isinstance(purchase_date, date) and "purchase_date" not in errors:
         model = session.get(ProductModel, record.model_id)
         if purchase_date < model.release_date:
-            errors["purchase_date"] = (
-                f"The {model.name} went on sale on {model.release_date.isoformat()}: "
+            errors["purchase_date"] = _(
+                "The {model} went on sale on {date}: "
                 "the purchase date cannot be earlier. Please check the date on your invoice."
-            )
+            ).format(model=model.name, date=format_date(model.release_date))
     if errors:
         raise FieldErrors(errors)
 
@@ -167,9 +166,9 @@ def register(
             )
         ).first()
         if owner == user_id:
-            raise Conflict(serials.ALREADY_YOURS) from None
+            raise Conflict(_(serials.ALREADY_YOURS)) from None
         serials.record_conflict(session=session, user_id=user_id, serial=record.serial)
-        raise Conflict(serials.ALREADY_REGISTERED_ELSEWHERE) from None
+        raise Conflict(_(serials.ALREADY_REGISTERED_ELSEWHERE)) from None
     return product
 
 
@@ -222,10 +221,10 @@ def replace_invoice(
     """
     product = session.get(RegisteredProduct, int(product_id))
     if product is None or product.user_id != user_id or not product.is_active:
-        raise NotFound("We cannot find this product in your account.")
+        raise NotFound(_("We cannot find this product in your account."))
     stored = session.get(StoredFile, int(invoice_file_id))
     if stored is None or stored.owner_id != user_id:
-        raise NotFound("We cannot find this invoice file. Please upload your invoice again.")
+        raise NotFound(_("We cannot find this invoice file. Please upload your invoice again."))
     problem = _invoice_problem(session, user_id=user_id, invoice_file_id=stored.id)
     if problem:
         raise FieldErrors({"invoice": problem})

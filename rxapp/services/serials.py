@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from rxapp.i18n import N_, _, ngettext
 from rxapp.models import (
     ProductCategory,
     ProductModel,
@@ -46,13 +47,12 @@ MAX_CHK_TRIES = 5
 LOCK_WINDOW = timedelta(hours=1)
 LOCK_DURATION = timedelta(hours=1)
 
-SUPPORT_HINT = (
+# Marked here, translated where raised (``_(ALREADY_YOURS)``): the language of the event that shows them.
+ALREADY_YOURS = N_("You have already registered this product: you can find it in My Products.")
+CHK_HELP = N_('The CHK code is the 3 digits printed next to "CHK" on the serial number sticker.')
+ALREADY_REGISTERED_ELSEWHERE = N_(
+    "This serial number is already registered to another account. "
     "If you bought this product, please contact support via Web Ticket with your invoice."
-)
-ALREADY_YOURS = "You have already registered this product: you can find it in My Products."
-CHK_HELP = 'The CHK code is the 3 digits printed next to "CHK" on the serial number sticker.'
-ALREADY_REGISTERED_ELSEWHERE = (
-    "This serial number is already registered to another account. " + SUPPORT_HINT
 )
 
 # A letter typed where the format wants a digit, and the digit meant.
@@ -65,10 +65,8 @@ _SHOWN = {"L": "l"}
 
 def format_help(category: ProductCategory) -> str:
     """The format in words: 'AA####A###### (A = letter, # = digit), e.g. MB2110N004217'."""
-    return (
-        f"{category.serial_format} (A = letter, # = digit), "
-        f"e.g. {example_serial(category.serial_format)}"
-    )
+    return _("{format} (A = letter, # = digit), e.g. {example}").format(
+        format=category.serial_format, example=example_serial(category.serial_format))
 
 
 @dataclass
@@ -104,7 +102,7 @@ def hints(*, session: Session, category_id: int, raw: str) -> SerialHints:
     categories = session.exec(select(ProductCategory)).all()
     category = next((c for c in categories if c.id == category_id), None)
     if category is None:
-        return SerialHints(normalised="", status="empty", message="Please choose a product category first.")
+        return SerialHints(normalised="", status="empty", message=_("Please choose a product category first."))
     fmt = category.serial_format
     serial = normalise(raw, fmt)
     if not serial:
@@ -116,10 +114,9 @@ def hints(*, session: Session, category_id: int, raw: str) -> SerialHints:
         return SerialHints(
             normalised=record.serial,
             status="other_category",
-            message=(
-                f"This serial number belongs to a {other.name} ({model.name}), not a {category.name}. "
-                f"Switch to {other.name} to go on."
-            ),
+            message=_(
+                "This serial number belongs to a {other} ({model}), not a {category}. Switch to {other} to go on."
+            ).format(other=other.name, model=model.name, category=category.name),
             switch_category_id=other.id,
             switch_category=other.name,
         )
@@ -128,9 +125,9 @@ def hints(*, session: Session, category_id: int, raw: str) -> SerialHints:
     if len(serial) > len(fmt):
         return _mismatch(
             serial, category, categories, raw,
-            f"This is too long for a {category.name} serial number "
-            f"({len(serial.replace('-', ''))} characters). "
-            f"{category.name} serials look like {help_text}.",
+            _("This is too long for a {category} serial number ({n} characters). "
+              "{category} serials look like {format}.").format(
+                category=category.name, n=len(serial.replace('-', '')), format=help_text),
         )
 
     corrected = []
@@ -156,29 +153,27 @@ def hints(*, session: Session, category_id: int, raw: str) -> SerialHints:
     if plain_mismatch:
         return _mismatch(
             serial, category, categories, raw,
-            f"This does not look like a {category.name} serial number. "
-            f"{category.name} serials look like {help_text}.",
+            _("This does not look like a {category} serial number. {category} serials look like {format}.").format(
+                category=category.name, format=help_text),
         )
 
     if first_confusion is not None:
         pos, kind, typed, meant = first_confusion
         shown = _SHOWN.get(typed, typed)
         if kind == "#":
-            message = (
-                f'Position {pos} should be a digit: did you type the letter "{shown}" '
-                f'instead of the number "{meant}"?'
-            )
+            message = _(
+                'Position {pos} should be a digit: did you type the letter "{typed}" instead of the number "{meant}"?'
+            ).format(pos=pos, typed=shown, meant=meant)
         else:
-            message = (
-                f'Position {pos} should be a letter: did you type the number "{typed}" '
-                f'instead of the letter "{meant}"?'
-            )
+            message = _(
+                'Position {pos} should be a letter: did you type the number "{typed}" instead of the letter "{meant}"?'
+            ).format(pos=pos, typed=typed, meant=meant)
         fixed = "".join(corrected)
         suggestion = ""
         if len(fixed) == len(fmt):
             if _lookup(session, fixed) is not None:
                 suggestion = fixed
-                message += f" Did you mean {fixed}?"
+                message += " " + _("Did you mean {serial}?").format(serial=fixed)
         return SerialHints(
             normalised=serial, status="confusable", message=message, suggestion=suggestion, position=pos
         )
@@ -188,14 +183,15 @@ def hints(*, session: Session, category_id: int, raw: str) -> SerialHints:
         return SerialHints(
             normalised=serial,
             status="typing",
-            message=f"Keep typing: {left} more character{'s' if left != 1 else ''} ({help_text}).",
+            message=ngettext("Keep typing: {n} more character ({format}).",
+                             "Keep typing: {n} more characters ({format}).", left).format(n=left, format=help_text),
         )
 
     if known is None:
         return SerialHints(
             normalised=serial,
             status="not_found",
-            message=(
+            message=_(
                 "We cannot find this serial number. Please compare it with the sticker "
                 'character by character (mind "0" and "O", "1" and "l").'
             ),
@@ -204,7 +200,7 @@ def hints(*, session: Session, category_id: int, raw: str) -> SerialHints:
     return SerialHints(
         normalised=record.serial,
         status="found",
-        message=f"Found: {model.name} ({model_category.name}).",
+        message=_("Found: {model} ({category}).").format(model=model.name, category=model_category.name),
         product_type=model_category.name,
         product_name=model.name,
         model=model.model_number,
@@ -221,7 +217,9 @@ def _mismatch(serial: str, category: ProductCategory, categories, raw: str, mess
     return SerialHints(
         normalised=serial,
         status="format_mismatch",
-        message=message + f" It looks like a {other.name} serial number: switch to {other.name} if the product is one.",
+        message=message + " " + _(
+            "It looks like a {category} serial number: switch to {category} if the product is one."
+        ).format(category=other.name),
         switch_category_id=other.id,
         switch_category=other.name,
     )
@@ -334,11 +332,13 @@ def _record_attempt(session: Session, *, serial: str, user_id: int, kind: Serial
 
 def _lock_message(until: datetime) -> str:
     minutes = max(1, int((until - clock.now()).total_seconds() // 60) + 1)
-    return (
+    return ngettext(
         "Too many wrong CHK codes for this serial number. For your security it is locked "
-        f"until {until.strftime('%H:%M')} UTC (about {minutes} minute{'s' if minutes != 1 else ''}). "
-        "Please check the 3-digit CHK code on the sticker and try again then."
-    )
+        "until {time} UTC (about {n} minute). Please check the 3-digit CHK code on the sticker and try again then.",
+        "Too many wrong CHK codes for this serial number. For your security it is locked "
+        "until {time} UTC (about {n} minutes). Please check the 3-digit CHK code on the sticker and try again then.",
+        minutes,
+    ).format(time=until.strftime('%H:%M'), n=minutes)
 
 
 def check_chk(*, session: Session, user_id: int, serial: str, chk: str) -> SerialRecord:
@@ -354,7 +354,7 @@ def check_chk(*, session: Session, user_id: int, serial: str, chk: str) -> Seria
     record = find_serial(session=session, raw=serial)
     if record is None:
         raise FieldErrors(
-            {"serial": (
+            {"serial": _(
                 "We cannot find this serial number. "
                 "Please check it against the sticker on the product."
             )}
@@ -364,7 +364,7 @@ def check_chk(*, session: Session, user_id: int, serial: str, chk: str) -> Seria
         raise Locked(_lock_message(until), until)
     typed = (chk or "").strip()
     if not re.fullmatch(r"\d{3}", typed):
-        raise FieldErrors({"chk": CHK_HELP})
+        raise FieldErrors({"chk": _(CHK_HELP)})
     if not hmac.compare_digest(typed, record.chk):
         _record_attempt(session, serial=record.serial, user_id=user_id, kind=SerialAttemptKind.chk_wrong)
         now = clock.now()
@@ -374,11 +374,13 @@ def check_chk(*, session: Session, user_id: int, serial: str, chk: str) -> Seria
         left = MAX_CHK_TRIES - _wrong_tries_in_window(session, record.serial, now)
         raise FieldErrors(
             {
-                "chk": (
+                "chk": ngettext(
                     "This CHK code does not match the serial number. Please check the 3 digits after "
-                    f'"CHK" on the sticker. {left} tr{"ies" if left != 1 else "y"} left before this '
-                    "serial number is locked for an hour."
-                )
+                    '"CHK" on the sticker. {n} try left before this serial number is locked for an hour.',
+                    "This CHK code does not match the serial number. Please check the 3 digits after "
+                    '"CHK" on the sticker. {n} tries left before this serial number is locked for an hour.',
+                    left,
+                ).format(n=left)
             }
         )
     owner = session.exec(
@@ -388,9 +390,9 @@ def check_chk(*, session: Session, user_id: int, serial: str, chk: str) -> Seria
     ).first()
     if owner is not None:
         if owner == user_id:
-            raise FieldErrors({"serial": ALREADY_YOURS})
+            raise FieldErrors({"serial": _(ALREADY_YOURS)})
         record_conflict(session=session, user_id=user_id, serial=record.serial)
-        raise Conflict(ALREADY_REGISTERED_ELSEWHERE)
+        raise Conflict(_(ALREADY_REGISTERED_ELSEWHERE))
     return record
 
 

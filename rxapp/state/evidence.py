@@ -18,13 +18,14 @@ import asyncio
 import reflex as rx
 from sqlmodel import Session
 
+from rxapp import i18n
 from rxapp.db import session_scope
 from rxapp.services import evidence_check
 from rxapp.services.errors import ServiceError
 from rxapp.state import offload
 
 SLOTS = ("invoice", "photo")
-UNREADABLE = "We could not read this picture; reviewers will look at it themselves."
+UNREADABLE = i18n.N_("We could not read this picture; reviewers will look at it themselves.")
 
 
 # Readings under way in this worker, by file: a second caller (the submit while the upload's reading
@@ -103,7 +104,7 @@ class EvidenceMixin(rx.State, mixin=True):
             error = evidence_check.reading_error(session=s, file_id=file_id) if checks is None else ""
         if checks is None:
             setattr(self, f"{slot}_checks", [])
-            setattr(self, f"{slot}_check_note", UNREADABLE if error else "")
+            setattr(self, f"{slot}_check_note", i18n.gettext(UNREADABLE) if error else "")
             return bool(error)
         setattr(self, f"{slot}_checks", [check_row(c) for c in checks])
         setattr(self, f"{slot}_check_note", "")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import reflex as rx
 
-from rxapp import db
+from rxapp import db, i18n
 from rxapp.db import session_scope
 from rxapp.models import FileKind
 from rxapp.services import clock, evidence_uploads, products
@@ -14,7 +16,7 @@ from rxapp.state.evidence import EvidenceMixin
 from rxapp.state.session import caller, member
 from rxapp.state.upload_guard import upload_limit
 
-CHECKING = "Checking the file…"
+CHECKING = i18n.N_("Checking the file…")
 
 
 class MyProductsState(EvidenceMixin, rx.State):
@@ -46,8 +48,9 @@ class MyProductsState(EvidenceMixin, rx.State):
                 "category": str(r["category"]),
                 "product_name": str(r["product_name"]),
                 "serial": str(r["serial"]),
-                "purchase_date": str(r["purchase_date"]),
-                "warranty_end": str(r["warranty_end"]),
+                # The dates as the tab's language writes them (the service's are ISO).
+                "purchase_date": i18n.format_date(date.fromisoformat(str(r["purchase_date"]))),
+                "warranty_end": i18n.format_date(date.fromisoformat(str(r["warranty_end"]))),
                 "warranty_text": str(r["warranty_text"]),
                 "expired": "yes" if r.get("warranty_expired") else "",
                 "has_invoice": "yes" if r.get("has_invoice") else "",
@@ -73,14 +76,14 @@ class MyProductsState(EvidenceMixin, rx.State):
         viewer = caller()
         async with self:
             shown = self.replace_message, self.replace_too_wide
-            self.replace_message = CHECKING
+            self.replace_message = i18n.gettext(CHECKING)
             self.replace_too_wide = False
         got = await uploads.receive(chunks, owner_id=viewer.user_id, kind=FileKind.invoice)
         async with self:
             if got is None:
                 # No file came (the drop zone refused every file: ``refuse_replacement`` says why, before or
                 # after this): the field shows what it showed, or that reason.
-                if self.replace_message == CHECKING:
+                if self.replace_message == i18n.gettext(CHECKING):
                     self.replace_message, self.replace_too_wide = shown
                 return
             if got.file_id is None or got.too_wide:
@@ -132,13 +135,13 @@ class MyProductsState(EvidenceMixin, rx.State):
             product_id = int(self.replacing)
             db.run(products.replace_invoice, user_id=user_id, product_id=product_id, invoice_file_id=file_id)
         except (ServiceError, ValueError) as exc:
-            self.replace_message = getattr(exc, "message", "") or "This product cannot be changed."
+            self.replace_message = getattr(exc, "message", "") or i18n.gettext("This product cannot be changed.")
             return False
         self.checked_product_name = next((r["product_name"] for r in self.rows if r["id"] == self.replacing), "")
         self._checked = [user_id, product_id, file_id]
         self._clear_evidence("invoice")
         self.replacing = ""
         self.replace_message = ""
-        self.message = "The purchase proof was replaced."
+        self.message = i18n.gettext("The purchase proof was replaced.")
         self._reload(user_id)
         return True

@@ -13,7 +13,7 @@ from datetime import date
 
 import reflex as rx
 
-from rxapp import db, routes, vocabulary
+from rxapp import db, i18n, routes, vocabulary
 from rxapp.db import session_scope
 from rxapp.models import FileKind
 from rxapp.services import catalog, clock, evidence_check, products, profiles, registration_drafts, serials
@@ -148,7 +148,8 @@ class RegistrationState(CaptchaMixin, EvidenceMixin, rx.State):
                 }
                 for c in catalog.categories(session=s)
             ]
-            self.regions = [[str(r["code"]), str(r["name"])] for r in catalog.regions(session=s)]
+            # In the tab's language, sorted by that name (as My Profile's Region / Location).
+            self.regions = [[str(code), str(name)] for code, name in profiles.regions(session=s)]
             profile_region = _profile_region(s, viewer.user_id)
             self.max_date = clock.today(s).isoformat()
             draft = registration_drafts.load(session=s, user_id=viewer.user_id)
@@ -344,7 +345,7 @@ class RegistrationState(CaptchaMixin, EvidenceMixin, rx.State):
         self._apply_invoice(
             uploads.Received(got.file_id, self.invoice_name, "", False, True), viewer.user_id
         )
-        self.invoice_message = "Resized to 1600 px wide. Thank you!"
+        self.invoice_message = i18n.gettext("Resized to 1600 px wide. Thank you!")
         self._save_draft()
         return RegistrationState.check_invoice
 
@@ -362,13 +363,14 @@ class RegistrationState(CaptchaMixin, EvidenceMixin, rx.State):
         self.errors = {}
         if self.step == 1:
             if not self.category_id:
-                self.errors = {"category": "Please choose the category of your product."}
+                self.errors = {"category": i18n.gettext("Please choose the category of your product.")}
                 return
             self.step = 2
         elif self.step == 2:
             self._compute_hints()
             if self.hint_status != "found":
-                self.errors = {"serial": self.hint_message or "Please enter the serial number from the sticker."}
+                self.errors = {"serial": self.hint_message
+                               or i18n.gettext("Please enter the serial number from the sticker.")}
                 return
             self.step = 3
         elif self.step == 3:
@@ -400,7 +402,7 @@ class RegistrationState(CaptchaMixin, EvidenceMixin, rx.State):
             purchase = date.fromisoformat(self.purchase_date) if self.purchase_date else None
         except ValueError:
             purchase = None
-            errors["purchase_date"] = "Please pick the purchase date from the calendar."
+            errors["purchase_date"] = i18n.gettext("Please pick the purchase date from the calendar.")
         try:
             store = int(self.store_id) if self.store_id else 0
         except ValueError:
@@ -440,8 +442,9 @@ class RegistrationState(CaptchaMixin, EvidenceMixin, rx.State):
         self._reset_draft()
         db.run(registration_drafts.discard, user_id=viewer.user_id)
         session_state = await self.get_state(SessionState)
-        return session_state._notify(f"{name} is registered. You can now redeem the promotions it qualifies for.",
-                                     routes.MY_PRODUCTS)
+        return session_state._notify(
+            i18n.gettext("{name} is registered. You can now redeem the promotions it qualifies for.").format(name=name),
+            routes.MY_PRODUCTS)
 
 
 def _profile_region(session, user_id: int) -> str:

@@ -123,7 +123,10 @@ async def _admit(state, level: Access) -> tuple[Viewer | None, object]:
         return None, None
     if isinstance(state, StateProxy):  # a background handler: state is reached under its lock
         async with state:
-            return await _check(state, level)
+            checked = await _check(state, level)
+            # From here on the task speaks its tab's language (its messages, the services it calls).
+            i18n.current.set(i18n.known((await state.get_state(SessionState)).lang) or i18n.SOURCE)
+            return checked
     return await _check(state, level)
 
 
@@ -193,7 +196,7 @@ def _reset(token) -> None:
 
 async def _speaking(state):
     """The handler runs in its tab's language (what it writes: messages, notices); a background task in
-    English until it reads its state under the lock."""
+    English until it reads its state under the lock (``_admit``)."""
     lang = i18n.SOURCE if isinstance(state, StateProxy) else (await state.get_state(SessionState)).lang
     return i18n.using(lang)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
+from rxapp import i18n
 from rxapp.db import session_scope
 from rxapp.models import FileKind
 from rxapp.services import file_links, file_store, images, upload_spool
@@ -52,11 +53,11 @@ async def receive(chunks: rx.UploadChunkIterator, *, owner_id: int, kind: FileKi
     except FieldErrors as exc:
         spool.discard()
         await _drain(chunks)
-        return Received(None, name, next(iter(exc.errors.values()), "This file cannot be used."), False, False)
+        return Received(None, name, next(iter(exc.errors.values()), i18n.gettext("This file cannot be used.")), False, False)
     except ServiceError as exc:
         spool.discard()
         await _drain(chunks)
-        return Received(None, name, exc.message or "This file cannot be used.", False, False)
+        return Received(None, name, exc.message or i18n.gettext("This file cannot be used."), False, False)
     finally:
         spool.discard()
     return Received(result.file_id, file_store.sanitize_name(name), result.message, result.too_wide, not result.too_wide)

@@ -33,6 +33,10 @@ CONVERTED = (
     "rxapp/pages/account.py",
     "rxapp/pages/home.py",
     "rxapp/pages/not_found.py",
+    "rxapp/pages/registration.py",
+    "rxapp/components/stepper.py",
+    "rxapp/components/upload.py",
+    "rxapp/components/evidence.py",
 )
 # Calls whose positional arguments are text shown on the page, and keyword arguments that are text.
 TEXT_CALLS = {"text", "heading", "button", "link", "callout", "badge", "label", "span", "strong", "em", "p",
