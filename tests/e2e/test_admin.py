@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories.flows import CUSTOMER_PASSWORD, approve, create_claim
-from tests.e2e.conftest import ARTIFACTS, log_in
+from tests.e2e.conftest import ARTIFACTS, log_in, open_context
 
 REVIEWER = ("reviewer@member-center.test", "reviewer-2021")
 ADMIN = ("admin@member-center.test", "admin-2021")
@@ -198,7 +198,7 @@ def test_console_pages_on_desktop_and_phone(site, browser, app, make_claim):
         expect(page.locator("body")).not_to_contain_text("Traceback")
         page.screenshot(path=str(shots / f"{name}-desktop.png"), full_page=True)
     token = site.page.evaluate("() => window.localStorage.getItem('mc_session')")
-    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    phone = open_context(browser, viewport={"width": 390, "height": 844})
     try:
         p = phone.new_page()
         p.goto(app.frontend_url.rstrip("/") + "/")

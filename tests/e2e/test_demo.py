@@ -157,7 +157,7 @@ def test_a_presenters_run_through_the_whole_flow(site, new_site, tmp_path):
     search.fill(serial.lower())
     expect(search).to_have_value(serial.lower())
     console.get_by_role("button", name="Apply filters").click()
-    expect(rows).to_have_count(2, timeout=15_000)
+    expect(rows).to_have_count(2)
     rows.nth(1).get_by_role("link", name=re.compile(r"^#\d+$")).click()
     console.wait_for_url(re.compile(r"/admin/claim"))
     other.wait_ready()
@@ -168,7 +168,7 @@ def test_a_presenters_run_through_the_whole_flow(site, new_site, tmp_path):
     expect(asked).to_be_visible()
 
     # The customer's open Redeem History shows the reason without a reload.
-    expect(row).to_contain_text(REASON, timeout=10_000)
+    expect(row).to_contain_text(REASON)
     expect(row.get_by_role("link", name="Redeem Again")).to_be_visible()
 
     # Switch back to the customer in the presenter's window: the reason, and the email.

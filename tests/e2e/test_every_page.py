@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 
 from rxapp import routes
 from rxapp.services import clock
-from tests.e2e.conftest import ARTIFACTS, Site, check_console, log_in, watch_console
+from tests.e2e.conftest import ARTIFACTS, Site, check_console, log_in, open_context
 from tests.factories import flows as factories
 
 PHONE = {"width": 390, "height": 844}
@@ -81,9 +81,7 @@ def _too_wide(page, path: str) -> str:
 
 
 def test_every_page_fits_a_phone_without_sideways_scrolling(app, browser, customer):
-    ctx = browser.new_context(viewport=PHONE)
-    ctx.set_default_timeout(15_000)
-    watch_console(ctx)
+    ctx = open_context(browser, viewport=PHONE)
     try:
         site = Site(ctx.new_page(), app.frontend_url)
         signed_out = sorted(SIGNED_OUT_ONLY | {routes.HOME, routes.FAQ, routes.PRIVACY_POLICY})
@@ -122,9 +120,7 @@ def test_every_console_page_fits_a_phone_and_the_insights_read_on_it(app, browse
     claim = factories.create_claim(email_prefix="console-phone", promotion="game-on-bundle")
     factories.decide(claim["id"], "needs_info", "Please provide the invoice with your product name on it, thanks.",
                      MissingDocument.invoice)
-    ctx = browser.new_context(viewport=PHONE)
-    ctx.set_default_timeout(15_000)
-    watch_console(ctx)
+    ctx = open_context(browser, viewport=PHONE)
     try:
         site = Site(ctx.new_page(), app.frontend_url)
         log_in(site, "admin@member-center.test", "admin-2021")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from rxapp import i18n
-from tests.e2e.conftest import Site, log_in, watch_console
+from tests.e2e.conftest import Site, log_in, open_context
 from tests.e2e.test_accounts import PASSWORD, make_account, unique_email
 
 
@@ -22,9 +22,7 @@ def zh(text: str) -> str:
 
 
 def _browser_in(app, browser, locale: str) -> Site:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
-    ctx.set_default_timeout(15_000)
-    watch_console(ctx)
+    ctx = open_context(browser, locale=locale)
     return Site(ctx.new_page(), app.frontend_url)
 
 

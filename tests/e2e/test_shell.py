@@ -5,6 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from rxapp.components.shell import MEMBER_MENU, TOP_LINKS
+from tests.e2e.conftest import open_context
 
 
 def test_home_shows_the_three_steps_and_the_vendor_sections(site):
@@ -51,7 +52,7 @@ def test_signed_out_visitor_is_sent_to_log_in_and_back(site):
 
 
 def test_phone_width_folds_the_menu_into_a_drawer(app, browser):
-    ctx = browser.new_context(viewport={"width": 390, "height": 844})
+    ctx = open_context(browser, viewport={"width": 390, "height": 844})
     try:
         page = ctx.new_page()
         page.goto(app.frontend_url.rstrip("/") + "/")
