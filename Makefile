@@ -86,8 +86,9 @@ nginx: ## Debian's nginx, for the browser tests against two instances (only with
 	fi
 
 # Demo data for `make run` / `make dev` (demo mode, as they run); with RXAPP_DEMO=0 it loads nothing.
+# A fresh seed's claims get their evidence checks from a background process (data/backfill-evidence.log).
 seed: setup-python
-	RXAPP_DEMO=$${RXAPP_DEMO:-1} $(PY) -m rxapp.cli seed-if-empty
+	RXAPP_DEMO=$${RXAPP_DEMO:-1} $(PY) -m rxapp.cli seed-if-empty --check-evidence
 
 clean:
 	rm -rf .web .states artifacts

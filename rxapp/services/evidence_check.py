@@ -257,10 +257,31 @@ def serials_in_text(lines: Sequence[TextLine], fmt: str) -> list[tuple[str, Text
             if got and got[1] <= 2:
                 found.append((serial_format.normalise(got[0], fmt), line, got[1], not labelled))
     found.sort(key=lambda x: (x[3], x[2]))
-    return [(value, line, changed) for value, line, changed, _ in found]
+    return [(value, line, changed) for value, line, changed, _unlabelled in found]
 
 
-def check_serial(reading: Reading, typed_serial: str, fmt: str | None) -> Check:
+def _serial_advice(contradicted_by: str, serial_editable: bool) -> str:
+    """What the customer can do when the sticker reads another serial: the one rule, by where it is shown.
+
+    Where the serial is typed next to the checklist (registration) they can correct it; on the Redeem
+    pages it comes from the registration and cannot be edited here, so the way out is another photo
+    (of this product's sticker, sharper) or confirming the registered serial.
+    """
+    if contradicted_by == "barcode":
+        if serial_editable:
+            return _("Correct the serial number, or confirm that the one you entered is right.")
+        return _("Upload a photo of this product's own sticker, or confirm that its registered serial "
+                 "number is right.")
+    if serial_editable:
+        return _("Check the serial number against the sticker; a sharper photo lets us read it.")
+    return _("Check that the photo shows this product's own sticker; a sharper, well-lit photo lets us "
+             "read it.")
+
+
+def check_serial(reading: Reading, typed_serial: str, fmt: str | None, *, serial_editable: bool = True) -> Check:
+    """The S/N photo against the serial; ``serial_editable``: the customer can change the serial where the
+    checklist is shown (registration), not on the Redeem pages (the registered serial): see ``_serial_advice``.
+    """
     typed = serial_format.normalise(typed_serial, fmt)
     codes = [(serial_format.normalise(b.text, fmt), b) for b in reading.barcodes]
     for value, code in codes:
@@ -274,7 +295,7 @@ def check_serial(reading: Reading, typed_serial: str, fmt: str | None) -> Check:
             "serial", Status.contradicts,
             _("The sticker's barcode reads {serial}, but you entered {typed}").format(serial=value, typed=typed),
             code.text, code.box, blocking=True,
-            advice=_("Correct the serial number, or confirm that the one you entered is right."),
+            advice=_serial_advice("barcode", serial_editable),
         )
     if fmt:
         printed = serials_in_text(reading.lines, fmt)
@@ -289,7 +310,7 @@ def check_serial(reading: Reading, typed_serial: str, fmt: str | None) -> Check:
                 "serial", Status.contradicts,
                 _("The sticker seems to read {serial}, but you entered {typed}").format(serial=value, typed=typed),
                 line.text, line.box,
-                advice=_("Check the serial number against the sticker; a sharper photo lets us read it."),
+                advice=_serial_advice("text", serial_editable),
             )
     else:
         hit = find_phrase(reading.lines, typed, max_errors=0)
@@ -390,10 +411,15 @@ def invoice_checklist(
     return [c for c in checks if c is not None]
 
 
-def serial_checklist(*, session: Session, file_id: int, serial: str, serial_format: str | None) -> Check | None:
-    """The S/N photo's check against the typed serial; None while the file has not been read."""
+def serial_checklist(*, session: Session, file_id: int, serial: str, serial_format: str | None,
+                     serial_editable: bool = True) -> Check | None:
+    """The S/N photo's check against the serial; None while the file has not been read.
+
+    ``serial_editable``: False where the serial is the registered one (the Redeem pages, a claim).
+    """
     reading = stored_reading(session=session, file_id=file_id)
-    return None if reading is None else check_serial(reading, serial, serial_format)
+    return None if reading is None else check_serial(reading, serial, serial_format,
+                                                     serial_editable=serial_editable)
 
 
 def summary(checks: Sequence[Check]) -> str:
@@ -438,7 +464,7 @@ def _claim_evidence(session: Session, found: claim_review.ReviewedClaim) -> dict
         every += checks or []
     if claim.serial_photo_file_id:
         check = serial_checklist(session=session, file_id=claim.serial_photo_file_id, serial=serial.serial,
-                                 serial_format=category.serial_format)
+                                 serial_format=category.serial_format, serial_editable=False)
         out["serial_photo"] = _file_part(session, claim.serial_photo_file_id, [check] if check else None)
         every += [check] if check else []
     out["unread"] = [part["file_id"] for part in (out["invoice"], out["serial_photo"])

@@ -47,8 +47,9 @@ def checks(
     model = session.get(ProductModel, serial.model_id)
     if kind == SERIAL_PHOTO:
         category = session.get(ProductCategory, model.category_id)
+        # the registered serial: not editable on the Redeem pages (the advice says so)
         check = evidence_check.serial_checklist(session=session, file_id=file_id, serial=serial.serial,
-                                                serial_format=category.serial_format)
+                                                serial_format=category.serial_format, serial_editable=False)
         return None if check is None else [check]
     promotion = session.get(Promotion, promotion_id) if promotion_id else None
     return evidence_check.invoice_checklist(

@@ -15,8 +15,11 @@ from rxapp.models import RedemptionStatus
 from rxapp.services.errors import FieldErrors
 
 KEYS = ("status", "promotion", "region", "from", "to", "search", "checks")
-# The evidence pre-check's verdict kept with each claim (``Redemption.evidence_summary``).
-CHECKS = {"passed": "All checks passed", "failed": "A check failed"}
+# The evidence pre-check's verdict kept with each claim (``Redemption.evidence_summary``): "passed",
+# "failed", or "" while no file of the claim has been read (a claim from before the pre-check, a demo
+# claim, a picture still waiting): "unchecked" filters on that "" (``evidence_backfill`` fills them in).
+CHECKS = {"passed": "All checks passed", "failed": "A check failed", "unchecked": "Not checked yet"}
+SUMMARY_OF_CHECKS = {"passed": "passed", "failed": "failed", "unchecked": ""}
 DEFAULT = {"status": RedemptionStatus.under_review.value}
 SEARCH_MAX = 120
 
@@ -36,7 +39,8 @@ class QueueFilter:
     submitted_from: date | None = None
     submitted_to: date | None = None
     search: str = ""
-    # "passed" / "failed": only claims whose evidence checks all passed / where one failed.
+    # "passed" / "failed" / "unchecked": only claims whose evidence checks all passed / where one failed /
+    # whose files no check has read yet.
     checks: str | None = None
 
 

@@ -40,7 +40,7 @@ from rxapp.models import (
     User,
 )
 from rxapp.services import access, clock
-from rxapp.services.queue_filter import QueueFilter
+from rxapp.services.queue_filter import SUMMARY_OF_CHECKS, QueueFilter
 
 # Core tables: the queue reads columns, not ORM objects (the ORM's per-row cost
 # would dominate a 50-row page).
@@ -122,9 +122,9 @@ def _criteria(flt: QueueFilter, *, with_status: bool = True) -> tuple[tuple[str,
     if flt.submitted_to is not None:
         shape.append("to")
         params["submitted_to"] = _day_start(flt.submitted_to + timedelta(days=1))
-    if flt.checks in ("passed", "failed"):
+    if flt.checks in SUMMARY_OF_CHECKS:
         shape.append("checks")
-        params["evidence_summary"] = flt.checks
+        params["evidence_summary"] = SUMMARY_OF_CHECKS[flt.checks]
     text = (flt.search or "").strip()
     if text:
         # One OR over indexed lookups: claim number, serial, customer email (prefix).

@@ -69,8 +69,11 @@ def test_the_redeem_page_checks_the_evidence_and_the_queue_filters_the_failed_ch
     page.get_by_label("Product Barcode / S/N photo").set_input_files(str(tmp_path / "sticker.png"))
     conflict = page.locator("#serial-conflict")
     expect(conflict).to_contain_text(f"The barcode on your photo reads {wrong}, you typed {serial}", timeout=READ)
-    expect(page.locator("#redeem-photo-checklist [data-check=\"serial\"]")).to_have_attribute(
-        "data-status", "contradicts")
+    serial_check = page.locator("#redeem-photo-checklist [data-check=\"serial\"]")
+    expect(serial_check).to_have_attribute("data-status", "contradicts")
+    # the serial is the registered one, not editable on this page: the advice says what can be done here
+    expect(serial_check).to_contain_text("Upload a photo of this product's own sticker, or confirm")
+    expect(serial_check).not_to_contain_text("Correct the serial number")
     page.screenshot(path=str(ARTIFACTS / "evidence-redeem.png"), full_page=True)
     site.check_a11y()
 
@@ -105,6 +108,10 @@ def test_the_redeem_page_checks_the_evidence_and_the_queue_filters_the_failed_ch
     queue.get_by_role("button", name="Apply filters").click()
     expect(queue.get_by_text("No claims match these filters.")).to_be_visible()
     expect(queue.get_by_role("link", name=f"#{claim_id}", exact=True)).to_have_count(0)
+    # checked at submit: not among the claims no check has read yet
+    queue.get_by_label("Evidence checks").select_option(label="Not checked yet")
+    queue.get_by_role("button", name="Apply filters").click()
+    expect(queue.get_by_text("No claims match these filters.")).to_be_visible()
 
 
 def test_my_products_replace_checks_the_new_invoice(site, tmp_path):

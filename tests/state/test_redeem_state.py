@@ -149,6 +149,9 @@ def test_a_barcode_contradicting_the_serial_is_refused_until_confirmed_and_nothi
     state = client.get(RedeemState)
     assert state.photo_ok and not state.photo_checking
     assert [c["status"] for c in state.photo_checks] == ["contradicts"], state.photo_checks
+    # the serial is the registered one, not editable here: the advice names what the customer can do
+    assert state.photo_checks[0]["advice"].startswith("Upload a photo of this product's own sticker")
+    assert "Correct the serial" not in state.photo_checks[0]["advice"]
     assert state.serial_conflict.startswith(f"The barcode on your photo reads {wrong}, you typed {unit['serial']}")
 
     typed = {"first_name": "Robin", "last_name": "Typed", "zipcode": "97205", "address": "1 Main Street\nPortland",

@@ -19,7 +19,7 @@ def _count(env, model, *where) -> int:
 
 
 @pytest.mark.parametrize("command", ["create-admin", "load-catalog", "load-serials", "load-stores",
-                                     "check-config", "seed-if-empty", "banner", "migrate"])
+                                     "check-config", "seed-if-empty", "banner", "migrate", "backfill-evidence"])
 def test_every_command_has_help(env, command):
     done = cli(env, command, "--help")
     assert done.returncode == 0 and "usage:" in done.stdout

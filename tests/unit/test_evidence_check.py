@@ -185,6 +185,31 @@ def test_a_barcode_contradicting_the_typed_serial_blocks_until_fixed_or_confirme
     assert "ZJ9093I066217" in check.message and "ZJ9093I066218" in check.message
 
 
+def test_the_serial_advice_depends_on_whether_the_serial_can_be_edited_where_it_is_shown():
+    by_code = reading(barcodes=[Barcode("QRCode", "ZJ9093I066217", (10, 10, 90, 90))])
+    by_text = page("S/N: ZJ9093I066217")
+    # registration: the serial is typed beside the checklist
+    assert ec.check_serial(by_code, "ZJ9093I066218", FMT).advice.startswith("Correct the serial number")
+    assert ec.check_serial(by_text, "ZJ9093I066299", FMT).advice.startswith("Check the serial number against")
+    # Redeem Confirm / Again: the registered serial, not editable there; another photo or confirming it
+    locked = ec.check_serial(by_code, "ZJ9093I066218", FMT, serial_editable=False)
+    assert locked.blocking and "Correct" not in locked.advice
+    assert locked.advice.startswith("Upload a photo of this product's own sticker") and "confirm" in locked.advice
+    text_locked = ec.check_serial(by_text, "ZJ9093I066299", FMT, serial_editable=False)
+    assert text_locked.advice.startswith("Check that the photo shows this product's own sticker")
+
+
+def test_the_serial_advice_is_in_the_customer_s_language():
+    from rxapp import i18n
+
+    by_code = reading(barcodes=[Barcode("QRCode", "ZJ9093I066217", (10, 10, 90, 90))])
+    with i18n.using("de"):
+        assert ec.check_serial(by_code, "ZJ9093I066218", FMT, serial_editable=False).advice.startswith(
+            "Laden Sie ein Foto")
+    with i18n.using("zh-TW"):
+        assert ec.check_serial(by_code, "ZJ9093I066218", FMT).advice.startswith("請更正序號")
+
+
 def test_with_no_barcode_the_printed_serial_is_read_with_the_format_s_letters_and_digits():
     r = page("MSI   MODEL: 3CA8", "S/N: ZJ9O93IO66217", "CHK: 123")  # O for 0 in digit places
     check = ec.check_serial(r, "ZJ9093I066217", FMT)
