@@ -33,6 +33,8 @@ CONVERTED = (
     "rxapp/pages/account.py",
     "rxapp/pages/home.py",
     "rxapp/pages/not_found.py",
+    "rxapp/pages/demo.py",
+    "rxapp/components/captcha_pow.py",
 )
 # Calls whose positional arguments are text shown on the page, and keyword arguments that are text.
 TEXT_CALLS = {"text", "heading", "button", "link", "callout", "badge", "label", "span", "strong", "em", "p",
