@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from rxapp.components.i18n import T, Tf, tr
 from rxapp.components.shell import ACCENT
 
 
@@ -18,8 +19,8 @@ def stepper(current, labels: list[str]) -> rx.Component:
                 background=rx.cond(active | done, ACCENT, "#e9e9ee"), font_weight="700",
             ),
             rx.vstack(
-                rx.text(f"Step {n}", size="1", weight="bold", color=rx.cond(active, ACCENT, "#555")),
-                rx.text(label, size="1", color="#555"),
+                rx.text(Tf("Step {n}", n=n), size="1", weight="bold", color=rx.cond(active, ACCENT, "#555")),
+                rx.text(tr(label), size="1", color="#555"),
                 spacing="0",
             ),
             spacing="2", align="center", aria_current=rx.cond(active, "step", "false"), flex="1",
@@ -28,6 +29,6 @@ def stepper(current, labels: list[str]) -> rx.Component:
 
     return rx.flex(
         *[item(i, label) for i, label in enumerate(labels)],
-        as_="ol", aria_label="Registration steps", gap="10px", wrap="wrap", padding="12px 14px",
+        as_="ol", aria_label=T("Registration steps"), gap="10px", wrap="wrap", padding="12px 14px",
         border="1px solid #eee", border_radius="6px", margin_bottom="18px", list_style="none",
     )

@@ -19,6 +19,7 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
 
+from rxapp.components.i18n import T, Tf, tr
 from rxapp.components.shell import ACCENT
 from rxapp.components.links import file_url
 from rxapp.services.images import MAX_BYTES
@@ -48,7 +49,9 @@ def upload_field(
     hint: str = "",
     busy=False, file_name="", message="", message_is_error=True, thumb_url="", extra=None, thumb_alt=None,
 ) -> rx.Component:
-    """``required``, ``hint`` and ``thumb_alt`` may be vars (a field required only in some cases)."""
+    """``required``, ``hint`` and ``thumb_alt`` may be vars (a field required only in some cases); ``label``
+    and ``hint`` given as text are translated (``tr``), as the other form fields' are."""
+    label, hint = tr(label), tr(hint)
     return rx.box(
         rx.el.label(
             rx.text(
@@ -66,9 +69,9 @@ def upload_field(
                         rx.cond(
                             file_name != "",
                             rx.text(file_name, weight="medium", size="2"),
-                            rx.text("Choose a file or drop it here", weight="medium", size="2"),
+                            rx.text(T("Choose a file or drop it here"), weight="medium", size="2"),
                         ),
-                        rx.text(".jpg, .gif or .png · at most 1600 px wide · at most 10 MB", size="1",
+                        rx.text(T(".jpg, .gif or .png · at most 1600 px wide · at most 10 MB"), size="1",
                                 color="#666"),
                         spacing="0",
                     ),
@@ -96,7 +99,7 @@ def upload_field(
         extra if extra is not None else rx.fragment(),
         rx.cond(
             thumb_url != "",
-            rx.image(src=file_url(thumb_url), alt=thumb_alt if thumb_alt is not None else f"{label} preview",
+            rx.image(src=file_url(thumb_url), alt=thumb_alt if thumb_alt is not None else Tf("{label} preview", label=label),
                      max_width="220px", max_height="160px",
                      margin_top="8px", border="1px solid #eee", border_radius="4px"),
         ),

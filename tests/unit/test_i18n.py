@@ -35,6 +35,9 @@ CONVERTED = (
     "rxapp/pages/not_found.py",
     "rxapp/pages/demo.py",
     "rxapp/components/captcha_pow.py",
+    "rxapp/components/status.py",
+    "rxapp/components/stepper.py",
+    "rxapp/components/upload.py",
 )
 # Calls whose positional arguments are text shown on the page, and keyword arguments that are text.
 TEXT_CALLS = {"text", "heading", "button", "link", "callout", "badge", "label", "span", "strong", "em", "p",
