@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
+from rxapp.i18n import _
 from rxapp.models import FileKind, Redemption, RegisteredProduct, Role, StoredFile, User, utcnow
 from rxapp.services import file_folder, images, upload_spool
 from rxapp.services.errors import NotFound
@@ -195,7 +196,7 @@ def store_spool(
 def _owned(session: Session, owner_id: int, file_id: int) -> StoredFile:
     row = session.get(StoredFile, int(file_id))
     if row is None or row.owner_id != owner_id:
-        raise NotFound("This file is no longer available. Please upload it again.")
+        raise NotFound(_("This file is no longer available. Please upload it again."))
     return row
 
 
@@ -211,10 +212,10 @@ def resize_for_me(*, session: Session, owner_id: int, file_id: int) -> UploadRes
     """
     row = _owned(session, owner_id, file_id)
     if row.expires_at is None or row.expires_at <= utcnow():
-        raise NotFound("This file is no longer available. Please upload it again.")
+        raise NotFound(_("This file is no longer available. Please upload it again."))
     src = file_folder.private_path(row.storage_key)
     if not src.exists():
-        raise NotFound("This file is no longer available. Please upload it again.")
+        raise NotFound(_("This file is no longer available. Please upload it again."))
     result = check_and_store_stream(
         session=session,
         owner_id=owner_id,
