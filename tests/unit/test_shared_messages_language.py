@@ -69,3 +69,19 @@ def test_a_refused_download_says_not_found_in_the_browser_s_language():
     chosen = request({"Accept-Language": "de-DE", "Cookie": "mc_lang=zh-TW"})
     assert browser.not_found_text(chosen) == i18n.gettext("Not found", "zh-TW")
     assert browser.not_found_text(None) == "Not found"
+
+
+def test_moments_on_screen_are_written_the_reader_s_way_and_exports_stay_iso():
+    from datetime import date, datetime
+
+    from rxapp import formatting
+
+    moment, day = datetime(2021, 12, 15, 9, 30), date(2021, 12, 15)
+    assert formatting.shown_when(moment) == formatting.when(moment) == "2021-12-15 09:30 UTC"
+    assert formatting.shown_when(day) == "2021-12-15" and formatting.shown_when(None) == ""
+    with i18n.using("de"):
+        assert formatting.shown_when(moment) == "15.12.2021 09:30 UTC"
+        assert formatting.shown_when(day) == "15.12.2021"
+        assert formatting.when(moment) == "2021-12-15 09:30 UTC"  # CSV and other machine-read text
+    with i18n.using("zh-TW"):
+        assert formatting.shown_when(moment) == "2021年12月15日 09:30 UTC"
