@@ -11,10 +11,24 @@ from __future__ import annotations
 from sqlmodel import Session
 from starlette.requests import Request
 
+from rxapp import i18n
 from rxapp.services import sessions
 
 # The cookie SessionState sets (rx.Cookie name="mc_files").
 SESSION_COOKIE = "mc_files"
+# The language the visitor chose (SessionState.lang_cookie, rx.Cookie name="mc_lang").
+LANGUAGE_COOKIE = "mc_lang"
+
+
+def language(request: Request) -> str:
+    """The browser's language: the one chosen in the app (its cookie), else its ``Accept-Language``."""
+    return i18n.known(request.cookies.get(LANGUAGE_COOKIE)) or i18n.negotiate(
+        request.headers.get("accept-language"))
+
+
+def not_found_text(request: Request | None) -> str:
+    """The body of a refused download, in the browser's language."""
+    return i18n.gettext("Not found", language(request) if request is not None else i18n.SOURCE)
 
 
 def signed_in_as(*, session: Session, request: Request, user_id: int) -> bool:

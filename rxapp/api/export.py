@@ -32,8 +32,8 @@ _HEADERS = {
 }
 
 
-def _not_found() -> Response:
-    return PlainTextResponse("Not found", status_code=404, headers=_HEADERS)
+def _not_found(request: Request) -> Response:
+    return PlainTextResponse(browser.not_found_text(request), status_code=404, headers=_HEADERS)
 
 
 def _check(token: str, request: Request) -> tuple[int, dict[str, str]]:
@@ -58,11 +58,11 @@ def _rows(user_id: int, flt: dict[str, str]) -> Iterator[str]:
 async def export_claims(request: Request) -> Response:
     token = request.query_params.get("t", "")
     if not token or len(token) > 2000:
-        return _not_found()
+        return _not_found(request)
     try:
         user_id, flt = await run_in_threadpool(_check, token, request)
     except Forbidden:
-        return _not_found()
+        return _not_found(request)
     name = f"claims-{clock.today().isoformat()}.csv"
     return StreamingResponse(
         iterate_in_threadpool(_rows(user_id, flt)),

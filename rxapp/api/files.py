@@ -51,19 +51,19 @@ def _lookup(token: str, request: Request):
         return file_links.open_for_token(session=session, token=token)
 
 
-def not_found() -> Response:
-    return PlainTextResponse("Not found", status_code=404, headers=_PRIVATE_HEADERS)
+def not_found(request: Request | None = None) -> Response:
+    return PlainTextResponse(browser.not_found_text(request), status_code=404, headers=_PRIVATE_HEADERS)
 
 
 async def serve_file(request: Request) -> Response:
     """The file (or thumbnail) a valid signed link points at; 404 for anything else."""
     token = request.path_params.get("token", "")
     if not token or len(token) > 1000:
-        return not_found()
+        return not_found(request)
     try:
         path, content_type, filename = await run_in_threadpool(_lookup, token, request)
     except NotFound:
-        return not_found()
+        return not_found(request)
     return FileResponse(
         path,
         media_type=content_type,

@@ -12,7 +12,7 @@ import reflex as rx
 
 from rxapp import routes
 from rxapp.i18n import N_
-from rxapp.components.i18n import T, document_language, language_switch, tr
+from rxapp.components.i18n import T, Tf, document_language, language_switch, tr
 from rxapp.state.demo import DemoState
 from rxapp.state.session import SessionState
 
@@ -232,11 +232,10 @@ def demo_date_banner() -> rx.Component:
                 rx.hstack(
                     rx.icon("calendar-clock", size=18, aria_hidden="true", flex_shrink="0", margin_top="1px"),
                     rx.text(
-                        rx.el.strong(T("Demo date in use:")), " ", T("the app treats today as"), " ",
-                        rx.el.strong(SessionState.demo_date), " ",
-                        T("for promotions, eligibility and due dates. The real date is"), " ",
-                        SessionState.real_date,
-                        ".", size="2",
+                        rx.el.strong(T("Demo date in use:")), " ",
+                        Tf("the app treats today as {day} for promotions, eligibility and due dates. The real "
+                           "date is {real}.", day=SessionState.demo_date, real=SessionState.real_date),
+                        size="2",
                     ),
                     spacing="2", align="start", flex="1 1 280px", min_width="0",
                 ),

@@ -14,6 +14,7 @@ import reflex as rx
 
 from rxapp import routes
 from rxapp.components.forms import error_line, field_label
+from rxapp.components.i18n import T, Tf
 from rxapp.components.layout import grid_of, row, stack
 from rxapp.components.layout import section as _section
 from rxapp.components.shell import ACCENT, member_page as _member_page
@@ -34,7 +35,7 @@ def member_page(title: str, *children: rx.Component) -> rx.Component:
 
 def demo_off() -> rx.Component:
     return rx.box(
-        rx.text("Demo mode is off. Start the app with RXAPP_DEMO=1 (as `make run` does) to use the demo kit.",
+        rx.text(T("Demo mode is off. Start the app with RXAPP_DEMO=1 (as `make run` does) to use the demo kit."),
                 size="3", color="#333"),
         role="status", background="#f4f4f5", padding="12px 14px", border_radius="6px",
     )
@@ -55,10 +56,10 @@ def note(message, *, error: bool = False) -> rx.Component:
 
 def _presenter_lock() -> rx.Component:
     return _section(
-        "Presenter passcode",
+        T("Presenter passcode"),
         rx.text(
-            "Switching persona, resetting the data and moving the demo date are for the presenter: type "
-            "the passcode `make run` printed when it started (or RXAPP_PRESENTER_PASSCODE).",
+            T("Switching persona, resetting the data and moving the demo date are for the presenter: type "
+              "the passcode `make run` printed when it started (or RXAPP_PRESENTER_PASSCODE)."),
             size="2", color="#444", margin_bottom="8px",
         ),
         rx.form(
@@ -70,7 +71,7 @@ def _presenter_lock() -> rx.Component:
                     error_line(D.passcode_error, "demo-passcode"),
                     width="260px",
                 ),
-                rx.button("Unlock", type="submit", size="2", margin_top="22px"),
+                rx.button(T("Unlock"), type="submit", size="2", margin_top="22px"),
                 align="start",
             ),
             on_submit=D.unlock, reset_on_submit=True,
@@ -83,7 +84,7 @@ def _persona_card(p) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.heading(p["label"], size="3", as_="h3"),
-                rx.badge(p["role"], color_scheme=rx.match(p["role"], ("reviewer", "amber"),
+                rx.badge(p["role_label"], color_scheme=rx.match(p["role"], ("reviewer", "amber"),
                                                           ("admin", "crimson"), "blue")),
                 justify="between", width="100%", align="start",
             ),
@@ -91,7 +92,7 @@ def _persona_card(p) -> rx.Component:
             rx.text(p["description"], size="2"),
             rx.spacer(),
             rx.button(
-                "Sign in as ", p["email"],
+                Tf("Sign in as {email}", email=p["email"]),
                 on_click=D.switch_persona(p["key"]), size="2", width="100%",
                 variant=rx.cond(D.signed_in_as == p["email"], "soft", "solid"),
             ),
@@ -103,10 +104,10 @@ def _persona_card(p) -> rx.Component:
 
 def _personas() -> rx.Component:
     return _section(
-        "Switch persona",
+        T("Switch persona"),
         rx.text(
-            "You are signed in as ", rx.el.strong(D.signed_in_as),
-            ". One click signs this browser in as a persona and opens its starting page.",
+            Tf("You are signed in as {email}. One click signs this browser in as a persona and opens its "
+               "starting page.", email=D.signed_in_as),
             size="2", color="#444", margin_bottom="12px",
         ),
         grid_of({"initial": "1", "sm": "2"},
@@ -117,11 +118,11 @@ def _personas() -> rx.Component:
 
 def _demo_date() -> rx.Component:
     return _section(
-        "Demo date",
+        T("Demo date"),
         rx.text(D.today_text, weight="bold", size="3", role="status", id="demo-today"),
         rx.text(
-            "Moves “today” for eligibility and due dates, so the 2021 promotions of the seed can be shown "
-            "as running (e.g. 15 December 2021 for the Christmas Deal). Security clocks keep the real time.",
+            T("Moves “today” for eligibility and due dates, so the 2021 promotions of the seed can be shown "
+              "as running (e.g. 15 December 2021 for the Christmas Deal). Security clocks keep the real time."),
             size="2", color="#555", margin_y="8px",
         ),
         rx.form(
@@ -131,9 +132,9 @@ def _demo_date() -> rx.Component:
                     rx.input(id="demo-date", name="demo_date", type="date", default_value=D.demo_date,
                              key=D.form_key, size="3", width="200px", aria_describedby="demo-date-error"),
                 ),
-                rx.button("Set demo date", type="submit", size="3"),
-                rx.button("Clear", type="button", on_click=D.clear_demo_date, variant="outline", size="3"),
-                rx.button("Christmas Deal 2021", type="button", on_click=D.use_christmas_deal_date,
+                rx.button(T("Set demo date"), type="submit", size="3"),
+                rx.button(T("Clear"), type="button", on_click=D.clear_demo_date, variant="outline", size="3"),
+                rx.button(T("Christmas Deal 2021"), type="button", on_click=D.use_christmas_deal_date,
                           variant="soft", size="3"),
                 align="end",
             ),
@@ -145,27 +146,27 @@ def _demo_date() -> rx.Component:
 
 def _reset() -> rx.Component:
     return _section(
-        "Reset demo data",
+        T("Reset demo data"),
         rx.text(
-            "Back to the seeded state in a few seconds: accounts, products, claims in every status, codes, "
-            "emails and uploads. What was created since is deleted, and the demo date is cleared.",
+            T("Back to the seeded state in a few seconds: accounts, products, claims in every status, codes, "
+              "emails and uploads. What was created since is deleted, and the demo date is cleared."),
             size="2", color="#555", margin_bottom="10px",
         ),
         rx.alert_dialog.root(
             rx.alert_dialog.trigger(
-                rx.button(rx.icon("rotate-ccw", size=16, aria_hidden="true"), "Reset demo data", size="3",
+                rx.button(rx.icon("rotate-ccw", size=16, aria_hidden="true"), T("Reset demo data"), size="3",
                           loading=D.busy, color_scheme="red"),
             ),
             rx.alert_dialog.content(
-                rx.alert_dialog.title("Reset the demo data?"),
+                rx.alert_dialog.title(T("Reset the demo data?")),
                 rx.alert_dialog.description(
-                    "Everything created since the last reset is deleted for every browser. "
-                    "If you are signed in as a persona, you are signed in again afterwards.",
+                    T("Everything created since the last reset is deleted for every browser. "
+                      "If you are signed in as a persona, you are signed in again afterwards."),
                     size="2",
                 ),
                 rx.hstack(
-                    rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                    rx.alert_dialog.action(rx.button("Reset now", color_scheme="red", on_click=D.reset_demo)),
+                    rx.alert_dialog.cancel(rx.button(T("Cancel"), variant="soft", color_scheme="gray")),
+                    rx.alert_dialog.action(rx.button(T("Reset now"), color_scheme="red", on_click=D.reset_demo)),
                     spacing="3", justify="end", margin_top="14px",
                 ),
                 max_width="440px",
@@ -176,11 +177,11 @@ def _reset() -> rx.Component:
 
 def _tools() -> rx.Component:
     return _section(
-        "Presenter tools",
+        T("Presenter tools"),
         row(
-            rx.link(rx.button(rx.icon("mail", size=16, aria_hidden="true"), "Mailbox", variant="soft"),
+            rx.link(rx.button(rx.icon("mail", size=16, aria_hidden="true"), T("Mailbox"), variant="soft"),
                     href=routes.MAILBOX),
-            rx.link(rx.button(rx.icon("barcode", size=16, aria_hidden="true"), "S/N Sticker Sheet",
+            rx.link(rx.button(rx.icon("barcode", size=16, aria_hidden="true"), T("S/N Sticker Sheet"),
                               variant="soft"), href=routes.DEMO_STICKERS),
             align=None,
         ),
@@ -220,27 +221,31 @@ PRINT_CSS = """
 """
 
 
+# The vendor's mark on the sticker, as printed on the real one: never translated.
+LOGO = "msi"
+
+
 def _sticker(row) -> rx.Component:
     return rx.el.article(
         rx.hstack(
-            rx.text("msi", weight="bold",
+            rx.text(LOGO, weight="bold",
                     style={"color": ACCENT, "font_style": "italic", "font_size": "1.1rem"}),
             rx.text(row["category"], size="1", color="#333"),
             justify="between", align="center", width="100%",
         ),
         rx.text(row["model"], size="2", weight="bold", class_name="sticker-model"),
-        rx.text("Model: ", row["model_number"], size="1", color="#333"),
+        rx.text(Tf("Model: {model}", model=row["model_number"]), size="1", color="#333"),
         rx.image(src=row["barcode"], alt="", width="100%", height="44px", margin_y="4px"),
         rx.hstack(
-            rx.text("S/N: ", rx.el.span(row["serial"], class_name="sticker-serial"), size="2",
+            rx.text(T("S/N:"), " ", rx.el.span(row["serial"], class_name="sticker-serial"), size="2",
                     style={"font_family": "monospace", "font_weight": "700"}),
-            rx.text("CHK: ", rx.el.span(row["chk"], class_name="sticker-chk"), size="2",
+            rx.text(T("CHK:"), " ", rx.el.span(row["chk"], class_name="sticker-chk"), size="2",
                     style={"font_family": "monospace", "font_weight": "700", "border": "1.5px solid #111",
                            "padding": "0 5px"}),
             justify="between", align="center", width="100%", wrap="wrap",
         ),
-        rx.text("Fits: ", row["promotions"], size="1", color="#555", class_name="no-print"),
-        aria_label="S/N sticker " + row["serial"], class_name="sticker",
+        rx.text(Tf("Fits: {promotions}", promotions=row["promotions"]), size="1", color="#555", class_name="no-print"),
+        aria_label=Tf("S/N sticker {serial}", serial=row["serial"]), class_name="sticker",
         style={"border": "1.5px dashed #999", "border_radius": "6px", "padding": "10px 12px",
                "background": "#fbfbf8", "display": "flex", "flex_direction": "column", "gap": "2px"},
     )
@@ -255,11 +260,11 @@ def sticker_sheet() -> rx.Component:
             rx.box(
                 row(
                     rx.text(
-                        "Demo units nobody has registered yet: type a sticker's S/N and CHK into Product "
-                        "Registration. ", S.today_text,
+                        T("Demo units nobody has registered yet: type a sticker's S/N and CHK into Product "
+                          "Registration."), " ", S.today_text,
                         size="2", color="#444",
                     ),
-                    rx.button(rx.icon("printer", size=16, aria_hidden="true"), "Print",
+                    rx.button(rx.icon("printer", size=16, aria_hidden="true"), T("Print"),
                               on_click=rx.run_script("window.print()"), size="2"),
                     justify="between", spacing="4", class_name="no-print",
                     margin_bottom="14px",
@@ -269,7 +274,7 @@ def sticker_sheet() -> rx.Component:
                     class_name="sticker-grid",
                 ),
                 rx.cond(S.stickers.length() == 0,
-                        rx.text("No free demo units left: reset the demo data.", color="#555")),
+                        rx.text(T("No free demo units left: reset the demo data."), color="#555")),
             ),
             demo_off(),
         ),
@@ -292,16 +297,16 @@ def _filter() -> rx.Component:
                 rx.box(
                     field_label("Recipient", "mailbox-recipient"),
                     rx.input(id="mailbox-recipient", name="recipient", type="email",
-                             default_value=M.recipient, key=M.form_key, placeholder="name@example.com",
+                             default_value=M.recipient, key=M.form_key, placeholder=T("name@example.com"),
                              size="2", width="280px"),
                 ),
-                rx.button("Filter", type="submit", size="2"),
-                rx.button("Show all", type="button", on_click=M.show_all, variant="outline", size="2"),
+                rx.button(T("Filter"), type="submit", size="2"),
+                rx.button(T("Show all"), type="button", on_click=M.show_all, variant="outline", size="2"),
                 align="end",
             ),
             on_submit=M.filter_recipient, reset_on_submit=False, margin_bottom="12px",
         ),
-        rx.text("Your own inbox: every email the app wrote to you.", size="2", color="#555",
+        rx.text(T("Your own inbox: every email the app wrote to you."), size="2", color="#555",
                 margin_bottom="10px"),
     )
 
@@ -319,7 +324,7 @@ def _message_row(m) -> rx.Component:
 def _message_list() -> rx.Component:
     return data_table(
         ("Time", "To", "Subject", "Delivery"), M.rows, _message_row,
-        rx.cond(M.rows.length() == 0, rx.text("No emails yet.", color="#555", margin_top="10px")),
+        rx.cond(M.rows.length() == 0, rx.text(T("No emails yet."), color="#555", margin_top="10px")),
         variant="surface",
     )
 
@@ -366,15 +371,16 @@ def _message() -> rx.Component:
         sel.contains("id"),
         rx.card(
             rx.heading(sel["subject"], size="4", as_="h2"),
-            rx.text("To ", sel["to"], " · written ", sel["time"], " · ", sel["status_label"], size="2",
+            rx.text(Tf("To {recipient} · written {time} · {status}", recipient=sel["to"], time=sel["time"],
+                       status=sel["status_label"]), size="2",
                     color="#555", margin_bottom="10px"),
             rx.tabs.root(
-                rx.tabs.list(rx.tabs.trigger("As the customer sees it", value="html"),
-                             rx.tabs.trigger("Plain text", value="text")),
+                rx.tabs.list(rx.tabs.trigger(T("As the customer sees it"), value="html"),
+                             rx.tabs.trigger(T("Plain text"), value="text")),
                 rx.tabs.content(
                     rx.el.iframe(
                         id="mail-frame", key=sel["id"], src_doc=sel["body_html"], sandbox="allow-same-origin",
-                        title="Email as the customer sees it: " + sel["subject"],
+                        title=Tf("Email as the customer sees it: {subject}", subject=sel["subject"]),
                         on_mount=rx.run_script(FIT_FRAME_JS),
                         style={"width": "100%", "height": "480px", "border": "1px solid #ddd",
                                "border_radius": "6px", "background": "white", "display": "block"},
@@ -400,7 +406,7 @@ def mailbox_message_page() -> rx.Component:
         rx.cond(
             M.demo_on,
             rx.box(
-                rx.link("‹ Back to the Mailbox", href=routes.MAILBOX, size="2", display="block",
+                rx.link(T("‹ Back to the Mailbox"), href=routes.MAILBOX, size="2", display="block",
                         margin_bottom="12px"),
                 rx.cond(M.message != "", rx.box(note(M.message, error=True), margin_bottom="12px")),
                 _message(),

@@ -327,9 +327,9 @@ def create_admin(
     if problem:
         errors["email"] = problem
     elif account_fields.email_taken(session, normalised):
-        errors["email"] = "An account with this email already exists (change its role under Users & Roles)."
+        errors["email"] = _("An account with this email already exists (change its role under Users & Roles).")
     elif demo_seed.is_demo_email(normalised):
-        errors["email"] = "This is a demo account's address; please use a real one."
+        errors["email"] = _("This is a demo account's address; please use a real one.")
     problem = password_problem(password, email=normalised or None)
     if problem:
         errors["password"] = problem

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 from rxapp import db, models, settings
+from rxapp.i18n import N_, _
 from rxapp.services import clock, demo_claims, demo_seed
 from rxapp.services.errors import FieldErrors, NotFound
 from rxapp.services.mailbox import assert_demo
@@ -31,12 +32,14 @@ DEMO_DATE_MAX = date(2100, 12, 31)
 
 # What each persona is for, by the local part of its demo email.
 _DESCRIPTIONS = {
-    "demo": "A customer with products and claims in every status: under review, documents needed, "
-    "approved and rejected.",
-    "new": "A brand-new customer: nothing registered yet, ready to register a sticker from the sheet.",
-    "reviewer": "A reviewer: works the claim queue (approve, ask for documents, reject).",
-    "admin": "An admin: manages promotions, code pools and everything a reviewer can do.",
+    "demo": N_("A customer with products and claims in every status: under review, documents needed, "
+               "approved and rejected."),
+    "new": N_("A brand-new customer: nothing registered yet, ready to register a sticker from the sheet."),
+    "reviewer": N_("A reviewer: works the claim queue (approve, ask for documents, reject)."),
+    "admin": N_("An admin: manages promotions, code pools and everything a reviewer can do."),
 }
+# The persona card's badge: the account's role.
+_ROLES = {"customer": N_("customer"), "reviewer": N_("reviewer"), "admin": N_("admin")}
 
 __all__ = [
     "assert_demo",
@@ -68,7 +71,8 @@ def presenter_passcode_ok(value: object) -> bool:
 
 
 def personas() -> list[dict]:
-    """The demo accounts, in switcher order: key, label, email, role, description.
+    """The demo accounts, in switcher order: key, label, email, role, role_label, description (the texts in
+    the current language).
 
     Never includes passwords.  Raises ``Forbidden`` outside demo mode.
     """
@@ -76,13 +80,15 @@ def personas() -> list[dict]:
     out = []
     for u in demo_seed.DEMO_USERS:
         key = _key(u.email)
+        role = getattr(u.role, "value", u.role)
         out.append(
             {
                 "key": key,
-                "label": u.label,
+                "label": _(u.label),
                 "email": u.email,
-                "role": getattr(u.role, "value", u.role),
-                "description": _DESCRIPTIONS.get(key, u.label),
+                "role": role,
+                "role_label": _(_ROLES.get(role, role)),
+                "description": _(_DESCRIPTIONS.get(key, u.label)),
             }
         )
     return out
@@ -102,13 +108,14 @@ def persona_user_id(*, session: Session, key: str) -> int:
         None,
     )
     if match is None:
-        raise NotFound("There is no such demo persona. Pick one from the persona switcher.")
+        raise NotFound(_("There is no such demo persona. Pick one from the persona switcher."))
     user_id = session.execute(
         sa.select(models.User.id).where(models.User.email == match.email.lower())
     ).scalar()
     if user_id is None:
         raise NotFound(
-            f"The demo account {match.email} is missing. Press “Reset demo data” to bring it back."
+            _("The demo account {email} is missing. Press “Reset demo data” to bring it back.").format(
+                email=match.email)
         )
     return int(user_id)
 
@@ -208,7 +215,7 @@ def reset(
 # --------------------------------------------------------------------------- demo date
 
 
-_DATE_FORMAT = "Enter the demo date as YYYY-MM-DD, for example 2021-12-01."
+_DATE_FORMAT = N_("Enter the demo date as YYYY-MM-DD, for example 2021-12-01.")
 
 
 def _as_date(value) -> date | None:
@@ -222,8 +229,8 @@ def _as_date(value) -> date | None:
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            raise FieldErrors({"demo_date": _DATE_FORMAT}) from None
-    raise FieldErrors({"demo_date": _DATE_FORMAT})
+            raise FieldErrors({"demo_date": _(_DATE_FORMAT)}) from None
+    raise FieldErrors({"demo_date": _(_DATE_FORMAT)})
 
 
 def set_demo_date(*, session: Session, value: date | str | None) -> date | None:
@@ -237,7 +244,7 @@ def set_demo_date(*, session: Session, value: date | str | None) -> date | None:
     assert_demo()
     day = _as_date(value)
     if day is not None and not (DEMO_DATE_MIN <= day <= DEMO_DATE_MAX):
-        raise FieldErrors({"demo_date": "Pick a demo date between 1 January 2000 and 31 December 2100."})
+        raise FieldErrors({"demo_date": _("Pick a demo date between 1 January 2000 and 31 December 2100.")})
     clock.set_demo_date(session, day)
     return day
 

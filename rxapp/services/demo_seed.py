@@ -26,6 +26,7 @@ from rxapp.models import (
     PromotionCode, PromotionModel, PromotionRegion, ReasonTemplate, RegisteredProduct, Role,
     SerialRecord, Store, User, utcnow,
 )
+from rxapp.i18n import N_
 from rxapp.services import catalog, clock
 from rxapp.services.passwords import hash_password
 
@@ -47,13 +48,13 @@ class DemoUser:
 
 DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("demo@member-center.test", "demo-customer-2021", Role.customer,
-             "Customer with registered products", "Alex", "Morgan", "US"),
+             N_("Customer with registered products"), "Alex", "Morgan", "US"),
     DemoUser("new@member-center.test", "new-customer-2021", Role.customer,
-             "Brand-new customer (nothing registered)", "Sam", "Taylor", "GB"),
+             N_("Brand-new customer (nothing registered)"), "Sam", "Taylor", "GB"),
     DemoUser("reviewer@member-center.test", "reviewer-2021", Role.reviewer,
-             "Reviewer (claim queue)", "Robin", "Lee", "TW"),
+             N_("Reviewer (claim queue)"), "Robin", "Lee", "TW"),
     DemoUser("admin@member-center.test", "admin-2021", Role.admin,
-             "Admin (promotions and code pools)", "Jordan", "Chen", "DE"),
+             N_("Admin (promotions and code pools)"), "Jordan", "Chen", "DE"),
 )
 
 # Other customers whose claims keep the reviewer's queue busy (``demo_claims``).

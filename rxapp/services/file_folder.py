@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 from rxapp import settings
+from rxapp.i18n import _
 from rxapp.services.errors import NotFound
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{20,80}$")
@@ -43,7 +44,7 @@ def tmp_dir() -> Path:
 
 def private_path(key: str) -> Path:
     if not KEY_RE.match(key or ""):
-        raise NotFound("This file is not available.")
+        raise NotFound(_("This file is not available."))
     return files_root() / key
 
 

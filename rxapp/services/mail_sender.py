@@ -67,6 +67,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from rxapp import db, settings
+from rxapp.i18n import _
 from rxapp.models import EmailMessage, EmailStatus, utcnow
 from rxapp.services.errors import Conflict, NotFound
 from rxapp.services import smtp_transport
@@ -294,9 +295,9 @@ def requeue(*, session: Session, message_id: int) -> EmailMessage:
     """
     row = session.get(EmailMessage, message_id)
     if row is None:
-        raise NotFound("This email does not exist.")
+        raise NotFound(_("This email does not exist."))
     if row.status != EmailStatus.failed:
-        raise Conflict("Only an email whose delivery failed can be sent again; this one is not failed.")
+        raise Conflict(_("Only an email whose delivery failed can be sent again; this one is not failed."))
     row.status = EmailStatus.pending
     row.attempts = 0
     row.next_attempt_at = utcnow()

@@ -17,18 +17,19 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from rxapp import settings
+from rxapp.i18n import N_, _
 from rxapp.models import EmailMessage
 from rxapp.services import access
 from rxapp.services.errors import Forbidden, NotFound
 
 MAX_LIMIT = 500
-MSG_NOT_HERE = "This email is not in your Mailbox (the demo data may have been reset)."
+MSG_NOT_HERE = N_("This email is not in your Mailbox (the demo data may have been reset).")
 
 
 def assert_demo() -> None:
     """Raise ``Forbidden`` unless the app runs in demo mode (RXAPP_DEMO)."""
     if not settings.get().demo:
-        raise Forbidden("This page is only available in demo mode.")
+        raise Forbidden(_("This page is only available in demo mode."))
 
 
 def _row(m: EmailMessage) -> dict:
@@ -86,5 +87,5 @@ def get_message(*, session: Session, actor_id: int, message_id: int) -> dict:
     except (TypeError, ValueError, OverflowError):
         m = None
     if m is None or (own is not None and m.to_email.lower() != own.lower()):
-        raise NotFound(MSG_NOT_HERE)
+        raise NotFound(_(MSG_NOT_HERE))
     return _row(m)

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, fields
 import phonenumbers
 from sqlmodel import Session
 
+from rxapp import i18n
+from rxapp.i18n import N_, _
 from rxapp.models import Region
 from rxapp.services.errors import FieldErrors
 
@@ -33,8 +35,9 @@ _ZIP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 -]{1,18}[A-Za-z0-9]$|^[A-Za-z0-9]{2}$
 
 
 def _region_name(session: Session, code: str) -> str:
+    """The region's name in the event's language (CLDR), else the name in the database."""
     region = session.get(Region, code)
-    return region.name if region else code
+    return i18n.territory(code, region.name if region else code)
 
 
 def validate_recipient(*, session: Session, data: dict, region_code: str) -> Recipient:
@@ -46,51 +49,53 @@ def validate_recipient(*, session: Session, data: dict, region_code: str) -> Rec
     """
     errors: dict[str, str] = {}
 
-    def text(key: str, label: str, max_len: int, required: bool = True) -> str:
+    def text(key: str, label: str, max_len: int, missing: str = "") -> str:
+        """``label``: the field's name (an ``N_`` source); ``missing``: the message when it is left empty
+        ("" for an optional field).  The messages in the event's language."""
         value = str(data.get(key) or "").strip()
         if CONTROL_CHARS.search(value.replace("\r", "").replace("\t", " ") if key in ("address", "note") else value):
-            errors[key] = f"{label} contains characters we cannot print on a parcel; please retype it."
-        elif required and not value:
-            errors[key] = f"Please enter the {label.lower()}."
+            errors[key] = _("{field} contains characters we cannot print on a parcel; please retype it.").format(
+                field=_(label))
+        elif missing and not value:
+            errors[key] = _(missing)
         elif len(value) > max_len:
-            errors[key] = f"{label} can be at most {max_len} characters (it has {len(value)})."
+            errors[key] = _("{field} can be at most {max} characters (it has {n}).").format(
+                field=_(label), max=max_len, n=len(value))
         return value
 
-    first = text("first_name", "First name", 80)
-    last = text("last_name", "Last name", 80)
-    zipcode = " ".join(text("zipcode", "Zipcode", 20).split()).upper()
+    first = text("first_name", N_("First name"), 80, N_("Please enter the first name."))
+    last = text("last_name", N_("Last name"), 80, N_("Please enter the last name."))
+    zipcode = " ".join(text("zipcode", N_("Zipcode"), 20, N_("Please enter the zipcode.")).split()).upper()
     if "zipcode" not in errors and not _ZIP.match(zipcode):
-        errors["zipcode"] = "Please enter the zipcode with letters, digits, spaces or '-' only, e.g. 75011."
+        errors["zipcode"] = _("Please enter the zipcode with letters, digits, spaces or '-' only, e.g. 75011.")
     raw_address = str(data.get("address") or "").replace("\r\n", "\n").replace("\r", "\n")
     address = "\n".join(line.strip() for line in raw_address.split("\n") if line.strip())
     if CONTROL_CHARS.search(address.replace("\t", " ")):
-        errors["address"] = "Address contains characters we cannot print on a parcel; please retype it."
+        errors["address"] = _("Address contains characters we cannot print on a parcel; please retype it.")
     elif not address:
-        errors["address"] = "Please enter the address (street, city; several lines are fine)."
+        errors["address"] = _("Please enter the address (street, city; several lines are fine).")
     elif len(address) > 500:
-        errors["address"] = f"Address can be at most 500 characters (it has {len(address)})."
-    note = text("note", "Note", 1000, required=False)
+        errors["address"] = _("Address can be at most 500 characters (it has {n}).").format(n=len(address))
+    note = text("note", N_("Note"), 1000)
     raw_phone = str(data.get("contact_number") or "").strip()
     phone = ""
     if not raw_phone:
-        errors["contact_number"] = "Please enter a contact number, so the courier can reach you."
+        errors["contact_number"] = _("Please enter a contact number, so the courier can reach you.")
     else:
         example = phonenumbers.example_number_for_type(region_code, phonenumbers.PhoneNumberType.MOBILE)
-        hint = (
-            f", e.g. {phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)}"
-            if example
-            else ""
-        )
+        example_text = (phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+                        if example else "")
         try:
             parsed = phonenumbers.parse(raw_phone, region_code)
             if not phonenumbers.is_valid_number(parsed):
                 raise phonenumbers.NumberParseException(0, "invalid")
             phone = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
         except phonenumbers.NumberParseException:
+            region = _region_name(session, region_code)
             errors["contact_number"] = (
-                f"This is not a valid phone number for {_region_name(session, region_code)}: "
-                f"please check the digits{hint}."
-            )
+                _("This is not a valid phone number for {region}: please check the digits, e.g. {example}.")
+                if example_text else _("This is not a valid phone number for {region}: please check the digits.")
+            ).format(region=region, example=example_text)
     if errors:
         raise FieldErrors(errors)
     return Recipient(first, last, zipcode, address, phone, note)

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from rxapp.models import LoginSession, User
 from rxapp import settings
+from rxapp.i18n import _
 from rxapp.services import clock
 from rxapp.services.demo_seed import is_demo_email
 from rxapp.services.errors import NotFound
@@ -132,7 +133,7 @@ def revoke(*, session: Session, user_id: int, session_id: int, now: datetime | N
     """End one of the user's own sessions; raises ``NotFound`` for another user's or an unknown one."""
     row = session.get(LoginSession, session_id) if isinstance(session_id, int) else None
     if row is None or row.user_id != user_id:
-        raise NotFound("That session no longer exists. Reload the page to see your current sessions.")
+        raise NotFound(_("That session no longer exists. Reload the page to see your current sessions."))
     if row.revoked_at is None:
         row.revoked_at = now or clock.now()
         session.add(row)
@@ -269,9 +270,9 @@ def describe_user_agent(user_agent: str | None) -> str:
             break
     system = next((name for name, pattern in _SYSTEMS if pattern.search(ua)), "")
     if browser and system:
-        return f"{browser} on {system}"
+        return _("{browser} on {system}").format(browser=browser, system=system)
     if browser:
         return browser
     if system:
-        return f"Unknown browser on {system}"
-    return "Unknown browser"
+        return _("Unknown browser on {system}").format(system=system)
+    return _("Unknown browser")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from rxapp.i18n import N_, _
 from rxapp.models import Role, User
 from rxapp.services import access, account_fields
 from rxapp.services.errors import FieldErrors, Forbidden
@@ -15,14 +16,14 @@ def set_role(*, session: Session, actor_id: int, user_id: int, role: Role | str)
 
     Raises ``Forbidden``, ``NotFound``, or ``FieldErrors({"role": …})`` for an unknown role.
     """
-    actor = access.require_admin(session=session, user_id=actor_id, message="Only an administrator can change roles.")
+    actor = access.require_admin(session=session, user_id=actor_id, message=N_("Only an administrator can change roles."))
     try:
         new_role = Role(role)
     except ValueError:
-        raise FieldErrors({"role": "Please choose customer, reviewer or admin."}) from None
+        raise FieldErrors({"role": _("Please choose customer, reviewer or admin.")}) from None
     user = account_fields.get_user(session, user_id)
     if user.id == actor.id and new_role is not Role.admin:
-        raise Forbidden("You cannot remove your own administrator role. Ask another administrator.")
+        raise Forbidden(_("You cannot remove your own administrator role. Ask another administrator."))
     user.role = new_role
     session.add(user)
     session.flush()
@@ -35,7 +36,7 @@ def find_users(*, session: Session, actor_id: int, query: str, limit: int = 25) 
     An empty query lists the reviewers and admins.  Each row: user_id, email,
     name, role.  Raises ``Forbidden`` unless ``actor_id`` is an admin.
     """
-    access.require_admin(session=session, user_id=actor_id, message="Only an administrator can manage roles.")
+    access.require_admin(session=session, user_id=actor_id, message=N_("Only an administrator can manage roles."))
     text = " ".join(str(query or "").split()).lower()[:254]
     stmt = select(User)
     if text:

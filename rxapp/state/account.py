@@ -110,8 +110,8 @@ class LoginManagementState(rx.State):
                 "id": str(r["id"]),
                 "browser": str(r.get("browser", "")),
                 "ip_address": str(r.get("ip_address", "")),
-                "created_at": formatting.when(r.get("created_at")),
-                "last_seen_at": formatting.when(r.get("last_seen_at")),
+                "created_at": formatting.shown_when(r.get("created_at")),
+                "last_seen_at": formatting.shown_when(r.get("last_seen_at")),
                 "current": "yes" if r.get("is_current") else "",
             }
             for r in rows

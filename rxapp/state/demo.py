@@ -22,17 +22,19 @@ import functools
 import inspect
 
 import reflex as rx
+from babel.numbers import format_decimal
 
-from rxapp import db, formatting, routes, settings, vocabulary
+from rxapp import db, formatting, i18n, routes, settings, vocabulary
 from rxapp.db import session_scope
 from rxapp.services import clock, demo_images, demo_kit, mailbox, sessions
 from rxapp.services.errors import FieldErrors, Forbidden, NotFound, ServiceError
 from rxapp.state import parse
 from rxapp.state.session import SessionState, caller, member
 
-DEMO_OFF = "Demo mode is off: the demo kit is not available."
-PASSCODE_FIRST = "Enter the presenter passcode first (`make run` prints it when it starts)."
-PASSCODE_WRONG = "That is not the presenter passcode."
+# The English source (``N_``); shown through ``i18n.gettext`` in the event's language.
+DEMO_OFF = i18n.N_("Demo mode is off: the demo kit is not available.")
+PASSCODE_FIRST = i18n.N_("Enter the presenter passcode first (`make run` prints it when it starts).")
+PASSCODE_WRONG = i18n.N_("That is not the presenter passcode.")
 MAX_PASSCODE_TRIES = 5
 CHRISTMAS_DEAL_DAY = "2021-12-15"
 
@@ -111,7 +113,7 @@ def _not_presenting(state) -> None:
     if not _is_demo():
         state._off()
         return
-    state.message = PASSCODE_FIRST
+    state.message = i18n.gettext(PASSCODE_FIRST)
 
 
 # With demo mode off the handler changes nothing and its page says "Demo mode is off".
@@ -142,7 +144,7 @@ class DemoState(rx.State):
     def _off(self) -> None:
         self.demo_on = False
         self.personas = []
-        self.message = DEMO_OFF
+        self.message = i18n.gettext(DEMO_OFF)
         self.busy = False
 
     def _date_facts(self) -> None:
@@ -150,8 +152,9 @@ class DemoState(rx.State):
             day = demo_kit.get_demo_date(session=s)
             today = clock.today(s)
         self.demo_date = day.isoformat() if day else ""
-        how = "the demo date" if day else "the real date"
-        self.today_text = f"Today for the rules is {today.isoformat()} ({how})."
+        shown = i18n.format_date(today)
+        self.today_text = (i18n.gettext("Today for the rules is {day} (the demo date).") if day else
+                           i18n.gettext("Today for the rules is {day} (the real date).")).format(day=shown)
         self.form_key += 1
 
     async def _session_state(self) -> SessionState:
@@ -199,14 +202,15 @@ class DemoState(rx.State):
     async def unlock(self, form: dict):
         """The presenter passcode: this tab may switch persona, reset and move the demo date."""
         if self._passcode_tries >= MAX_PASSCODE_TRIES:
-            self.passcode_error = "Too many wrong passcodes in this tab: open a new tab and try again."
+            self.passcode_error = i18n.gettext("Too many wrong passcodes in this tab: open a new tab and try again.")
             return
         if not demo_kit.presenter_passcode_ok(parse.field(form, "passcode", 100)):
             self._passcode_tries += 1
-            self.passcode_error = PASSCODE_WRONG
+            self.passcode_error = i18n.gettext(PASSCODE_WRONG)
             return
         (await self._session_state())._presenter = True
-        self.presenter, self.passcode_error, self.message = True, "", "Unlocked: you are presenting."
+        self.presenter, self.passcode_error = True, ""
+        self.message = i18n.gettext("Unlocked: you are presenting.")
 
     @member
     @presenter_only
@@ -230,7 +234,7 @@ class DemoState(rx.State):
             return
         persona = self._persona_of(viewer)
         self.busy = True
-        self.message = "Resetting the demo data…"
+        self.message = i18n.gettext("Resetting the demo data…")
         yield
         try:
             seconds = await asyncio.to_thread(demo_kit.reset)
@@ -239,17 +243,21 @@ class DemoState(rx.State):
             return
         except Exception:  # noqa: BLE001 - the reset rolled back; say so instead of a traceback
             self.busy = False
-            self.message = "The reset failed and nothing was changed. Please try again."
+            self.message = i18n.gettext("The reset failed and nothing was changed. Please try again.")
             return
         finally:
             self.busy = False
         session_state = await self._session_state()
+        took = format_decimal(seconds, format="0.00", locale=i18n.locale_of(i18n.current.get()))
         if persona:
             email = await self._sign_in_as(persona)
-            message = f"Demo data reset in {seconds:.2f} s. You are signed in again as {email}."
+            message = i18n.gettext("Demo data reset in {seconds} s. You are signed in again as {email}.").format(
+                seconds=took, email=email)
         else:
             await session_state._forget_tab()
-            email, message = "", f"Demo data reset in {seconds:.2f} s. You are signed out: pick a persona."
+            email = ""
+            message = i18n.gettext("Demo data reset in {seconds} s. You are signed out: pick a persona.").format(
+                seconds=took)
         await self._show_kit(email)
         self.message = message
 
@@ -259,7 +267,7 @@ class DemoState(rx.State):
         """Move "today" for eligibility and due dates (the form's ``demo_date``)."""
         raw = parse.field(form, "demo_date", 40)
         if not raw.strip():
-            self.date_error = "Pick a date, or press “Clear” to go back to today."
+            self.date_error = i18n.gettext("Pick a date, or press “Clear” to go back to today.")
             return
         await self._save_date(raw)
 
@@ -286,14 +294,15 @@ class DemoState(rx.State):
         try:
             day = db.run(demo_kit.set_demo_date, value=value)
         except FieldErrors as exc:
-            self.date_error = exc.errors.get("demo_date", "Enter the demo date as YYYY-MM-DD.")
+            self.date_error = exc.errors.get("demo_date") or i18n.gettext("Enter the demo date as YYYY-MM-DD.")
             return False
         except Forbidden:
             self._off()
             return False
         self.date_error = ""
         self.message = (
-            f"Demo date set to {day.isoformat()}." if day else "Demo date cleared: today is the real date."
+            i18n.gettext("Demo date set to {day}.").format(day=i18n.format_date(day)) if day
+            else i18n.gettext("Demo date cleared: today is the real date.")
         )
         self._date_facts()
         (await self._session_state())._demo_date_facts()
@@ -319,7 +328,8 @@ class StickerSheetState(rx.State):
             self.stickers = []
             return
         self.demo_on = True
-        self.today_text = f"Units that fit the promotions running on {today.isoformat()}."
+        self.today_text = i18n.gettext("Units that fit the promotions running on {day}.").format(
+            day=i18n.format_date(today))
         self.stickers = [
             {
                 "serial": str(row["serial"]),
@@ -327,7 +337,7 @@ class StickerSheetState(rx.State):
                 "model": str(row["model"]),
                 "model_number": str(row["model_number"]),
                 "category": str(row["category"]),
-                "promotions": ", ".join(row.get("promotions") or []) or "no running promotion",
+                "promotions": ", ".join(row.get("promotions") or []) or i18n.gettext("no running promotion"),
                 "barcode": barcode_data_uri(str(row["serial"])),
             }
             for row in sheet
@@ -366,7 +376,7 @@ class MailboxState(rx.State):
                 "to": str(m["to"]),
                 "subject": str(m["subject"]),
                 "kind": str(m["kind"]),
-                "time": formatting.when(m["created_at"]),
+                "time": formatting.shown_when(m["created_at"]),
                 "status": str(m["status"]),
                 "status_label": vocabulary.email_status_label(m["status"]),
             }
@@ -383,7 +393,8 @@ class MailboxState(rx.State):
             self.recipient = ""
         self.smtp_note = (
             "" if settings.get().smtp_url else
-            "No SMTP server is configured: emails are not sent out, this Mailbox shows what was written."
+            i18n.gettext("No SMTP server is configured: emails are not sent out, this Mailbox shows what was "
+                         "written.")
         )
         self._list(viewer)
 
@@ -428,9 +439,9 @@ class MailboxState(rx.State):
             "id": str(m["id"]),
             "to": str(m["to"]),
             "subject": str(m["subject"]),
-            "time": formatting.when(m["created_at"]),
+            "time": formatting.shown_when(m["created_at"]),
             "status_label": vocabulary.email_status_label(m["status"]),
-            "sent_at": formatting.when(m["sent_at"]),
+            "sent_at": formatting.shown_when(m["sent_at"]),
             "body_text": str(m["body_text"]),
             "body_html": str(m["body_html"] or ""),
         }

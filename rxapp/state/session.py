@@ -408,13 +408,14 @@ class SessionState(rx.State):
         return self.loaded_path == self.current_path
 
     def _demo_date_facts(self) -> None:
-        """The demo date in force (demo mode only), for the banner every page shows while one is set."""
+        """The demo date in force (demo mode only), for the banner every page shows while one is set; both
+        dates as the tab's language writes them (ISO in English)."""
         day = None
         if self.demo_mode:
             with session_scope() as s:
                 day = clock.demo_date(s)
-        self.demo_date = day.isoformat() if day else ""
-        self.real_date = clock.now().date().isoformat() if day else ""
+        self.demo_date = i18n.format_date(day) if day else ""
+        self.real_date = i18n.format_date(clock.now().date()) if day else ""
 
     def _notify(self, message: str, route: str):
         """Raise ``message`` for the page at ``route`` and go there: the notice shows on that page only

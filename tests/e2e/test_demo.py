@@ -211,3 +211,43 @@ def test_the_demo_menu_and_badge_lead_to_the_kit(site):
     # A brand-new customer's inbox is empty.
     page = site.visit("/demo/mailbox")
     expect(page.get_by_text("No emails yet.")).to_be_visible()
+
+
+def test_a_german_customer_s_claim_email_reads_german_in_the_mailbox(site, new_site):
+    """Issue 16: the Mailbox shows a claim's email as its German-speaking customer got it (written in the
+    account's language), its time the German way; a reviewer's English Mailbox shows the same German email."""
+    from rxapp import db, i18n
+    from rxapp.services import mailbox
+    from tests.factories import flows as factories
+
+    def de(text: str) -> str:
+        return i18n.gettext(text, "de")
+
+    made = factories.create_claim(email_prefix="mailbox-de", language="de")
+    with db.session_scope() as s:
+        subject = mailbox.list_messages(session=s, actor_id=made["user_id"])[0]["subject"]
+    assert de("Received") in subject and "Received" not in subject  # written in German
+
+    log_in(site, made["email"], factories.CUSTOMER_PASSWORD)
+    page = site.visit("/demo/mailbox")
+    expect(page.get_by_role("heading", name=de("Mailbox"), exact=True)).to_be_visible()  # the account's language
+    row = page.get_by_role("row").filter(has_text=subject)
+    expect(row).to_contain_text(re.compile(r"\d{2}\.\d{2}\.\d{4} \d{2}:\d{2} UTC"))  # 29.11.2026 09:30 UTC
+    expect(row).to_contain_text(de("waiting to send"))
+    row.get_by_role("link", name=subject).click()
+    page.wait_for_url(re.compile(r"/demo/mailbox/message\?id=\d+"))
+    site.wait_ready()
+    expect(page.get_by_role("heading", name=subject)).to_be_visible()
+    frame = page.frame_locator("iframe")
+    expect(frame.get_by_text(de("You can follow your claim at any time in Redeem History."))).to_be_visible()
+    page.get_by_role("tab", name=de("Plain text")).click()
+    expect(page.locator("pre")).to_contain_text(de("You can follow your claim at any time in Redeem History."))
+
+    reviewer = new_site()
+    log_in(reviewer, REVIEWER, "reviewer-2021")
+    page = reviewer.visit("/demo/mailbox")
+    page.get_by_label("Recipient").fill(made["email"])
+    page.get_by_role("button", name="Filter").click()
+    row = page.get_by_role("row").filter(has_text=subject)
+    expect(row).to_contain_text(re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC"))  # the reviewer reads English
+    expect(page.get_by_role("heading", name="Mailbox", exact=True)).to_be_visible()

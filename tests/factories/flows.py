@@ -128,9 +128,10 @@ _claim_counter = itertools.count(1)
 
 
 def create_claim(*, promotion: str = "game-on-bundle", category: str = "monitor",
-                 email_prefix: str = "e2e-admin") -> dict:
-    """A new customer (password ``CUSTOMER_PASSWORD``) with one product of ``category`` and its claim
-    for ``promotion``, under review, with a real invoice image and S/N photo.
+                 email_prefix: str = "e2e-admin", language: str = "") -> dict:
+    """A new customer (password ``CUSTOMER_PASSWORD``; ``language``: the account's, "" for none chosen)
+    with one product of ``category`` and its claim for ``promotion``, under review, with a real invoice
+    image and S/N photo.
 
     Returns {"id", "serial", "email", "user_id"}.
     """
@@ -148,7 +149,7 @@ def create_claim(*, promotion: str = "game-on-bundle", category: str = "monitor"
         bought = today - timedelta(days=5)
         user = User(email=f"{email_prefix}-{tag}@example.test",
                     password_hash=hash_password(CUSTOMER_PASSWORD), first_name="Pat", last_name=f"Tester{n}",
-                    region_code="US")
+                    region_code="US", language=language)
         s.add(user)
         s.flush()
         cat = s.exec(select(ProductCategory).where(ProductCategory.slug == category)).one()

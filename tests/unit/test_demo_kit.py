@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 from sqlmodel import Session, SQLModel
 
-from rxapp import db, settings
+from rxapp import db, i18n, settings
 from rxapp.models import AppSetting, EmailMessage, Role, StoredFile, User
 from rxapp.services import clock, demo_claims, demo_kit, demo_seed, outbox
 from rxapp.services.errors import FieldErrors, Forbidden, NotFound
@@ -58,9 +58,20 @@ def test_personas_cover_the_four_roles_a_presenter_needs():
     assert "claims in every status" in descriptions
     assert "brand-new customer" in descriptions
     for p, u in zip(people, demo_seed.DEMO_USERS):
-        assert set(p) == {"key", "label", "email", "role", "description"}
-        assert p["email"] == u.email and p["label"] == u.label
+        assert set(p) == {"key", "label", "email", "role", "role_label", "description"}
+        assert p["email"] == u.email and p["label"] == u.label and p["role_label"] == p["role"]
         assert u.password not in repr(p)  # the switcher never ships passwords
+
+
+def test_personas_speak_the_current_language():
+    """The card's name, badge and description in the tab's language; the email and the role key stay."""
+    with i18n.using("de"):
+        people = demo_kit.personas()
+    english = demo_kit.personas()
+    for german, source in zip(people, english):
+        assert german["email"] == source["email"] and german["role"] == source["role"]
+        assert german["description"] != source["description"] and german["label"] != source["label"]
+    assert {p["role_label"] for p in people} == {"Kunde", "Prüfer", "Admin"}
 
 
 def test_persona_user_id_reaches_only_demo_accounts(engine):

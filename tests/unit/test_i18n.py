@@ -37,6 +37,9 @@ CONVERTED = (
     "rxapp/components/stepper.py",
     "rxapp/components/upload.py",
     "rxapp/components/evidence.py",
+    "rxapp/pages/demo.py",
+    "rxapp/components/captcha_pow.py",
+    "rxapp/components/status.py",
 )
 # Calls whose positional arguments are text shown on the page, and keyword arguments that are text.
 TEXT_CALLS = {"text", "heading", "button", "link", "callout", "badge", "label", "span", "strong", "em", "p",
