@@ -338,6 +338,7 @@ def claim_detail(*, session: Session, actor_id: int, claim_id: int) -> dict:
             "name": f"{customer.first_name} {customer.last_name}".strip(),
             "email": customer.email,
             "phone": customer.phone_e164,
+            "language": customer.language or "",
         },
         "recipient": claim_recipient(claim),
         "files": {

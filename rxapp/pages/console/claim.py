@@ -7,6 +7,7 @@ import reflex as rx
 from rxapp import routes
 from rxapp.components.status import review_status_badge
 from rxapp.components.forms import field, field_error, notice, select_field, textarea_field
+from rxapp.components.i18n import T, Tf
 from rxapp.components.links import file_url
 from rxapp.components.layout import grid_of, heading_card, stack
 from rxapp.components.shell import member_page
@@ -236,6 +237,9 @@ def _decision_panel() -> rx.Component:
                   width="100%", type="button"),
         rx.form(
             rx.heading("Needs info", size="3", as_="h3"),
+            rx.text(Tf("The customer reads {language}: templates in that language are listed first. "
+                       "Reasons reach the customer as you type them.", language=C.claim["reads"]),
+                    size="1", color="#555", id="templates-language"),
             select_field("Reason template", "template", C.needs_info_templates, None, id_prefix="ni",
                          placeholder="Pick a template…", on_change=C.pick_template, compact=True),
             textarea_field("Reason for the customer", "reason", C.errors, rows=3, field_id="ni-reason",

@@ -12,7 +12,7 @@ from datetime import date
 
 import reflex as rx
 
-from rxapp import db, formatting, routes, vocabulary
+from rxapp import db, formatting, i18n, routes, vocabulary
 from rxapp.db import session_scope, write_session
 from rxapp.models import PrizeType, RedemptionStatus, ShippingStatus
 from rxapp.services import (
@@ -107,7 +107,8 @@ class ClaimState(rx.State):
                 d = claim_review.claim_detail(session=s, actor_id=viewer.user_id, claim_id=claim_id)
                 states = mail_sender.delivery_state(session=s, redemption_id=claim_id)
                 story = claim_history.reviewer_timeline(session=s, actor_id=viewer.user_id, claim_id=claim_id)
-                templates = reason_templates.list_templates(session=s, actor_id=viewer.user_id)
+                templates = reason_templates.list_templates(session=s, actor_id=viewer.user_id,
+                                                            customer_language=d["customer"]["language"])
                 waiting = pending_approvals.pending(session=s, claim_id=claim_id, actor_id=viewer.user_id)
                 evidence = evidence_check.claim_evidence(session=s, actor_id=viewer.user_id, claim_id=claim_id)
         except (NotFound, Forbidden) as exc:
@@ -141,6 +142,7 @@ class ClaimState(rx.State):
             "code": code,
             "reserved_code": reserved if not code else "",
             "open": "yes" if c["status"] == RedemptionStatus.under_review.value else "",
+            "reads": i18n.LANGUAGES[reason_templates.reader_language(cust["language"])],
         }
         self.facts = [
             ["Customer", f"{cust['name']} · {cust['email']}"],
@@ -212,10 +214,8 @@ class ClaimState(rx.State):
             if photo else ""
         self.photo_meta = f"{photo['width']}×{photo['height']} px · {photo['original_name']}" if photo else ""
         self._show_evidence(evidence)
-        self.needs_info_templates = [
-            [str(t["template_id"]), t["text"]] for t in templates if not t["is_rejection"]
-        ]
-        self.reject_templates = [[str(t["template_id"]), t["text"]] for t in templates if t["is_rejection"]]
+        self.needs_info_templates = [[str(t["template_id"]), t["label"]] for t in templates if not t["is_rejection"]]
+        self.reject_templates = [[str(t["template_id"]), t["label"]] for t in templates if t["is_rejection"]]
         self._pending_left = 0.0 if waiting is None or not self.claim["open"] else waiting.seconds_left()
         self.pending = {} if waiting is None or not self.claim["open"] else {
             "by": "you" if waiting.reviewer_id == viewer.user_id else waiting.reviewer_email,
