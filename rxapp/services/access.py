@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from rxapp.i18n import N_, _
 from rxapp.models import Role, User
 from rxapp.services.errors import Forbidden
 
 REVIEWER_ROLES = frozenset({Role.reviewer, Role.admin})
 
-MSG_REVIEWERS_ONLY = "Only reviewers can do this. Please sign in with a reviewer account."
-MSG_ADMINS_ONLY = "Only an administrator can do this."
+# Marked here, translated where raised (the language of the event that asked).
+MSG_REVIEWERS_ONLY = N_("Only reviewers can do this. Please sign in with a reviewer account.")
+MSG_ADMINS_ONLY = N_("Only an administrator can do this.")
 
 
 def _user(session: Session, user_id: object) -> User | None:
@@ -32,7 +34,7 @@ def require_user(*, session: Session, user_id: object) -> User:
     """The acting user (any role). Raises ``Forbidden`` for an unknown id."""
     user = _user(session, user_id)
     if user is None:
-        raise Forbidden("Please log in again.")
+        raise Forbidden(_("Please log in again."))
     return user
 
 
@@ -40,7 +42,7 @@ def require_reviewer(*, session: Session, user_id: object) -> User:
     """The acting user when a reviewer or an admin. Raises ``Forbidden`` otherwise."""
     user = _user(session, user_id)
     if not is_reviewer(user):
-        raise Forbidden(MSG_REVIEWERS_ONLY)
+        raise Forbidden(_(MSG_REVIEWERS_ONLY))
     return user
 
 
@@ -48,5 +50,5 @@ def require_admin(*, session: Session, user_id: object, message: str = MSG_ADMIN
     """The acting user when an admin. Raises ``Forbidden`` otherwise."""
     user = _user(session, user_id)
     if user is None or Role(user.role) is not Role.admin:
-        raise Forbidden(message)
+        raise Forbidden(_(message))
     return user

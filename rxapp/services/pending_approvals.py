@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from rxapp.i18n import _
 from rxapp.models import PendingApproval, PromotionCode, Redemption, RedemptionStatus, User, utcnow
 from rxapp.services import access, claim_events, claims
 from rxapp.services.errors import Conflict, ServiceError
@@ -84,7 +85,7 @@ def approve_later(
     if claim.version != expected_version:
         raise Conflict(claim_events.changed_message(session=session, claim=claim))
     if claim.status == RedemptionStatus.needs_info:
-        raise Conflict("This claim waits for the customer's documents: it can be decided once they resubmit.")
+        raise Conflict(_("This claim waits for the customer's documents: it can be decided once they resubmit."))
     if claim.status != RedemptionStatus.under_review:
         raise Conflict(claim_events.changed_message(session=session, claim=claim))
     existing = session.get(PendingApproval, claim_id)
@@ -97,7 +98,7 @@ def approve_later(
         session.flush()
     except IntegrityError:
         # Another reviewer's Approve of the same claim committed first.
-        raise Conflict("Another reviewer approved this claim a moment ago. Reload it to see it.") from None
+        raise Conflict(_("Another reviewer approved this claim a moment ago. Reload it to see it.")) from None
     return _as_pending(session, row)
 
 
@@ -129,15 +130,19 @@ def approve_batch_later(
                 waiting = approve_later(session=session, claim_id=claim_id, reviewer_id=reviewer_id,
                                         expected_version=version, now=now)
         except ServiceError as exc:
-            done.append(BatchItem(claim_id=claim_id, problem=exc.message or "Not approved."))
+            done.append(BatchItem(claim_id=claim_id, problem=exc.message or _("Not approved.")))
             continue
         done.append(BatchItem(claim_id=claim_id, pending=waiting))
     return done
 
 
 def _already_pending(p: Pending, now: datetime | None) -> str:
-    return (f"{p.reviewer_email or 'A reviewer'} approved this claim a moment ago: it is committed in "
-            f"{p.seconds_left(now):.0f} s unless they undo it.")
+    seconds = f"{p.seconds_left(now):.0f}"
+    if p.reviewer_email:
+        return _("{reviewer} approved this claim a moment ago: it is committed in {seconds} s unless they undo "
+                 "it.").format(reviewer=p.reviewer_email, seconds=seconds)
+    return _("A reviewer approved this claim a moment ago: it is committed in {seconds} s unless they undo "
+             "it.").format(seconds=seconds)
 
 
 def undo(*, session: Session, claim_id: int, reviewer_id: int) -> bool:
@@ -213,7 +218,7 @@ def settle(*, session: Session, claim_id: int, now: datetime | None = None) -> S
             decided = claims.decide(session=session, claim_id=claim_id, reviewer_id=row.reviewer_id,
                                     decision="approve", expected_version=row.expected_version)
     except ServiceError as exc:
-        return Settled(claim_id=claim_id, approved=False, problem=exc.message or "The claim changed meanwhile.")
+        return Settled(claim_id=claim_id, approved=False, problem=exc.message or _("The claim changed meanwhile."))
     return Settled(claim_id=claim_id, approved=True, code=_issued_code(session, decided.id))
 
 
@@ -238,6 +243,6 @@ def outcome(*, session: Session, claim_id: int) -> Settled | None:
         return Settled(claim_id=claim_id, approved=True, code=_issued_code(session, claim_id))
     if claim.status == RedemptionStatus.under_review:
         return Settled(claim_id=claim_id, approved=False,
-                       problem="The approval was taken back: the claim is still under review.")
+                       problem=_("The approval was taken back: the claim is still under review."))
     return Settled(claim_id=claim_id, approved=False,
                    problem=claim_events.changed_message(session=session, claim=claim))

@@ -33,6 +33,12 @@ CONVERTED = (
     "rxapp/pages/account.py",
     "rxapp/pages/home.py",
     "rxapp/pages/not_found.py",
+    "rxapp/pages/console/claim.py",
+    "rxapp/pages/console/insights.py",
+    "rxapp/pages/console/promotions.py",
+    "rxapp/pages/console/queue.py",
+    "rxapp/pages/console/templates.py",
+    "rxapp/pages/console/users.py",
 )
 # Calls whose positional arguments are text shown on the page, and keyword arguments that are text.
 TEXT_CALLS = {"text", "heading", "button", "link", "callout", "badge", "label", "span", "strong", "em", "p",

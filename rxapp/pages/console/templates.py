@@ -6,6 +6,7 @@ import reflex as rx
 
 from rxapp.components.forms import notice, select_field, textarea_field
 from rxapp.components.i18n import T, Tf
+from rxapp.i18n import N_
 from rxapp.components.layout import heading_card
 from rxapp.components.shell import ACCENT, member_page
 from rxapp.state.console.templates import TemplatesState as S
@@ -19,7 +20,7 @@ def _template_form(errors, *, text="", doc="", lang="en", rejection=False, submi
         rx.flex(
             rx.box(
                 select_field("Missing document", "missing_document", S.document_options, errors,
-                             field_id=f"{prefix}-doc", default_value=doc, placeholder="Choose…", compact=True),
+                             field_id=f"{prefix}-doc", default_value=doc, placeholder=N_("Choose…"), compact=True),
                 min_width="200px",
             ),
             rx.box(

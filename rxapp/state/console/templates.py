@@ -9,6 +9,7 @@ from rxapp.i18n import _
 from rxapp.services import reason_templates
 from rxapp.services.errors import NotFound
 from rxapp.state import forms, parse
+from rxapp.state.console import claim_rows
 from rxapp.state.session import Viewer, caller, reviewer
 
 
@@ -18,11 +19,6 @@ def _template_fields(form) -> dict:
             "missing_document": parse.field(form, "missing_document", 20, strip=True),
             "is_rejection": parse.flag(form, "is_rejection"),
             "language": parse.field(form, "language", 10, strip=True)}
-
-
-def document_options() -> list[list[str]]:
-    """The missing documents for a select, in the current event's language."""
-    return [[value, _(label)] for value, label in vocabulary.options(vocabulary.DOCUMENT)]
 
 
 class TemplatesState(rx.State):
@@ -51,7 +47,7 @@ class TemplatesState(rx.State):
             }
             for t in rows
         ]
-        self.document_options = document_options()
+        self.document_options = claim_rows.document_options()
 
     @reviewer
     async def load(self):
