@@ -94,3 +94,32 @@ def test_a_template_s_language_is_edited_on_the_templates_page_in_the_reviewer_s
     assert row["language"] == "zh-TW"
     tab.call(TemplatesState.delete, path=page, template_id=row["id"])
     assert tab.get(TemplatesState).message == i18n.gettext("Template deleted.", "de")
+
+
+def test_the_console_speaks_the_reviewer_s_language_and_dates_follow_it(new_client):
+    import re
+
+    from rxapp import i18n
+    from rxapp.state.console.queue import QueueState
+
+    claim = create_claim(email_prefix="lang-console")
+    tab = _reviewer_tab(new_client, lang="de")
+    tab.call(QueueState.load, path="/admin")
+    queue = tab.get(QueueState)
+    assert queue.counts[0]["label"] == "Alle"
+    assert all(re.fullmatch(r"\d{2}\.\d{2}\.\d{4}", row["due_on"]) for row in queue.rows)  # 29.11.2026
+    tab.call(QueueState.apply_filters, path="/admin", form={"status": "all", "from": "gestern"})
+    assert tab.get(QueueState).errors["from"] == i18n.gettext("Please enter a date like 2021-12-01.", "de")
+
+    tab.call(ClaimState.load, path=f"/admin/claim?id={claim['id']}")
+    state = tab.get(ClaimState)
+    assert state.facts[0][0] == "Kunde" and state.recipient[0][0] == i18n.gettext("Name", "de")
+    assert re.fullmatch(r"\d{2}\.\d{2}\.\d{4}", state.claim["due_on"])
+    assert ["invoice", "Rechnung"] in state.document_options
+    # A decision's message in German; the reason itself reaches the customer as typed.
+    tab.call(ClaimState.needs_info, path=f"/admin/claim?id={claim['id']}",
+             form={"reason": "Please send the invoice, thanks.", "missing_document": "invoice"})
+    state = tab.get(ClaimState)
+    assert state.message == i18n.gettext("Asked the customer for information.", "de") != \
+        "Asked the customer for information."
+    assert state.claim["reason"] == "Please send the invoice, thanks."
