@@ -313,7 +313,7 @@ class QueueState(rx.State):
             return
         await asyncio.sleep(wait + 0.2)
         ended = await asyncio.to_thread(_settle_all, ids)
-        for _ in range(SETTLE_RETRIES):
+        for _attempt in range(SETTLE_RETRIES):
             if all(s is not None for s in ended.values()):
                 break
             # One not committed yet (a slow database): look again shortly.
