@@ -438,6 +438,9 @@ class ReasonTemplate(SQLModel, table=True):
     text: str = Field(max_length=500, sa_column_kwargs={"unique": True})
     missing_document: MissingDocument = Field(sa_type=_enum(MissingDocument, "missingdocument"))
     is_rejection: bool = False
+    # The language the reason is written in (a tag of ``rxapp.i18n.LANGUAGES``): offered first to a
+    # reviewer deciding a claim of a customer who reads that language.  The text itself is never translated.
+    language: str = Field(default="en", max_length=8, sa_column_kwargs={"server_default": "en"})
 
 
 class RegistrationDraft(SQLModel, table=True):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from rxapp.models import Role, User
 from rxapp.i18n import N_, _
+from rxapp.models import Role, User
 from rxapp.services.errors import Forbidden
 
 REVIEWER_ROLES = frozenset({Role.reviewer, Role.admin})

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from rxapp import i18n
+from rxapp.i18n import N_, _
 from rxapp.models import (
     EmailMessage,
     ProductCategory,
@@ -76,7 +78,8 @@ def _eligibility(session: Session, claim: Redemption) -> dict:
     if "running" in failed and promotion.starts_on <= submitted_on <= promotion.ends_on:
         # What matters for a claim is that it came in while the promotion ran.
         del failed["running"]
-        notes["running"] = f"Submitted on {submitted_on.isoformat()}, while the promotion ran."
+        notes["running"] = _("Submitted on {date}, while the promotion ran.").format(
+            date=i18n.format_date(submitted_on))
     rules = [r for r in eligibility.RULES if r != "not_claimed"]
     rules += [r for r in failed if r not in rules]
     return {
@@ -87,10 +90,11 @@ def _eligibility(session: Session, claim: Redemption) -> dict:
     }
 
 
-KIND_SAME_SERIAL = "same serial on another account"
-KIND_SAME_INVOICE = "same invoice image"
-KIND_SAME_ADDRESS = "same address"
-KIND_SERIAL_ATTEMPT = "someone else tried to register this serial"
+# A linked claim's kind: its English words are its key; the console shows them translated (``_``).
+KIND_SAME_SERIAL = N_("same serial on another account")
+KIND_SAME_INVOICE = N_("same invoice image")
+KIND_SAME_ADDRESS = N_("same address")
+KIND_SERIAL_ATTEMPT = N_("someone else tried to register this serial")
 
 
 def linked_claims(*, session: Session, actor_id: int, claim_id: int) -> list[dict]:
@@ -115,7 +119,7 @@ def _linked(session: Session, claim_id: int) -> list[dict]:
     """
     claim = session.get(Redemption, claim_id)
     if claim is None:
-        raise NotFound(f"Claim #{claim_id} does not exist.")
+        raise NotFound(_("Claim #{id} does not exist.").format(id=claim_id))
     product = session.get(RegisteredProduct, claim.product_id)
     out: list[dict] = []
     seen: set[tuple[str, int | None, int | None]] = set()
@@ -272,7 +276,7 @@ def loaded_claim(*, session: Session, claim_id: int) -> ReviewedClaim:
     """The claim and its registration, for a caller that checked who may see it; ``NotFound`` when unknown."""
     claim = session.get(Redemption, claim_id)
     if claim is None:
-        raise NotFound(f"Claim #{claim_id} does not exist.")
+        raise NotFound(_("Claim #{id} does not exist.").format(id=claim_id))
     product = session.get(RegisteredProduct, claim.product_id)
     serial = session.get(SerialRecord, product.serial_id)
     model = session.get(ProductModel, serial.model_id)
@@ -338,6 +342,7 @@ def claim_detail(*, session: Session, actor_id: int, claim_id: int) -> dict:
             "name": f"{customer.first_name} {customer.last_name}".strip(),
             "email": customer.email,
             "phone": customer.phone_e164,
+            "language": customer.language or "",
         },
         "recipient": claim_recipient(claim),
         "files": {

@@ -89,6 +89,13 @@ REASON_TEMPLATES: tuple[tuple[str, MissingDocument, bool], ...] = (
     ("The purchase date on the invoice is outside the promotion period.", MissingDocument.other, True),
     ("The product was not bought from a partner store in your region.", MissingDocument.other, True),
 )
+# Templates written in the customers' other languages (issue 16): offered first on the claim of a customer
+# who reads that language, and sent as written.
+REASON_TEMPLATES_BY_LANGUAGE: tuple[tuple[str, str, MissingDocument, bool], ...] = (
+    ("de", "Bitte laden Sie die Rechnung hoch, auf der der Produktname zu sehen ist. Vielen Dank!",
+     MissingDocument.invoice, False),
+    ("zh-TW", "請上傳顯示產品名稱的發票，謝謝。", MissingDocument.invoice, False),
+)
 
 _EU = ["GB", "IE", "DE", "FR", "ES", "IT", "NL", "BE", "AT", "CH", "PL", "SE", "NO", "DK", "FI", "CZ", "PT"]
 _NORTH_AMERICA = ["US", "CA"]
@@ -299,6 +306,10 @@ def seed(*, session: Session, today: date | None = None) -> dict:
     session.add_all(
         ReasonTemplate(text=text, missing_document=doc, is_rejection=rejection)
         for text, doc, rejection in REASON_TEMPLATES
+    )
+    session.add_all(
+        ReasonTemplate(text=text, missing_document=doc, is_rejection=rejection, language=language)
+        for language, text, doc, rejection in REASON_TEMPLATES_BY_LANGUAGE
     )
     users = _seed_users(session)
     products = _seed_demo_products(session, users[DEMO_USERS[0].email], today)

@@ -17,6 +17,8 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from rxapp import i18n
+from rxapp.i18n import N_, _, ngettext
 from rxapp.models import (
     PrizeType, ProductCategory, ProductModel, Promotion, PromotionCategory, PromotionCode,
     PromotionModel, PromotionRegion, Redemption, RedemptionStatus, Region, RegisteredProduct,
@@ -36,9 +38,8 @@ class NeedsConfirmation(ServiceError):
 
     def __init__(self, warnings: list[str]):
         super().__init__(
-            "This change affects claims customers already made: "
-            + " ".join(warnings)
-            + " Save again with confirmation to apply it anyway."
+            _("This change affects claims customers already made: {warnings} Save again with confirmation to "
+              "apply it anyway.").format(warnings=" ".join(warnings))
         )
         self.warnings = list(warnings)
 
@@ -60,13 +61,14 @@ def _ids(value) -> list:
     return list(value)
 
 
-def _as_date(value, field: str, label: str, errors: dict) -> date | None:
+def _as_date(value, field: str, message: str, errors: dict) -> date | None:
+    """``message``: the field's own sentence, marked ``N_`` by the caller."""
     if isinstance(value, date):
         return value
     try:
         return date.fromisoformat(str(value or "").strip())
     except ValueError:
-        errors[field] = f"Please enter the {label} as a date (YYYY-MM-DD)."
+        errors[field] = _(message)
         return None
 
 
@@ -88,14 +90,16 @@ def _as_bool(value) -> bool:
     return str(value or "").strip().lower() in TRUE
 
 
-def _text(form: dict, field: str, label: str, limit: int, errors: dict, required: bool) -> str:
+def _text(form: dict, field: str, limit: int, errors: dict, missing: str | None, too_long: str) -> str:
+    """``missing`` (None: optional) and ``too_long`` (with ``{limit}`` and ``{count}``): the field's own
+    sentences, marked ``N_`` by the caller."""
     raw = str(form.get(field) or "")
     # One-line fields collapse their spaces; long texts keep their line breaks.
     value = raw.strip() if field in MULTILINE else " ".join(raw.split())
-    if required and not value:
-        errors[field] = f"Please enter the {label}."
+    if missing and not value:
+        errors[field] = _(missing)
     elif len(value) > limit:
-        errors[field] = f"Please keep the {label} under {limit} characters (it has {len(value)})."
+        errors[field] = _(too_long).format(limit=limit, count=len(value))
     return value
 
 
@@ -103,42 +107,50 @@ def _clean(session: Session, form: dict, *, promotion_id: int | None) -> dict:
     """The form checked field by field; raises ``FieldErrors`` naming every bad field."""
     errors: dict[str, str] = {}
     out: dict = {}
-    out["name"] = _text(form, "name", "promotion name", 120, errors, True)
-    out["description"] = _text(form, "description", "description", 1000, errors, False)
-    out["prize_name"] = _text(form, "prize_name", "prize name", 120, errors, True)
-    out["prize_instructions"] = _text(form, "prize_instructions", "prize instructions", 1000, errors, False)
+    out["name"] = _text(form, "name", 120, errors, N_("Please enter the promotion name."),
+                        N_("Please keep the promotion name under {limit} characters (it has {count})."))
+    out["description"] = _text(form, "description", 1000, errors, None,
+                               N_("Please keep the description under {limit} characters (it has {count})."))
+    out["prize_name"] = _text(form, "prize_name", 120, errors, N_("Please enter the prize name."),
+                              N_("Please keep the prize name under {limit} characters (it has {count})."))
+    out["prize_instructions"] = _text(
+        form, "prize_instructions", 1000, errors, None,
+        N_("Please keep the prize instructions under {limit} characters (it has {count})."))
 
     slug = slugify(str(form.get("slug") or "")) if form.get("slug") else ""
     if form.get("slug") and not slug:
-        errors["slug"] = "Please use letters or digits in the web address (e.g. christmas-deals)."
+        errors["slug"] = _("Please use letters or digits in the web address (e.g. christmas-deals).")
     out["slug"] = slug
 
-    starts = _as_date(form.get("starts_on"), "starts_on", "start of the period", errors)
-    ends = _as_date(form.get("ends_on"), "ends_on", "end of the period", errors)
+    starts = _as_date(form.get("starts_on"), "starts_on",
+                      N_("Please enter the start of the period as a date (YYYY-MM-DD)."), errors)
+    ends = _as_date(form.get("ends_on"), "ends_on", N_("Please enter the end of the period as a date (YYYY-MM-DD)."),
+                    errors)
     if starts and ends and ends < starts:
-        errors["ends_on"] = f"The period must end on or after its start ({starts.isoformat()})."
+        errors["ends_on"] = _("The period must end on or after its start ({start}).").format(
+            start=i18n.format_date(starts))
     out["starts_on"], out["ends_on"] = starts, ends
 
     try:
         out["prize_type"] = PrizeType(form.get("prize_type"))
     except ValueError:
         out["prize_type"] = None
-        errors["prize_type"] = "Please choose the prize type: a digital code or a physical gift."
+        errors["prize_type"] = _("Please choose the prize type: a digital code or a physical gift.")
     if out["prize_type"] == PrizeType.physical:
         out["physical_stock"] = _as_int(
             form.get("physical_stock"), "physical_stock", 0, None,
-            "Please enter how many gifts are in stock (0 or more).", errors,
+            _("Please enter how many gifts are in stock (0 or more)."), errors,
         )
     else:
         out["physical_stock"] = None  # digital prizes count their code pool
 
     out["per_customer_limit"] = _as_int(
         form.get("per_customer_limit", 1), "per_customer_limit", 1, MAX_CUSTOMER_LIMIT,
-        f"Please enter how many claims one customer may make (1 to {MAX_CUSTOMER_LIMIT}).", errors,
+        _("Please enter how many claims one customer may make (1 to {max}).").format(max=MAX_CUSTOMER_LIMIT), errors,
     )
     out["due_working_days"] = _as_int(
         form.get("due_working_days", 14), "due_working_days", 1, MAX_DUE_DAYS,
-        f"Please enter the review time in working days (1 to {MAX_DUE_DAYS}).", errors,
+        _("Please enter the review time in working days (1 to {max}).").format(max=MAX_DUE_DAYS), errors,
     )
     out["requires_partner_store"] = _as_bool(form.get("requires_partner_store", True))
 
@@ -147,31 +159,31 @@ def _clean(session: Session, form: dict, *, promotion_id: int | None) -> dict:
         model_ids = sorted({int(x) for x in _ids(form.get("model_ids"))})
     except (TypeError, ValueError):
         category_ids, model_ids = [], []
-        errors["category_ids"] = "Please choose categories from the list."
+        errors["category_ids"] = _("Please choose categories from the list.")
     region_codes = sorted({str(x).strip().upper() for x in _ids(form.get("region_codes")) if str(x).strip()})
 
     if not category_ids:
-        errors.setdefault("category_ids", "Please choose at least one product category.")
+        errors.setdefault("category_ids", _("Please choose at least one product category."))
     else:
         found = set(session.exec(select(ProductCategory.id).where(ProductCategory.id.in_(category_ids))).all())
         if set(category_ids) - found:
-            errors["category_ids"] = "Some chosen categories no longer exist. Please reload the page."
+            errors["category_ids"] = _("Some chosen categories no longer exist. Please reload the page.")
     if model_ids:
         models = session.exec(select(ProductModel).where(ProductModel.id.in_(model_ids))).all()
         if len(models) != len(model_ids):
-            errors["model_ids"] = "Some chosen models no longer exist. Please reload the page."
+            errors["model_ids"] = _("Some chosen models no longer exist. Please reload the page.")
         else:
             outside = sorted(m.name for m in models if m.category_id not in category_ids)
             if outside and "category_ids" not in errors:
-                errors["model_ids"] = (
-                    f"{', '.join(outside)} {'is' if len(outside) == 1 else 'are'} not in the chosen "
-                    "categories: add the category or remove the model."
-                )
+                errors["model_ids"] = ngettext(
+                    "{models} is not in the chosen categories: add the category or remove the model.",
+                    "{models} are not in the chosen categories: add the category or remove the model.",
+                    len(outside)).format(models=", ".join(outside))
     if region_codes:  # none chosen: every region (as eligibility reads it)
         found = set(session.exec(select(Region.code).where(Region.code.in_(region_codes))).all())
         unknown = sorted(set(region_codes) - found)
         if unknown:
-            errors["region_codes"] = f"Unknown region code: {', '.join(unknown)}."
+            errors["region_codes"] = _("Unknown region code: {codes}.").format(codes=", ".join(unknown))
     out["category_ids"], out["model_ids"], out["region_codes"] = category_ids, model_ids, region_codes
 
     if slug:
@@ -181,7 +193,8 @@ def _clean(session: Session, form: dict, *, promotion_id: int | None) -> dict:
             )
         ).first()
         if taken:
-            errors["slug"] = f"The web address '{slug}' is used by another promotion. Please choose another."
+            errors["slug"] = _("The web address '{slug}' is used by another promotion. Please choose another.").format(
+                slug=slug)
     if errors:
         raise FieldErrors(errors)
     return out
@@ -238,7 +251,7 @@ def current_form(*, session: Session, promotion_id: int) -> dict:
     """The promotion as a form dict (what the edit page starts from)."""
     p = session.get(Promotion, promotion_id)
     if p is None:
-        raise NotFound("This promotion does not exist. Please reload the list.")
+        raise NotFound(_("This promotion does not exist. Please reload the list."))
 
     def linked(table, column):
         return sorted(session.exec(select(column).where(table.promotion_id == p.id)).all())
@@ -288,10 +301,6 @@ def _allowed(rules: dict, c) -> dict[str, bool]:
     }
 
 
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
 def edit_warnings(*, session: Session, promotion_id: int, old: dict, new: dict) -> list[str]:
     """What the edit ``old`` → ``new`` (``current_form`` → cleaned form) takes away from existing claims."""
     facts = _claims_facts(session, promotion_id)
@@ -303,35 +312,44 @@ def edit_warnings(*, session: Session, promotion_id: int, old: dict, new: dict) 
         for rule in broken:
             if before[rule] and not after[rule]:
                 broken[rule].append(c.id)
+    # Each rule's sentence (singular, plural), in the language of the event that asked.
     messages = {
-        "period": "their purchase date falls outside the new period {start} – {end}",
-        "model": "their product's model or category is no longer part of the promotion",
-        "region": "their region is no longer part of the promotion",
-        "partner": "they were bought outside a partner store of their region",
+        "period": (N_("{n} claim ({ids}): their purchase date falls outside the new period {start} – {end}."),
+                   N_("{n} claims ({ids}): their purchase date falls outside the new period {start} – {end}.")),
+        "model": (N_("{n} claim ({ids}): their product's model or category is no longer part of the promotion."),
+                  N_("{n} claims ({ids}): their product's model or category is no longer part of the promotion.")),
+        "region": (N_("{n} claim ({ids}): their region is no longer part of the promotion."),
+                   N_("{n} claims ({ids}): their region is no longer part of the promotion.")),
+        "partner": (N_("{n} claim ({ids}): they were bought outside a partner store of their region."),
+                    N_("{n} claims ({ids}): they were bought outside a partner store of their region.")),
     }
     warnings = []
     for rule, ids in broken.items():
         if ids:
             shown = ", ".join(f"#{i}" for i in sorted(ids)[:5]) + (" …" if len(ids) > 5 else "")
-            text = messages[rule].format(start=new["starts_on"].isoformat(), end=new["ends_on"].isoformat())
-            warnings.append(f"{_plural(len(ids), 'claim')} ({shown}): {text}.")
+            # Both forms are entries of their own (N_): English, German and Chinese choose as ``n != 1`` does.
+            warnings.append(_(messages[rule][len(ids) != 1]).format(
+                n=len(ids), ids=shown, start=i18n.format_date(new["starts_on"]),
+                end=i18n.format_date(new["ends_on"])))
     per_user = Counter(c.user_id for c in facts)
     over = sum(1 for n in per_user.values() if n > new["per_customer_limit"] >= 1)
     if over and new["per_customer_limit"] < old["per_customer_limit"]:
-        warnings.append(
-            f"{_plural(over, 'customer')} already made more claims than the new limit of "
-            f"{new['per_customer_limit']} per customer."
-        )
+        warnings.append(ngettext(
+            "{n} customer already made more claims than the new limit of {limit} per customer.",
+            "{n} customers already made more claims than the new limit of {limit} per customer.", over,
+        ).format(n=over, limit=new["per_customer_limit"]))
     if new["prize_type"] != old["prize_type"]:
-        warnings.append(
-            f"{_plural(len(facts), 'claim')} were made for a {PrizeType(old['prize_type']).value.replace('_', ' ')} "
-            "prize; changing the prize type changes what those customers receive."
-        )
+        kind = _("digital code") if PrizeType(old["prize_type"]) == PrizeType.digital_code else _("physical")
+        warnings.append(ngettext(
+            "{n} claim were made for a {kind} prize; changing the prize type changes what those customers receive.",
+            "{n} claims were made for a {kind} prize; changing the prize type changes what those customers receive.",
+            len(facts),
+        ).format(n=len(facts), kind=kind))
     elif new["prize_type"] == PrizeType.physical and new["physical_stock"] is not None and new["physical_stock"] < len(facts):
-        warnings.append(
-            f"The new stock of {new['physical_stock']} is below the {_plural(len(facts), 'claim')} "
-            "already holding a gift."
-        )
+        warnings.append(ngettext(
+            "The new stock of {stock} is below the {n} claim already holding a gift.",
+            "The new stock of {stock} is below the {n} claims already holding a gift.", len(facts),
+        ).format(stock=new["physical_stock"], n=len(facts)))
     return warnings
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from rxapp.i18n import N_, _
 from rxapp.models import RedemptionStatus
 from rxapp.services.errors import FieldErrors
 
@@ -18,7 +19,8 @@ KEYS = ("status", "promotion", "region", "from", "to", "search", "checks")
 # The evidence pre-check's verdict kept with each claim (``Redemption.evidence_summary``): "passed",
 # "failed", or "" while no file of the claim has been read (a claim from before the pre-check, a demo
 # claim, a picture still waiting): "unchecked" filters on that "" (``evidence_backfill`` fills them in).
-CHECKS = {"passed": "All checks passed", "failed": "A check failed", "unchecked": "Not checked yet"}
+CHECKS = {"passed": N_("All checks passed"), "failed": N_("A check failed"),
+          "unchecked": N_("Not checked yet")}
 SUMMARY_OF_CHECKS = {"passed": "passed", "failed": "failed", "unchecked": ""}
 DEFAULT = {"status": RedemptionStatus.under_review.value}
 SEARCH_MAX = 120
@@ -102,23 +104,23 @@ def clean_form(form) -> dict[str, str]:
     errors: dict[str, str] = {}
     status = text("status", 20) or RedemptionStatus.under_review.value
     if status != "all" and status not in _STATUS_CHOICES:
-        errors["status"] = "Please choose a status from the list."
+        errors["status"] = _("Please choose a status from the list.")
     promotion = text("promotion", 20)
     if promotion and _positive_id(promotion) is None:
-        errors["promotion"] = "Please choose a promotion from the list."
+        errors["promotion"] = _("Please choose a promotion from the list.")
     region = text("region", 2).upper()
     if region and not region.isalpha():
-        errors["region"] = "Please choose a region from the list."
+        errors["region"] = _("Please choose a region from the list.")
     d_from, d_to = text("from", 10), text("to", 10)
     if d_from and _iso_day(d_from) is None:
-        errors["from"] = "Please enter a date like 2021-12-01."
+        errors["from"] = _("Please enter a date like 2021-12-01.")
     if d_to and _iso_day(d_to) is None:
-        errors["to"] = "Please enter a date like 2021-12-31."
+        errors["to"] = _("Please enter a date like 2021-12-31.")
     if not errors and d_from and d_to and _iso_day(d_from) > _iso_day(d_to):
-        errors["to"] = "The end of the period is before its start."
+        errors["to"] = _("The end of the period is before its start.")
     checks = text("checks", 10)
     if checks and checks not in CHECKS:
-        errors["checks"] = "Please choose a check result from the list."
+        errors["checks"] = _("Please choose a check result from the list.")
     if errors:
         raise FieldErrors(errors)
     return {"status": status, "promotion": promotion, "region": region, "from": d_from, "to": d_to,

@@ -28,6 +28,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from rxapp.i18n import N_
 from rxapp.models import (
     AppSetting,
     ProductModel,
@@ -423,11 +424,11 @@ def hidden_matches(
         per_status = counts(session=session, actor_id=actor_id, flt=flt)
     by_status = {st: n for st, n in per_status.items() if n and flt.status is not None and st != flt.status}
     others = tuple(name for name, on in (
-        ("Promotion", flt.promotion_id is not None),
-        ("Region / Location", bool(flt.region_code)),
-        ("Submitted from", flt.submitted_from is not None),
-        ("Submitted to", flt.submitted_to is not None),
-        ("Evidence checks", flt.checks is not None),
+        (N_("Promotion"), flt.promotion_id is not None),
+        (N_("Region / Location"), bool(flt.region_code)),
+        (N_("Submitted from"), flt.submitted_from is not None),
+        (N_("Submitted to"), flt.submitted_to is not None),
+        (N_("Evidence checks"), flt.checks is not None),
     ) if on)
     beyond = 0
     if others:

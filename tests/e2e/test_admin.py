@@ -210,3 +210,31 @@ def test_console_pages_on_desktop_and_phone(site, browser, app, make_claim):
             p.screenshot(path=str(shots / f"{name}-phone.png"), full_page=True)
     finally:
         phone.close()
+
+
+def test_the_claim_offers_the_templates_in_the_customer_s_language_first(site, make_claim):
+    """Issue 16, part 5: a German customer's claim lists the German template first, marked "Deutsch"; picking
+    it puts its text in the reason as written; the templates page shows and edits each template's language."""
+    from sqlmodel import select
+
+    from rxapp import db
+    from rxapp.models import User
+    from rxapp.services.demo_seed import REASON_TEMPLATES_BY_LANGUAGE
+
+    german = next(text for lang, text, _doc, _rej in REASON_TEMPLATES_BY_LANGUAGE if lang == "de")
+    claim = make_claim()
+    with db.session_scope() as s:
+        s.exec(select(User).where(User.email == claim["email"])).one().language = "de"
+    log_in(site, *REVIEWER)
+    page = site.visit(f"/admin/claim?id={claim['id']}")
+    expect(page.locator("#templates-language")).to_contain_text("The customer reads Deutsch")
+    picker = page.get_by_label("Reason template")
+    expect(picker.locator("option").nth(1)).to_have_text(f"Deutsch · {german}")
+    picker.select_option(label=f"Deutsch · {german}")
+    expect(page.get_by_label("Reason for the customer")).to_have_value(german)
+    expect(page.get_by_label("Missing document")).to_have_value("invoice")
+
+    page = site.visit("/admin/templates")
+    expect(page.get_by_label("Template language")).to_have_value("en")  # the new template's form
+    expect(page.get_by_text(german, exact=True)).to_be_visible()
+    expect(page.get_by_text("Needs info · missing: Invoice · Deutsch")).to_be_visible()

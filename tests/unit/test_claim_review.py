@@ -78,7 +78,8 @@ def test_claim_detail_gathers_facts_links_timeline_and_emails(session):
     reg = d["registration"]
     assert (reg["serial"], reg["chk"], reg["region_code"], reg["channel"]) == ("ZZ9999", "123", "FR", "retail")
     assert reg["purchase_date"] == date(2024, 3, 1) and reg["model"].startswith("Model ")
-    assert d["customer"] == {"user_id": ada.id, "name": "Ada Lovelace", "email": "ada@example.com", "phone": "+33123456789"}
+    assert d["customer"] == {"user_id": ada.id, "name": "Ada Lovelace", "email": "ada@example.com", "phone": "+33123456789",
+                             "language": ""}  # the language the customer reads ("" until chosen)
     assert d["recipient"]["address"] == "1, Rue de la Paix"
     assert d["files"]["invoice"]["sha256"] == "a" * 64
     assert d["files"]["serial_photo"]["file_id"] == photo.id

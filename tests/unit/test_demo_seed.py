@@ -99,6 +99,8 @@ def test_reason_templates(seeded):
     assert sn.missing_document == "serial_photo"
     assert any(t.missing_document == "recipient" for t in texts.values())
     assert sum(t.is_rejection for t in texts.values()) == 2
+    # One German and one Traditional Chinese template for the demo of issue 16; the others English.
+    assert sorted(t.language for t in texts.values() if t.language != "en") == ["de", "zh-TW"]
 
 
 def test_demo_users_log_in_with_their_documented_passwords(seeded):

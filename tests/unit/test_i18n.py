@@ -40,6 +40,12 @@ CONVERTED = (
     "rxapp/pages/demo.py",
     "rxapp/components/captcha_pow.py",
     "rxapp/components/status.py",
+    "rxapp/pages/console/claim.py",
+    "rxapp/pages/console/insights.py",
+    "rxapp/pages/console/promotions.py",
+    "rxapp/pages/console/queue.py",
+    "rxapp/pages/console/templates.py",
+    "rxapp/pages/console/users.py",
 )
 # Calls whose positional arguments are text shown on the page, and keyword arguments that are text.
 TEXT_CALLS = {"text", "heading", "button", "link", "callout", "badge", "label", "span", "strong", "em", "p",

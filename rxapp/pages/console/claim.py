@@ -5,15 +5,17 @@ from __future__ import annotations
 import reflex as rx
 
 from rxapp import routes
+from rxapp.i18n import N_
 from rxapp.components.status import review_status_badge
 from rxapp.components.forms import field, field_error, notice, select_field, textarea_field
+from rxapp.components.i18n import T, Tf
 from rxapp.components.links import file_url
 from rxapp.components.layout import grid_of, heading_card, stack
 from rxapp.components.shell import member_page
 from rxapp.components.table import data_table
 from rxapp.state.console.claim import ClaimState as C
 
-KEYBOARD_HELP = "Keyboard: A approve · N needs info · R reject · J next · K previous · U undo"
+KEYBOARD_HELP = N_("Keyboard: A approve · N needs info · R reject · J next · K previous · U undo")
 
 # Keyboard shortcuts of the claim page: a / n / r / j / k, never while typing.
 KEYBOARD_JS = """
@@ -82,32 +84,35 @@ def _check_icon(ok) -> rx.Component:
                    rx.icon("circle-x", color="#c0101c", **common))
 
 
-def _image_viewer(title: str, key: str, url, meta, boxes=None) -> rx.Component:
+def _image_viewer(title: str, key: str, url, meta, boxes, empty) -> rx.Component:
+    """``title``: a vocabulary word (in the catalog); ``empty``: what is said when there is no picture."""
     img_id = f"img-{key}"
+    what = T(title)
 
-    def op(name: str, label: str, icon: str) -> rx.Component:
+    def op(name: str, label, icon: str) -> rx.Component:
         return rx.icon_button(rx.icon(icon, size=16, aria_hidden="true"), size="1", variant="soft",
-                              type="button", aria_label=f"{label} {title}", title=f"{label} {title}",
+                              type="button", aria_label=label, title=label,
                               on_click=rx.run_script(_image_js(img_id, name)))
 
     return rx.box(
         rx.hstack(
-            rx.heading(title, size="3", as_="h3"),
+            rx.heading(what, size="3", as_="h3"),
             rx.spacer(),
-            op("in", "Zoom in", "zoom-in"),
-            op("out", "Zoom out", "zoom-out"),
-            op("rot", "Rotate", "rotate-cw"),
-            op("reset", "Reset", "scan"),
+            op("in", Tf("Zoom in {what}", what=what), "zoom-in"),
+            op("out", Tf("Zoom out {what}", what=what), "zoom-out"),
+            op("rot", Tf("Rotate {what}", what=what), "rotate-cw"),
+            op("reset", Tf("Reset {what}", what=what), "scan"),
             rx.cond(url != "", rx.link(rx.icon("external-link", size=16, aria_hidden="true"),
                                        href=file_url(url), is_external=True,
-                                       aria_label=f"Open the {title} full size", title="Open full size")),
+                                       aria_label=Tf("Open the {what} full size", what=what),
+                                       title=T("Open full size"))),
             align="center", spacing="2", margin_bottom="6px",
         ),
         rx.cond(
             url != "",
             rx.box(
                 rx.box(
-                    rx.el.img(src=file_url(url), id=img_id, alt=title + " of claim #" + C.claim["id"].to(str),
+                    rx.el.img(src=file_url(url), id=img_id, alt=Tf("{what} of claim #{id}", what=what, id=C.claim["id"]),
                               key=url, on_click=rx.run_script(_image_js(img_id, "in")),
                               style={"width": "100%", "max_width": "none", "display": "block",
                                      "cursor": "zoom-in"}),
@@ -119,9 +124,9 @@ def _image_viewer(title: str, key: str, url, meta, boxes=None) -> rx.Component:
                 # At most this tall (zoomed in, it scrolls): a fixed height left a grey void under a wide
                 # image such as the S/N photo.
                 max_height="520px", overflow="auto", border="1px solid #ddd", border_radius="4px",
-                background="#f6f6f6", tab_index=0, aria_label=f"{title} (scrollable)", role="region",
+                background="#f6f6f6", tab_index=0, aria_label=Tf("{what} (scrollable)", what=what), role="region",
             ),
-            rx.box(rx.text(f"No {title.lower()} on file.", color="#b35c00", size="2"), padding="16px",
+            rx.box(rx.text(empty, color="#b35c00", size="2"), padding="16px",
                    border="1px dashed #ddd", border_radius="4px"),
         ),
         rx.text(meta, size="1", color="#666", margin_top="4px"),
@@ -146,7 +151,7 @@ def _facts_list(rows) -> rx.Component:
 
 def _checks() -> rx.Component:
     return rx.box(
-        rx.heading("Eligibility checks (now)", size="3", as_="h2", margin_bottom="6px"),
+        rx.heading(T("Eligibility checks (now)"), size="3", as_="h2", margin_bottom="6px"),
         rx.foreach(
             C.checks,
             lambda ch: rx.hstack(
@@ -158,7 +163,7 @@ def _checks() -> rx.Component:
                 spacing="2", align="start", padding_y="2px",
             ),
         ),
-        rx.cond(C.eligible == "unknown", rx.text("The eligibility service is not available.", size="2")),
+        rx.cond(C.eligible == "unknown", rx.text(T("The eligibility service is not available."), size="2")),
     )
 
 
@@ -166,27 +171,27 @@ def _evidence() -> rx.Component:
     """What the invoice and the S/N photo say against the registration (outlined on the pictures)."""
     return rx.box(
         rx.hstack(
-            rx.heading("Evidence checks", size="3", as_="h2"),
-            rx.cond(C.evidence_summary == "passed", rx.badge("all checks passed", color_scheme="green")),
-            rx.cond(C.evidence_summary == "failed", rx.badge("a check failed", color_scheme="red")),
+            rx.heading(T("Evidence checks"), size="3", as_="h2"),
+            rx.cond(C.evidence_summary == "passed", rx.badge(T("all checks passed"), color_scheme="green")),
+            rx.cond(C.evidence_summary == "failed", rx.badge(T("a check failed"), color_scheme="red")),
             spacing="2", align="center", margin_bottom="6px", wrap="wrap",
         ),
         rx.cond(C.evidence_reading,
-                rx.hstack(rx.spinner(size="1"), rx.text("Reading the pictures…", size="2"), spacing="2",
+                rx.hstack(rx.spinner(size="1"), rx.text(T("Reading the pictures…"), size="2"), spacing="2",
                           align="center")),
         rx.foreach(
             C.evidence,
             lambda ch: rx.hstack(
                 _check_icon(ch["ok"] == "yes"),
                 rx.box(
-                    rx.text(ch["source"], ": ", ch["message"], size="2"),
+                    rx.text(Tf("{source}: {text}", source=ch["source"], text=ch["message"]), size="2"),
                     rx.cond(ch["matched"] != "", rx.text("“", ch["matched"], "”", size="1", color="#555")),
                 ),
                 spacing="2", align="start", padding_y="2px", data_check=ch["key"], data_status=ch["status"],
             ),
         ),
         rx.cond((C.evidence.length() == 0) & ~C.evidence_reading,
-                rx.text("No invoice or S/N photo to check.", size="2", color="#555")),
+                rx.text(T("No invoice or S/N photo to check."), size="2", color="#555")),
         id="evidence-checks",
     )
 
@@ -198,24 +203,24 @@ def _shipping_panel() -> rx.Component:
         rx.el.input(type="hidden", name="status", value="shipped"),
         field("Tracking number", "tracking_number", C.errors, required=True, max_length=80, compact=True,
               field_id="ship-tracking", error_key="shipping.tracking_number", spell_check=False),
-        rx.button("Mark as shipped", type="submit", size="2", color_scheme="blue", high_contrast=True),
+        rx.button(T("Mark as shipped"), type="submit", size="2", color_scheme="blue", high_contrast=True),
         status_error,
         on_submit=C.advance_shipping, reset_on_submit=False, display="flex", flex_direction="column",
-        gap="8px", width="100%", aria_label="Mark as shipped",
+        gap="8px", width="100%", aria_label=T("Mark as shipped"),
     )
     to_delivered = rx.form(
         rx.el.input(type="hidden", name="status", value="delivered"),
-        rx.button("Mark as delivered", type="submit", size="2", color_scheme="green", high_contrast=True),
+        rx.button(T("Mark as delivered"), type="submit", size="2", color_scheme="green", high_contrast=True),
         status_error,
-        on_submit=C.advance_shipping, reset_on_submit=False, width="100%", aria_label="Mark as delivered",
+        on_submit=C.advance_shipping, reset_on_submit=False, width="100%", aria_label=T("Mark as delivered"),
     )
     return rx.cond(
         C.claim["shipping"] != "",
         rx.box(
-            rx.heading("Shipping", size="3", as_="h3", margin_bottom="4px"),
+            rx.heading(T("Shipping"), size="3", as_="h3", margin_bottom="4px"),
             rx.text(
-                "State: ", rx.text.strong(C.claim["shipping_label"]),
-                rx.cond(C.claim["tracking"] != "", rx.fragment(" · tracking ", rx.code(C.claim["tracking"]))),
+                T("State:"), " ", rx.text.strong(C.claim["shipping_label"]),
+                rx.cond(C.claim["tracking"] != "", rx.fragment(" · ", T("tracking"), " ", rx.code(C.claim["tracking"]))),
                 size="2", id="shipping-state",
             ),
             rx.match(
@@ -232,124 +237,125 @@ def _shipping_panel() -> rx.Component:
 
 def _decision_panel() -> rx.Component:
     open_panel = stack(
-        rx.button("Approve", id="decide-approve", on_click=C.approve, size="3", color_scheme="green", high_contrast=True,
+        rx.button(T("Approve"), id="decide-approve", on_click=C.approve, size="3", color_scheme="green", high_contrast=True,
                   width="100%", type="button"),
         rx.form(
-            rx.heading("Needs info", size="3", as_="h3"),
+            rx.heading(T("Needs info"), size="3", as_="h3"),
+            rx.text(Tf("The customer reads {language}: templates in that language are listed first. "
+                       "Reasons reach the customer as you type them.", language=C.claim["reads"]),
+                    size="1", color="#555", id="templates-language"),
             select_field("Reason template", "template", C.needs_info_templates, None, id_prefix="ni",
-                         placeholder="Pick a template…", on_change=C.pick_template, compact=True),
+                         placeholder=N_("Pick a template…"), on_change=C.pick_template, compact=True),
             textarea_field("Reason for the customer", "reason", C.errors, rows=3, field_id="ni-reason",
                            error_key="needs_info.reason", compact=True, default_value=C.draft_ni,
                            on_blur=lambda v: C.keep_draft("ni", v)),
             select_field("Missing document", "missing_document", C.document_options, C.errors, field_id="ni-doc",
-                         error_key="needs_info.missing_document", placeholder="Choose…", compact=True,
+                         error_key="needs_info.missing_document", placeholder=N_("Choose…"), compact=True,
                          default_value=C.draft_doc, on_change=lambda v: C.keep_draft("doc", v)),
-            rx.button("Ask for information", type="submit", size="2", color_scheme="blue", high_contrast=True, margin_top="8px"),
+            rx.button(T("Ask for information"), type="submit", size="2", color_scheme="blue", high_contrast=True, margin_top="8px"),
             on_submit=C.needs_info, reset_on_submit=False, width="100%", display="flex",
-            flex_direction="column", gap="6px", aria_label="Needs info",
+            flex_direction="column", gap="6px", aria_label=T("Needs info"),
         ),
         rx.form(
-            rx.heading("Reject (final)", size="3", as_="h3"),
+            rx.heading(T("Reject (final)"), size="3", as_="h3"),
             select_field("Rejection template", "template", C.reject_templates, None, id_prefix="rej",
-                         placeholder="Pick a template…", on_change=C.pick_template, compact=True),
+                         placeholder=N_("Pick a template…"), on_change=C.pick_template, compact=True),
             textarea_field("Reason for rejection", "reason", C.errors, rows=2, field_id="rej-reason",
                            error_key="reject.reason", compact=True, default_value=C.draft_rej,
                            on_blur=lambda v: C.keep_draft("rej", v)),
-            rx.button("Reject", type="submit", size="2", variant="outline", color_scheme="red", margin_top="8px"),
+            rx.button(T("Reject"), type="submit", size="2", variant="outline", color_scheme="red", margin_top="8px"),
             on_submit=C.reject, reset_on_submit=False, width="100%", display="flex", flex_direction="column",
-            gap="6px", aria_label="Reject",
+            gap="6px", aria_label=T("Reject"),
         ),
         spacing="4", key=C.form_key.to(str),
     )
     closed = rx.box(
-        rx.text("Decided: ", rx.text.strong(C.claim["status_text"]), size="2"),
-        rx.cond(C.claim["decided_at"] != "", rx.text("At ", C.claim["decided_at"], size="2", color="#555")),
-        rx.cond(C.claim["code"] != "", rx.text("Prize code issued: ", rx.code(C.claim["code"], id="issued-code"),
-                                               size="2")),
+        rx.text(T("Decided:"), " ", rx.text.strong(C.claim["status_text"]), size="2"),
+        rx.cond(C.claim["decided_at"] != "", rx.text(Tf("At {when}", when=C.claim["decided_at"]), size="2",
+                                                     color="#555")),
+        rx.cond(C.claim["code"] != "", rx.text(T("Prize code issued:"), " ",
+                                               rx.code(C.claim["code"], id="issued-code"), size="2")),
         _shipping_panel(),
         rx.cond(C.claim["status"] == "needs_info",
-                rx.text("Waiting for the customer to send: ", C.claim["missing_document"], size="2",
-                        color="#555")),
+                rx.text(Tf("Waiting for the customer to send: {document}", document=C.claim["missing_document"]),
+                        size="2", color="#555")),
     )
     waiting = rx.box(
         rx.callout(
-            rx.text(
-                "Approved — ",
-                rx.cond(C.pending["code"] == "yes", "code will be issued", "it takes effect"),
-                " in ", C.pending["seconds"], " s",
-                rx.cond(C.pending["by"] != "you", rx.fragment(" (approved by ", C.pending["by"], ")")),
-                ". Until then nothing is sent.",
-            ),
+            rx.text(C.pending_text),
             icon="clock", color_scheme="green", size="1", role="status", id="pending-approval",
         ),
-        rx.button("Undo", id="decide-undo", on_click=C.undo_approval, size="3", variant="outline",
+        rx.button(T("Undo"), id="decide-undo", on_click=C.undo_approval, size="3", variant="outline",
                   width="100%", type="button", margin_top="8px"),
     )
-    return heading_card("Decision",
+    return heading_card(T("Decision"),
         rx.cond(C.claim["open"] == "yes", rx.cond(C.pending.length() > 0, waiting, open_panel), closed),
-        rx.text(KEYBOARD_HELP, size="1", color="#555", margin_top="10px", id="keyboard-help"),
+        rx.text(T(KEYBOARD_HELP), size="1", color="#555", margin_top="10px", id="keyboard-help"),
         width="100%", gap="8px",
     )
 
 
 def _claim_nav() -> rx.Component:
     return rx.flex(
-        rx.link(rx.hstack(rx.icon("arrow-left", size=14, aria_hidden="true"), rx.text("Queue"), spacing="1",
+        rx.link(rx.hstack(rx.icon("arrow-left", size=14, aria_hidden="true"), rx.text(T("Queue")), spacing="1",
                           align="center"), href=routes.ADMIN),
         rx.spacer(),
-        rx.cond(C.prev_href != "", rx.link("‹ Previous claim (K)", href=C.prev_href, id="claim-prev")),
-        rx.cond(C.next_href != "", rx.link("Next claim (J) ›", href=C.next_href, id="claim-next")),
+        rx.cond(C.prev_href != "", rx.link(T("‹ Previous claim (K)"), href=C.prev_href, id="claim-prev")),
+        rx.cond(C.next_href != "", rx.link(T("Next claim (J) ›"), href=C.next_href, id="claim-next")),
         gap="14px", align="center", margin_bottom="10px", wrap="wrap",
     )
 
 
-def _table(headers: list[str], rows, cells) -> rx.Component:
+def _table(headers: tuple[str, ...], rows, cells) -> rx.Component:
+    """``headers``: column titles marked where written (``N_``), translated by ``data_table``."""
     return data_table(headers, rows, lambda r: rx.table.row(*cells(r)), size="1", width="100%")
 
 
 def _claim_body() -> rx.Component:
     head = rx.flex(
-        rx.heading("Claim #", C.claim["id"], size="5", as_="h2"),
+        rx.heading(Tf("Claim #{id}", id=C.claim["id"]), size="5", as_="h2"),
         review_status_badge(C.claim["status"], C.claim["status_label"]),
         rx.text(C.claim["promotion"], " · ", C.claim["prize_type"], size="2", color="#444"),
         rx.spacer(),
-        rx.text("Submitted ", C.claim["submitted_at"], size="2", color="#555"),
-        rx.text("Due ", rx.text.strong(C.claim["due_on"]), size="2"),
-        rx.cond(C.claim["overdue"] == "yes", rx.badge("overdue", color_scheme="red", variant="solid")),
+        rx.text(Tf("Submitted {when}", when=C.claim["submitted_at"]), size="2", color="#555"),
+        rx.text(T("Due"), " ", rx.text.strong(C.claim["due_on"]), size="2"),
+        rx.cond(C.claim["overdue"] == "yes", rx.badge(T("overdue"), color_scheme="red", variant="solid")),
         gap="10px", align="center", wrap="wrap", margin_bottom="12px",
     )
     left = rx.vstack(
         _decision_panel(),
-        rx.card(rx.heading("Registration", size="3", as_="h2", margin_bottom="4px"), _facts_list(C.facts),
+        rx.card(rx.heading(T("Registration"), size="3", as_="h2", margin_bottom="4px"), _facts_list(C.facts),
                 width="100%"),
         rx.card(_checks(), width="100%"),
         rx.card(_evidence(), width="100%"),
-        rx.card(rx.heading("Recipient", size="3", as_="h2", margin_bottom="4px"), _facts_list(C.recipient),
+        rx.card(rx.heading(T("Recipient"), size="3", as_="h2", margin_bottom="4px"), _facts_list(C.recipient),
                 width="100%"),
         spacing="3", width="100%", min_width="0",
     )
     right = rx.vstack(
         grid_of({"initial": "1", "sm": "2"},
-            _image_viewer("Invoice", "invoice", C.invoice_url, C.invoice_meta, C.invoice_boxes),
-            _image_viewer("S/N photo", "serial", C.photo_url, C.photo_meta, C.photo_boxes),
+            _image_viewer("Invoice", "invoice", C.invoice_url, C.invoice_meta, C.invoice_boxes,
+                          T("No invoice on file.")),
+            _image_viewer("S/N photo", "serial", C.photo_url, C.photo_meta, C.photo_boxes,
+                          T("No s/n photo on file.")),
             width="100%",
         ),
-        heading_card("Linked claims",
+        heading_card(T("Linked claims"),
             rx.cond(
                 C.linked.length() > 0,
-                _table(["Why", "Claim", "Customer", "Status", "When"], C.linked, lambda r: [
+                _table((N_("Why"), N_("Claim"), N_("Customer"), N_("Status"), N_("When")), C.linked, lambda r: [
                     rx.table.cell(r["kind"]),
                     rx.table.cell(rx.cond(r["href"] != "", rx.link(r["claim"], href=r["href"]), "—")),
                     rx.table.cell(r["email"]),
                     rx.table.cell(r["status"]),
                     rx.table.cell(r["at"]),
                 ]),
-                rx.text("No other claim shares this serial, invoice image or address.", size="2", color="#555"),
+                rx.text(T("No other claim shares this serial, invoice image or address."), size="2", color="#555"),
             ),
             width="100%", size="3", gap="4px",
         ),
-        heading_card("Timeline",
-            _table(["When", "Who", "Change", "Reason"], C.events, lambda e: [
+        heading_card(T("Timeline"),
+            _table((N_("When"), N_("Who"), N_("Change"), N_("Reason")), C.events, lambda e: [
                 rx.table.cell(rx.text(e["at"], white_space="nowrap")),
                 rx.table.cell(e["actor"]),
                 rx.table.cell(e["change"]),
@@ -357,10 +363,10 @@ def _claim_body() -> rx.Component:
             ]),
             width="100%", id="claim-timeline", size="3", gap="4px",
         ),
-        heading_card("Emails to the customer",
-            _table(["Email", "Delivery", "Tries", "When"], C.emails, lambda m: [
+        heading_card(T("Emails to the customer"),
+            _table((N_("Email"), N_("Delivery"), N_("Tries"), N_("When")), C.emails, lambda m: [
                 rx.table.cell(rx.text(m["subject"], size="2"), rx.text(m["kind"], size="1", color="#666")),
-                rx.table.cell(rx.badge(m["status"], high_contrast=True, color_scheme=rx.match(
+                rx.table.cell(rx.badge(m["status_label"], high_contrast=True, color_scheme=rx.match(
                     m["status"], ("sent", "green"), ("failed", "red"), "gray")),
                     rx.cond(m["error"] != "", rx.text(m["error"], size="1", color="#c0101c"))),
                 rx.table.cell(m["attempts"]),

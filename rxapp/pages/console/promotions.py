@@ -6,6 +6,8 @@ import reflex as rx
 
 from rxapp import vocabulary
 from rxapp.components.forms import field, field_error, notice, select_field, textarea_field
+from rxapp.components.i18n import T, Tf
+from rxapp.i18n import N_
 from rxapp.components.layout import grid_of, heading_card
 from rxapp.components.shell import ACCENT, member_page
 from rxapp.components.table import data_table, table
@@ -13,13 +15,14 @@ from rxapp.models import PrizeType
 from rxapp.state.console.promotions import PromotionsAdminState as P
 
 PRIZE_TYPES = [
-    [PrizeType.digital_code.value, vocabulary.PRIZE_TYPE[PrizeType.digital_code] + " (code pool)"],
-    [PrizeType.physical.value, vocabulary.PRIZE_TYPE[PrizeType.physical] + " (stock)"],
+    [PrizeType.digital_code.value, Tf("{prize_type} (code pool)", prize_type=T(vocabulary.PRIZE_TYPE[PrizeType.digital_code]))],
+    [PrizeType.physical.value, Tf("{prize_type} (stock)", prize_type=T(vocabulary.PRIZE_TYPE[PrizeType.physical]))],
 ]
 
 
-def _field(label: str, name: str, *, type: str = "text", required: bool = False, hint: str = "",
+def _field(label: str, name: str, *, type: str = "text", required: bool = False, hint="",
            max_length: int = 120) -> rx.Component:
+    """``label``: marked with ``N_`` where written (``field`` translates it)."""
     return field(label, name, P.errors, type=type, required=required, hint=hint, max_length=max_length,
                  default_value=P.form[name].to(str), id_prefix="p", compact=True)
 
@@ -29,7 +32,7 @@ def _area(label: str, name: str) -> rx.Component:
                           id_prefix="p", compact=True)
 
 
-def _checks(legend: str, prefix: str, options, chosen, error_key: str, *, scroll: bool = False) -> rx.Component:
+def _checks(legend, prefix: str, options, chosen, error_key: str, *, scroll: bool = False) -> rx.Component:
     box = rx.flex(
         rx.foreach(
             options,
@@ -55,39 +58,39 @@ def _checks(legend: str, prefix: str, options, chosen, error_key: str, *, scroll
 
 def _promotion_form() -> rx.Component:
     return rx.card(
-        rx.heading(rx.cond(P.editing == "new", "New promotion", "Edit promotion"), size="4", as_="h2",
+        rx.heading(rx.cond(P.editing == "new", T("New promotion"), T("Edit promotion")), size="4", as_="h2",
                    margin_bottom="8px"),
         rx.form(
             grid_of({"initial": "1", "sm": "2", "md": "4"},
-                _field("Promotion name", "name", required=True),
-                _field("Prize name", "prize_name", required=True),
-                _field("First day", "starts_on", type="date", required=True),
-                _field("Last day", "ends_on", type="date", required=True),
+                _field(N_("Promotion name"), "name", required=True),
+                _field(N_("Prize name"), "prize_name", required=True),
+                _field(N_("First day"), "starts_on", type="date", required=True),
+                _field(N_("Last day"), "ends_on", type="date", required=True),
                 select_field("Prize type", "prize_type", PRIZE_TYPES, P.errors, required=True, placeholder=None,
                              default_value=P.form["prize_type"].to(str), id_prefix="p", compact=True),
-                _field("Physical stock", "physical_stock", hint="Physical prizes only; digital prizes count codes.",
+                _field(N_("Physical stock"), "physical_stock", hint=T("Physical prizes only; digital prizes count codes."),
                        max_length=9),
-                _field("Per-customer limit", "per_customer_limit", required=True, max_length=4),
-                _field("Due days", "due_working_days", required=True, hint="Working days to decide a claim.",
+                _field(N_("Per-customer limit"), "per_customer_limit", required=True, max_length=4),
+                _field(N_("Due days"), "due_working_days", required=True, hint=T("Working days to decide a claim."),
                        max_length=3),
                 width="100%",
             ),
-            _checks("Eligible categories", "cat-", P.category_options, P.form_categories, "category_ids"),
-            _checks("Eligible models (optional: when any is ticked, only those qualify)", "model-",
+            _checks(T("Eligible categories"), "cat-", P.category_options, P.form_categories, "category_ids"),
+            _checks(T("Eligible models (optional: when any is ticked, only those qualify)"), "model-",
                     P.model_options, P.form_models, "model_ids", scroll=True),
-            _checks("Regions (none ticked: every region)", "reg-", P.region_options, P.form_regions,
+            _checks(T("Regions (none ticked: every region)"), "reg-", P.region_options, P.form_regions,
                     "region_codes", scroll=True),
             rx.el.label(
                 rx.el.input(type="checkbox", name="requires_partner_store", value="on",
                             default_checked=P.form_partner,
                             style={"accent_color": ACCENT, "width": "16px", "height": "16px"}),
-                "Only purchases from partner stores of the customer's region qualify",
+                T("Only purchases from partner stores of the customer's region qualify"),
                 style={"display": "flex", "gap": "8px", "align_items": "center", "font_weight": "600",
                        "font_size": "0.9rem"},
             ),
             grid_of({"initial": "1", "sm": "2"},
-                _area("Description", "description"),
-                _area("Prize instructions", "prize_instructions"),
+                _area(N_("Description"), "description"),
+                _area(N_("Prize instructions"), "prize_instructions"),
                 width="100%",
             ),
             rx.cond(
@@ -95,21 +98,21 @@ def _promotion_form() -> rx.Component:
                 rx.callout.root(
                     rx.callout.icon(rx.icon("triangle-alert")),
                     rx.box(
-                        rx.text("This change affects claims customers already made:", weight="bold", size="2"),
+                        rx.text(T("This change affects claims customers already made:"), weight="bold", size="2"),
                         rx.el.ul(rx.foreach(P.warnings, lambda w: rx.el.li(w, style={"font_size": "0.88rem"}))),
-                        rx.button("Save anyway", type="button", on_click=P.save_anyway, color_scheme="orange", high_contrast=True,
+                        rx.button(T("Save anyway"), type="button", on_click=P.save_anyway, color_scheme="orange", high_contrast=True,
                                   size="2", margin_top="6px"),
                     ),
                     color_scheme="orange", role="alert",
                 ),
             ),
             rx.hstack(
-                rx.button("Save promotion", type="submit", size="2"),
-                rx.button("Cancel", type="button", variant="outline", size="2", on_click=P.close_form),
+                rx.button(T("Save promotion"), type="submit", size="2"),
+                rx.button(T("Cancel"), type="button", variant="outline", size="2", on_click=P.close_form),
                 spacing="2",
             ),
             on_submit=P.save, reset_on_submit=False, display="flex", flex_direction="column", gap="12px",
-            aria_label="Promotion",
+            aria_label=T("Promotion"),
         ),
         key=P.form_key.to(str), margin_bottom="16px",
     )
@@ -119,15 +122,16 @@ def _stock_cell(r) -> rx.Component:
     return rx.table.cell(
         # The parts add up to the pool: available + reserved (claims waiting) + issued = of N.
         rx.text(
-            rx.text.strong(r["available"], " available"),
-            " · ", r["reserved"], rx.cond(r["digital"] == "yes", " reserved · ", " claimed"),
-            rx.cond(r["digital"] == "yes", rx.fragment(r["issued"], " issued")),
-            " · of ", r["total"],
+            rx.text.strong(Tf("{n} available", n=r["available"])), " · ",
+            rx.cond(r["digital"] == "yes",
+                    Tf("{reserved} reserved · {issued} issued · of {total}", reserved=r["reserved"],
+                       issued=r["issued"], total=r["total"]),
+                    Tf("{claimed} claimed · of {total}", claimed=r["reserved"], total=r["total"])),
             size="2", title=rx.cond(r["digital"] == "yes",
-                                    "Reserved: held for claims under review; issued: sent to approved claims.",
-                                    "Claimed: claims not rejected."),
+                                    T("Reserved: held for claims under review; issued: sent to approved claims."),
+                                    T("Claimed: claims not rejected.")),
         ),
-        rx.cond(r["low"] == "yes", rx.badge("Low stock", color_scheme="red", variant="solid", size="1")),
+        rx.cond(r["low"] == "yes", rx.badge(T("Low stock"), color_scheme="red", variant="solid", size="1")),
     )
 
 
@@ -142,9 +146,9 @@ def _promotion_row(r) -> rx.Component:
                                                               color="#555")),
         _stock_cell(r),
         rx.table.cell(rx.text(r["claims"], size="1")),
-        rx.table.cell(rx.button("Edit", size="1", variant="outline", type="button",
+        rx.table.cell(rx.button(T("Edit"), size="1", variant="outline", type="button",
                                 on_click=P.edit_promotion(r["id"]),
-                                aria_label="Edit " + r["name"])),
+                                aria_label=Tf("Edit {name}", name=r["name"]))),
     )
 
 
@@ -154,31 +158,31 @@ def _promotion_table() -> rx.Component:
 
 
 def _codes_card() -> rx.Component:
-    return heading_card("Upload a code pool (CSV)",
-        rx.text("One code per line (a first line “code” is skipped). Every line is checked; if any line is wrong, "
-                "nothing is imported and each problem is listed with its line number.", size="2", color="#555"),
+    return heading_card(T("Upload a code pool (CSV)"),
+        rx.text(T("One code per line (a first line “code” is skipped). Every line is checked; if any line is wrong, "
+                  "nothing is imported and each problem is listed with its line number."), size="2", color="#555"),
         rx.box(
             select_field("Promotion for the codes", "promotion", P.code_promotions, None, required=True,
-                         field_id="codes-promotion", placeholder="Choose a promotion…", compact=True,
+                         field_id="codes-promotion", placeholder=N_("Choose a promotion…"), compact=True,
                          value=P.codes_promotion, on_change=P.choose_codes_promotion),
             margin_y="10px", max_width="420px",
         ),
         grid_of({"initial": "1", "sm": "2"},
             rx.form(
                 textarea_field("Paste codes", "codes", None, rows=6, field_id="codes-text", max_length=1_100_000,
-                               font_family="monospace", placeholder="code\nGAME-AAAA-BBBB\nGAME-CCCC-DDDD",
+                               font_family="monospace", placeholder=T("code\nGAME-AAAA-BBBB\nGAME-CCCC-DDDD"),
                                compact=True),
-                rx.button("Import pasted codes", type="submit", size="2", margin_top="6px"),
+                rx.button(T("Import pasted codes"), type="submit", size="2", margin_top="6px"),
                 on_submit=P.import_pasted, reset_on_submit=False, key=P.codes_key.to(str),
-                aria_label="Paste codes",
+                aria_label=T("Paste codes"),
             ),
             rx.box(
                 rx.el.label(
-                    rx.text("Or choose a .csv file (at most 1 MB)", weight="bold", size="2", margin_bottom="4px"),
+                    rx.text(T("Or choose a .csv file (at most 1 MB)"), weight="bold", size="2", margin_bottom="4px"),
                     rx.upload.root(
                         rx.hstack(
                             rx.icon("upload", size=18, color=ACCENT, aria_hidden="true"),
-                            rx.text("Choose a .csv file or drop it here", size="2"),
+                            rx.text(T("Choose a .csv file or drop it here"), size="2"),
                             spacing="2", align="center",
                         ),
                         id="codes-csv", accept={"text/csv": [".csv"], "text/plain": [".txt"]}, multiple=False,
@@ -218,7 +222,7 @@ def promotions() -> rx.Component:
         "Promotions & Codes",
         notice(P.message),
         rx.hstack(
-            rx.button(rx.icon("plus", size=16, aria_hidden="true"), "New promotion", on_click=P.new_promotion,
+            rx.button(rx.icon("plus", size=16, aria_hidden="true"), T("New promotion"), on_click=P.new_promotion,
                       size="2", type="button"),
             margin_bottom="12px",
         ),

@@ -12,7 +12,8 @@ from datetime import date
 
 import reflex as rx
 
-from rxapp import db, formatting, routes, vocabulary
+from rxapp import db, i18n, routes, vocabulary
+from rxapp.i18n import _
 from rxapp.db import session_scope, write_session
 from rxapp.models import PrizeType, RedemptionStatus, ShippingStatus
 from rxapp.services import (
@@ -29,11 +30,12 @@ from rxapp.services import (
 )
 from rxapp.services.errors import Conflict, FieldErrors, Forbidden, NotFound, ServiceError
 from rxapp.state import offload, parse
+from rxapp.state.console import claim_rows as rows_of
+from rxapp.state.console.dates import shown
 from rxapp.state.console.queue import QueueState
 from rxapp.state.session import Viewer, caller, reviewer
 
 FORM_NAMES = {"approve": "decision", "needs_info": "decision", "reject": "decision", "shipping": "shipping"}
-DECISION_WORDS = {"needs_info": "Asked the customer for information.", "rejected": "Rejected."}
 # The one step forward the claim page offers from each shipping state.
 NEXT_SHIPPING = {ShippingStatus.preparing.value: ShippingStatus.shipped.value,
                  ShippingStatus.shipped.value: ShippingStatus.delivered.value}
@@ -72,6 +74,7 @@ class ClaimState(rx.State):
     form_key: int = 0
     # An approval waiting out its undo window: by (email), seconds (left when read), prize ("code" or "").
     pending: dict[str, str] = {}
+    pending_text: str = ""
     # The unsent reasons of this claim (kept per claim while the reviewer moves with J / K).
     draft_ni: str = ""
     draft_doc: str = ""
@@ -97,7 +100,7 @@ class ClaimState(rx.State):
         self.evidence, self.evidence_summary, self.invoice_boxes, self.photo_boxes = [], "", [], []
         self._evidence_unread = []
         self.next_href = self.prev_href = ""
-        self.pending = {}
+        self.pending, self.pending_text = {}, ""
         self.draft_ni = self.draft_doc = self.draft_rej = self.draft_note = ""
         self._claim_id = self._version = 0
 
@@ -107,12 +110,13 @@ class ClaimState(rx.State):
                 d = claim_review.claim_detail(session=s, actor_id=viewer.user_id, claim_id=claim_id)
                 states = mail_sender.delivery_state(session=s, redemption_id=claim_id)
                 story = claim_history.reviewer_timeline(session=s, actor_id=viewer.user_id, claim_id=claim_id)
-                templates = reason_templates.list_templates(session=s, actor_id=viewer.user_id)
+                templates = reason_templates.list_templates(session=s, actor_id=viewer.user_id,
+                                                            customer_language=d["customer"]["language"])
                 waiting = pending_approvals.pending(session=s, claim_id=claim_id, actor_id=viewer.user_id)
                 evidence = evidence_check.claim_evidence(session=s, actor_id=viewer.user_id, claim_id=claim_id)
         except (NotFound, Forbidden) as exc:
             self._clear()
-            self.missing = exc.message or "This claim does not exist."
+            self.missing = exc.message or _("This claim does not exist.")
             return
         c, reg, cust, rec = d["claim"], d["registration"], d["customer"], d["recipient"]
         self._claim_id, self._version = c["claim_id"], c["version"]
@@ -126,10 +130,10 @@ class ClaimState(rx.State):
             "status_text": vocabulary.customer_status_text(c["status"], c["reason"] or ""),
             "promotion": c["promotion_name"],
             "prize_type": vocabulary.prize_type_label(c["prize_type"]),
-            "submitted_at": formatting.when(c["submitted_at"]),
-            "due_on": formatting.when(c["due_on"]),
+            "submitted_at": shown(c["submitted_at"]),
+            "due_on": shown(c["due_on"]),
             "overdue": "yes" if c["overdue"] else "",
-            "decided_at": formatting.when(c["decided_at"]),
+            "decided_at": shown(c["decided_at"]),
             "reason": c["reason"] or "",
             "missing_document": vocabulary.document_label(c["missing_document"]),
             "shipping": c["shipping_status"] or "",
@@ -141,69 +145,15 @@ class ClaimState(rx.State):
             "code": code,
             "reserved_code": reserved if not code else "",
             "open": "yes" if c["status"] == RedemptionStatus.under_review.value else "",
+            "reads": i18n.LANGUAGES[reason_templates.reader_language(cust["language"])],
         }
-        self.facts = [
-            ["Customer", f"{cust['name']} · {cust['email']}"],
-            ["Category", reg["category"]],
-            ["Model", f"{reg['model']} ({reg['model_number']})"],
-            ["Serial Number", reg["serial"]],
-            ["CHK", reg["chk"]],
-            ["Store", reg["store"] + ("" if reg["store_is_partner"] else " (not a partner store)")],
-            ["Channel", vocabulary.channel_label(reg["channel"]) or reg["channel"]],
-            ["Purchase Date", formatting.when(reg["purchase_date"])],
-            ["Region / Location", f"{reg['region_name']} ({reg['region_code']})"],
-            ["Registered", formatting.when(reg["registered_at"]) + ("" if reg["is_active"] else " · released")],
-        ]
-        self.recipient = [
-            ["Name", f"{rec['first_name']} {rec['last_name']}".strip()],
-            ["Zipcode", rec["zipcode"]],
-            ["Address", rec["address"]],
-            ["Contact Number", rec["phone"]],
-            ["Note", rec["note"] or "—"],
-        ]
+        self.facts, self.recipient = rows_of.facts(reg, cust), rows_of.recipient(rec)
+        self.document_options = rows_of.document_options()
         elig = d.get("eligibility")
-        if elig is None:
-            self.eligible, self.checks = "unknown", []
-        else:
-            self.eligible = "yes" if elig["eligible"] else "no"
-            self.checks = [
-                {"rule": vocabulary.rule_label(ch["rule"]),
-                 "ok": "yes" if ch["ok"] else "", "message": ch["message"] or "OK"}
-                for ch in elig["checks"]
-            ]
-        self.linked = [
-            {
-                "kind": ln["kind"],
-                "claim": f"#{ln['claim_id']}" if ln["claim_id"] else "",
-                "href": f"{routes.ADMIN_CLAIM}?id={ln['claim_id']}" if ln["claim_id"] else "",
-                "email": ln["user_email"] or "",
-                "status": vocabulary.status_label(ln["status"]),
-                "at": formatting.when(ln["at"]),
-            }
-            for ln in d["linked"]
-        ]
-        self.events = [
-            {
-                "at": formatting.when(e["at"]),
-                "actor": e["actor_email"] or "system",
-                "change": (vocabulary.status_label(e["from_status"]) or "new") + " → "
-                + vocabulary.status_label(e["to_status"]),
-                "reason": e["reason"] or "",
-            }
-            for e in d["timeline"]
-        ]
-        self.emails = [
-            {
-                "kind": m["kind"],
-                "subject": m["subject"],
-                "to": m["to"],
-                "status": m["status"],
-                "attempts": str(m["attempts"]),
-                "when": formatting.when(m["sent_at"] or m["created_at"]),
-                "error": m["last_error"] or "",
-            }
-            for m in states
-        ]
+        self.eligible = "unknown" if elig is None else "yes" if elig["eligible"] else "no"
+        self.checks = [] if elig is None else rows_of.checks(elig)
+        self.linked, self.events = rows_of.linked(d["linked"]), rows_of.events(d["timeline"])
+        self.emails = rows_of.emails(states)
         inv, photo = d["files"]["invoice"], d["files"]["serial_photo"]
         self.invoice_url = file_links.signed_url(file_id=inv["file_id"], user_id=viewer.user_id, ttl_seconds=3600) \
             if inv else ""
@@ -212,40 +162,16 @@ class ClaimState(rx.State):
             if photo else ""
         self.photo_meta = f"{photo['width']}×{photo['height']} px · {photo['original_name']}" if photo else ""
         self._show_evidence(evidence)
-        self.needs_info_templates = [
-            [str(t["template_id"]), t["text"]] for t in templates if not t["is_rejection"]
-        ]
-        self.reject_templates = [[str(t["template_id"]), t["text"]] for t in templates if t["is_rejection"]]
+        self.needs_info_templates = [[str(t["template_id"]), t["label"]] for t in templates if not t["is_rejection"]]
+        self.reject_templates = [[str(t["template_id"]), t["label"]] for t in templates if t["is_rejection"]]
         self._pending_left = 0.0 if waiting is None or not self.claim["open"] else waiting.seconds_left()
-        self.pending = {} if waiting is None or not self.claim["open"] else {
-            "by": "you" if waiting.reviewer_id == viewer.user_id else waiting.reviewer_email,
-            "seconds": f"{max(1, round(waiting.seconds_left())):d}",
-            "code": "yes" if c["prize_type"] == PrizeType.digital_code.value else "",
-        }
+        self.pending, self.pending_text = ({}, "") if waiting is None or not self.claim["open"] else rows_of.pending(
+            waiting, viewer.user_id, c["prize_type"] == PrizeType.digital_code.value)
         self._show_drafts(claim_id)
         self._neighbours(viewer, claim_id, c["due_on"])
 
     def _show_evidence(self, evidence: dict) -> None:
-        rows, boxes = [], {"invoice": [], "serial_photo": []}
-        for part_key, source in (("invoice", "Invoice"), ("serial_photo", "S/N photo")):
-            part = evidence[part_key]
-            if part is None:
-                continue
-            if part["checks"] is None:
-                rows.append({"source": source, "key": "", "ok": "", "status": "unread", "matched": "",
-                             "message": part["error"] or "Not read yet."})
-                continue
-            for check in part["checks"]:
-                rows.append({"source": source, "key": check.key, "ok": "yes" if check.ok else "",
-                             "status": check.status.value, "message": check.message, "matched": check.matched})
-                if check.box and part["width"] and part["height"]:
-                    x0, y0, x1, y1 = check.box
-                    w, h = part["width"], part["height"]
-                    boxes[part_key].append({
-                        "left": f"{100 * x0 / w:.2f}%", "top": f"{100 * y0 / h:.2f}%",
-                        "width": f"{100 * (x1 - x0) / w:.2f}%", "height": f"{100 * (y1 - y0) / h:.2f}%",
-                        "ok": "yes" if check.ok else "", "label": f"{check.message}: “{check.matched}”",
-                    })
+        rows, boxes = rows_of.evidence(evidence)
         self.evidence = rows
         self.evidence_summary = evidence["summary"]
         self.invoice_boxes, self.photo_boxes = boxes["invoice"], boxes["serial_photo"]
@@ -282,8 +208,8 @@ class ClaimState(rx.State):
         self.draft_ni, self.draft_doc, self.draft_rej = mine.get("ni", ""), mine.get("doc", ""), mine.get("rej", "")
         others = [k for k in self._drafts if k != str(claim_id)]
         self.draft_note = (
-            f"Your unsent reason for claim #{others[-1]} is kept: it is back in the form when you open that claim again."
-            if others else ""
+            _("Your unsent reason for claim #{id} is kept: it is back in the form when you open that claim "
+              "again.").format(id=others[-1]) if others else ""
         )
 
     def _neighbours(self, viewer: Viewer, claim_id: int, due: date) -> None:
@@ -311,7 +237,7 @@ class ClaimState(rx.State):
         claim_id = parse.positive_id(self.router.url.query_parameters.get("id", ""))
         if claim_id is None:
             self._clear()
-            self.missing = "No claim chosen: open one from the queue."
+            self.missing = _("No claim chosen: open one from the queue.")
             return
         self._reload(viewer, claim_id)
         if self.pending and self._pending_left <= 0:
@@ -339,11 +265,11 @@ class ClaimState(rx.State):
                 result = change(s, viewer.user_id, claim_id, self._version)
         except FieldErrors as exc:
             self.errors = {f"{form}.{k}": v for k, v in exc.errors.items()}
-            self.message, self.message_kind = f"Please check the {FORM_NAMES[form]} form.", "error"
+            self.message, self.message_kind = rows_of.form_text(FORM_NAMES[form]), "error"
             return
         except ServiceError as exc:
             self.errors = {}
-            self.message = exc.message or "This change could not be saved."
+            self.message = exc.message or _("This change could not be saved.")
             self.message_kind = "conflict" if isinstance(exc, Conflict) else "error"
             self._reload(viewer, claim_id)
             self.form_key += 1
@@ -362,9 +288,8 @@ class ClaimState(rx.State):
 
         def describe(status: str) -> str:
             if status == RedemptionStatus.approved.value:
-                code = self.claim.get("code")
-                return "Approved: Redeem Success." + (f" Code {code} issued." if code else "")
-            return DECISION_WORDS.get(status, "Saved.")
+                return rows_of.approved_text(self.claim.get("code"))
+            return rows_of.decided_text(status)
 
         await self._change(decision, change, describe)
 
@@ -380,7 +305,7 @@ class ClaimState(rx.State):
             db.run_writing(pending_approvals.approve_later, claim_id=claim_id, reviewer_id=viewer.user_id,
                            expected_version=self._version)
         except ServiceError as exc:
-            self.message = exc.message or "This claim could not be approved."
+            self.message = exc.message or _("This claim could not be approved.")
             self.message_kind = "conflict" if isinstance(exc, Conflict) else "error"
             self._reload(viewer, claim_id)
             return
@@ -396,9 +321,9 @@ class ClaimState(rx.State):
             return
         claim_id = self._claim_id
         if db.run_writing(pending_approvals.undo, claim_id=claim_id, reviewer_id=viewer.user_id):
-            self.message, self.message_kind = "Approval undone: the claim is still under review.", "ok"
+            self.message, self.message_kind = _("Approval undone: the claim is still under review."), "ok"
         else:
-            self.message, self.message_kind = "Too late to undo: the approval was already committed.", "conflict"
+            self.message, self.message_kind = _("Too late to undo: the approval was already committed."), "conflict"
         self._reload(viewer, claim_id)
 
     @reviewer.background
@@ -418,12 +343,12 @@ class ClaimState(rx.State):
                 return
             self._reload(caller(), claim_id)
             if self.claim.get("status") == RedemptionStatus.approved.value:
-                code = self.claim.get("code")
-                self.message = "Approved: Redeem Success." + (f" Code {code} issued." if code else "")
+                self.message = rows_of.approved_text(self.claim.get("code"))
                 self.message_kind = "ok"
                 self.form_key += 1
             elif settled is not None and not settled.approved:
-                self.message, self.message_kind = "Your approval was not committed: " + settled.problem, "conflict"
+                self.message = _("Your approval was not committed: {problem}").format(problem=settled.problem)
+                self.message_kind = "conflict"
                 self.form_key += 1
 
     @reviewer
@@ -462,8 +387,7 @@ class ClaimState(rx.State):
             return vocabulary.shipping_label(done.shipping_status), done.tracking_number
 
         def describe(shipped) -> str:
-            label, number = shipped
-            return f"Shipping: {label}" + (f" · tracking {number}" if number else "") + "."
+            return rows_of.shipping_text(*shipped)
 
         await self._change("shipping", change, describe)
 

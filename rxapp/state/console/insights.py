@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from rxapp import db, formatting, vocabulary
+from rxapp import db, i18n, vocabulary
+from rxapp.i18n import N_, _
 from rxapp.models import RedemptionStatus
 from rxapp.services import insights
 from rxapp.state import parse
@@ -28,9 +29,20 @@ def _bars(rows, key: str, limit: int = 12) -> list[dict[str, str]]:
     return [
         {"name": name, "needs_info": str(ni), "rejected": str(rej),
          "needs_info_width": f"{100 * ni / longest:.1f}%", "rejected_width": f"{100 * rej / longest:.1f}%",
-         "summary": f"{NEEDS_INFO} {ni} · {REJECTED} {rej}"}
+         "summary": _("Needs info {needs_info} · Rejected {rejected}").format(needs_info=ni, rejected=rej)}
         for name, (ni, rej) in ranked
     ]
+
+
+# The chart's title per period unit (``insights.chart_periods``).
+CHART_TITLES = {"day": N_("Claims per day: submitted and decided"),
+                "week": N_("Claims per week: submitted and decided"),
+                "month": N_("Claims per month: submitted and decided")}
+UNITS = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month")}
+
+
+def _window_day(value) -> str:
+    return i18n.format_date(value) if value else ""
 
 
 class InsightsState(rx.State):
@@ -38,6 +50,7 @@ class InsightsState(rx.State):
     # The claims chart's rows, one per day, week or month (``per_unit``: "Day", "Week", "Month").
     per_day: list[dict[str, int | str]] = []
     per_unit: str = "Day"
+    chart_title: str = "Claims per day: submitted and decided"
     # Needs info and rejections per promotion, region and store: one bar each (``_bars``).
     by_promotion: list[dict[str, str]] = []
     by_region: list[dict[str, str]] = []
@@ -48,7 +61,8 @@ class InsightsState(rx.State):
     def _reload(self, viewer_id: int) -> None:
         d = db.run(insights.dashboard, actor_id=viewer_id, days=self.days)
         unit, periods = insights.chart_periods(d["per_day"], self.days)
-        self.per_unit = unit.capitalize()
+        self.per_unit = _(UNITS.get(unit, unit.capitalize()))
+        self.chart_title = _(CHART_TITLES.get(unit, CHART_TITLES["day"]))
         self.per_day = [
             {"label": r["label"], "Submitted": r["submitted"], APPROVED: r["approved"],
              NEEDS_INFO: r["needs_info"], REJECTED: r["rejected"]}
@@ -60,7 +74,7 @@ class InsightsState(rx.State):
         self.by_store = _bars(d["reasons_by_store"], "store")
         reasons: dict[tuple[str, str], int] = {}
         for r in d["reasons_by_promotion"]:
-            k = (r["outcome"], r["reason"] or "(no reason)")
+            k = (r["outcome"], r["reason"] or _("(no reason)"))
             reasons[k] = reasons.get(k, 0) + int(r["count"])
         self.top_reasons = [
             {"outcome": vocabulary.status_label(o), "reason": text, "count": str(n)}
@@ -71,10 +85,12 @@ class InsightsState(rx.State):
         self.kpis = {
             "open": str(d["open"]),
             "overdue": str(d["overdue"]),
-            "median": "—" if median is None else (f"{median:.1f} h" if median < 48 else f"{median / 24:.1f} days"),
+            "median": "—" if median is None else (_("{hours} h").format(hours=f"{median:.1f}") if median < 48
+                                                  else _("{days} days").format(days=f"{median / 24:.1f}")),
             "first_pass": "—" if fp["rate"] is None else f"{fp['rate'] * 100:.0f} %",
-            "first_pass_detail": f"{fp['approved_first_pass']} of {fp['decided']} decided claims",
-            "window": f"{formatting.when(d['from'])} – {formatting.when(d['to'])}",
+            "first_pass_detail": _("{approved} of {decided} decided claims").format(
+                approved=fp["approved_first_pass"], decided=fp["decided"]),
+            "window": f"{_window_day(d['from'])} – {_window_day(d['to'])}",
         }
 
     @reviewer

@@ -10,11 +10,13 @@ from __future__ import annotations
 import reflex as rx
 
 from rxapp import db, formatting, vocabulary
+from rxapp.i18n import _, ngettext
 from rxapp.db import session_scope, write_session
 from rxapp.models import PrizeType
 from rxapp.services import catalog, codes, promotions_admin
 from rxapp.services.errors import Conflict, FieldErrors, Forbidden, NotFound, ServiceError
 from rxapp.state import parse
+from rxapp.state.console.dates import shown
 from rxapp.state.session import caller, reviewer
 from rxapp.state.upload_guard import upload_limit
 
@@ -76,10 +78,11 @@ class PromotionsAdminState(rx.State):
                 {
                     "id": str(r["promotion_id"]),
                     "name": r["name"],
-                    "period": f"{formatting.day(r['starts_on'])} ~ {formatting.day(r['ends_on'])}",
+                    "period": f"{shown(r['starts_on'])} ~ {shown(r['ends_on'])}",
                     "categories": ", ".join(cat_names.get(c, "?") for c in f["category_ids"]),
-                    "models": str(len(f["model_ids"])) + " models" if f["model_ids"] else "",
-                    "regions": ", ".join(r["region_codes"]) if r["region_codes"] else "All regions",
+                    "models": ngettext("{n} model", "{n} models", len(f["model_ids"])).format(n=len(f["model_ids"]))
+                    if f["model_ids"] else "",
+                    "regions": ", ".join(r["region_codes"]) if r["region_codes"] else _("All regions"),
                     "prize": r["prize_name"],
                     "prize_type": vocabulary.prize_type_label(r["prize_type"]),
                     "digital": "yes" if r["prize_type"] == PrizeType.digital_code.value else "",
@@ -88,8 +91,9 @@ class PromotionsAdminState(rx.State):
                     "issued": _stock_text(r["issued"]),
                     "available": _stock_text(r["available"]),
                     "low": "yes" if r["low"] else "",
-                    "claims": f"{claims['under_review']} open · {claims['needs_info']} needs info · "
-                              f"{claims['approved']} approved · {claims['rejected']} rejected",
+                    "claims": _("{open} open · {needs_info} needs info · {approved} approved · {rejected} rejected"
+                                ).format(open=claims["under_review"], needs_info=claims["needs_info"],
+                                         approved=claims["approved"], rejected=claims["rejected"]),
                 }
             )
         self.rows = out
@@ -177,7 +181,7 @@ class PromotionsAdminState(rx.State):
             self.message = exc.message
             return
         self.editing, self.errors, self.warnings, self._pending = "", {}, [], {}
-        self.message = f"Saved “{name}”."
+        self.message = _("Saved “{name}”.").format(name=name)
         self._reload()
 
     @reviewer
@@ -202,7 +206,7 @@ class PromotionsAdminState(rx.State):
         pid = parse.positive_id(self.codes_promotion)
         if pid is None:
             self.codes_ok, self.codes_report = False, []
-            self.codes_message = "Choose the promotion whose code pool you are filling."
+            self.codes_message = _("Choose the promotion whose code pool you are filling.")
             return
         try:
             with write_session() as s:
@@ -211,7 +215,7 @@ class PromotionsAdminState(rx.State):
                     s.rollback()
         except FieldErrors as exc:
             self.codes_ok, self.codes_report = False, []
-            self.codes_message = next(iter(exc.errors.values()), "These codes cannot be imported.")
+            self.codes_message = next(iter(exc.errors.values()), _("These codes cannot be imported."))
             return
         except ServiceError as exc:
             self.codes_ok, self.codes_report = False, []
@@ -220,15 +224,15 @@ class PromotionsAdminState(rx.State):
         self.codes_ok = report.ok
         self.codes_report = [{"line": str(p.line), "code": p.code, "message": p.message} for p in report.errors[:500]]
         if report.ok:
-            self.codes_message = f"Imported {report.imported} codes from {source}."
+            self.codes_message = _("Imported {n} codes from {source}.").format(n=report.imported, source=source)
             self.codes_key += 1
             self._reload()
         else:
             more = len(report.errors) - len(self.codes_report)
             self.codes_message = (
-                f"Nothing was imported: {len(report.errors)} line(s) of {source} need fixing"
-                + (f" ({more} more not shown)" if more > 0 else "") + "."
-            )
+                _("Nothing was imported: {n} line(s) of {source} need fixing ({more} more not shown).") if more > 0
+                else _("Nothing was imported: {n} line(s) of {source} need fixing.")
+            ).format(n=len(report.errors), source=source, more=more)
 
     @reviewer
     async def import_pasted(self, form: dict):
@@ -236,13 +240,13 @@ class PromotionsAdminState(rx.State):
         text = parse.field(form, "codes", CSV_MAX_BYTES + 1)
         if not text.strip():
             self.codes_ok, self.codes_report = False, []
-            self.codes_message = "Paste the codes (one per line) or choose a .csv file."
+            self.codes_message = _("Paste the codes (one per line) or choose a .csv file.")
             return
         if len(text.encode("utf-8", "replace")) > CSV_MAX_BYTES:
             self.codes_ok, self.codes_report = False, []
-            self.codes_message = "That is more than 1 MB of codes: please split it into smaller files."
+            self.codes_message = _("That is more than 1 MB of codes: please split it into smaller files.")
             return
-        self._import(viewer.user_id, text, "the pasted text")
+        self._import(viewer.user_id, text, _("the pasted text"))
 
     @upload_limit(CSV_MAX_BYTES)
     @reviewer
@@ -254,17 +258,18 @@ class PromotionsAdminState(rx.State):
         name = (upload.filename or "codes.csv")[-80:]
         if upload.size is not None and upload.size > CSV_MAX_BYTES:
             self.codes_ok, self.codes_report = False, []
-            self.codes_message = f"{name} is larger than 1 MB: please split it into smaller files."
+            self.codes_message = _("{name} is larger than 1 MB: please split it into smaller files.").format(name=name)
             return
         raw = upload.file.read(CSV_MAX_BYTES + 1)
         if len(raw) > CSV_MAX_BYTES:
             self.codes_ok, self.codes_report = False, []
-            self.codes_message = f"{name} is larger than 1 MB: please split it into smaller files."
+            self.codes_message = _("{name} is larger than 1 MB: please split it into smaller files.").format(name=name)
             return
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             self.codes_ok, self.codes_report = False, []
-            self.codes_message = f"{name} is not a UTF-8 text file: save it as CSV (UTF-8) and try again."
+            self.codes_message = _("{name} is not a UTF-8 text file: save it as CSV (UTF-8) and try again.").format(
+                name=name)
             return
         self._import(viewer.user_id, text, name)

@@ -12,21 +12,19 @@ import asyncio
 
 import reflex as rx
 
-from rxapp import db, formatting, routes, vocabulary
+from rxapp import db, routes, vocabulary
+from rxapp.i18n import _, ngettext
 from rxapp.db import session_scope
 from rxapp.models import RedemptionStatus
 from rxapp.services import catalog, claim_export, pending_approvals, queue_filter, review_queue
 from rxapp.services.errors import FieldErrors
 from rxapp.state import parse
+from rxapp.state.console.dates import shown
 from rxapp.state.session import Viewer, caller, reviewer
 
 PAGE_SIZE = 25
 # How many more times a bulk approve's tab looks for its claims committed after the window ends.
 SETTLE_RETRIES = 10
-
-
-def _claims(n: int) -> str:
-    return f"{n} claim{'' if n == 1 else 's'}"
 
 
 def _hidden_text(flt: queue_filter.QueueFilter, hidden: review_queue.HiddenMatches) -> dict[str, str]:
@@ -38,14 +36,26 @@ def _hidden_text(flt: queue_filter.QueueFilter, hidden: review_queue.HiddenMatch
     if hidden.by_status:
         n = sum(hidden.by_status.values())
         where = ", ".join(f"{vocabulary.status_label(st)} ({k})" for st, k in hidden.by_status.items())
-        parts.append(f"{_claims(n)} matching {search} {'is' if n == 1 else 'are'} hidden by the Status filter "
-                     f"({vocabulary.status_label(flt.status)}): {where}.")
+        parts.append(ngettext("{n} claim matching {search} is hidden by the Status filter ({status}): {where}.",
+                              "{n} claims matching {search} are hidden by the Status filter ({status}): {where}.",
+                              n).format(n=n, search=search, status=vocabulary.status_label(flt.status), where=where))
     if hidden.by_other_filters:
         m = hidden.by_other_filters
-        names = " and ".join(hidden.other_filters)
-        lead = f"{m} more" if parts else f"{_claims(m)} matching {search}"
-        parts.append(f"{lead} {'is' if m == 1 else 'are'} hidden by the {names} "
-                     f"filter{'s' if len(hidden.other_filters) > 1 else ''}.")
+        names = ""
+        for name in hidden.other_filters:
+            names = _(name) if not names else _("{first} and {second}").format(first=names, second=_(name))
+        several = len(hidden.other_filters) > 1
+        if parts:
+            text = (ngettext("{n} more is hidden by the {names} filters.", "{n} more are hidden by the {names} filters.",
+                             m) if several else
+                    ngettext("{n} more is hidden by the {names} filter.", "{n} more are hidden by the {names} filter.",
+                             m))
+        else:
+            text = (ngettext("{n} claim matching {search} is hidden by the {names} filters.",
+                             "{n} claims matching {search} are hidden by the {names} filters.", m) if several else
+                    ngettext("{n} claim matching {search} is hidden by the {names} filter.",
+                             "{n} claims matching {search} are hidden by the {names} filter.", m))
+        parts.append(text.format(n=m, search=search, names=names))
     return {"text": " ".join(parts), "status": "yes" if hidden.by_status else "",
             "others": "yes" if hidden.by_other_filters else ""}
 
@@ -107,8 +117,8 @@ class QueueState(rx.State):
                 {
                     "claim_id": str(r["claim_id"]),
                     "href": f"{routes.ADMIN_CLAIM}?id={r['claim_id']}",
-                    "submitted_on": formatting.when(r["submitted_on"]),
-                    "due_on": formatting.when(r["due_on"]),
+                    "submitted_on": shown(r["submitted_on"]),
+                    "due_on": shown(r["due_on"]),
                     "overdue": "yes" if r["overdue"] else "",
                     "status": r["status"],
                     "status_label": vocabulary.status_label(r["status"]),
@@ -128,7 +138,7 @@ class QueueState(rx.State):
         total = sum(per_status.values())
         current = self._flt.get("status", "")
         self.counts = [
-            {"status": "all", "label": "All", "count": str(total), "current": "yes" if current == "all" else ""}
+            {"status": "all", "label": _("All"), "count": str(total), "current": "yes" if current == "all" else ""}
         ] + [
             {
                 "status": st.value,
@@ -237,11 +247,11 @@ class QueueState(rx.State):
         ids = [i for i in map(parse.positive_id, parse.checked_keys(form, "claim-", PAGE_SIZE * 4)) if i]
         if not ids:
             self.bulk_report = []
-            self.message = "Select the claims to approve first (the boxes in the first column)."
+            self.message = _("Select the claims to approve first (the boxes in the first column).")
             return
         if self._batch_waiting(viewer):
-            self.message = ("Your last bulk approve is still in its undo window: undo it, or wait a moment "
-                            "until it is committed.")
+            self.message = _("Your last bulk approve is still in its undo window: undo it, or wait a moment "
+                             "until it is committed.")
             return
         versions = {i: self._versions[str(i)] for i in ids if str(i) in self._versions}
         items = {it.claim_id: it for it in db.run_writing(pending_approvals.approve_batch_later, versions=versions,
@@ -253,13 +263,13 @@ class QueueState(rx.State):
             item = items.get(claim_id)
             if item is None:
                 report.append({"claim": f"#{claim_id}", "ok": "",
-                               "text": "Not on the page you loaded: reload the queue and select it again."})
+                               "text": _("Not on the page you loaded: reload the queue and select it again.")})
             elif item.pending is None:
                 report.append({"claim": f"#{claim_id}", "ok": "", "text": item.problem})
             else:
                 waiting.append(claim_id)
                 left = max(left, item.pending.seconds_left())
-        self.message = f"Approved {len(waiting)} of {len(ids)} selected claims."
+        self.message = _("Approved {done} of {count} selected claims.").format(done=len(waiting), count=len(ids))
         self.bulk_report = report
         self._batch_no += 1
         self._batch_ids, self._batch_left = waiting, left
@@ -283,11 +293,12 @@ class QueueState(rx.State):
         self._batch_ids, self.batch = [], {}
         late = [i for i in ids if i not in taken]
         self.bulk_report = [
-            {"claim": f"#{i}", "ok": "", "text": "Approval undone: still under review."} for i in ids if i in taken
-        ] + [{"claim": f"#{i}", "ok": "yes", "text": "Too late to undo: the approval was already committed."}
+            {"claim": f"#{i}", "ok": "", "text": _("Approval undone: still under review.")} for i in ids if i in taken
+        ] + [{"claim": f"#{i}", "ok": "yes", "text": _("Too late to undo: the approval was already committed.")}
              for i in late]
-        self.message = (f"Approval undone for {len(taken)} of {len(ids)} claims: "
-                        + ("they are still under review." if not late else "the others were already committed."))
+        self.message = (_("Approval undone for {done} of {count} claims: they are still under review.") if not late
+                        else _("Approval undone for {done} of {count} claims: the others were already committed.")
+                        ).format(done=len(taken), count=len(ids))
         self._query(viewer)
 
     @reviewer.background
@@ -302,7 +313,7 @@ class QueueState(rx.State):
             return
         await asyncio.sleep(wait + 0.2)
         ended = await asyncio.to_thread(_settle_all, ids)
-        for _ in range(SETTLE_RETRIES):
+        for _attempt in range(SETTLE_RETRIES):
             if all(s is not None for s in ended.values()):
                 break
             # One not committed yet (a slow database): look again shortly.
@@ -315,15 +326,17 @@ class QueueState(rx.State):
             report = {r["claim"]: r for r in self.bulk_report}
             for claim_id, settled in ended.items():
                 if settled is None:  # the app's settler task commits it
-                    text, ok = "Approved: being committed, reload the queue in a moment.", "yes"
+                    text, ok = _("Approved: being committed, reload the queue in a moment."), "yes"
                 elif settled.approved:
-                    text, ok = "Approved: Redeem Success." + (f" Code {settled.code} issued." if settled.code else ""), "yes"
+                    text, ok = (_("Approved: Redeem Success. Code {code} issued.").format(code=settled.code)
+                                if settled.code else _("Approved: Redeem Success.")), "yes"
                 else:
-                    text, ok = "Not approved: " + settled.problem, ""
+                    text, ok = _("Not approved: {problem}").format(problem=settled.problem), ""
                 report[f"#{claim_id}"] = {"claim": f"#{claim_id}", "ok": ok, "text": text}
             self.bulk_report = list(report.values())
             done = sum(1 for s in ended.values() if s is not None and s.approved)
-            self.message = f"Bulk approve committed: {done} of {len(ended)} claims approved."
+            self.message = _("Bulk approve committed: {done} of {count} claims approved.").format(
+                done=done, count=len(ended))
             self._query(caller())
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from rxapp import db, vocabulary
+from rxapp import db, i18n, vocabulary
+from rxapp.i18n import _
 from rxapp.services import reason_templates
 from rxapp.services.errors import NotFound
 from rxapp.state import forms, parse
+from rxapp.state.console import claim_rows
 from rxapp.state.session import Viewer, caller, reviewer
 
 
@@ -15,12 +17,15 @@ def _template_fields(form) -> dict:
     """The template form's fields, as the service takes them."""
     return {"text": parse.field(form, "text", 600, strip=True),
             "missing_document": parse.field(form, "missing_document", 20, strip=True),
-            "is_rejection": parse.flag(form, "is_rejection")}
+            "is_rejection": parse.flag(form, "is_rejection"),
+            "language": parse.field(form, "language", 10, strip=True)}
 
 
 class TemplatesState(rx.State):
     rows: list[dict[str, str]] = []
     document_options: list[list[str]] = vocabulary.options(vocabulary.DOCUMENT)
+    # The languages a template may be written in, each in its own name.
+    language_options: list[list[str]] = [[code, name] for code, name in i18n.LANGUAGES.items()]
     errors: dict[str, str] = {}
     edit_errors: dict[str, str] = {}
     editing: str = ""
@@ -35,11 +40,14 @@ class TemplatesState(rx.State):
                 "text": t["text"],
                 "missing_document": t["missing_document"],
                 "document_label": vocabulary.document_label(t["missing_document"]),
-                "kind": "Rejection" if t["is_rejection"] else "Needs info",
+                "kind": _("Rejection") if t["is_rejection"] else _("Needs info"),
                 "is_rejection": "yes" if t["is_rejection"] else "",
+                "language": t["language"],
+                "language_name": i18n.LANGUAGES[t["language"]],
             }
             for t in rows
         ]
+        self.document_options = claim_rows.document_options()
 
     @reviewer
     async def load(self):
@@ -53,7 +61,7 @@ class TemplatesState(rx.State):
         if not forms.saved(self, lambda: db.run(reason_templates.create_template, actor_id=viewer.user_id,
                                                 **_template_fields(form))):
             return
-        self.message = "Template added."
+        self.message = _("Template added.")
         self.form_key += 1
         self._reload(viewer)
 
@@ -79,7 +87,7 @@ class TemplatesState(rx.State):
                                                     template_id=tid, **_template_fields(form)),
                                errors="edit_errors"):
                 return
-            self.message = "Template saved."
+            self.message = _("Template saved.")
         except NotFound as exc:
             self.message = exc.message
         self.editing, self.edit_errors = "", {}
@@ -93,7 +101,7 @@ class TemplatesState(rx.State):
             return
         try:
             db.run(reason_templates.delete_template, actor_id=viewer.user_id, template_id=tid)
-            self.message = "Template deleted."
+            self.message = _("Template deleted.")
         except NotFound as exc:
             self.message = exc.message
         self.editing = ""

@@ -10,12 +10,17 @@ from __future__ import annotations
 import reflex as rx
 
 from rxapp import db
+from rxapp.i18n import N_, _
 from rxapp.db import write_session
 from rxapp.models import Role
 from rxapp.services import user_roles
 from rxapp.services.errors import FieldErrors, Forbidden, NotFound
 from rxapp.state import parse
 from rxapp.state.session import admin, caller, reviewer
+
+
+# A role as the table shows it (its English word is the value itself).
+ROLE_WORDS = {Role.customer.value: N_("customer"), Role.reviewer.value: N_("reviewer"), Role.admin.value: N_("admin")}
 
 
 class UsersState(rx.State):
@@ -29,6 +34,7 @@ class UsersState(rx.State):
         found = db.run(user_roles.find_users, actor_id=actor_id, query=self.query)
         self.rows = [
             {"id": str(u["user_id"]), "email": u["email"], "name": u["name"], "role": u["role"],
+             "role_label": _(ROLE_WORDS.get(u["role"], u["role"])),
              "is_reviewer": "yes" if u["role"] == Role.reviewer.value else "",
              "is_admin": "yes" if u["role"] == Role.admin.value else ""}
             for u in found
@@ -69,8 +75,8 @@ class UsersState(rx.State):
         except (Forbidden, NotFound, FieldErrors) as exc:
             self.message = exc.message
             return
-        self.message = (f"{email} is now a reviewer." if role == Role.reviewer
-                        else f"{email} is no longer a reviewer.")
+        self.message = (_("{email} is now a reviewer.") if role == Role.reviewer
+                        else _("{email} is no longer a reviewer.")).format(email=email)
         self._search(viewer.user_id)
 
     @admin
