@@ -2,18 +2,21 @@
 
 import reflex as rx
 
+from rxapp.components.i18n import T
+from rxapp.i18n import N_
+
 BADGE = {
-    "under_review": ("Under review", "amber"),
-    "needs_info": ("Action needed", "orange"),
-    "approved": ("Success", "green"),
-    "rejected": ("Rejected", "gray"),
+    "under_review": (N_("Under review"), "amber"),
+    "needs_info": (N_("Action needed"), "orange"),
+    "approved": (N_("Success"), "green"),
+    "rejected": (N_("Rejected"), "gray"),
 }
 
 
 def status_badge(status) -> rx.Component:
     return rx.match(
         status,
-        *[(key, rx.badge(label, color_scheme=color, variant="soft", size="1", high_contrast=True)) for key, (label, color) in BADGE.items()],
+        *[(key, rx.badge(T(label), color_scheme=color, variant="soft", size="1", high_contrast=True)) for key, (label, color) in BADGE.items()],
         rx.badge(status, size="1"),
     )
 
@@ -35,8 +38,8 @@ def copy_code(code) -> rx.Component:
     """A prize code with a copy button."""
     return rx.hstack(
         rx.code(code, size="3", variant="outline"),
-        rx.button(rx.icon("copy", size=14, aria_hidden="true"), "Copy", size="1", variant="soft",
-                  on_click=[rx.set_clipboard(code), rx.toast.success("Code copied")],
-                  aria_label="Copy code"),
+        rx.button(rx.icon("copy", size=14, aria_hidden="true"), T("Copy"), size="1", variant="soft",
+                  on_click=[rx.set_clipboard(code), rx.toast.success(T("Code copied"))],
+                  aria_label=T("Copy code")),
         spacing="2", align="center",
     )

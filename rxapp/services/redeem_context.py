@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from rxapp import i18n
 from rxapp.models import MissingDocument, Promotion, Redemption, RedemptionStatus, RegisteredProduct, User
 from rxapp.services import eligibility
 from rxapp.services.errors import NotFound
@@ -35,10 +36,10 @@ def own_product_and_promotion(
     """The user's active product and the promotion it would redeem; ``NotFound`` otherwise."""
     product = session.get(RegisteredProduct, product_id)
     if product is None or product.user_id != user_id or not product.is_active:
-        raise NotFound("We could not find this product in your account.")
+        raise NotFound(i18n.gettext("We could not find this product in your account."))
     promotion = session.get(Promotion, promotion_id)
     if promotion is None:
-        raise NotFound("This promotion does not exist.")
+        raise NotFound(i18n.gettext("This promotion does not exist."))
     return product, promotion
 
 
@@ -54,7 +55,7 @@ def confirm_context(*, session: Session, user_id: int, product_id: int, promotio
         "product_id": product.id,
         "promotion_id": promotion.id,
         "promotion_name": promotion.name,
-        "period": f"{promotion.starts_on.isoformat()} ~ {promotion.ends_on.isoformat()}",
+        "period": f"{i18n.format_date(promotion.starts_on)} ~ {i18n.format_date(promotion.ends_on)}",
         "prize_name": promotion.prize_name,
         "prize_type": promotion.prize_type.value,
         "product_type": facts.category_name,
@@ -85,9 +86,9 @@ def again_context(*, session: Session, user_id: int, claim_id: int) -> dict:
     """
     claim = session.get(Redemption, claim_id)
     if claim is None or claim.user_id != user_id:
-        raise NotFound("We could not find this claim in your account.")
+        raise NotFound(i18n.gettext("We could not find this claim in your account."))
     if claim.status != RedemptionStatus.needs_info:
-        raise NotFound("This claim is not waiting for documents from you.")
+        raise NotFound(i18n.gettext("This claim is not waiting for documents from you."))
     ctx = confirm_context(session=session, user_id=user_id, product_id=claim.product_id,
                           promotion_id=claim.promotion_id)
     ctx.update(

@@ -33,6 +33,12 @@ CONVERTED = (
     "rxapp/pages/account.py",
     "rxapp/pages/home.py",
     "rxapp/pages/not_found.py",
+    "rxapp/pages/promotions.py",
+    "rxapp/pages/faq.py",
+    "rxapp/pages/legal.py",
+    "rxapp/pages/info.py",
+    "rxapp/components/status.py",
+    "rxapp/components/links.py",
 )
 # Calls whose positional arguments are text shown on the page, and keyword arguments that are text.
 TEXT_CALLS = {"text", "heading", "button", "link", "callout", "badge", "label", "span", "strong", "em", "p",
