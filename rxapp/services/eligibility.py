@@ -139,7 +139,8 @@ def rule_region(product: ProductFacts, promotion: PromotionFacts) -> str | None:
     if not promotion.region_codes or product.region_code in promotion.region_codes:
         return None
     return _("Bought in {region} ({code}); this promotion is only for {regions}.").format(
-        region=product.region_name, code=product.region_code, regions=_names(promotion.region_names))
+        region=i18n.territory(product.region_code, product.region_name), code=product.region_code,
+        regions=_names(promotion.region_names))
 
 
 def rule_partner_store(product: ProductFacts, promotion: PromotionFacts) -> str | None:
@@ -152,7 +153,7 @@ def rule_partner_store(product: ProductFacts, promotion: PromotionFacts) -> str 
     if product.store_region_code != product.region_code:
         return _("Bought at {store}, a partner store of {store_region}, not of {region} where the product was "
                  "registered.").format(store=product.store_name, store_region=product.store_region_code,
-                                       region=product.region_name)
+                                       region=i18n.territory(product.region_code, product.region_name))
     return None
 
 
@@ -322,7 +323,7 @@ def load_promotions(session: Session, promotions: list[Promotion]) -> list[Promo
             category_ids=frozenset(c for c, _ in cats[p.id]),
             category_names=tuple(n for _, n in cats[p.id]),
             region_codes=frozenset(c for c, _ in regions[p.id]),
-            region_names=tuple(n for _, n in regions[p.id]),
+            region_names=tuple(i18n.territory(c, n) for c, n in regions[p.id]),  # in the current language
         )
         for p in promotions
     ]

@@ -62,7 +62,7 @@ def confirm_context(*, session: Session, user_id: int, product_id: int, promotio
         "product_name": facts.model_name,
         "serial": facts.serial,
         "purchase_date": product.purchase_date.isoformat(),
-        "region": facts.region_name,
+        "region": i18n.territory(facts.region_code, facts.region_name),
         "store": facts.store_name,
         "invoice_file_id": product.invoice_file_id,
         "documents": documents_needed(None, again=False),
