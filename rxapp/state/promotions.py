@@ -8,8 +8,8 @@ import reflex as rx
 
 from rxapp import db, i18n, routes, vocabulary
 from rxapp.db import session_scope
-from rxapp.models import FileKind
 from rxapp.i18n import ngettext
+from rxapp.models import FileKind
 from rxapp.services import claim_history, claims, eligibility, evidence_check, evidence_uploads, redeem_context
 from rxapp.services.errors import Conflict, FieldErrors, NotFound, ServiceError
 from rxapp.state import evidence, live, parse, uploads
