@@ -139,21 +139,22 @@ def rule_label(rule: str) -> str:
 
 
 def customer_status_text(status, reason: str = "") -> str:
-    """The claim's status as the customer reads it (the seed's wording)."""
+    """The claim's status as the customer reads it (the seed's wording, in the current language; the
+    reviewer's reason as typed)."""
     status = RedemptionStatus(status)
     if status == RedemptionStatus.needs_info and reason:
         return reason
     if status == RedemptionStatus.rejected and reason:
-        return f"{STATUS_FOR_CUSTOMER[status]}: {reason}"
-    return STATUS_FOR_CUSTOMER[status]
+        return i18n.gettext("Rejected: {reason}").format(reason=reason)
+    return i18n.gettext(STATUS_FOR_CUSTOMER[status])
 
 
 def customer_shipping_text(status, tracking_number: str = "") -> str:
     """A physical prize's parcel in the customer's words ("Shipped · tracking …")."""
     text = _label(SHIPPING_FOR_CUSTOMER, status)
     if text and tracking_number:
-        return f"{text} · tracking {tracking_number}"
-    return text
+        return i18n.gettext("{state} · tracking {number}").format(state=i18n.gettext(text), number=tracking_number)
+    return i18n.gettext(text) if text else ""
 
 
 def options(table: dict) -> list[list[str]]:

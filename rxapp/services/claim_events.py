@@ -12,6 +12,7 @@ import logging
 
 from sqlmodel import Session, select
 
+from rxapp import i18n
 from rxapp import feedwake  # noqa: F401 - its commit hooks wake the live pollers of every worker
 from rxapp.models import Redemption, RedemptionEvent, RedemptionStatus, User
 from rxapp.services import clock
@@ -67,26 +68,30 @@ def _last_event(session: Session, claim: Redemption) -> RedemptionEvent | None:
     ).first()
 
 
-def _who_and_when(session: Session, event: RedemptionEvent) -> tuple[str, str]:
-    """Who wrote an event (the reviewer's email) and when ("at 14:05 UTC on 2026-11-29")."""
+def _who_and_when(session: Session, event: RedemptionEvent) -> dict[str, str]:
+    """Who wrote an event (the reviewer's email) and when (14:05, 2026-11-29 as the language writes it),
+    as the placeholders of the sentences below."""
     actor = session.get(User, event.actor_id) if event.actor_id else None
     at = event.created_at.astimezone(clock.now().tzinfo)
-    return actor.email if actor else "another reviewer", f"at {at:%H:%M} UTC on {at:%Y-%m-%d}"
+    return {"who": actor.email if actor else i18n.gettext("another reviewer"), "time": f"{at:%H:%M}",
+            "date": i18n.format_date(at.date())}
 
 
 def changed_message(*, session: Session, claim: Redemption) -> str:
     """Tell a reviewer who changed the claim under them, when, and how."""
     last = _last_event(session, claim)
     if last is None:
-        return "This claim changed since you opened it. Reload it to see its current state."
-    who, when = _who_and_when(session, last)
+        return i18n.gettext("This claim changed since you opened it. Reload it to see its current state.")
+    told = _who_and_when(session, last)
     if last.actor_id == claim.user_id:
-        return f"The customer resubmitted this claim {when}. Reload it to see the new documents."
+        return i18n.gettext("The customer resubmitted this claim at {time} UTC on {date}. Reload it to see the new "
+                            "documents.").format(**told)
     if last.to_status == RedemptionStatus.needs_info:
         decision = f"{status_label(last.to_status)}: {last.reason}"
     else:
         decision = customer_status_text(last.to_status, last.reason)
-    return f"Already decided by {who} {when}: {decision}. Reload the claim to see it."
+    return i18n.gettext("Already decided by {who} at {time} UTC on {date}: {decision}. Reload the claim to see "
+                        "it.").format(decision=decision, **told)
 
 
 def shipping_changed_message(*, session: Session, claim: Redemption) -> str:
@@ -94,9 +99,7 @@ def shipping_changed_message(*, session: Session, claim: Redemption) -> str:
     last = _last_event(session, claim)
     if last is None or last.from_status != last.to_status:
         return changed_message(session=session, claim=claim)
-    who, when = _who_and_when(session, last)
-    return (
-        f"Already updated by {who} {when}: {last.reason or 'shipping changed'}."
-        " The page now shows the current state."
-    )
+    return i18n.gettext("Already updated by {who} at {time} UTC on {date}: {change}. The page now shows the "
+                        "current state.").format(change=last.reason or i18n.gettext("shipping changed"),
+                                                 **_who_and_when(session, last))
 

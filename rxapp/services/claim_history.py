@@ -12,6 +12,7 @@ import json
 
 from sqlmodel import Session, select
 
+from rxapp import i18n
 from rxapp.models import (
     PrizeType,
     ProductModel,
@@ -102,7 +103,7 @@ def customer_timeline(*, session: Session, user_id: int, claim_id: int) -> dict:
     """
     found = session.exec(_claim_rows(session).where(Redemption.id == claim_id)).first()
     if found is None or found[0].user_id != user_id:
-        raise NotFound("We could not find this claim in your account.")
+        raise NotFound(i18n.gettext("We could not find this claim in your account."))
     return _timeline(session, found, for_reviewer=False)
 
 
@@ -138,9 +139,9 @@ def _timeline(session: Session, found, *, for_reviewer: bool) -> dict:
         if for_reviewer:
             actor = email or "system"
         elif event.actor_id == claim.user_id:
-            actor = "You"
+            actor = i18n.gettext("You")
         else:
-            actor = "Reviewer" if email else "System"
+            actor = i18n.gettext("Reviewer") if email else i18n.gettext("System")
         item = {
             "at": event.created_at.isoformat(),
             "date": event.created_at.date().isoformat(),
@@ -162,16 +163,17 @@ def _timeline(session: Session, found, *, for_reviewer: bool) -> dict:
 
 
 def _event_label(event: RedemptionEvent) -> str:
+    """The event's title in the current language (a recorded note as it was written)."""
     if event.from_status is None:
-        return "Claim submitted"
+        return i18n.gettext("Claim submitted")
     if event.from_status == RedemptionStatus.needs_info:
-        return "Sent again (Redeem Again)"
+        return i18n.gettext("Sent again (Redeem Again)")
     if event.from_status == event.to_status:
-        return event.reason or "Updated"
+        return event.reason or i18n.gettext("Updated")
     if event.to_status == RedemptionStatus.needs_info:
-        return "Documents requested"
+        return i18n.gettext("Documents requested")
     if event.to_status == RedemptionStatus.approved:
-        return STATUS_FOR_CUSTOMER[RedemptionStatus.approved]
+        return i18n.gettext(STATUS_FOR_CUSTOMER[RedemptionStatus.approved])
     return status_label(event.to_status)
 
 

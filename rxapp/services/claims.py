@@ -29,6 +29,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from rxapp import i18n
+from rxapp.i18n import N_
 from rxapp.models import (
     FileKind,
     MissingDocument,
@@ -49,7 +51,7 @@ from rxapp.services.recipients import CONTROL_CHARS, recipient_columns, validate
 from rxapp.services.redeem_context import REQUIRED, documents_needed, own_product_and_promotion
 from rxapp.vocabulary import customer_status_text, document_in_sentence
 
-ALREADY_REDEEMED = "This product has already been redeemed for this promotion."
+ALREADY_REDEEMED = N_("This product has already been redeemed for this promotion.")
 DECISIONS = {
     "approve": RedemptionStatus.approved,
     "needs_info": RedemptionStatus.needs_info,
@@ -82,8 +84,9 @@ class NotEligible(ServiceError):
 def _own_file(session: Session, *, user_id: int, file_id: int, kind: FileKind) -> StoredFile:
     f = session.get(StoredFile, file_id)
     if f is None or f.owner_id != user_id or f.kind != kind or f.expires_at is not None:
-        what = "invoice" if kind == FileKind.invoice else "S/N photo"
-        raise NotFound(f"We could not find this {what} among your uploads: please upload it again.")
+        raise NotFound(i18n.gettext("We could not find this invoice among your uploads: please upload it again.")
+                       if kind == FileKind.invoice else
+                       i18n.gettext("We could not find this S/N photo among your uploads: please upload it again."))
     return f
 
 
@@ -93,7 +96,7 @@ def load_claim(session: Session, claim_id: int) -> Redemption:
         select(Redemption).where(Redemption.id == claim_id).execution_options(populate_existing=True)
     ).first()
     if claim is None:
-        raise NotFound("This claim does not exist.")
+        raise NotFound(i18n.gettext("This claim does not exist."))
     return claim
 
 
@@ -167,7 +170,7 @@ def submit(
     except FieldErrors as exc:
         errors.update(exc.errors)
     if serial_photo_file_id is None:
-        errors["serial_photo"] = (
+        errors["serial_photo"] = i18n.gettext(
             "Please upload a photo of the S/N sticker on the product itself (not on the box)."
         )
     if errors:
@@ -179,7 +182,7 @@ def submit(
         select(Redemption.id).where(Redemption.product_id == product_id, Redemption.promotion_id == promotion_id)
     ).first()
     if existing is not None:
-        raise Conflict(ALREADY_REDEEMED)
+        raise Conflict(i18n.gettext(ALREADY_REDEEMED))
     result = eligibility.check(
         session=session,
         product_id=product_id,
@@ -188,7 +191,7 @@ def submit(
         invoice_file_id=invoice_file_id,
     )
     if any(r.rule == "not_claimed" for r in result.reasons):
-        raise Conflict(ALREADY_REDEEMED)  # committed by a concurrent submission just now
+        raise Conflict(i18n.gettext(ALREADY_REDEEMED))  # committed by a concurrent submission just now
     if not result.eligible:
         raise NotEligible(result.reasons)
     today = clock.today(session)
@@ -208,7 +211,7 @@ def submit(
         session.flush()
     except IntegrityError:
         # Another submission of the same claim committed first.
-        raise Conflict(ALREADY_REDEEMED) from None
+        raise Conflict(i18n.gettext(ALREADY_REDEEMED)) from None
     if promotion.prize_type == PrizeType.digital_code:
         if codes.reserve(session=session, promotion_id=promotion_id, redemption_id=claim.id) is None:
             raise NotEligible(
@@ -333,11 +336,11 @@ def resubmit(
     """
     claim = load_claim(session, claim_id)
     if claim.user_id != user_id:
-        raise NotFound("We could not find this claim in your account.")
+        raise NotFound(i18n.gettext("We could not find this claim in your account."))
     if claim.status != RedemptionStatus.needs_info:
         raise Conflict(
-            f"This claim is not waiting for documents (its status is “{customer_status_text(claim.status, claim.reason)}”),"
-            " so there is nothing to send again."
+            i18n.gettext("This claim is not waiting for documents (its status is “{status}”), so there is nothing "
+                         "to send again.").format(status=customer_status_text(claim.status, claim.reason))
         )
     product = session.get(RegisteredProduct, claim.product_id)
     errors: dict[str, str] = {}
@@ -353,20 +356,20 @@ def resubmit(
         ("serial_photo", serial_photo_file_id, claim.serial_photo_file_id, FileKind.serial_photo),
     ):
         required = needed[field_name] == REQUIRED
-        what = "invoice" if field_name == "invoice" else "S/N photo"
         if given is None:
             # Not asked for: the one on file stays.
             if required:
-                errors[field_name] = f"Please upload a new {what}: {claim.reason}"
+                errors[field_name] = (
+                    i18n.gettext("Please upload a new invoice: {reason}") if field_name == "invoice"
+                    else i18n.gettext("Please upload a new S/N photo: {reason}")).format(reason=claim.reason)
             continue
         new = _own_file(session, user_id=user_id, file_id=given, kind=kind)
         old = session.get(StoredFile, current) if current else None
         if old is not None and (old.id == new.id or old.sha256 == new.sha256):
             if required:
-                errors[field_name] = (
+                errors[field_name] = i18n.gettext(
                     "This is the same picture the reviewer already saw. Please upload a new one that shows "
-                    f"what was asked: {claim.reason}"
-                )
+                    "what was asked: {reason}").format(reason=claim.reason)
             continue
         updates[f"{field_name}_file_id"] = new.id
     if errors:
@@ -381,7 +384,8 @@ def resubmit(
         decided_at=None,
     )
     if not _bump(session, claim, from_status=before, values=updates):
-        raise Conflict("This claim changed while you were editing it. Please reload Redeem History and try again.")
+        raise Conflict(i18n.gettext("This claim changed while you were editing it. Please reload Redeem History "
+                                    "and try again."))
     return _recorded(
         session, claim, actor_id=user_id, from_status=before, to_status=RedemptionStatus.under_review,
         reason="Sent again with " + (document_in_sentence(asked) or "corrections"), snapshot=snapshot,

@@ -15,6 +15,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from rxapp import i18n
 from rxapp.models import (
     PrizeType, ProductCategory, ProductModel, Promotion, PromotionCategory, PromotionModel,
     PromotionRegion, Redemption, RedemptionStatus, Region, RegisteredProduct, SerialRecord, Store,
@@ -67,7 +68,8 @@ class PromotionFacts:
 
     @property
     def period(self) -> str:
-        return f"{self.starts_on.isoformat()} ~ {self.ends_on.isoformat()}"
+        """The period as the current language writes its dates ("2021-12-01 ~ 2021-12-31")."""
+        return f"{i18n.format_date(self.starts_on)} ~ {i18n.format_date(self.ends_on)}"
 
 
 @dataclass(frozen=True)
@@ -83,21 +85,26 @@ class Eligibility:
 
 
 # --------------------------------------------------------------------------- rules
+# The reasons are written in the current event's language (``rxapp.i18n``); data (model, store and
+# region names) stays as it is.
+
+_ = i18n.gettext
 
 
 def _names(items) -> str:
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " or " + items[-1]
+    return _("{items} or {last}").format(items=", ".join(items[:-1]), last=items[-1])
 
 
 def rule_running(promotion: PromotionFacts, today: date) -> str | None:
     """The promotion accepts claims today (today within its period)."""
     if today < promotion.starts_on:
-        return f"This promotion has not started yet: it runs {promotion.period}."
+        return _("This promotion has not started yet: it runs {period}.").format(period=promotion.period)
     if today > promotion.ends_on:
-        return f"This promotion ended on {promotion.ends_on.isoformat()} (it ran {promotion.period})."
+        return _("This promotion ended on {date} (it ran {period}).").format(
+            date=i18n.format_date(promotion.ends_on), period=promotion.period)
     return None
 
 
@@ -106,22 +113,24 @@ def rule_eligible_model(product: ProductFacts, promotion: PromotionFacts) -> str
     if promotion.model_ids:
         if product.model_id in promotion.model_ids:
             return None
-        return f"{product.model_name} is not one of the models of this promotion ({_names(promotion.model_names)})."
+        return _("{model} is not one of the models of this promotion ({models}).").format(
+            model=product.model_name, models=_names(promotion.model_names))
     if promotion.category_ids and product.category_id not in promotion.category_ids:
-        return (
-            f"{product.model_name} is a {product.category_name} product; this promotion is for "
-            f"{_names(promotion.category_names)} products."
-        )
+        return _("{model} is a {category} product; this promotion is for {categories} products.").format(
+            model=product.model_name, category=product.category_name,
+            categories=_names(promotion.category_names))
     return None
 
 
 def rule_purchase_date(product: ProductFacts, promotion: PromotionFacts) -> str | None:
     """The product was bought inside the promotion period."""
-    bought = product.purchase_date.isoformat()
+    bought = i18n.format_date(product.purchase_date)
     if product.purchase_date < promotion.starts_on:
-        return f"Bought on {bought}, before the promotion period {promotion.period}."
+        return _("Bought on {date}, before the promotion period {period}.").format(
+            date=bought, period=promotion.period)
     if product.purchase_date > promotion.ends_on:
-        return f"Bought on {bought}, after the promotion period {promotion.period}."
+        return _("Bought on {date}, after the promotion period {period}.").format(
+            date=bought, period=promotion.period)
     return None
 
 
@@ -129,10 +138,9 @@ def rule_region(product: ProductFacts, promotion: PromotionFacts) -> str | None:
     """The product was bought in one of the promotion's regions (no regions listed: all)."""
     if not promotion.region_codes or product.region_code in promotion.region_codes:
         return None
-    return (
-        f"Bought in {product.region_name} ({product.region_code}); this promotion is only for "
-        f"{_names(promotion.region_names)}."
-    )
+    return _("Bought in {region} ({code}); this promotion is only for {regions}.").format(
+        region=i18n.territory(product.region_code, product.region_name), code=product.region_code,
+        regions=_names(promotion.region_names))
 
 
 def rule_partner_store(product: ProductFacts, promotion: PromotionFacts) -> str | None:
@@ -140,19 +148,19 @@ def rule_partner_store(product: ProductFacts, promotion: PromotionFacts) -> str 
     if not promotion.requires_partner_store:
         return None
     if not product.store_is_partner:
-        return f"Bought at {product.store_name}, which is not a partner store; this promotion needs a purchase from a partner store."
+        return _("Bought at {store}, which is not a partner store; this promotion needs a purchase from a "
+                 "partner store.").format(store=product.store_name)
     if product.store_region_code != product.region_code:
-        return (
-            f"Bought at {product.store_name}, a partner store of {product.store_region_code}, not of "
-            f"{product.region_name} where the product was registered."
-        )
+        return _("Bought at {store}, a partner store of {store_region}, not of {region} where the product was "
+                 "registered.").format(store=product.store_name, store_region=product.store_region_code,
+                                       region=i18n.territory(product.region_code, product.region_name))
     return None
 
 
 def rule_purchase_proof(product: ProductFacts) -> str | None:
     """A proof of purchase (invoice) is on file."""
     if product.invoice_file_id is None:
-        return "No proof of purchase on file: upload the invoice of this product first."
+        return _("No proof of purchase on file: upload the invoice of this product first.")
     return None
 
 
@@ -160,14 +168,21 @@ def rule_not_claimed(existing_status: RedemptionStatus | None, submitted_on: dat
     """No claim exists yet for this product and promotion (a rejected claim stays final)."""
     if existing_status is None:
         return None
-    when = f" on {submitted_on.isoformat()}" if submitted_on else ""
+    # Each sentence whole, with and without the day (a translation places the day itself).
     if existing_status == RedemptionStatus.rejected:
-        return f"This product's claim for this promotion{when} was rejected; a rejected claim is final."
-    if existing_status == RedemptionStatus.needs_info:
-        return f"Already redeemed{when}: the claim waits for a document from you. Use Redeem Again in Redeem History."
-    if existing_status == RedemptionStatus.approved:
-        return f"Already redeemed{when}: Redeem Success."
-    return f"Already redeemed{when}: the claim is under review."
+        dated = _("This product's claim for this promotion on {date} was rejected; a rejected claim is final.")
+        plain = _("This product's claim for this promotion was rejected; a rejected claim is final.")
+    elif existing_status == RedemptionStatus.needs_info:
+        dated = _("Already redeemed on {date}: the claim waits for a document from you. Use Redeem Again in "
+                  "Redeem History.")
+        plain = _("Already redeemed: the claim waits for a document from you. Use Redeem Again in Redeem "
+                  "History.")
+    elif existing_status == RedemptionStatus.approved:
+        dated, plain = _("Already redeemed on {date}: Redeem Success."), _("Already redeemed: Redeem Success.")
+    else:
+        dated = _("Already redeemed on {date}: the claim is under review.")
+        plain = _("Already redeemed: the claim is under review.")
+    return dated.format(date=i18n.format_date(submitted_on)) if submitted_on else plain
 
 
 def rule_customer_limit(promotion: PromotionFacts, other_claims: int) -> str | None:
@@ -175,15 +190,15 @@ def rule_customer_limit(promotion: PromotionFacts, other_claims: int) -> str | N
     limit = promotion.per_customer_limit
     if other_claims < limit:
         return None
-    each = "claim" if limit == 1 else "claims"
-    return f"You have reached this promotion's limit of {limit} {each} per customer."
+    return i18n.ngettext("You have reached this promotion's limit of {n} claim per customer.",
+                         "You have reached this promotion's limit of {n} claims per customer.", limit).format(n=limit)
 
 
 def rule_stock(promotion: PromotionFacts, available: int | None) -> str | None:
     """Prizes are left: free codes (digital) or physical stock minus claims; ``None`` = unlimited."""
     if available is None or available > 0:
         return None
-    return f"Out of stock: every {promotion.prize_name} of this promotion has been claimed."
+    return _("Out of stock: every {prize} of this promotion has been claimed.").format(prize=promotion.prize_name)
 
 
 RULES = (
@@ -308,7 +323,7 @@ def load_promotions(session: Session, promotions: list[Promotion]) -> list[Promo
             category_ids=frozenset(c for c, _ in cats[p.id]),
             category_names=tuple(n for _, n in cats[p.id]),
             region_codes=frozenset(c for c, _ in regions[p.id]),
-            region_names=tuple(n for _, n in regions[p.id]),
+            region_names=tuple(i18n.territory(c, n) for c, n in regions[p.id]),  # in the current language
         )
         for p in promotions
     ]
@@ -386,13 +401,13 @@ def check(
     """
     products = load_products(session, user_id=user_id, product_id=product_id)
     if not products:
-        raise NotFound("We could not find this product in your account.")
+        raise NotFound(_("We could not find this product in your account."))
     product = products[0]
     if invoice_file_id is not None:
         product = replace(product, invoice_file_id=invoice_file_id)
     promotion_row = session.get(Promotion, promotion_id)
     if promotion_row is None:
-        raise NotFound("This promotion does not exist.")
+        raise NotFound(_("This promotion does not exist."))
     (promotion,) = load_promotions(session, [promotion_row])
     claims = _user_claims(session, user_id=user_id, promotion_ids=[promotion_id])
     existing = claims.get((product_id, promotion_id))

@@ -6,23 +6,20 @@ from dataclasses import dataclass, field
 
 import reflex as rx
 
-from rxapp import db, routes, vocabulary
+from rxapp import db, i18n, routes, vocabulary
 from rxapp.db import session_scope
+from rxapp.i18n import ngettext
 from rxapp.models import FileKind
 from rxapp.services import claim_history, claims, eligibility, evidence_check, evidence_uploads, redeem_context
 from rxapp.services.errors import Conflict, FieldErrors, NotFound, ServiceError
 from rxapp.state import evidence, live, parse, uploads
 from rxapp.state.captcha import CaptchaMixin
 from rxapp.state.evidence import EvidenceMixin
+from rxapp.state.promotion_texts import FIELD_NAMES, in_tab_language, shown_date
 from rxapp.state.session import caller, current_viewer, member
 from rxapp.state.upload_guard import upload_limit
 
 RECIPIENT_FIELDS = ("first_name", "last_name", "zipcode", "address", "contact_number", "note")
-# The names the page shows for each field (a refused Redeem names them at the button).
-FIELD_NAMES = {"invoice": "Proof of purchase", "serial_photo": "Product Barcode / S/N photo",
-               "first_name": "First Name", "last_name": "Last Name", "zipcode": "Zipcode", "address": "Address",
-               "contact_number": "Contact Number", "note": "Note", "captcha": "Captcha",
-               "confirm_serial": "The serial number is right"}
 
 
 @dataclass
@@ -54,6 +51,8 @@ class PromoCard:
     stock: str = ""
     eligible_count: int = 0
     blocked: int = 0
+    # "Why 3 of your products do not qualify", in the tab's language.
+    blocked_text: str = ""
     offers: list[Offer] = field(default_factory=list)
 
 
@@ -73,7 +72,7 @@ class PromotionsState(rx.State):
                     product_name=str(o["product_name"]),
                     serial=str(o["serial"]),
                     category=str(o["category"]),
-                    purchase_date=str(o["purchase_date"]),
+                    purchase_date=shown_date(o["purchase_date"]),
                     eligible=bool(o["eligible"]),
                     reasons=[str(r["message"]) for r in o["reasons"]],
                     claim_id=str(o["claim_id"] or ""),
@@ -83,19 +82,23 @@ class PromotionsState(rx.State):
                 for o in p["products"]
             ]
             available = p.get("available")
+            blocked = sum(1 for o in offers if not o.eligible and not o.claim_status)
             cards.append(
                 PromoCard(
                     id=str(p["id"]),
                     name=str(p["name"]),
                     description=str(p.get("description") or ""),
-                    period=f'{p["starts_on"]}~{p["ends_on"]}',
-                    categories=", ".join(p["categories"]) or "All categories",
-                    regions=", ".join(p["regions"]) or "All regions",
+                    period=f'{shown_date(p["starts_on"])}~{shown_date(p["ends_on"])}',
+                    categories=", ".join(p["categories"]) or i18n.gettext("All categories"),
+                    regions=", ".join(p["regions"]) or i18n.gettext("All regions"),
                     prize=str(p["prize_name"]),
                     prize_type=vocabulary.prize_type_label(p["prize_type"]),
-                    stock="" if available is None else f"{available} left",
+                    stock="" if available is None else ngettext("{n} left", "{n} left", available).format(
+                        n=available),
                     eligible_count=sum(1 for o in offers if o.eligible),
-                    blocked=sum(1 for o in offers if not o.eligible and not o.claim_status),
+                    blocked=blocked,
+                    blocked_text=ngettext("Why {n} of your products does not qualify",
+                                          "Why {n} of your products do not qualify", blocked).format(n=blocked),
                     offers=offers,
                 )
             )
@@ -181,7 +184,7 @@ class RedeemState(CaptchaMixin, EvidenceMixin, rx.State):
                     data = redeem_context.again_context(session=s, user_id=viewer.user_id, claim_id=claim_id)
                 else:
                     if not product_id or not promotion_id:
-                        raise NotFound("Choose a product and a promotion on the Promotions page.")
+                        raise NotFound(i18n.gettext("Choose a product and a promotion on the Promotions page."))
                     data = redeem_context.confirm_context(session=s, user_id=viewer.user_id,
                                                           product_id=product_id, promotion_id=promotion_id)
         except NotFound as exc:
@@ -203,6 +206,7 @@ class RedeemState(CaptchaMixin, EvidenceMixin, rx.State):
         self.ctx = {k: str(v) for k, v in data.items()
                     if k not in ("recipient", "reasons", "invoice_file_id", "serial_photo_file_id", "eligible",
                                  "documents")}
+        self.ctx["purchase_date"] = shown_date(self.ctx.get("purchase_date", ""))
         self.reasons = list(data["reasons"])
         self.eligible = bool(data["eligible"])
         # The documents on file, each behind a fresh signed link (unless a new one was uploaded here).
@@ -212,7 +216,7 @@ class RedeemState(CaptchaMixin, EvidenceMixin, rx.State):
         if self.again and data.get("serial_photo_file_id") and not self._photo_id:
             self.photo_thumb = uploads.thumb_url(file_id=data["serial_photo_file_id"], user_id=viewer.user_id)
             self.photo_ok = self.photo_on_file = True
-            self.photo_name = "S/N photo on file"
+            self.photo_name = i18n.gettext("S/N photo on file")
         self._ensure_captcha()
 
     # ------------------------------------------------------------------ uploads
@@ -309,7 +313,7 @@ class RedeemState(CaptchaMixin, EvidenceMixin, rx.State):
             return
         got = await uploads.resize(owner_id=viewer.user_id, file_id=file_id)
         if got.file_id is not None:
-            got = uploads.Received(got.file_id, got.name, "Resized to 1600 px wide.", False, True)
+            got = uploads.Received(got.file_id, got.name, i18n.gettext("Resized to 1600 px wide."), False, True)
         self._show_upload(which, got, viewer.user_id)
         if got.ok:
             return RedeemState.check_evidence(which)
@@ -318,9 +322,10 @@ class RedeemState(CaptchaMixin, EvidenceMixin, rx.State):
 
     def _refuse(self, errors: dict[str, str]) -> None:
         """A refused Redeem says why next to each field and, at the button, which fields to look at."""
-        names = [FIELD_NAMES[k] for k in errors if k in FIELD_NAMES]
+        names = [i18n.gettext(FIELD_NAMES[k]) for k in errors if k in FIELD_NAMES]
         if "form" not in errors:
-            errors = {**errors, "form": "Nothing was sent. Please check: " + (", ".join(names) or "the form") + "."}
+            fields = ", ".join(names) or i18n.gettext("the form")
+            errors = {**errors, "form": i18n.gettext("Nothing was sent. Please check: {fields}.").format(fields=fields)}
         self.errors = errors
         self._draw_captcha()
         self.form_key += 1
@@ -343,8 +348,8 @@ class RedeemState(CaptchaMixin, EvidenceMixin, rx.State):
         self._refresh_evidence("photo")
         if self.serial_conflict and not parse.flag(form, "confirm_serial"):
             self._refuse({"serial_photo": self.serial_conflict,
-                          "confirm_serial": "Please replace the photo, or tick this box to confirm the serial "
-                                            "number."})
+                          "confirm_serial": i18n.gettext("Please replace the photo, or tick this box to confirm "
+                                                         "the serial number.")})
             return True
         return False
 
@@ -356,8 +361,8 @@ class RedeemState(CaptchaMixin, EvidenceMixin, rx.State):
         self.recipient = dict(data)
         self.serial_confirmed = parse.flag(form, "confirm_serial")
         if not self._product_id or not self._promotion_id:
-            self._refuse({"form": "Nothing was sent: this page is out of date. Please open it again from "
-                                  "Promotions or Redeem History."})
+            self._refuse({"form": i18n.gettext("Nothing was sent: this page is out of date. Please open it again "
+                                               "from Promotions or Redeem History.")})
             return
         problem = self._captcha_problem(form)
         if problem:
@@ -382,11 +387,11 @@ class RedeemState(CaptchaMixin, EvidenceMixin, rx.State):
             self._refuse(dict(exc.errors))
         except claims.NotEligible as exc:
             self.reasons = [getattr(r, "message", str(r)) for r in getattr(exc, "reasons", [])]
-            self._refuse({"form": exc.message or "This product cannot be redeemed for this promotion."})
+            self._refuse({"form": exc.message or i18n.gettext("This product cannot be redeemed for this promotion.")})
         except Conflict as exc:
             self._refuse({"form": exc.message})
         except ServiceError as exc:
-            self._refuse({"form": exc.message or "Something went wrong. Please try again."})
+            self._refuse({"form": exc.message or i18n.gettext("Something went wrong. Please try again.")})
         else:
             self._reset()
             return rx.redirect(routes.REDEEM_DONE)
@@ -413,7 +418,7 @@ def history_rows(user_id: int) -> list[HistoryRow]:
     return [
         HistoryRow(
             claim_id=str(r["claim_id"]),
-            redeem_date=str(r["redeem_date"]),
+            redeem_date=shown_date(r["redeem_date"]),
             promotion_name=str(r["promotion_name"]),
             product_name=str(r["product_name"]),
             serial=str(r["serial"]),
@@ -423,7 +428,7 @@ def history_rows(user_id: int) -> list[HistoryRow]:
             code=str(r["code"] or ""),
             prize_type=str(r["prize_type"]),
             shipping=vocabulary.customer_shipping_text(r["shipping_status"], r.get("tracking_number") or ""),
-            due_on=str(r["due_on"]),
+            due_on=shown_date(r["due_on"]),
         )
         for r in rows
     ]
@@ -444,8 +449,9 @@ class RedeemHistoryState(rx.State):
         viewer = await current_viewer(self)
         if viewer is None or viewer.user_id != user_id:
             return
-        self.rows = history_rows(user_id)
-        self.live_note = "Updated just now"
+        with await in_tab_language(self):
+            self.rows = history_rows(user_id)
+            self.live_note = i18n.gettext("Updated just now")
 
 
 class ClaimState(rx.State):
@@ -458,7 +464,11 @@ class ClaimState(rx.State):
         data = db.run(claim_history.customer_timeline, user_id=user_id, claim_id=self._claim_id)
         self.claim = {k: str(v) for k, v in data.items() if k != "events" and not isinstance(v, (dict, list))}
         self.claim["shipping_text"] = vocabulary.customer_shipping_text(data.get("shipping_status"))
+        self.claim["due_on"] = shown_date(self.claim.get("due_on", ""))
+        self.claim["redeem_date"] = shown_date(self.claim.get("redeem_date", ""))
         self.events = [{k: str(v) for k, v in e.items()} for e in data["events"]]
+        for event in self.events:
+            event["date"] = shown_date(event.get("date", ""))
 
     @member
     async def load(self):
@@ -467,7 +477,7 @@ class ClaimState(rx.State):
         self._claim_id = parse.positive_id(self.router.url.query_parameters.get("id"))
         try:
             if not self._claim_id:
-                raise NotFound("We could not find this claim in your account.")
+                raise NotFound(i18n.gettext("We could not find this claim in your account."))
             self._read(viewer.user_id)
         except NotFound as exc:
             self.not_found = exc.message
@@ -479,6 +489,7 @@ class ClaimState(rx.State):
         if viewer is None or viewer.user_id != user_id or not self._claim_id:
             return
         try:
-            self._read(user_id)
+            with await in_tab_language(self):
+                self._read(user_id)
         except NotFound:
             pass

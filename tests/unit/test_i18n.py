@@ -46,6 +46,11 @@ CONVERTED = (
     "rxapp/pages/console/queue.py",
     "rxapp/pages/console/templates.py",
     "rxapp/pages/console/users.py",
+    "rxapp/pages/promotions.py",
+    "rxapp/pages/faq.py",
+    "rxapp/pages/legal.py",
+    "rxapp/pages/info.py",
+    "rxapp/components/links.py",
 )
 # Calls whose positional arguments are text shown on the page, and keyword arguments that are text.
 TEXT_CALLS = {"text", "heading", "button", "link", "callout", "badge", "label", "span", "strong", "em", "p",
