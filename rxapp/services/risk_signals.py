@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from rxapp.i18n import _
-from rxapp.models import Redemption, RegisteredProduct, StoredFile
+from rxapp.models import Redemption, RedemptionEvent, RegisteredProduct, StoredFile
 from rxapp.services import claim_review, evidence_check, image_marks
 
 FRESH_SERIAL = timedelta(minutes=10)
@@ -155,8 +155,11 @@ def _edited(session: Session, file_ids: list[int]) -> list[Signal]:
 
 def _timing(session: Session, claim: Redemption, product: RegisteredProduct) -> list[Signal]:
     out = []
+    # Both on the real clock (a claim's ``submitted_at`` is on the business clock, the demo date's).
     registered = product.registered_at.replace(tzinfo=None)
-    submitted = claim.submitted_at.replace(tzinfo=None)
+    sent = session.exec(select(sa.func.min(RedemptionEvent.created_at)).where(
+        RedemptionEvent.redemption_id == claim.id)).one()
+    submitted = (sent or claim.submitted_at).replace(tzinfo=None)
     if timedelta(0) <= submitted - registered < FRESH_SERIAL:
         minutes = max(1, int((submitted - registered).total_seconds() // 60))
         out.append(Signal("fresh_serial", _(

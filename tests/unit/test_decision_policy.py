@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from rxapp.models import (
     EmailMessage, EvidenceReading, FileKind, PolicyChange, PromotionCode, Redemption, RedemptionEvent,
-    RedemptionStatus, Role, Store, User,
+    RedemptionStatus, Role, Store, User, utcnow,
 )
 from rxapp.services import decision_policy, image_marks, risk_signals
 from rxapp.services.errors import Conflict, FieldErrors, Forbidden
@@ -37,7 +37,7 @@ def _world(session, *, auto: bool = True, registered_days_ago: int = 30):
     """A claimable product whose invoice and S/N photo read what was registered."""
     w = rows.claimable(session)
     product, model = w["product"], w["model"]
-    product.registered_at = datetime(2021, 12, 10, 9, tzinfo=timezone.utc) - timedelta(days=registered_days_ago)
+    product.registered_at = utcnow() - timedelta(days=registered_days_ago)
     session.add(product)
     w["promotion"].auto_decide = auto
     session.add(w["promotion"])
@@ -85,6 +85,7 @@ def test_a_reused_invoice_on_another_account_waits_and_says_which_claim(session)
     other = rows.make_user(session)
     product2 = rows.make_product(session, other, model=w["model"], store=session.get(Store, w["product"].store_id))
     product2.invoice_file_id = w["product"].invoice_file_id
+    product2.registered_at = utcnow() - timedelta(days=3)
     session.add(product2)
     photo2 = rows.make_file(session, other, FileKind.serial_photo)
     serial2 = session.get(rows.SerialRecord, product2.serial_id).serial
@@ -119,7 +120,7 @@ def test_a_near_duplicate_picture_is_a_signal(session):
 def test_each_signal_stops_the_fast_track_with_a_sentence(session, setup, key):
     w = _world(session, registered_days_ago=0 if setup == "fresh" else 30)
     if setup == "fresh":
-        w["product"].registered_at = datetime(2021, 12, 10, 8, 57, tzinfo=timezone.utc)
+        w["product"].registered_at = utcnow() - timedelta(minutes=3)
     if setup == "edited":
         session.get(rows.StoredFile, w["product"].invoice_file_id).edited_with = "Adobe Photoshop 25.0"
     if setup in ("barcode", "model"):
