@@ -211,7 +211,7 @@ def decide_when_read(*, claim_id: int, url: str | None = None) -> Outcome:
         evidence = evidence_check.claim_checks(session=session, claim_id=claim_id)
     for file_id in evidence["unread"]:
         evidence_check.read_file(file_id=file_id, url=url)
-    with db.session_scope(url) as session:
+    with db.write_session(url) as session:  # reads, then writes: SQLite's write lock up front
         return decide(session=session, claim_id=claim_id)
 
 

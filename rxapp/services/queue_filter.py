@@ -14,9 +14,11 @@ from datetime import date
 from rxapp.models import RedemptionStatus
 from rxapp.services.errors import FieldErrors
 
-KEYS = ("status", "promotion", "region", "from", "to", "search", "checks")
+KEYS = ("status", "promotion", "region", "from", "to", "search", "checks", "risk")
 # The evidence pre-check's verdict kept with each claim (``Redemption.evidence_summary``).
 CHECKS = {"passed": "All checks passed", "failed": "A check failed"}
+# The risk signals kept with each claim (``Redemption.risk_score``) and the fast track's audit sample.
+RISK = {"signals": "Risk signals found", "none": "No risk signal", "audit": "Automatic approvals to audit"}
 DEFAULT = {"status": RedemptionStatus.under_review.value}
 SEARCH_MAX = 120
 
@@ -38,6 +40,8 @@ class QueueFilter:
     search: str = ""
     # "passed" / "failed": only claims whose evidence checks all passed / where one failed.
     checks: str | None = None
+    # "signals" / "none": claims with / without a risk signal; "audit": automatic approvals of the sample.
+    risk: str | None = None
 
 
 _STATUS_CHOICES = {s.value for s in RedemptionStatus}
@@ -75,6 +79,7 @@ def from_dict(data: dict) -> QueueFilter:
     region = data.get("region")
     search = data.get("search", "")
     checks = data.get("checks")
+    risk = data.get("risk")
     return QueueFilter(
         status=None if status == "all" else RedemptionStatus(status),
         promotion_id=_positive_id(data.get("promotion", "")),
@@ -83,6 +88,7 @@ def from_dict(data: dict) -> QueueFilter:
         submitted_to=_iso_day(data.get("to", "")),
         search=search if isinstance(search, str) else "",
         checks=checks if isinstance(checks, str) and checks in CHECKS else None,
+        risk=risk if isinstance(risk, str) and risk in RISK else None,
     )
 
 
@@ -115,7 +121,10 @@ def clean_form(form) -> dict[str, str]:
     checks = text("checks", 10)
     if checks and checks not in CHECKS:
         errors["checks"] = "Please choose a check result from the list."
+    risk = text("risk", 10)
+    if risk and risk not in RISK:
+        errors["risk"] = "Please choose a risk filter from the list."
     if errors:
         raise FieldErrors(errors)
     return {"status": status, "promotion": promotion, "region": region, "from": d_from, "to": d_to,
-            "search": text("search", SEARCH_MAX), "checks": checks}
+            "search": text("search", SEARCH_MAX), "checks": checks, "risk": risk}

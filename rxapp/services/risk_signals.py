@@ -5,7 +5,8 @@
 * ``same_invoice``       - the same invoice file (by content) on another account's claim (one account's
   invoice may list two of its products);
 * ``similar_invoice``    - a near-duplicate picture of it (perceptual hash within ``image_marks.NEAR``
-  bits: re-saved, scaled or lightly cropped) on another claim;
+  bits: re-saved, scaled or lightly cropped) on another claim, whose reading holds the same numbers
+  (invoices of one shop share a layout, so a hash alone would pair them);
 * ``shared_serial``      - the serial registered on another account too;
 * ``shared_address`` / ``shared_phone`` - the recipient's address or phone on another account's claim;
 * ``invoice_check``      - an invoice check (model, date, period, store) failed or contradicts;
@@ -23,6 +24,7 @@ Plain functions over a session, no Reflex; the files' hashes are kept when they 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -34,6 +36,8 @@ from rxapp.models import Redemption, RedemptionEvent, RegisteredProduct, StoredF
 from rxapp.services import claim_review, evidence_check, image_marks
 
 FRESH_SERIAL = timedelta(minutes=10)
+SAME_NUMBERS = 0.8  # share of the numbers two readings of one invoice have in common, at least (a copy: ~0.87,
+# another invoice of the same shop's layout: ~0.65, measured on demo_images invoices)
 BURST_WINDOW = timedelta(hours=24)
 BURST_CLAIMS = 3  # this many claims (this one included) from one account or to one address in a window
 
@@ -69,7 +73,7 @@ def _invoice_signals(session: Session, claim: Redemption, invoice_id: int | None
     if mine is None:
         return []
     other_invoices = (
-        select(Redemption.id, StoredFile.sha256, StoredFile.phash)
+        select(Redemption.id, StoredFile.sha256, StoredFile.phash, StoredFile.id)
         .join(RegisteredProduct, RegisteredProduct.id == Redemption.product_id)
         .join(StoredFile, StoredFile.id == sa.func.coalesce(Redemption.invoice_file_id,
                                                             RegisteredProduct.invoice_file_id))
@@ -77,11 +81,15 @@ def _invoice_signals(session: Session, claim: Redemption, invoice_id: int | None
         .order_by(Redemption.id)
     )
     same = near = None
-    for other_id, sha, phash in session.exec(other_invoices):
+    numbers = None
+    for other_id, sha, phash, other_file in session.exec(other_invoices):
         if sha == mine.sha256:
             same = same or other_id
         elif near is None and image_marks.distance(phash, mine.phash) <= image_marks.NEAR:
-            near = other_id
+            # One shop's invoices share a layout (and so a perceptual hash): a copy also says the same numbers.
+            numbers = _numbers(session, mine.id) if numbers is None else numbers
+            if _same_numbers(numbers, _numbers(session, other_file)):
+                near = other_id
     out = []
     if same:
         out.append(Signal("same_invoice", _("The same invoice file was sent with claim #{other}.").format(
@@ -91,6 +99,21 @@ def _invoice_signals(session: Session, claim: Redemption, invoice_id: int | None
             "The invoice looks like a copy (re-saved, scaled or cropped) of the one sent with claim #{other}."
         ).format(other=near)))
     return out
+
+
+def _numbers(session: Session, file_id: int) -> set[str]:
+    """The words with digits the picture's reading holds (invoice and order numbers, dates, amounts)."""
+    reading = evidence_check.stored_reading(session=session, file_id=file_id)
+    if reading is None:
+        return set()
+    return {w for line in reading.lines for w in re.findall(r"[\w./:-]+", line.text.upper()) if re.search(r"\d", w)}
+
+
+def _same_numbers(a: set[str], b: set[str]) -> bool:
+    """Two readings of one invoice: most of their numbers agree (an unread picture counts on its hash alone)."""
+    if not a or not b:
+        return True
+    return len(a & b) / len(a | b) >= SAME_NUMBERS
 
 
 def _shared(session: Session, claim: Redemption, product: RegisteredProduct) -> list[Signal]:

@@ -48,3 +48,61 @@ def test_a_clean_claim_is_approved_at_once_and_a_reused_invoice_waits_with_its_s
                      phone="+1 503 555 0188")
     assert copied.status == RedemptionStatus.under_review and not copied.decided_automatically
     assert "same_invoice" in copied.risk_signals and f"#{claim.id}" in copied.risk_signals
+
+
+def _reviewer_tab(new_client, path: str):
+    from tests.state.test_console_findings_state import REVIEWER
+
+    client = new_client(path=path)
+    token, _ = flows.session_token_for(REVIEWER[0])
+    client._store_token(token)
+    client.open(path)
+    return client
+
+
+def test_a_reviewer_sets_the_policy_and_audits_a_sampled_automatic_approval(new_client):
+    from rxapp.models import PolicyChange
+    from rxapp.state.console.policy import PolicyState
+    from rxapp.state.console.queue import QueueState
+    from rxapp.state.console.risk import RiskState
+
+    admin = _reviewer_tab(new_client, "/admin/promotions")
+    admin.call(PolicyState.load, path="/admin/promotions")
+    game = next(p for p in admin.get(PolicyState).policies if p["name"] == "Game On Bundle")
+    assert game["enabled"] == "yes"
+    admin.call(PolicyState.save_policy, path="/admin/promotions",
+               form={"promotion": game["id"], "enabled": "on", "daily_cap": "lots", "sample_percent": "100"})
+    assert admin.get(PolicyState).errors[game["id"]]["daily_cap"] == "Enter a whole number from 0 to 100000."
+    admin.call(PolicyState.save_policy, path="/admin/promotions",
+               form={"promotion": game["id"], "enabled": "on", "daily_cap": "500", "sample_percent": "100"})
+    state = admin.get(PolicyState)
+    assert state.message == "Game On Bundle: automatic decisions on, at most 500 a day, 100% of them audited."
+    try:
+        unit = clean_unit("fast-audit")
+        claim = _redeem(new_client, unit, invoice=unit["invoice"], address="3 Audit Way\nPortland, OR",
+                        phone="+1 503 555 0133")
+        assert claim.decided_automatically and claim.audit_state == "sampled", claim.risk_signals
+
+        queue = _reviewer_tab(new_client, "/admin")
+        queue.call(QueueState.load, path="/admin")
+        queue.call(QueueState.apply_filters, path="/admin", form={"status": "under_review", "risk": "audit"})
+        assert str(claim.id) in [r["claim_id"] for r in queue.get(QueueState).rows]
+
+        page = _reviewer_tab(new_client, "/admin/claim")
+        query = {"id": str(claim.id)}
+        page.call(RiskState.load, path="/admin/claim", query=query)
+        risk = page.get(RiskState)
+        assert risk.signals == [] and risk.automatic == "yes" and risk.audit_state == "sampled"
+        page.call(RiskState.audit, path="/admin/claim", query=query, form={"verdict": "flag", "note": ""})
+        assert page.get(RiskState).errors == {"note": "Say what is wrong with this approval."}
+        page.call(RiskState.audit, path="/admin/claim", query=query, form={"verdict": "confirm", "note": ""})
+        risk = page.get(RiskState)
+        assert risk.audit_state == "confirmed" and risk.audited.startswith("reviewer@member-center.test")
+    finally:
+        admin.call(PolicyState.turn_off, path="/admin/promotions", promotion_id=game["id"])
+        assert admin.get(PolicyState).message.endswith("automatic decisions off; every claim waits for a reviewer.")
+        admin.call(PolicyState.save_policy, path="/admin/promotions",
+                   form={"promotion": game["id"], "enabled": "on", "daily_cap": "100", "sample_percent": "10"})
+    with db.session_scope() as s:
+        changes = s.exec(select(PolicyChange).where(PolicyChange.promotion_id == int(game["id"]))).all()
+    assert len(changes) == 3  # the sample raised, turned off at once, back on as it was

@@ -238,3 +238,42 @@ def test_an_editor_in_the_metadata_is_named_and_a_camera_is_not():
     exif[0x0131] = "HDR+ 1.0.540104767zd"
     assert image_marks.editing_software(_bytes(im, exif=exif)) == ""
     assert image_marks.editing_software(b"not a picture") == ""
+
+
+def test_one_shops_layout_with_other_numbers_is_not_a_copy(session):
+    """Invoices of one shop share a layout, so their hashes lie close: a copy must also say the same numbers."""
+    w = _world(session)
+    _submit(session, w)
+    mine = session.get(rows.StoredFile, w["product"].invoice_file_id)
+    other = rows.make_user(session)
+    product2 = rows.make_product(session, other, model=w["model"], store=session.get(Store, w["product"].store_id))
+    product2.registered_at = utcnow() - timedelta(days=3)
+    session.add(product2)
+    store = session.get(Store, w["product"].store_id).name
+    _read(session, product2.invoice_file_id, Reading(1000, 1400, [
+        _line(store, 60), _line("Date: 07/12/2021", 100), _line("Invoice INV-99812 Order 5512-77", 140)], []),
+        phash=mine.phash)
+    claim2 = flows.claim(session, product2, w["promotion"], address="2 Far Lane",
+                         recipient={"contact_number": "+33198765400"})
+    assert "similar_invoice" not in [s.key for s in risk_signals.signals(session=session, claim_id=claim2.id)]
+
+
+def test_the_queue_filters_claims_by_risk_and_the_audit_sample(session):
+    from rxapp.services import queue_filter, review_queue
+
+    w = _world(session)
+    w["promotion"].audit_sample_percent = 100
+    session.add(w["promotion"])
+    _, approved = _submit(session, w)
+    reviewer = rows._reviewer(session)
+
+    def ids(**flt):
+        page = review_queue.queue_page(session=session, actor_id=reviewer.id, flt=queue_filter.from_dict(flt))
+        return [r["claim_id"] for r in page.rows]
+
+    assert ids(status="all", risk="audit") == [approved.id]
+    assert ids(status="under_review", risk="audit") == [approved.id]
+    assert ids(status="all", risk="signals") == []
+    assert ids(status="all", risk="none") == [approved.id]
+    with pytest.raises(FieldErrors):
+        queue_filter.clean_form({"risk": "maybe"})

@@ -7,6 +7,7 @@ import reflex as rx
 from rxapp import vocabulary
 from rxapp.components.status import review_status_badge
 from rxapp.components.forms import field, notice, select_field
+from rxapp.components.i18n import T
 from rxapp.components.links import backend_url
 from rxapp.components.layout import grid_of
 from rxapp.components.shell import ACCENT, member_page
@@ -47,6 +48,8 @@ def _filters() -> rx.Component:
                   max_length=10),
             select_field("Evidence checks", "checks", [[k, v] for k, v in queue_filter.CHECKS.items()], Q.errors,
                          default_value=Q.f_checks, placeholder="Any check result", id_prefix="q", compact=True),
+            select_field("Risk", "risk", [[k, v] for k, v in queue_filter.RISK.items()], Q.errors,
+                         default_value=Q.f_risk, placeholder="Any risk", id_prefix="q", compact=True),
             field("Search", "search", Q.errors, default_value=Q.f_search, id_prefix="q", compact=True,
                   placeholder="S/N, email or claim number", max_length=120),
             width="100%",
@@ -90,7 +93,12 @@ def _queue_row(r) -> rx.Component:
                         aria_label="Select claim #" + r["claim_id"],
                         style={"width": "17px", "height": "17px", "accent_color": ACCENT}),
         ),
-        rx.table.cell(rx.link("#" + r["claim_id"], href=r["href"], weight="bold")),
+        rx.table.cell(
+            rx.link("#" + r["claim_id"], href=r["href"], weight="bold"),
+            rx.cond(r["risk"] != "", rx.badge(rx.icon("triangle-alert", size=12, aria_hidden="true"), r["risk"],
+                                              color_scheme="amber", size="1", margin_left="4px",
+                                              title=T("Risk signals"))),
+        ),
         rx.table.cell(
             rx.text(r["due_on"], white_space="nowrap"),
             rx.cond(r["overdue"] == "yes", rx.badge("overdue", color_scheme="red", variant="solid", size="1")),
