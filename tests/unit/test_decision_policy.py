@@ -277,3 +277,27 @@ def test_the_queue_filters_claims_by_risk_and_the_audit_sample(session):
     assert ids(status="all", risk="none") == [approved.id]
     with pytest.raises(FieldErrors):
         queue_filter.clean_form({"risk": "maybe"})
+
+
+def test_insights_count_automatic_and_manual_decisions_the_audit_and_the_signals(session):
+    from rxapp.services import fast_track_insights
+
+    w = _world(session)
+    w["promotion"].audit_sample_percent = 100
+    session.add(w["promotion"])
+    _, approved = _submit(session, w)
+    other = rows.make_user(session)
+    product2 = rows.make_product(session, other, model=w["model"], store=session.get(Store, w["product"].store_id))
+    product2.invoice_file_id = w["product"].invoice_file_id
+    session.add(product2)
+    waiting = flows.claim(session, product2, w["promotion"], address="9 Other Road",
+                          recipient={"contact_number": "+33198765432"})
+    decision_policy.decide(session=session, claim_id=waiting.id)
+    reviewer = rows._reviewer(session)
+    flows.advance(session, waiting, RedemptionStatus.rejected, reviewer_id=reviewer.id)
+    got = fast_track_insights.summary(session=session, actor_id=reviewer.id, days=30,
+                                      today=utcnow().date())
+    assert (got["automatic"], got["manual"]) == (1, 1)
+    assert got["audit"] == {"sampled": 1, "confirmed": 0, "flagged": 0}
+    with pytest.raises(Forbidden):
+        fast_track_insights.summary(session=session, actor_id=w["user"].id)
