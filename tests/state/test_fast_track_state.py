@@ -93,9 +93,9 @@ def test_a_reviewer_sets_the_policy_and_audits_a_sampled_automatic_approval(new_
         page.call(RiskState.load, path="/admin/claim", query=query)
         risk = page.get(RiskState)
         assert risk.signals == [] and risk.automatic == "yes" and risk.audit_state == "sampled"
-        page.call(RiskState.audit, path="/admin/claim", query=query, form={"verdict": "flag", "note": ""})
+        page.call(RiskState.flag_audit, path="/admin/claim", query=query, form={"note": ""})
         assert page.get(RiskState).errors == {"note": "Say what is wrong with this approval."}
-        page.call(RiskState.audit, path="/admin/claim", query=query, form={"verdict": "confirm", "note": ""})
+        page.call(RiskState.confirm_audit, path="/admin/claim", query=query)
         risk = page.get(RiskState)
         assert risk.audit_state == "confirmed" and risk.audited.startswith("reviewer@member-center.test")
     finally:

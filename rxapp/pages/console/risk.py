@@ -27,12 +27,11 @@ def _audit_form() -> rx.Component:
         rx.text_area(id="audit-note", name="note", max_length=500, rows="2", width="100%"),
         rx.cond(R.errors.contains("note"), rx.text(R.errors["note"], size="1", color="#c0101c", role="alert")),
         rx.hstack(
-            rx.button(T("Confirm approval"), type="submit", name="verdict", value="confirm", size="2"),
-            rx.button(T("Flag approval"), type="submit", name="verdict", value="flag", size="2",
-                      variant="outline", color_scheme="red"),
+            rx.button(T("Confirm approval"), type="button", on_click=R.confirm_audit, size="2"),
+            rx.button(T("Flag approval"), type="submit", size="2", variant="outline", color_scheme="red"),
             spacing="2",
         ),
-        on_submit=R.audit, key=R.form_key, width="100%",
+        on_submit=R.flag_audit, key=R.form_key, width="100%",
     )
 
 

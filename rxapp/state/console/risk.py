@@ -57,15 +57,12 @@ class RiskState(rx.State):
             return
         self._show(claim_id)
 
-    @reviewer
-    async def audit(self, form: dict):
-        """Confirm (``verdict`` "confirm") or flag (with a ``note``) this claim's automatic approval."""
-        data = parse.fields(form, ("verdict", "note"), 600)
+    def _audit(self, verdict: str, note: str) -> None:
         if not self._claim_id:
             return
         try:
             db.run_writing(decision_policy.audit, actor_id=caller().user_id, claim_id=self._claim_id,
-                           verdict=data["verdict"], note=data["note"])
+                           verdict=verdict, note=note)
         except FieldErrors as exc:
             self.errors = dict(exc.errors)
             return
@@ -74,3 +71,13 @@ class RiskState(rx.State):
         else:
             self.errors, self.form_key = {}, self.form_key + 1
         self._show(self._claim_id)
+
+    @reviewer
+    async def confirm_audit(self):
+        """Confirm this claim's automatic approval (of the audit sample)."""
+        self._audit("confirm", "")
+
+    @reviewer
+    async def flag_audit(self, form: dict):
+        """Flag this claim's automatic approval, saying what is wrong (``note``)."""
+        self._audit("flag", parse.fields(form, ("note",), 600)["note"])

@@ -77,7 +77,8 @@ HANDLERS = {
     "console.PromotionsAdminState.new_promotion": REVIEWER,
     "console.PromotionsAdminState.save": REVIEWER,
     "console.PromotionsAdminState.save_anyway": REVIEWER,
-    "console.RiskState.audit": REVIEWER,
+    "console.RiskState.confirm_audit": REVIEWER,
+    "console.RiskState.flag_audit": REVIEWER,
     "console.RiskState.load": REVIEWER,
     # rxapp.state.console.queue
     "console.QueueState.apply_filters": REVIEWER,
