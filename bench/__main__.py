@@ -44,6 +44,7 @@ QUICK = {
     "MEMBER_CENTER_BENCH_LIVE_SOLO": "10",  # decisions to the single viewer (full: 20)
     "MEMBER_CENTER_BENCH_PAGES_REPEAT": "2",  # browser loads per page (full: 3)
     "MEMBER_CENTER_BENCH_UPLOAD_REPEAT": "5",  # full: 7
+    "MEMBER_CENTER_BENCH_RISK_CLAIMS": "300",  # the corpus of issue 18: at least 300 labelled claims (full: 320)
 }
 
 

@@ -244,6 +244,10 @@ class StoredFile(SQLModel, table=True):
     # Set while a file waits for an offer ("Resize for me"); swept after it.
     expires_at: datetime | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow)
+    # Kept when the file is read (``services.image_marks``): its perceptual hash (hex; "" until read),
+    # for near-duplicate pictures, and the editing program its metadata names ("" when none).
+    phash: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    edited_with: str = Field(default="", max_length=80, sa_column_kwargs={"server_default": ""})
 
 
 class EvidenceReading(SQLModel, table=True):
@@ -310,6 +314,10 @@ class Promotion(SQLModel, table=True):
     requires_partner_store: bool = True
     due_working_days: int = 14
     created_at: datetime = Field(default_factory=utcnow)
+    # The fast track (``services.decision_policy``): off unless a reviewer turns it on.
+    auto_decide: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    auto_daily_cap: int = Field(default=100, sa_column_kwargs={"server_default": "100"})
+    audit_sample_percent: int = Field(default=10, sa_column_kwargs={"server_default": "10"})
 
     __table_args__ = (
         sa.CheckConstraint("ends_on >= starts_on", name="ck_promotion_period"),
@@ -389,6 +397,16 @@ class Redemption(SQLModel, table=True):
     # The evidence pre-check's verdict for the queue's filter: "passed", "failed", or "" while the
     # claim's files have not been read (``services.evidence_check.claim_evidence``, kept with the claim).
     evidence_summary: str = Field(default="", max_length=10, sa_column_kwargs={"server_default": ""})
+    # The risk signals found when it was submitted (JSON list of {key, sentence}) and their count, for
+    # the queue; the fast track's approval (``decided_automatically``) and its audit: "" / "sampled" /
+    # "confirmed" / "flagged" (``services.decision_policy``).
+    risk_signals: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
+    risk_score: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    decided_automatically: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    audit_state: str = Field(default="", max_length=10, index=True, sa_column_kwargs={"server_default": ""})
+    audited_by: int | None = Field(default=None, foreign_key="user.id")
+    audited_at: datetime | None = None
+    audit_note: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
     # Bumped by every transition: two reviewers cannot both decide one version.
     version: int = 1
 
@@ -429,6 +447,17 @@ class PendingApproval(SQLModel, table=True):
     expected_version: int
     created_at: datetime = Field(default_factory=utcnow)
     due_at: datetime = Field(index=True)
+
+
+class PolicyChange(SQLModel, table=True):
+    """A change of a promotion's decision policy: who, when, what it was and became (JSON)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    promotion_id: int = Field(foreign_key="promotion.id", index=True, ondelete="CASCADE")
+    actor_id: int = Field(foreign_key="user.id")
+    before: str = Field(default="", max_length=500)
+    after: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class ReasonTemplate(SQLModel, table=True):

@@ -20,7 +20,9 @@ from rxapp.state.password import ForgotPasswordState, ResetPasswordState
 from rxapp.state.console.claim import ClaimState as ReviewClaimState
 from rxapp.state.console.insights import InsightsState
 from rxapp.state.console.promotions import PromotionsAdminState
+from rxapp.state.console.policy import PolicyState
 from rxapp.state.console.queue import QueueState
+from rxapp.state.console.risk import RiskState
 from rxapp.state.console.templates import TemplatesState
 from rxapp.state.console.users import UsersState
 from rxapp.state.session import SessionState
@@ -59,10 +61,9 @@ def member(route: str, view, title: str, load=None) -> None:
          [SessionState.require_member] + ([load] if load is not None else []))
 
 
-def reviewer(route: str, view, title: str, load=None) -> None:
+def reviewer(route: str, view, title: str, *loads) -> None:
     """A page of the reviewer console: customers are sent away before anything loads."""
-    add(route, view, f"{title} | Reviewer Console",
-         [SessionState.require_reviewer] + ([load] if load is not None else []))
+    add(route, view, f"{title} | Reviewer Console", [SessionState.require_reviewer, *loads])
 
 
 # Everyone
@@ -100,9 +101,10 @@ member(routes.CLAIM, promotions.claim, "Claim details", promotions_state.ClaimSt
 
 # Reviewer console
 reviewer(routes.ADMIN, queue.queue, "Claim Queue", QueueState.load)
-reviewer(routes.ADMIN_CLAIM, claim.claim, "Claim Review", ReviewClaimState.load)
+reviewer(routes.ADMIN_CLAIM, claim.claim, "Claim Review", ReviewClaimState.load, RiskState.load)
 reviewer(routes.ADMIN_TEMPLATES, templates.templates, "Reason Templates", TemplatesState.load)
-reviewer(routes.ADMIN_PROMOTIONS, console_promotions.promotions, "Promotions & Codes", PromotionsAdminState.load)
+reviewer(routes.ADMIN_PROMOTIONS, console_promotions.promotions, "Promotions & Codes", PromotionsAdminState.load,
+         PolicyState.load)
 reviewer(routes.ADMIN_INSIGHTS, insights.insights, "Insights", InsightsState.load)
 reviewer(routes.ADMIN_USERS, users.users, "Users & Roles", UsersState.load)
 

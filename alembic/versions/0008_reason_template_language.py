@@ -1,7 +1,7 @@
 """reason template language: the language a reason template is written in ("en" for the existing ones)
 
 Revision ID: 0008_reason_template_language
-Revises: 0006_account_language
+Revises: 0007_risk_and_policy
 Create Date: 2026-11-29 21:30:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision: str = '0008_reason_template_language'
-down_revision: Union[str, Sequence[str], None] = '0006_account_language'
+down_revision: Union[str, Sequence[str], None] = '0007_risk_and_policy'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -201,7 +201,8 @@ def _seed_promotions(session: Session, today: date) -> dict[str, Promotion]:
         region_codes = spec.pop("regions")
         prefix = spec.pop("code_prefix", None)
         code_count = spec.pop("code_count", CODES_PER_DIGITAL_PROMOTION)
-        promo = Promotion(**spec)
+        # The demo shows the fast track (``decision_policy``); a new promotion starts with it off.
+        promo = Promotion(**spec, auto_decide=True)
         session.add(promo)
         session.flush()
         session.add_all(
@@ -282,6 +283,8 @@ def _seed_demo_products(session: Session, user: User, today: date) -> list[Regis
             store_id=stores[store_name].id,
             channel=channel,
             purchase_date=bought,
+            # Registered the day it was bought (not minutes before a claim: ``risk_signals.FRESH_SERIAL``).
+            registered_at=datetime.combine(bought, time(12), tzinfo=timezone.utc),
         )
         session.add(product)
         session.flush()

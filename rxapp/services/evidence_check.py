@@ -41,7 +41,7 @@ from sqlmodel import Session, select
 from rxapp import db
 from rxapp.i18n import _
 from rxapp.models import EvidenceReading, FileKind, ProductModel, Redemption, Store, StoredFile
-from rxapp.services import claim_review, file_folder, ocr_reader, serial_format
+from rxapp.services import claim_review, file_folder, image_marks, ocr_reader, serial_format
 from rxapp.services.evidence_text import (  # noqa: F401 - parse_dates: part of this module's API
     find_dates,
     find_phrase,
@@ -350,9 +350,9 @@ def read_file(*, file_id: int, url: str | None = None) -> Reading | None:
     """
     with db.session_scope(url) as session:
         row = session.exec(select(EvidenceReading).where(EvidenceReading.file_id == file_id)).first()
-        if row is not None:
-            return None if row.error else Reading.from_dict(json.loads(row.data))
         stored = session.get(StoredFile, file_id)
+        if row is not None and (stored is None or stored.phash):
+            return None if row.error else Reading.from_dict(json.loads(row.data))
         if stored is None:
             return None
         path, owner_id = file_folder.private_path(stored.storage_key), stored.owner_id
@@ -362,7 +362,14 @@ def read_file(*, file_id: int, url: str | None = None) -> Reading | None:
     error, data = "", "{}"
     reading = None
     try:
-        reading = ocr_reader.read(path.read_bytes(), barcodes=barcodes)
+        content = path.read_bytes()
+    except OSError:
+        content = b""
+    _keep_marks(file_id, content, url)
+    if row is not None:  # read before its marks were kept: only the marks were missing
+        return None if row.error else Reading.from_dict(json.loads(row.data))
+    try:
+        reading = ocr_reader.read(content, barcodes=barcodes)
         data = json.dumps(reading.to_dict(), ensure_ascii=False)
     except Exception as exc:  # noqa: BLE001 - a picture we cannot read is a finding, not a crash
         log.warning("evidence: could not read file %s: %s", file_id, exc)
@@ -374,6 +381,15 @@ def read_file(*, file_id: int, url: str | None = None) -> Reading | None:
     except sa.exc.IntegrityError:
         pass  # read by another worker meanwhile (or the file is gone): theirs is as good
     return reading
+
+
+def _keep_marks(file_id: int, content: bytes, url: str | None) -> None:
+    """The picture's perceptual hash and editing program, kept with the file (``image_marks``)."""
+    phash = image_marks.perceptual_hash(content) if content else ""
+    edited = image_marks.editing_software(content) if content else ""
+    with db.session_scope(url) as session:
+        session.execute(sa.update(StoredFile).where(StoredFile.id == file_id)
+                        .values(phash=phash or "-", edited_with=edited))
 
 
 # --------------------------------------------------------------------------- checks in their context
@@ -446,6 +462,11 @@ def record_claim_summary(*, session: Session, claim_id: int) -> str:
     For the customer's submit handler, which has just made the claim (no reviewer acting).
     """
     return _claim_evidence(session, claim_review.loaded_claim(session=session, claim_id=claim_id))["summary"]
+
+
+def claim_checks(*, session: Session, claim_id: int) -> dict:
+    """``claim_evidence`` for the system (the fast track, ``services.decision_policy``): no reviewer acting."""
+    return _claim_evidence(session, claim_review.loaded_claim(session=session, claim_id=claim_id))
 
 
 def _claim_evidence(session: Session, found: claim_review.ReviewedClaim) -> dict:

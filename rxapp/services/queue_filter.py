@@ -15,13 +15,16 @@ from rxapp.i18n import N_, _
 from rxapp.models import RedemptionStatus
 from rxapp.services.errors import FieldErrors
 
-KEYS = ("status", "promotion", "region", "from", "to", "search", "checks")
+KEYS = ("status", "promotion", "region", "from", "to", "search", "checks", "risk")
 # The evidence pre-check's verdict kept with each claim (``Redemption.evidence_summary``): "passed",
 # "failed", or "" while no file of the claim has been read (a claim from before the pre-check, a demo
 # claim, a picture still waiting): "unchecked" filters on that "" (``evidence_backfill`` fills them in).
 CHECKS = {"passed": N_("All checks passed"), "failed": N_("A check failed"),
           "unchecked": N_("Not checked yet")}
 SUMMARY_OF_CHECKS = {"passed": "passed", "failed": "failed", "unchecked": ""}
+# The risk signals kept with each claim (``Redemption.risk_score``) and the fast track's audit sample.
+RISK = {"signals": N_("Risk signals found"), "none": N_("No risk signal"),
+        "audit": N_("Automatic approvals to audit")}
 DEFAULT = {"status": RedemptionStatus.under_review.value}
 SEARCH_MAX = 120
 
@@ -44,6 +47,8 @@ class QueueFilter:
     # "passed" / "failed" / "unchecked": only claims whose evidence checks all passed / where one failed /
     # whose files no check has read yet.
     checks: str | None = None
+    # "signals" / "none": claims with / without a risk signal; "audit": automatic approvals of the sample.
+    risk: str | None = None
 
 
 _STATUS_CHOICES = {s.value for s in RedemptionStatus}
@@ -81,6 +86,7 @@ def from_dict(data: dict) -> QueueFilter:
     region = data.get("region")
     search = data.get("search", "")
     checks = data.get("checks")
+    risk = data.get("risk")
     return QueueFilter(
         status=None if status == "all" else RedemptionStatus(status),
         promotion_id=_positive_id(data.get("promotion", "")),
@@ -89,6 +95,7 @@ def from_dict(data: dict) -> QueueFilter:
         submitted_to=_iso_day(data.get("to", "")),
         search=search if isinstance(search, str) else "",
         checks=checks if isinstance(checks, str) and checks in CHECKS else None,
+        risk=risk if isinstance(risk, str) and risk in RISK else None,
     )
 
 
@@ -121,7 +128,10 @@ def clean_form(form) -> dict[str, str]:
     checks = text("checks", 10)
     if checks and checks not in CHECKS:
         errors["checks"] = _("Please choose a check result from the list.")
+    risk = text("risk", 10)
+    if risk and risk not in RISK:
+        errors["risk"] = _("Please choose a risk filter from the list.")
     if errors:
         raise FieldErrors(errors)
     return {"status": status, "promotion": promotion, "region": region, "from": d_from, "to": d_to,
-            "search": text("search", SEARCH_MAX), "checks": checks}
+            "search": text("search", SEARCH_MAX), "checks": checks, "risk": risk}

@@ -126,6 +126,12 @@ def _criteria(flt: QueueFilter, *, with_status: bool = True) -> tuple[tuple[str,
     if flt.checks in SUMMARY_OF_CHECKS:
         shape.append("checks")
         params["evidence_summary"] = SUMMARY_OF_CHECKS[flt.checks]
+    if flt.risk in ("signals", "none", "audit"):
+        # The audit sample is approved: it is what the filter asks for, whatever the status filter says.
+        shape.append("risk_" + flt.risk)
+        if flt.risk == "audit" and "status" in shape:
+            shape.remove("status")
+            params.pop("status")
     text = (flt.search or "").strip()
     if text:
         # One OR over indexed lookups: claim number, serial, customer email (prefix).
@@ -175,6 +181,12 @@ def _where(shape: tuple[str, ...]) -> list:
     if "checks" in shape:
         # Checked on the rows the keyset walk reads (like the region): the page stays one indexed walk.
         conds.append(_R.c.evidence_summary == bp("evidence_summary"))
+    if "risk_signals" in shape:
+        conds.append(_R.c.risk_score > 0)
+    if "risk_none" in shape:
+        conds.append(_R.c.risk_score == 0)
+    if "risk_audit" in shape:
+        conds.append(_R.c.audit_state == "sampled")
     # A search names few claims: collect their ids through the indexes
     # (claim number, serial → product, email prefix → user) so the database
     # drives the page from those ids instead of walking the whole queue.
@@ -229,6 +241,7 @@ _ROW_COLUMNS = (
     # The claim's version: a bulk decision passes it back as ``expected_version``
     # so that a claim changed since the page was read is not decided blind.
     _R.c.version,
+    _R.c.risk_score,
     # The demo date rides along (same statement, one index probe) so that a
     # page needs no second query to know "today" for the overdue flag.
     sa.select(_AS.c.value)
@@ -291,8 +304,10 @@ def _as_rows(raw, today: date) -> list[dict]:
             "region_code": region,
             "store_name": store,
             "version": version,
+            "risk_score": risk,
         }
-        for cid, submitted, due, status, promotion, product, serial, email, region, store, version, _demo in raw
+        for cid, submitted, due, status, promotion, product, serial, email, region, store, version, risk, _demo
+        in raw
     ]
 
 
@@ -429,6 +444,7 @@ def hidden_matches(
         (N_("Submitted from"), flt.submitted_from is not None),
         (N_("Submitted to"), flt.submitted_to is not None),
         (N_("Evidence checks"), flt.checks is not None),
+        (N_("Risk"), flt.risk is not None),
     ) if on)
     beyond = 0
     if others:

@@ -12,7 +12,7 @@ from rxapp.i18n import ngettext
 from rxapp.models import FileKind
 from rxapp.services import claim_history, claims, eligibility, evidence_check, evidence_uploads, redeem_context
 from rxapp.services.errors import Conflict, FieldErrors, NotFound, ServiceError
-from rxapp.state import evidence, live, parse, uploads
+from rxapp.state import evidence, fast_track, live, parse, uploads
 from rxapp.state.captcha import CaptchaMixin
 from rxapp.state.evidence import EvidenceMixin
 from rxapp.state.promotion_texts import FIELD_NAMES, in_tab_language, shown_date
@@ -383,6 +383,7 @@ class RedeemState(CaptchaMixin, EvidenceMixin, rx.State):
                                        invoice_file_id=self._new_invoice_id)
                 # The checks' verdict kept with the claim, for the reviewers' queue filter.
                 evidence_check.record_claim_summary(session=s, claim_id=claim.id)
+                claim_id, fresh = claim.id, not self.again
         except FieldErrors as exc:
             self._refuse(dict(exc.errors))
         except claims.NotEligible as exc:
@@ -393,6 +394,8 @@ class RedeemState(CaptchaMixin, EvidenceMixin, rx.State):
         except ServiceError as exc:
             self._refuse({"form": exc.message or i18n.gettext("Something went wrong. Please try again.")})
         else:
+            if fresh:
+                await fast_track.decide(claim_id)
             self._reset()
             return rx.redirect(routes.REDEEM_DONE)
 

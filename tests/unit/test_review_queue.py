@@ -106,6 +106,7 @@ def test_rows_carry_what_the_queue_shows(session):
         "region_code": "DE",
         "store_name": "Media Markt Berlin",
         "version": late.version,
+        "risk_score": 0,  # the risk signals kept when it was sent (the fast track's, none here)
     }
     clock.set_demo_date(session, date(2024, 5, 1))
     assert review_queue.queue_page(session=session, actor_id=_rid(session)).rows[0]["overdue"] is False

@@ -13,6 +13,7 @@ from rxapp.components.links import file_url
 from rxapp.components.layout import grid_of, heading_card, stack
 from rxapp.components.shell import member_page
 from rxapp.components.table import data_table
+from rxapp.pages.console.risk import risk_panel
 from rxapp.state.console.claim import ClaimState as C
 
 KEYBOARD_HELP = N_("Keyboard: A approve · N needs info · R reject · J next · K previous · U undo")
@@ -324,6 +325,7 @@ def _claim_body() -> rx.Component:
     )
     left = rx.vstack(
         _decision_panel(),
+        risk_panel(),
         rx.card(rx.heading(T("Registration"), size="3", as_="h2", margin_bottom="4px"), _facts_list(C.facts),
                 width="100%"),
         rx.card(_checks(), width="100%"),

@@ -97,6 +97,27 @@ def _claims_chart() -> rx.Component:
     )
 
 
+def _fast_track() -> rx.Component:
+    """Automatic against manual decisions, the audit sample's outcomes, signals by frequency."""
+    return heading_card(T("Automatic decisions"),
+        grid_of({"initial": "2", "md": "5"},
+            _kpi(T("Decided automatically"), I.fast["automatic"]),
+            _kpi(T("Decided by a reviewer"), I.fast["manual"]),
+            _kpi(T("Audit: to check"), I.fast["sampled"]),
+            _kpi(T("Audit: confirmed"), I.fast["confirmed"]),
+            _kpi(T("Audit: flagged"), I.fast["flagged"]),
+            margin_bottom="8px",
+        ),
+        rx.cond(
+            I.signal_counts.length() > 0,
+            data_table(("Risk signal", "Claims"), I.signal_counts,
+                       lambda r: cells_row(r["signal"], r["count"]), size="1", width="100%"),
+            rx.text(T("No risk signal in this window."), size="2", color="#555"),
+        ),
+        width="100%", min_width="0", size="3", gap="6px", id="fast-track-insights",
+    )
+
+
 def insights() -> rx.Component:
     return member_page(
         "Insights",
@@ -127,6 +148,7 @@ def insights() -> rx.Component:
                 width="100%",
             ),
             _bar_list(T("By store"), I.by_store, T("No needs-info requests or rejections by store in this window.")),
+            _fast_track(),
             heading_card(T("Most frequent reasons"),
                 rx.cond(
                     I.top_reasons.length() > 0,

@@ -12,6 +12,7 @@ from rxapp.components.layout import grid_of, heading_card
 from rxapp.components.shell import ACCENT, member_page
 from rxapp.components.table import data_table, table
 from rxapp.models import PrizeType
+from rxapp.pages.console.risk import policy_panel
 from rxapp.state.console.promotions import PromotionsAdminState as P
 
 PRIZE_TYPES = [
@@ -229,4 +230,5 @@ def promotions() -> rx.Component:
         rx.cond(P.editing != "", _promotion_form()),
         _promotion_table(),
         _codes_card(),
+        policy_panel(),
     )

@@ -49,6 +49,8 @@ def _filters() -> rx.Component:
                   max_length=10),
             select_field("Evidence checks", "checks", [[k, T(v)] for k, v in queue_filter.CHECKS.items()], Q.errors,
                          default_value=Q.f_checks, placeholder=N_("Any check result"), id_prefix="q", compact=True),
+            select_field("Risk", "risk", [[k, T(v)] for k, v in queue_filter.RISK.items()], Q.errors,
+                         default_value=Q.f_risk, placeholder=N_("Any risk"), id_prefix="q", compact=True),
             field("Search", "search", Q.errors, default_value=Q.f_search, id_prefix="q", compact=True,
                   placeholder=T("S/N, email or claim number"), max_length=120),
             width="100%",
@@ -92,7 +94,12 @@ def _queue_row(r) -> rx.Component:
                         aria_label=Tf("Select claim #{id}", id=r["claim_id"]),
                         style={"width": "17px", "height": "17px", "accent_color": ACCENT}),
         ),
-        rx.table.cell(rx.link("#" + r["claim_id"], href=r["href"], weight="bold")),
+        rx.table.cell(
+            rx.link("#" + r["claim_id"], href=r["href"], weight="bold"),
+            rx.cond(r["risk"] != "", rx.badge(rx.icon("triangle-alert", size=12, aria_hidden="true"), r["risk"],
+                                              color_scheme="amber", size="1", margin_left="4px",
+                                              title=T("Risk signals"))),
+        ),
         rx.table.cell(
             rx.text(r["due_on"], white_space="nowrap"),
             rx.cond(r["overdue"] == "yes", rx.badge(T("overdue"), color_scheme="red", variant="solid", size="1")),

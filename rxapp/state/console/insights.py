@@ -7,7 +7,8 @@ import reflex as rx
 from rxapp import db, i18n, vocabulary
 from rxapp.i18n import N_, _
 from rxapp.models import RedemptionStatus
-from rxapp.services import insights
+from rxapp.i18n import N_, _
+from rxapp.services import fast_track_insights, insights
 from rxapp.state import parse
 from rxapp.state.session import caller, reviewer
 
@@ -15,6 +16,17 @@ from rxapp.state.session import caller, reviewer
 APPROVED = vocabulary.STATUS[RedemptionStatus.approved]
 NEEDS_INFO = vocabulary.STATUS[RedemptionStatus.needs_info]
 REJECTED = vocabulary.STATUS[RedemptionStatus.rejected]
+
+
+SIGNAL_NAMES = {
+    "same_invoice": N_("Same invoice file"), "similar_invoice": N_("Near-duplicate invoice"),
+    "shared_serial": N_("Serial on another account"), "shared_address": N_("Address on another account"),
+    "shared_phone": N_("Phone on another account"), "invoice_check": N_("Invoice check failed"),
+    "barcode_mismatch": N_("Barcode contradicts the serial"), "serial_check": N_("S/N photo check failed"),
+    "unread": N_("Picture not readable"), "edited_image": N_("Edited image"),
+    "fresh_serial": N_("Serial registered minutes before"), "burst_account": N_("Burst from one account"),
+    "burst_address": N_("Burst to one address"),
+}
 
 
 def _bars(rows, key: str, limit: int = 12) -> list[dict[str, str]]:
@@ -57,6 +69,9 @@ class InsightsState(rx.State):
     by_store: list[dict[str, str]] = []
     top_reasons: list[dict[str, str]] = []
     kpis: dict[str, str] = {}
+    # The fast track: automatic / manual decisions, the audit sample, signals by frequency.
+    fast: dict[str, str] = {}
+    signal_counts: list[dict[str, str]] = []
 
     def _reload(self, viewer_id: int) -> None:
         d = db.run(insights.dashboard, actor_id=viewer_id, days=self.days)
@@ -92,6 +107,10 @@ class InsightsState(rx.State):
                 approved=fp["approved_first_pass"], decided=fp["decided"]),
             "window": f"{_window_day(d['from'])} – {_window_day(d['to'])}",
         }
+        f = db.run(fast_track_insights.summary, actor_id=viewer_id, days=self.days)
+        self.fast = {"automatic": str(f["automatic"]), "manual": str(f["manual"]),
+                     **{k: str(v) for k, v in f["audit"].items()}}
+        self.signal_counts = [{"signal": _(SIGNAL_NAMES.get(k, k)), "count": str(n)} for k, n in f["signals"]]
 
     @reviewer
     async def load(self):

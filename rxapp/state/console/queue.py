@@ -73,6 +73,7 @@ class QueueState(rx.State):
     f_to: str = ""
     f_search: str = ""
     f_checks: str = ""
+    f_risk: str = ""
     form_key: int = 0
     errors: dict[str, str] = {}
     page_no: int = 1
@@ -128,6 +129,7 @@ class QueueState(rx.State):
                     "customer_email": r["customer_email"],
                     "region_code": r["region_code"],
                     "store_name": r["store_name"] or "",
+                    "risk": str(r.get("risk_score") or ""),
                 }
             )
         self.rows = rows
@@ -160,6 +162,7 @@ class QueueState(rx.State):
         self.f_to = f.get("to", "")
         self.f_search = f.get("search", "")
         self.f_checks = f.get("checks", "")
+        self.f_risk = f.get("risk", "")
         self.form_key += 1
 
     @reviewer

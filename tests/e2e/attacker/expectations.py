@@ -63,6 +63,9 @@ HANDLERS = {
     "console.ClaimState.undo_approval": REVIEWER,
     # rxapp.state.console.insights
     "console.InsightsState.load": REVIEWER,
+    "console.PolicyState.load": REVIEWER,
+    "console.PolicyState.save_policy": REVIEWER,
+    "console.PolicyState.turn_off": REVIEWER,
     "console.InsightsState.set_days": REVIEWER,
     # rxapp.state.console.promotions
     "console.PromotionsAdminState.choose_codes_promotion": REVIEWER,
@@ -74,6 +77,9 @@ HANDLERS = {
     "console.PromotionsAdminState.new_promotion": REVIEWER,
     "console.PromotionsAdminState.save": REVIEWER,
     "console.PromotionsAdminState.save_anyway": REVIEWER,
+    "console.RiskState.confirm_audit": REVIEWER,
+    "console.RiskState.flag_audit": REVIEWER,
+    "console.RiskState.load": REVIEWER,
     # rxapp.state.console.queue
     "console.QueueState.apply_filters": REVIEWER,
     "console.QueueState.approve_selected": REVIEWER,
@@ -191,8 +197,11 @@ _REVIEWER = _CUSTOMER | {
     "redemption": "any", "redemptionevent": "any", "emailmessage": "any", "promotioncode": "any",
     "promotion": "any", "promotioncategory": "any", "promotionmodel": "any", "promotionregion": "any",
     "reasontemplate": "any", "pendingapproval": "own",
-    # Opening a claim reads its invoice and S/N photo when they were never read (files of before the check).
-    "evidencereading": "any",
+    # Opening a claim reads its invoice and S/N photo when they were never read (files of before the check),
+    # keeping each one's perceptual hash and editing marks with the file.
+    "evidencereading": "any", "storedfile": "any",
+    # Decision policies and their audit rows, and the audit of automatic approvals (on the claim).
+    "policychange": "any",
 }
 ALLOWED_WRITES = {
     "signed_out": _EVERYONE,
