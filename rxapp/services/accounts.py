@@ -47,7 +47,7 @@ def common_passwords() -> frozenset[str]:
 
 def _login_key(email: object) -> str:
     """The account an email as typed at log-in refers to (also the throttling key)."""
-    normalised, _ = account_fields.normalise_email(email)
+    normalised = account_fields.normalise_email(email)[0]
     return normalised or throttle.email_key(email)
 
 

@@ -189,3 +189,30 @@ def test_service_messages_follow_the_current_language():
     with i18n.using("zh-TW"):
         _, message = account_fields.normalise_email("")
     assert message == i18n.gettext("Please enter your email address.", "zh-TW") != "Please enter your email address."
+
+
+def _shadowed_gettext(source: str) -> list[int]:
+    """Lines where a module that imports gettext's ``_`` also binds ``_`` as a variable (``for _ in …``,
+    ``x, _ = …``, ``lambda _: …``): inside that scope ``_("…")`` calls an int or a tuple."""
+    tree = ast.parse(source)
+    imports_gettext = any(
+        isinstance(node, ast.ImportFrom) and node.module == "rxapp.i18n" and any(a.name == "_" for a in node.names)
+        for node in ast.walk(tree))
+    if not imports_gettext:
+        return []
+    return sorted(node.lineno for node in ast.walk(tree)
+                  if (isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store))
+                  or (isinstance(node, ast.arg) and node.arg == "_"))
+
+
+def test_no_module_hides_gettext_behind_a_throwaway_variable():
+    """A bulk approve raised TypeError: its ``for _ in range(…)`` hid ``_`` (gettext) in the same function."""
+    found = [f"{path.relative_to(ROOT)}:{line}" for path in sorted(APP.rglob("*.py"))
+             for line in _shadowed_gettext(path.read_text(encoding="utf-8"))]
+    assert not found, "use another name than _ for these throwaway variables:\n" + "\n".join(found)
+
+
+def test_the_shadowing_finder_finds_a_loop_variable():
+    source = "from rxapp.i18n import _\n\ndef f():\n    for _ in range(3):\n        pass\n    return _('x')\n"
+    assert _shadowed_gettext(source) == [4]
+    assert _shadowed_gettext("def f():\n    for _ in range(3):\n        pass\n") == []
