@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from rxapp import i18n
+from rxapp.services import serial_format
 from rxapp.services.ocr_reader import Box, TextLine
 
 # --------------------------------------------------------------------------- tolerant matching
@@ -308,3 +309,55 @@ def short_date(d: date) -> str:
     if (i18n.known(i18n.current.get()) or i18n.SOURCE) != i18n.SOURCE:
         return i18n.format_date(d)
     return f"{d.day} {d.strftime('%b')} {d.year}"
+
+
+# --------------------------------------------------------------------------- serials printed on a sticker
+
+_LETTER_FOR = {"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B", "4": "A", "7": "T"}
+_DIGIT_FOR = {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "G": "6", "B": "8",
+              "T": "7", "A": "4"}
+
+
+def _coerce(window: str, shape: str) -> tuple[str, int] | None:
+    """``window`` (letters and digits) read as a serial of ``shape`` (the format without literals):
+    digits where digits belong, letters where letters do; (serial, characters changed)."""
+    out, changed = [], 0
+    for ch, want in zip(window, shape):
+        if want == "#":
+            if ch.isdigit():
+                out.append(ch)
+            elif ch in _DIGIT_FOR:
+                out.append(_DIGIT_FOR[ch])
+                changed += 1
+            else:
+                return None
+        else:
+            if ch.isalpha():
+                out.append(ch)
+            elif ch in _LETTER_FOR:
+                out.append(_LETTER_FOR[ch])
+                changed += 1
+            else:
+                return None
+    return "".join(out), changed
+
+
+# "S/N:", "S/N", "SN:" (OCR often drops the spaces, so "S/NZJ9093…" too)
+_SN_LABEL = re.compile(r"^.*?(?<![A-Z])(?:S\s*/\s*N|SN(?![A-Z]))\s*(?:NO\.?)?\s*[.:：]?\s*")
+
+
+def serials_in_text(lines: Sequence[TextLine], fmt: str) -> list[tuple[str, TextLine, int]]:
+    """Serials of format ``fmt`` printed in the lines: (normalised serial, its line, characters coerced),
+    those on a line labelled "S/N" first, then the ones that needed the fewest corrections."""
+    shape = "".join(ch for ch in fmt if ch in "#A")
+    found = []
+    for line in lines:
+        raw = unicodedata.normalize("NFKC", line.text).upper()
+        labelled = bool(_SN_LABEL.match(raw))
+        compact = re.sub(r"[^0-9A-Z]", "", _SN_LABEL.sub("", raw))
+        for i in range(0, len(compact) - len(shape) + 1):
+            got = _coerce(compact[i:i + len(shape)], shape)
+            if got and got[1] <= 2:
+                found.append((serial_format.normalise(got[0], fmt), line, got[1], not labelled))
+    found.sort(key=lambda x: (x[3], x[2]))
+    return [(value, line, changed) for value, line, changed, _unlabelled in found]
