@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -26,7 +28,9 @@ from sqlmodel import select
 
 from rxapp import db, routes, settings
 from rxapp.models import User
-from rxapp.services import accounts, catalog, catalog_import, demo_claims, demo_seed, mail_sender, readiness
+from rxapp.services import (
+    accounts, catalog, catalog_import, demo_claims, demo_seed, evidence_backfill, mail_sender, readiness,
+)
 from rxapp.services.errors import FieldErrors, ServiceError
 
 
@@ -70,9 +74,6 @@ def seed_if_empty(check_evidence: bool = False) -> None:
 def _backfill_in_background(cfg: settings.Settings) -> None:
     """``backfill-evidence`` in a process of its own, at low priority: the demo claims get their evidence
     verdict (seconds of OCR each) while the app starts, instead of holding its start-up."""
-    import os
-    import subprocess
-
     log = cfg.data_dir / "backfill-evidence.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
@@ -196,8 +197,6 @@ def backfill_evidence(limit: int | None) -> None:
     each one's verdict; the queue shows them under "Not checked yet" until then.  Seconds a claim: run it
     while the app serves (it reads on one core), stop it any time, run it again to go on."""
     _settings_or_exit()
-    from rxapp.services import evidence_backfill
-
     todo = len(evidence_backfill.unchecked_claims(limit=limit))
     print(f"{todo} claim(s) without an evidence verdict" + (f" (at most {limit})" if limit else ""), flush=True)
 

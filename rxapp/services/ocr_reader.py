@@ -218,7 +218,7 @@ def _bar_angle(grey: Image.Image) -> float:
     and printed text are tilted with it; the peak of the gradient directions (weighted by their strength,
     strongest tenth only, after a little smoothing so sensor noise adds no direction) is the bars' normal.
     """
-    import numpy as np
+    import numpy as np  # lazy, with the engines that need it (see _ocr)
 
     a = np.asarray(grey.filter(ImageFilter.GaussianBlur(1.5)), dtype=np.float32)
     gx = a[1:-1, 2:] - a[1:-1, :-2]
@@ -240,7 +240,7 @@ def _noise_to_signal(a) -> float:
     picture's spread measures the signal.  Floored at 0.003: 8-bit steps and JPEG's losses are noise
     that row differences do not see.
     """
-    import numpy as np
+    import numpy as np  # lazy, with the engines that need it (see _ocr)
 
     noise = float(np.median(np.abs(np.diff(a, axis=0)))) / 0.6745 / 2**0.5
     return min(0.2, max(0.003, (noise / max(float(a.std()), 1.0)) ** 2))
@@ -248,7 +248,7 @@ def _noise_to_signal(a) -> float:
 
 def _deblur_rows(a, sigma: float, k: float) -> Image.Image:
     """Wiener deconvolution of every row of ``a`` by a Gaussian blur of ``sigma`` px, stretched to 0-255."""
-    import numpy as np
+    import numpy as np  # lazy, with the engines that need it (see _ocr)
 
     pad = a.shape[1] // 4
     a = np.pad(a, ((0, 0), (pad, pad)), mode="edge")
@@ -266,7 +266,7 @@ def _bar_rows(a) -> tuple[int, int]:
     grainy label's text and noise do not outweigh the bars; the band is the run of rows around the
     strongest one whose change stays above half-way between the picture's typical row and that peak.
     """
-    import numpy as np
+    import numpy as np  # lazy, with the engines that need it (see _ocr)
 
     v = np.cumsum(np.pad(a, ((8, 7), (0, 0)), mode="edge"), axis=0)
     change = np.abs(np.diff((v[15:] - v[:-15]) / 15, axis=1)).mean(axis=1)
@@ -289,7 +289,7 @@ def _bar_band_passes(turned: Image.Image):
     leans a little), the mean row stretched as it is, then deblurred at the ladder of blur widths with
     Wiener's K from the noise left after that averaging; each tried at two, three and four times the width.
     """
-    import numpy as np
+    import numpy as np  # lazy, with the engines that need it (see _ocr)
 
     a = np.asarray(turned, dtype=np.float32)
     first, last = _bar_rows(a)
@@ -393,7 +393,7 @@ def read_barcodes(im: Image.Image) -> list[Barcode]:
     found = _decode(turned, undo=undo)
     if found:
         return found
-    import numpy as np
+    import numpy as np  # lazy, with the engines that need it (see _ocr)
 
     for band in (4, 16):  # rows averaged: 4 first; 16 for a grainy photo (noise halved again)
         averaged = turned.resize((turned.width, max(8, turned.height // band)), Image.Resampling.BOX)
