@@ -27,6 +27,7 @@ from rxapp.models import (
 )
 from rxapp.services import access
 from rxapp.services.errors import NotFound
+from rxapp.services.system_actor import SYSTEM_EMAIL, SYSTEM_NAME
 from rxapp.vocabulary import STATUS_FOR_CUSTOMER, customer_status_text, status_label
 
 
@@ -136,7 +137,9 @@ def _timeline(session: Session, found, *, for_reviewer: bool) -> dict:
     ).all()
     items = []
     for event, email in events:
-        if for_reviewer:
+        if email == SYSTEM_EMAIL:
+            actor = i18n.gettext(SYSTEM_NAME)
+        elif for_reviewer:
             actor = email or "system"
         elif event.actor_id == claim.user_id:
             actor = i18n.gettext("You")

@@ -7,12 +7,14 @@ been submitted (and its pictures read), ``decide`` looks at it:
 * its risk signals (``risk_signals``) are kept with it, for the reviewer and the queue, whatever happens;
 * with the policy on, every eligibility rule passing, every evidence check passing (both pictures read)
   and no signal, and fewer than the daily cap approved automatically today, it is approved through the
-  one status machine (``claims.decide``) by the named system actor ``SYSTEM_NAME``, with an audit row
+  one status machine (``claims.decide``) by the named system actor (``system_actor``), with an audit row
   listing what passed: the same code, email and Redeem Success as a reviewer's approval;
 * ``audit_sample_percent`` of those approvals (chosen by the claim's id, so the same claim always gets
   the same answer) also wait in the audit queue, where a reviewer confirms or flags them (``audit``).
 
-Everything else waits for a reviewer, its signals explained.  No Reflex here; the caller runs
+A claim sent again (Redeem Again) after a reviewer asked for documents keeps fresh signals but is
+never approved automatically: the reviewer who asked decides.  Everything else waits for a reviewer,
+its signals explained.  No Reflex here; the caller runs
 ``decide_when_read`` off the event loop (the pictures' reading is seconds of CPU).
 """
 
@@ -21,24 +23,21 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from rxapp import db
 from rxapp.i18n import _
-from rxapp.models import PolicyChange, Promotion, Redemption, RedemptionStatus, Region, Role, User, utcnow
+from rxapp.models import PolicyChange, Promotion, Redemption, RedemptionEvent, RedemptionStatus, User, utcnow
 from rxapp.services import access, claim_review, claims, evidence_check, risk_signals
+from rxapp.services.system_actor import system_actor
 from rxapp.services.errors import Conflict, FieldErrors, NotFound
 
 log = logging.getLogger(__name__)
 
-SYSTEM_EMAIL = "automatic-decision@system.invalid"
-SYSTEM_NAME = "Automatic decision"
 MAX_CAP = 100_000
 AUDIT_SAMPLED, AUDIT_CONFIRMED, AUDIT_FLAGGED = "sampled", "confirmed", "flagged"
 
@@ -62,32 +61,11 @@ class Outcome:
     approved: bool = False
     sampled: bool = False
     signals: list[risk_signals.Signal] = field(default_factory=list)
-    waits_because: str = ""  # off, rules, checks, unread, signals, cap, decided
+    waits_because: str = ""  # off, asked, rules, checks, unread, signals, cap, decided
 
 
 def policy_of(promotion: Promotion) -> Policy:
     return Policy(bool(promotion.auto_decide), int(promotion.auto_daily_cap), int(promotion.audit_sample_percent))
-
-
-def system_actor(session: Session) -> User:
-    """The named system user automatic decisions are made by (made the first time it is needed)."""
-    user = session.exec(select(User).where(User.email == SYSTEM_EMAIL)).first()
-    if user is not None:
-        return user
-    try:
-        with session.begin_nested():
-            # "!…" is no argon2 hash: nobody can sign in as the system.  Random, so it is no short string
-            # that any text containing "!" would match (the frontend-secrets check compares hashes).
-            user = User(email=SYSTEM_EMAIL, password_hash="!" + secrets.token_hex(32), first_name=SYSTEM_NAME, region_code=_region(session),
-                        role=Role.reviewer)
-            session.add(user)
-    except IntegrityError:
-        user = session.exec(select(User).where(User.email == SYSTEM_EMAIL)).one()
-    return user
-
-
-def _region(session: Session) -> str:
-    return session.exec(select(Region.code).order_by(Region.code)).first() or "US"
 
 
 def sampled(claim_id: int, percent: int) -> bool:
@@ -163,6 +141,12 @@ def _approved_today(session: Session, promotion_id: int) -> int:
         Redemption.decided_at >= start)).one()
 
 
+def _asked_for_documents(session: Session, claim_id: int) -> bool:
+    return session.exec(select(RedemptionEvent.id).where(
+        RedemptionEvent.redemption_id == claim_id, RedemptionEvent.to_status == RedemptionStatus.needs_info)
+    ).first() is not None
+
+
 def decide(*, session: Session, claim_id: int) -> Outcome:
     """Look at a submitted claim: keep its signals, and approve it when the policy lets it (module doc)."""
     claim = claims.load_claim(session, claim_id)
@@ -175,6 +159,9 @@ def decide(*, session: Session, claim_id: int) -> Outcome:
     promotion = session.get(Promotion, claim.promotion_id)
     if not promotion.auto_decide:
         return Outcome(claim_id, signals=found, waits_because="off")
+    if _asked_for_documents(session, claim_id):
+        # Sent again after a reviewer asked for documents: that reviewer's question, that reviewer's answer.
+        return Outcome(claim_id, signals=found, waits_because="asked")
     rules = claim_review.claim_eligibility(session=session, claim=claim)
     if not rules["eligible"]:
         return Outcome(claim_id, signals=found, waits_because="rules")

@@ -31,7 +31,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from rxapp.i18n import _
+from rxapp.i18n import _, ngettext
 from rxapp.models import Redemption, RedemptionEvent, RegisteredProduct, StoredFile
 from rxapp.services import claim_review, evidence_check, image_marks
 
@@ -123,20 +123,24 @@ def _shared(session: Session, claim: Redemption, product: RegisteredProduct) -> 
             RegisteredProduct.serial_id == product.serial_id, RegisteredProduct.user_id != claim.user_id)
     ).one()
     if serial_accounts:
-        out.append(Signal("shared_serial", _(
-            "This serial number was also registered by {count} other account(s).").format(count=serial_accounts)))
+        out.append(Signal("shared_serial", ngettext(
+            "This serial number was also registered by {count} other account.",
+            "This serial number was also registered by {count} other accounts.", serial_accounts).format(
+            count=serial_accounts)))
     if claim.address_key:
         n = session.exec(select(sa.func.count(sa.distinct(Redemption.user_id))).where(
             _others(claim), Redemption.address_key == claim.address_key)).one()
         if n:
-            out.append(Signal("shared_address", _(
-                "The delivery address was also given on claims of {count} other account(s).").format(count=n)))
+            out.append(Signal("shared_address", ngettext(
+                "The delivery address was also given on claims of {count} other account.",
+                "The delivery address was also given on claims of {count} other accounts.", n).format(count=n)))
     if claim.phone:
         n = session.exec(select(sa.func.count(sa.distinct(Redemption.user_id))).where(
             _others(claim), Redemption.phone == claim.phone)).one()
         if n:
-            out.append(Signal("shared_phone", _(
-                "The contact number was also given on claims of {count} other account(s).").format(count=n)))
+            out.append(Signal("shared_phone", ngettext(
+                "The contact number was also given on claims of {count} other account.",
+                "The contact number was also given on claims of {count} other accounts.", n).format(count=n)))
     return out
 
 
@@ -185,8 +189,10 @@ def _timing(session: Session, claim: Redemption, product: RegisteredProduct) -> 
     submitted = (sent or claim.submitted_at).replace(tzinfo=None)
     if timedelta(0) <= submitted - registered < FRESH_SERIAL:
         minutes = max(1, int((submitted - registered).total_seconds() // 60))
-        out.append(Signal("fresh_serial", _(
-            "The serial number was registered {minutes} minute(s) before this claim.").format(minutes=minutes)))
+        out.append(Signal("fresh_serial", ngettext(
+            "The serial number was registered {minutes} minute before this claim.",
+            "The serial number was registered {minutes} minutes before this claim.", minutes).format(
+            minutes=minutes)))
     since = claim.submitted_at - BURST_WINDOW
     by_account = session.exec(select(sa.func.count()).select_from(Redemption).where(
         Redemption.user_id == claim.user_id, Redemption.submitted_at >= since)).one()

@@ -383,7 +383,7 @@ class RedeemState(CaptchaMixin, EvidenceMixin, rx.State):
                                        invoice_file_id=self._new_invoice_id)
                 # The checks' verdict kept with the claim, for the reviewers' queue filter.
                 evidence_check.record_claim_summary(session=s, claim_id=claim.id)
-                claim_id, fresh = claim.id, not self.again
+                claim_id = claim.id
         except FieldErrors as exc:
             self._refuse(dict(exc.errors))
         except claims.NotEligible as exc:
@@ -394,8 +394,8 @@ class RedeemState(CaptchaMixin, EvidenceMixin, rx.State):
         except ServiceError as exc:
             self._refuse({"form": exc.message or i18n.gettext("Something went wrong. Please try again.")})
         else:
-            if fresh:
-                await fast_track.decide(claim_id)
+            # A fresh claim may be approved at once; one sent again gets its signals read afresh.
+            await fast_track.decide(claim_id)
             self._reset()
             return rx.redirect(routes.REDEEM_DONE)
 

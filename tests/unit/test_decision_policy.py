@@ -14,7 +14,7 @@ from rxapp.models import (
     EmailMessage, EvidenceReading, FileKind, PolicyChange, PromotionCode, Redemption, RedemptionEvent,
     RedemptionStatus, Role, Store, User, utcnow,
 )
-from rxapp.services import decision_policy, image_marks, risk_signals
+from rxapp.services import claim_history, decision_policy, image_marks, risk_signals, system_actor
 from rxapp.services.errors import Conflict, FieldErrors, Forbidden
 from rxapp.services.ocr_reader import Barcode, Reading, TextLine
 from tests.factories import flows, rows
@@ -66,10 +66,17 @@ def test_a_clean_claim_is_approved_by_the_system_through_the_status_machine(sess
     event = session.exec(select(RedemptionEvent).where(RedemptionEvent.redemption_id == claim.id)
                          .order_by(RedemptionEvent.id.desc())).first()
     actor = session.get(User, event.actor_id)
-    assert actor.first_name == decision_policy.SYSTEM_NAME and actor.role == Role.reviewer
+    assert actor.email == system_actor.SYSTEM_EMAIL and actor.first_name == system_actor.SYSTEM_NAME
+    assert actor.role == Role.reviewer
     assert "eligibility rules passed" in event.reason and "model" in event.reason and "serial" in event.reason
     kinds = [m.kind for m in session.exec(select(EmailMessage).where(EmailMessage.redemption_id == claim.id))]
     assert len(kinds) == 2  # received, then the success email with the code
+    # Both timelines name the decider for what it is, never "Reviewer" or an address.
+    mine = claim_history.customer_timeline(session=session, user_id=claim.user_id, claim_id=claim.id)
+    assert mine["events"][-1]["actor"] == "Automatic decision"
+    reviewer = rows._reviewer(session)
+    theirs = claim_history.reviewer_timeline(session=session, actor_id=reviewer.id, claim_id=claim.id)
+    assert theirs["events"][-1]["actor"] == "Automatic decision"
 
 
 def test_with_the_policy_off_the_claim_waits_with_its_signals(session):
@@ -77,6 +84,19 @@ def test_with_the_policy_off_the_claim_waits_with_its_signals(session):
     outcome, claim = _submit(session, w)
     assert not outcome.approved and outcome.waits_because == "off"
     assert session.get(Redemption, claim.id).status == RedemptionStatus.under_review
+
+
+def test_a_claim_sent_again_after_a_reviewer_asked_waits_for_the_reviewer_with_fresh_signals(session):
+    w = _world(session)
+    claim = flows.claim(session, w["product"], w["promotion"], photo=w["photo"], resubmitted=True)
+    # The documents sent again read as cleanly as the first ones: only the reviewer's question holds it.
+    for new, old in ((claim.invoice_file_id, w["product"].invoice_file_id), (claim.serial_photo_file_id, w["photo"].id)):
+        kept = session.exec(select(EvidenceReading).where(EvidenceReading.file_id == old)).one()
+        _read(session, new, Reading.from_dict(json.loads(kept.data)))
+    outcome = decision_policy.decide(session=session, claim_id=claim.id)
+    assert not outcome.approved and outcome.waits_because == "asked"
+    session.refresh(claim)
+    assert claim.status == RedemptionStatus.under_review and not claim.decided_automatically
 
 
 def test_a_reused_invoice_on_another_account_waits_and_says_which_claim(session):
