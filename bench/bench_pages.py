@@ -306,7 +306,11 @@ def lighthouse(url: str, port: int, out: Path, *, keep_storage: bool,
     if keep_storage:
         args.append("--disable-storage-reset")
     env = {**base_env(), "CHROME_PATH": CHROMIUM}
-    subprocess.run(args, env=env, check=True, capture_output=True, timeout=300)
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0 or not out.exists():
+        # One page's failed audit is that page's row (with Lighthouse's words), not the end of the module.
+        said = " ".join((done.stderr or done.stdout or "").split())[-300:]
+        return {"_failing": [f"Lighthouse failed (exit {done.returncode}): {said}"], "_final_url": url}
     report = json.loads(out.read_text())
     scores = {k: v["score"] for k, v in report["categories"].items()}
     failing = [f"{a['id']} ({a['score']})" for a in report["audits"].values()

@@ -252,6 +252,8 @@ def run() -> dict:
         timings.append(c["seconds"])
         if kind.startswith("clean"):
             sources.append(c)
+        elif kind == "recycled_serial":
+            sources.remove(source)  # its unit now belongs to the recycler: it cannot be released twice
         made.append(c)
     with db.session_scope(url) as s:
         for c in made:

@@ -72,6 +72,14 @@ async def call(fn: Callable[..., T], /, *args, **kwargs) -> T:
     return await asyncio.wrap_future(_submit(job))
 
 
+def start(fn: Callable[..., object], /, *args, **kwargs) -> concurrent.futures.Future:
+    """``fn(*args, **kwargs)`` on the CPU pool, not awaited: work the caller's answer need not wait for.
+
+    ``fn`` handles its own failures (nobody is there to hear them); ``drain`` waits for it on a clean stop.
+    """
+    return _submit(functools.partial(contextvars.copy_context().run, fn, *args, **kwargs))
+
+
 async def run(fn: Callable[..., T], /, **kwargs) -> T:
     """``db.run(fn, **kwargs)`` on the CPU pool: the service call in a transaction of its own, in that thread.
 

@@ -394,8 +394,9 @@ class RedeemState(CaptchaMixin, EvidenceMixin, rx.State):
         except ServiceError as exc:
             self._refuse({"form": exc.message or i18n.gettext("Something went wrong. Please try again.")})
         else:
-            # A fresh claim may be approved at once; one sent again gets its signals read afresh.
-            await fast_track.decide(claim_id)
+            # Decided behind the answer: a fresh claim may be approved within seconds (it reaches Redeem
+            # History live); one sent again gets its signals read afresh.
+            fast_track.start(claim_id)
             self._reset()
             return rx.redirect(routes.REDEEM_DONE)
 
