@@ -167,14 +167,28 @@ def served_address(scope: dict, pages: frozenset[str]) -> dict:
                 else raw)
 
 
+# Anything but a page (scripts, styles, images, JSON, redirects): nothing in it may load, run or frame anything
+# if a browser were ever made to open it as a document.  Short, so that the page's long policy (one hash per
+# inline script of every page, about 4 KB) is not sent again with each of the page's ten-odd assets.
+NOT_A_PAGE_CSP = b"default-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+
 @dataclass(frozen=True)
 class Policy:
     origins: frozenset[str]
-    headers: tuple[tuple[bytes, bytes], ...]
+    headers: tuple[tuple[bytes, bytes], ...]  # on a page (an HTML response)
 
     @property
     def names(self) -> frozenset[bytes]:
         return frozenset(name for name, _ in self.headers)
+
+    @property
+    def not_a_page(self) -> tuple[tuple[bytes, bytes], ...]:
+        """The headers on any other response: the same, with ``NOT_A_PAGE_CSP``."""
+        return tuple((k, NOT_A_PAGE_CSP if k == b"content-security-policy" else v) for k, v in self.headers)
+
+    def headers_for(self, content_type: bytes) -> tuple[tuple[bytes, bytes], ...]:
+        return self.headers if content_type.lower().startswith(b"text/html") else self.not_a_page
 
 
 @lru_cache(maxsize=8)
@@ -306,7 +320,8 @@ class Edge:
                 cache = cache_control(path, message.get("status", 200), headers, self.assets()) if readable else None
                 if cache is not None:
                     headers.append((b"cache-control", cache))
-                message = {**message, "headers": headers + list(policy.headers)}
+                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                message = {**message, "headers": headers + list(policy.headers_for(content_type))}
             await send(message)
 
         await self.app(scope, receive, edge_send)
@@ -318,7 +333,7 @@ async def _refuse(send, policy: Policy) -> None:
         "type": "http.response.start",
         "status": 403,
         "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-                    *policy.headers],
+                    *policy.not_a_page],
     })
     await send({"type": "http.response.body", "body": body})
 

@@ -62,7 +62,7 @@ def client(tmp_path: Path, base: str = BASE, hashes: tuple[str, ...] = (), *, pa
 def check_headers(response, where: str) -> None:
     csp = response.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp, where
-    script_src = re.search(r"script-src ([^;]*)", csp).group(1)
+    script_src = (re.search(r"script-src ([^;]*)", csp) or re.search(r"default-src ([^;]*)", csp)).group(1)
     assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src, where
     assert response.headers["x-frame-options"] == "DENY", where
     assert response.headers["x-content-type-options"] == "nosniff", where
@@ -78,6 +78,20 @@ def test_every_response_carries_the_headers(tmp_path):
         assert response.status_code == status, path
         check_headers(response, path)
         assert "strict-transport-security" not in response.headers  # http: no HSTS
+
+
+def test_only_a_page_carries_the_long_policy_anything_else_a_short_one_that_allows_nothing(tmp_path):
+    hashes = tuple(f"'sha256-{n:044d}'" for n in range(60))  # a build's inline scripts, one per page
+    c = client(tmp_path, hashes=hashes)
+    page = c.get("/")
+    assert page.headers["content-type"].startswith("text/html")
+    assert hashes[-1] in page.headers["content-security-policy"]
+    for path in ("/ping", "/nothing", "/account"):  # text, the not-found answer, a redirect
+        response = c.get(path, follow_redirects=False)
+        check_headers(response, path)
+        csp = response.headers["content-security-policy"]
+        assert csp.startswith("default-src 'none'") and "sha256" not in csp, path
+        assert len(csp) < 120 and len(page.headers["content-security-policy"]) > 3000
 
 
 def test_a_page_answers_at_its_own_address_without_a_redirect(tmp_path):
@@ -115,9 +129,11 @@ def test_hashed_assets_are_kept_a_year_and_pages_are_checked_on_every_visit(tmp_
 
 
 def test_hsts_only_when_the_base_url_is_https(tmp_path):
-    response = client(tmp_path, base="https://members.example.com").get("/ping")
-    assert response.headers["strict-transport-security"].startswith("max-age=31536000")
-    assert "upgrade-insecure-requests" in response.headers["content-security-policy"]
+    https = client(tmp_path, base="https://members.example.com")
+    assert https.get("/ping").headers["strict-transport-security"].startswith("max-age=31536000")
+    page = https.get("/")  # a page's own requests are what the upgrade is for
+    assert page.headers["strict-transport-security"].startswith("max-age=31536000")
+    assert "upgrade-insecure-requests" in page.headers["content-security-policy"]
     assert "strict-transport-security" not in client(tmp_path).get("/ping").headers
 
 
