@@ -17,7 +17,8 @@ answers it, for
 * the eligibility check - ``PromotionsState.load`` (every running promotion,
   with each of the customer's four products eligible or the rule that fails);
 * the redeem submit - ``RedeemState.submit`` of the Redeem Confirm form with the
-  S/N photo uploaded and the captcha answered (a new claim, then the redirect);
+  S/N photo uploaded and its checklist shown (the picture read, as before a customer has
+  filled in the form) and the captcha answered (a new claim, then the redirect);
 
 with 1 connected tab (one call at a time), and with ``CLIENTS`` connected tabs
 all sending at once (``ROUNDS`` times).  **Floor**, on the same tabs in the
@@ -319,8 +320,11 @@ class RedeemSubmit(Kind):
         if not tab.var(redeem, "eligible"):
             raise RuntimeError(
                 f"product {customer.products[i]} is not eligible: {tab.var(redeem, 'reasons')}")
-        await tab.upload(loadclient.handler(redeem, "upload_photo"), "sn.jpg", _photo(), "image/jpeg",
-                         until=loadclient.has_var(redeem, "uploading", False))
+        # Then the photo's checklist, as the customer sees it before filling in the form: the submit
+        # is timed on its own, not behind the picture's reading (bench_evidence times that).
+        read = loadclient.any_of(loadclient.has_var(redeem, "photo_checks", where=bool),
+                                 loadclient.has_var(redeem, "photo_check_note", where=bool))
+        await tab.upload(loadclient.handler(redeem, "upload_photo"), "sn.jpg", _photo(), "image/jpeg", until=read)
         if not tab.var(redeem, "photo_ok"):
             raise RuntimeError(f"the S/N photo was refused: {tab.var(redeem, 'photo_message')}")
         fields = await loadclient.solved_captcha(tab, redeem)

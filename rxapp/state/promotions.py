@@ -381,8 +381,6 @@ class RedeemState(CaptchaMixin, EvidenceMixin, rx.State):
                                        promotion_id=self._promotion_id, recipient=data,
                                        serial_photo_file_id=self._photo_id,
                                        invoice_file_id=self._new_invoice_id)
-                # The checks' verdict kept with the claim, for the reviewers' queue filter.
-                evidence_check.record_claim_summary(session=s, claim_id=claim.id)
                 claim_id = claim.id
         except FieldErrors as exc:
             self._refuse(dict(exc.errors))
@@ -394,8 +392,8 @@ class RedeemState(CaptchaMixin, EvidenceMixin, rx.State):
         except ServiceError as exc:
             self._refuse({"form": exc.message or i18n.gettext("Something went wrong. Please try again.")})
         else:
-            # Decided behind the answer: a fresh claim may be approved within seconds (it reaches Redeem
-            # History live); one sent again gets its signals read afresh.
+            # Behind the answer: the checks' verdict is kept with the claim (the queue's filter), its risk
+            # signals too, and a fresh claim may be approved within seconds (Redeem History shows it live).
             fast_track.start(claim_id)
             self._reset()
             return rx.redirect(routes.REDEEM_DONE)

@@ -57,6 +57,11 @@ def risk_panel() -> rx.Component:
     )
 
 
+# A number a reviewer edits must look like a field (the reset leaves a bare input borderless).
+_NUMBER_STYLE = {"border": "1px solid #8b8d98", "borderRadius": "4px", "padding": "2px 6px", "height": "28px",
+                 "background": "white", "fontSize": "14px", "marginLeft": "4px"}
+
+
 def _policy_row(p) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text(p["name"], weight="bold", size="2"),
@@ -72,10 +77,11 @@ def _policy_row(p) -> rx.Component:
                     ),
                     rx.el.label(T("Daily cap"), " ",
                                 rx.el.input(name="daily_cap", default_value=p["daily_cap"], input_mode="numeric",
-                                            size=6, max_length=6), style={"fontSize": "14px"}),
+                                            size=6, max_length=6, style=_NUMBER_STYLE), style={"fontSize": "14px"}),
                     rx.el.label(T("Audit sample (%)"), " ",
                                 rx.el.input(name="sample_percent", default_value=p["sample_percent"],
-                                            input_mode="numeric", size=3, max_length=3), style={"fontSize": "14px"}),
+                                            input_mode="numeric", size=3, max_length=3, style=_NUMBER_STYLE),
+                                style={"fontSize": "14px"}),
                     rx.button(T("Save policy"), type="submit", size="1"),
                     rx.cond(p["enabled"] == "yes",
                             rx.button(T("Turn off now"), type="button", size="1", color_scheme="red",
