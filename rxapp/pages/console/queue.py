@@ -51,6 +51,8 @@ def _filters() -> rx.Component:
                          default_value=Q.f_checks, placeholder=N_("Any check result"), id_prefix="q", compact=True),
             select_field("Risk", "risk", [[k, T(v)] for k, v in queue_filter.RISK.items()], Q.errors,
                          default_value=Q.f_risk, placeholder=N_("Any risk"), id_prefix="q", compact=True),
+            select_field("Sort by", "order", [[k, T(v)] for k, v in queue_filter.ORDERS.items()], Q.errors,
+                         default_value=Q.f_order, placeholder=None, id_prefix="q", compact=True),
             field("Search", "search", Q.errors, default_value=Q.f_search, id_prefix="q", compact=True,
                   placeholder=T("S/N, email or claim number"), max_length=120),
             width="100%",
