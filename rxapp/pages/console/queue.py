@@ -182,8 +182,11 @@ def _pending_batch() -> rx.Component:
 def queue() -> rx.Component:
     return member_page(
         "Claim Queue",
-        rx.text(T("Oldest due first. Open a claim to see its documents and decide."), size="2", color="#555",
-                margin_bottom="10px"),
+        rx.text(rx.cond(Q.f_order == "risk",
+                        T("Riskiest first: the claims with the most risk signals, then the oldest due. Open a claim "
+                          "to see its documents and decide."),
+                        T("Oldest due first. Open a claim to see its documents and decide.")),
+                size="2", color="#555", margin_bottom="10px"),
         _status_tabs(),
         _filters(),
         _hidden_matches(),
