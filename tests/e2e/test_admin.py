@@ -254,6 +254,7 @@ def test_the_queue_lists_a_claim_with_risk_signals_above_an_older_one_without(si
     log_in(site, *REVIEWER)
     page = site.visit("/admin")
     expect(page.get_by_label("Sort by")).to_have_value("risk")
+    expect(page.get_by_text("Riskiest first: the claims with the most risk signals", exact=False)).to_be_visible()
     page.get_by_label("Search").fill("e2e-risk-order-")
     page.get_by_role("button", name="Apply filters").click()
     rows = page.get_by_role("table").get_by_role("row")
@@ -265,3 +266,4 @@ def test_the_queue_lists_a_claim_with_risk_signals_above_an_older_one_without(si
     page.get_by_role("button", name="Apply filters").click()
     expect(rows.nth(1)).to_contain_text(older["email"])
     expect(rows.nth(2)).to_contain_text(risky["email"])
+    expect(page.get_by_text("Oldest due first.", exact=False)).to_be_visible()
