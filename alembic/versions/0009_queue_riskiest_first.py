@@ -1,4 +1,4 @@
-"""queue riskiest first: the index the reviewer's queue walks when it reads the riskiest claims first
+"""queue riskiest first: the indexes the reviewer's queue walks when it reads the riskiest claims first
 
 Revision ID: 0009_queue_riskiest_first
 Revises: 0008_reason_template_language
@@ -21,7 +21,11 @@ def upgrade() -> None:
     # (status, risk_score DESC, due_on, id): a page riskiest first is an index range walk, forwards or back.
     op.create_index('ix_redemption_risk_queue', 'redemption',
                     ['status', sa.text('risk_score DESC'), 'due_on', 'id'], unique=False)
+    # The same within one promotion (the queue filtered by promotion).
+    op.create_index('ix_redemption_promotion_risk_queue', 'redemption',
+                    ['promotion_id', 'status', sa.text('risk_score DESC'), 'due_on', 'id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_redemption_promotion_risk_queue', table_name='redemption')
     op.drop_index('ix_redemption_risk_queue', table_name='redemption')

@@ -15,7 +15,8 @@ SQLAlchemy Core (explicit columns, no ORM objects) that walks an index in order:
   (promotion_id, status, due_on, id)``,
 * any status: ``ix_redemption_due (due_on, id)``,
 * a status, riskiest first: ``ix_redemption_risk_queue (status, risk_score DESC,
-  due_on, id)``.  The key's mixed directions are no single row comparison, so a
+  due_on, id)``; with a promotion ``ix_redemption_promotion_risk_queue
+  (promotion_id, status, risk_score DESC, due_on, id)``.  The key's mixed directions are no single row comparison, so a
   page after ``(r, d, i)`` is two index range walks of at most a page each,
   UNION ALL, then the first page of the (≤ 2 pages of) rows: the rest of risk
   ``r`` after ``(d, i)``, and the risks below ``r`` from their start.
