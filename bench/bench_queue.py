@@ -8,6 +8,8 @@ transaction.  Then times, each ``REPEAT`` times in the same run:
 * the first page of the default queue (open claims, oldest due first),
 * a filtered page (status + promotion + region),
 * a page 5,000 pages deep, fetched by its cursor,
+* riskiest first (issue 18): the first page, a filtered page, and a page 5,000 pages deep by its cursor
+  (10% of the claims carry one or two risk signals),
 
 each beside a hand-written sqlite3 query returning the same rows.  Goals:
 ours within 3x its raw query, p95 under 50 ms.
@@ -25,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +41,7 @@ from rxapp import db  # noqa: E402
 from rxapp.models import RedemptionStatus  # noqa: E402
 from rxapp.services import review_queue  # noqa: E402
 
-BUILD_VERSION = "3"  # bump when the generated data changes
+BUILD_VERSION = "4"  # bump when the generated data changes
 PROMOTIONS = 100
 USERS = 2000
 REGIONS = ("DE", "FR", "GB", "US", "JP")
@@ -153,14 +156,15 @@ def _fill(path: Path, claims: int) -> None:
         INSERT INTO redemption(id, user_id, product_id, promotion_id, status, invoice_file_id,
             serial_photo_file_id, first_name, last_name, zipcode, address, address_key, phone, note,
             submitted_at, due_on, decided_at, reason, missing_document, shipping_status,
-            tracking_number, version)
+            tracking_number, version, risk_score)
         SELECT x, 1 + (p - 1) % {USERS}, p, 1 + (x - 1) % {PROMOTIONS},
                CASE WHEN h < 45 THEN 'under_review' WHEN h < 55 THEN 'needs_info'
                     WHEN h < 85 THEN 'approved' ELSE 'rejected' END,
                NULL, NULL, 'Customer', 'Name', '10115', printf('%d Main Street', p),
                printf('%d main street', p), '+4930123456', '',
                date('2024-01-01', printf('+%d days', d)) || ' 09:30:00.000000',
-               date('2024-01-21', printf('+%d days', d)), NULL, '', NULL, NULL, '', 1
+               date('2024-01-21', printf('+%d days', d)), NULL, '', NULL, NULL, '', 1,
+               CASE WHEN (x * 40503) % 100 < 90 THEN 0 WHEN (x * 40503) % 100 < 97 THEN 1 ELSE 2 END
         FROM c
         """
     )
@@ -230,6 +234,33 @@ def raw_after(con, status: str, due_on: str, claim_id: int, limit: int):
     ).fetchall()
 
 
+def raw_risk_first(con, status: str, limit: int):
+    return con.execute(
+        RAW_SELECT + " WHERE r.status = ? ORDER BY r.risk_score DESC, r.due_on, r.id LIMIT ?", (status, limit)
+    ).fetchall()
+
+
+def raw_risk_filtered(con, status: str, promotion_id: int, region: str, limit: int):
+    return con.execute(
+        RAW_SELECT
+        + " WHERE r.status = ? AND r.promotion_id = ? AND p.region_code = ?"
+        " ORDER BY r.risk_score DESC, r.due_on, r.id LIMIT ?",
+        (status, promotion_id, region, limit),
+    ).fetchall()
+
+
+def raw_risk_after(con, status: str, risk: int, due_on: str, claim_id: int, limit: int):
+    """After (risk, due_on, id) riskiest first: the same two index range walks, UNION ALL, by hand."""
+    return con.execute(
+        "SELECT * FROM (SELECT * FROM (" + RAW_SELECT.replace("r.version", "r.version, r.risk_score AS rs")
+        + " WHERE r.status = ? AND r.risk_score = ? AND (r.due_on, r.id) > (?, ?) ORDER BY r.due_on, r.id LIMIT ?)"
+        " UNION ALL SELECT * FROM (" + RAW_SELECT.replace("r.version", "r.version, r.risk_score AS rs")
+        + " WHERE r.status = ? AND r.risk_score < ? ORDER BY r.risk_score DESC, r.due_on, r.id LIMIT ?))"
+        " ORDER BY rs DESC, 3, 1 LIMIT ?",
+        (status, risk, due_on, claim_id, limit, status, risk, limit, limit),
+    ).fetchall()
+
+
 # --------------------------------------------------------------------------- timing
 
 
@@ -286,10 +317,16 @@ def main() -> int:
         "SELECT due_on, id FROM redemption WHERE status = ? ORDER BY due_on, id LIMIT 1 OFFSET ?",
         (status, deep_offset),
     ).fetchone()
-    from datetime import date
-
     cursor = review_queue.encode_cursor(date.fromisoformat(due_s), deep_id)
-    filt = review_queue.QueueFilter(status=RedemptionStatus.under_review, promotion_id=7, region_code="FR")
+    risk_deep, risk_due_s, risk_deep_id = raw.execute(
+        "SELECT risk_score, due_on, id FROM redemption WHERE status = ?"
+        " ORDER BY risk_score DESC, due_on, id LIMIT 1 OFFSET ?",
+        (status, deep_offset),
+    ).fetchone()
+    risk_cursor = review_queue.encode_risk_cursor(risk_deep, date.fromisoformat(risk_due_s), risk_deep_id)
+    filt = review_queue.QueueFilter(status=RedemptionStatus.under_review, promotion_id=7, region_code="FR",
+                                    order="due")
+    risk_filt = review_queue.QueueFilter(status=RedemptionStatus.under_review, promotion_id=7, region_code="FR")
 
     session = Session(engine)  # kept open, as the raw side keeps its connection
 
@@ -306,7 +343,8 @@ def main() -> int:
 
         return run
 
-    default = review_queue.QueueFilter()
+    default = review_queue.QueueFilter(order="due")
+    riskiest = review_queue.QueueFilter()  # the open queue's default order
     cases = [
         ("first page (default)", default, None, lambda: raw_default(raw, status, LIMIT + 1)),
         ("filtered (status+promo+region)", filt, None, lambda: raw_filtered(raw, status, 7, "FR", LIMIT + 1)),
@@ -316,6 +354,15 @@ def main() -> int:
             cursor,
             lambda: raw_after(raw, status, due_s, deep_id, LIMIT + 1),
         ),
+        ("riskiest first: first page", riskiest, None, lambda: raw_risk_first(raw, status, LIMIT + 1)),
+        ("riskiest first: filtered", risk_filt, None,
+         lambda: raw_risk_filtered(raw, status, 7, "FR", LIMIT + 1)),
+        (
+            f"riskiest first: page {DEEP_PAGES:,}",
+            riskiest,
+            risk_cursor,
+            lambda: raw_risk_after(raw, status, risk_deep, risk_due_s, risk_deep_id, LIMIT + 1),
+        ),
     ]
 
     print(f"\nqueue bench: {claims:,} claims ({open_claims:,} open), {REPEAT} runs each, page size {LIMIT}")
@@ -324,6 +371,9 @@ def main() -> int:
         ("filtered", filt, None),
         ("deep", default, cursor),
         ("any status", review_queue.QueueFilter(status=None), None),
+        ("riskiest first", riskiest, None),
+        ("riskiest first, filtered", risk_filt, None),
+        ("riskiest first, deep", riskiest, risk_cursor),
     ]
     for name, plan in _plans(engine, plan_cases):
         print(f"  plan {name}: {plan}")

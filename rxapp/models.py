@@ -417,6 +417,10 @@ class Redemption(SQLModel, table=True):
         # The queue filtered by promotion, and the queue over every status.
         sa.Index("ix_redemption_promotion_queue", "promotion_id", "status", "due_on", "id"),
         sa.Index("ix_redemption_due", "due_on", "id"),
+        # The queue riskiest first: (risk_score DESC, due_on, id) within a status, walked forwards and back.
+        sa.Index("ix_redemption_risk_queue", "status", sa.text("risk_score DESC"), "due_on", "id"),
+        sa.Index("ix_redemption_promotion_risk_queue", "promotion_id", "status", sa.text("risk_score DESC"),
+                 "due_on", "id"),
     )
 
 

@@ -15,7 +15,7 @@ from rxapp.i18n import N_, _
 from rxapp.models import RedemptionStatus
 from rxapp.services.errors import FieldErrors
 
-KEYS = ("status", "promotion", "region", "from", "to", "search", "checks", "risk")
+KEYS = ("status", "promotion", "region", "from", "to", "search", "checks", "risk", "order")
 # The evidence pre-check's verdict kept with each claim (``Redemption.evidence_summary``): "passed",
 # "failed", or "" while no file of the claim has been read (a claim from before the pre-check, a demo
 # claim, a picture still waiting): "unchecked" filters on that "" (``evidence_backfill`` fills them in).
@@ -25,6 +25,8 @@ SUMMARY_OF_CHECKS = {"passed": "passed", "failed": "failed", "unchecked": ""}
 # The risk signals kept with each claim (``Redemption.risk_score``) and the fast track's audit sample.
 RISK = {"signals": N_("Risk signals found"), "none": N_("No risk signal"),
         "audit": N_("Automatic approvals to audit")}
+# The queue's order: the riskiest claims first (most risk signals, then oldest due), or oldest due first.
+ORDERS = {"risk": N_("Riskiest first"), "due": N_("Due first")}
 DEFAULT = {"status": RedemptionStatus.under_review.value}
 SEARCH_MAX = 120
 
@@ -49,6 +51,24 @@ class QueueFilter:
     checks: str | None = None
     # "signals" / "none": claims with / without a risk signal; "audit": automatic approvals of the sample.
     risk: str | None = None
+    # "risk" / "due": the reviewer's choice of order; None: the status's default (see ``riskiest_first``).
+    order: str | None = None
+
+    @property
+    def riskiest_first(self) -> bool:
+        """Whether the queue reads riskiest first: ``(risk_score DESC, due_on, id)``.
+
+        The reviewer's choice, by default for the open claims (under review) only; every status at once
+        and the audit sample stay oldest due first (no index walks them by risk).
+        """
+        if self.status is None or self.risk == "audit":
+            return False
+        return self.order == "risk" if self.order else self.status == RedemptionStatus.under_review
+
+    @property
+    def shown_order(self) -> str:
+        """The order the queue is read in, as the filter bar's choice ("risk" / "due")."""
+        return "risk" if self.riskiest_first else "due"
 
 
 _STATUS_CHOICES = {s.value for s in RedemptionStatus}
@@ -75,7 +95,7 @@ def _iso_day(value) -> date | None:
 
 def from_dict(data: dict) -> QueueFilter:
     """The filter from the plain dict the console keeps (keys status, promotion,
-    region, from, to, search; status "all" means every status).
+    region, from, to, search, checks, risk, order; status "all" means every status).
 
     Junk values are dropped (an unknown status means the default, open claims).
     """
@@ -87,6 +107,7 @@ def from_dict(data: dict) -> QueueFilter:
     search = data.get("search", "")
     checks = data.get("checks")
     risk = data.get("risk")
+    order = data.get("order")
     return QueueFilter(
         status=None if status == "all" else RedemptionStatus(status),
         promotion_id=_positive_id(data.get("promotion", "")),
@@ -96,6 +117,7 @@ def from_dict(data: dict) -> QueueFilter:
         search=search if isinstance(search, str) else "",
         checks=checks if isinstance(checks, str) and checks in CHECKS else None,
         risk=risk if isinstance(risk, str) and risk in RISK else None,
+        order=order if isinstance(order, str) and order in ORDERS else None,
     )
 
 
@@ -131,7 +153,10 @@ def clean_form(form) -> dict[str, str]:
     risk = text("risk", 10)
     if risk and risk not in RISK:
         errors["risk"] = _("Please choose a risk filter from the list.")
+    order = text("order", 10)
+    if order and order not in ORDERS:
+        errors["order"] = _("Please choose a sort order from the list.")
     if errors:
         raise FieldErrors(errors)
     return {"status": status, "promotion": promotion, "region": region, "from": d_from, "to": d_to,
-            "search": text("search", SEARCH_MAX), "checks": checks, "risk": risk}
+            "search": text("search", SEARCH_MAX), "checks": checks, "risk": risk, "order": order}

@@ -4,25 +4,29 @@ One job: read the queue.  Every public function takes the acting user's id
 and checks the reviewer role itself (``services.access``).
 
 The queue is keyset-paged over ``(due_on, id)`` — never OFFSET — so a page
-5,000 pages deep costs what the first page costs.  Each page is one SQL
-statement built with SQLAlchemy Core (explicit columns, no ORM objects) that
-walks an index in order:
+5,000 pages deep costs what the first page costs; riskiest first
+(``QueueFilter.riskiest_first``, the open queue's default) over
+``(risk_score DESC, due_on, id)``.  Each page is one SQL statement built with
+SQLAlchemy Core (explicit columns, no ORM objects) that walks an index in order:
 
 * a status given (the default: open claims, ``under_review``):
   ``ix_redemption_queue (status, due_on, id)``,
 * a status and a promotion: ``ix_redemption_promotion_queue
   (promotion_id, status, due_on, id)``,
-* any status: ``ix_redemption_due (due_on, id)``.
+* any status: ``ix_redemption_due (due_on, id)``,
+* a status, riskiest first: ``ix_redemption_risk_queue (status, risk_score DESC,
+  due_on, id)``; with a promotion ``ix_redemption_promotion_risk_queue
+  (promotion_id, status, risk_score DESC, due_on, id)``.  The key's mixed directions are no single row comparison, so a
+  page after ``(r, d, i)`` is two index range walks of at most a page each,
+  UNION ALL, then the first page of the (≤ 2 pages of) rows: the rest of risk
+  ``r`` after ``(d, i)``, and the risks below ``r`` from their start.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timezone
 from functools import lru_cache
 
 import sqlalchemy as sa
@@ -41,7 +45,16 @@ from rxapp.models import (
     User,
 )
 from rxapp.services import access, clock
-from rxapp.services.queue_filter import SUMMARY_OF_CHECKS, QueueFilter
+from rxapp.services.queue_cursors import (  # noqa: F401  (encode/decode: the queue's cursors, also read from here)
+    cursor_of,
+    decode,
+    decode_cursor,
+    decode_risk_cursor,
+    encode_cursor,
+    encode_risk_cursor,
+)
+from rxapp.services.queue_filter import QueueFilter
+from rxapp.services.queue_sql import criteria, where
 
 # Core tables: the queue reads columns, not ORM objects (the ORM's per-row cost
 # would dominate a 50-row page).
@@ -64,165 +77,6 @@ class Page:
     rows: list[dict] = field(default_factory=list)
     next_cursor: str | None = None
     prev_cursor: str | None = None
-
-
-def encode_cursor(due_on: date, claim_id: int) -> str:
-    """The opaque position of a queue row (its ``(due_on, id)`` key)."""
-    raw = f"{due_on.isoformat()}.{int(claim_id)}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-_CURSOR_RE = re.compile(r"(\d{4}-\d{2}-\d{2})\.(\d{1,18})")
-
-
-def decode_cursor(cursor: str | None) -> tuple[date, int] | None:
-    """The key inside a cursor, or None for a missing or malformed one (never raises)."""
-    if not cursor or not isinstance(cursor, str) or len(cursor) > 64:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        return None
-    m = _CURSOR_RE.fullmatch(raw)
-    if not m:
-        return None
-    try:
-        return date.fromisoformat(m.group(1)), int(m.group(2))
-    except ValueError:
-        return None
-
-
-_CLAIM_NO_RE = re.compile(r"#?\s*(\d{1,18})")
-
-
-def _day_start(d: date) -> datetime:
-    return datetime.combine(d, time.min, tzinfo=timezone.utc)
-
-
-def _criteria(flt: QueueFilter, *, with_status: bool = True) -> tuple[tuple[str, ...], dict]:
-    """The filter as a *shape* (which criteria are present) and its bound values.
-
-    Statements are built once per shape (``_where``/``_page_stmt``) and only
-    the values change between calls, so SQLAlchemy neither rebuilds nor
-    recompiles them.
-    """
-    shape: list[str] = []
-    params: dict = {}
-    if with_status and flt.status is not None:
-        shape.append("status")
-        params["status"] = RedemptionStatus(flt.status)
-    if flt.promotion_id is not None:
-        shape.append("promotion")
-        params["promotion_id"] = int(flt.promotion_id)
-    if flt.region_code:
-        shape.append("region")
-        params["region_code"] = flt.region_code.strip().upper()
-    if flt.submitted_from is not None:
-        shape.append("from")
-        params["submitted_from"] = _day_start(flt.submitted_from)
-    if flt.submitted_to is not None:
-        shape.append("to")
-        params["submitted_to"] = _day_start(flt.submitted_to + timedelta(days=1))
-    if flt.checks in SUMMARY_OF_CHECKS:
-        shape.append("checks")
-        params["evidence_summary"] = SUMMARY_OF_CHECKS[flt.checks]
-    if flt.risk in ("signals", "none", "audit"):
-        # The audit sample is approved: it is what the filter asks for, whatever the status filter says.
-        shape.append("risk_" + flt.risk)
-        if flt.risk == "audit" and "status" in shape:
-            shape.remove("status")
-            params.pop("status")
-    text = (flt.search or "").strip()
-    if text:
-        # One OR over indexed lookups: claim number, serial, customer email (prefix).
-        terms = 0
-        m = _CLAIM_NO_RE.fullmatch(text)
-        if m:
-            shape.append("search_id")
-            params["search_id"] = int(m.group(1))
-            terms += 1
-        serial = re.sub(r"\s+", "", text).upper()
-        if "@" not in serial:
-            shape.append("search_serial")
-            params["search_serial"] = serial
-            terms += 1
-        email = text.lower()
-        # Prefixes shorter than 3 characters would match most customers.
-        if len(email) >= 3 and not any(ch.isspace() for ch in email):
-            shape.append("search_email")
-            params["search_email"] = email
-            params["search_email_end"] = email + "\U0010ffff"
-            params["search_email_len"] = len(email)
-            terms += 1
-        if not terms:
-            shape.append("search_none")
-    return tuple(shape), params
-
-
-def _where(shape: tuple[str, ...]) -> list:
-    """The WHERE clauses of a filter shape, with bound parameters."""
-    bp = sa.bindparam
-    conds = []
-    searching = any(part.startswith("search_") for part in shape)
-    if "status" in shape:
-        # While searching, the status must not steer the planner into walking
-        # the whole (status, due_on) index: wrapped, it is only checked.
-        status = sa.func.coalesce(_R.c.status, _R.c.status) if searching else _R.c.status
-        conds.append(status == bp("status"))
-    if "promotion" in shape:
-        promotion = sa.func.coalesce(_R.c.promotion_id, 0) if searching else _R.c.promotion_id
-        conds.append(promotion == bp("promotion_id"))
-    if "region" in shape:
-        conds.append(_P.c.region_code == bp("region_code"))
-    if "from" in shape:
-        conds.append(_R.c.submitted_at >= bp("submitted_from"))
-    if "to" in shape:
-        conds.append(_R.c.submitted_at < bp("submitted_to"))
-    if "checks" in shape:
-        # Checked on the rows the keyset walk reads (like the region): the page stays one indexed walk.
-        conds.append(_R.c.evidence_summary == bp("evidence_summary"))
-    if "risk_signals" in shape:
-        conds.append(_R.c.risk_score > 0)
-    if "risk_none" in shape:
-        conds.append(_R.c.risk_score == 0)
-    if "risk_audit" in shape:
-        conds.append(_R.c.audit_state == "sampled")
-    # A search names few claims: collect their ids through the indexes
-    # (claim number, serial → product, email prefix → user) so the database
-    # drives the page from those ids instead of walking the whole queue.
-    terms = []
-    if "search_id" in shape:
-        terms.append(sa.select(_R.c.id).where(_R.c.id == bp("search_id")))
-    if "search_serial" in shape:
-        terms.append(
-            sa.select(_R.c.id).where(
-                _R.c.product_id.in_(
-                    sa.select(_P.c.id)
-                    .join(_S, _S.c.id == _P.c.serial_id)
-                    .where(_S.c.serial == bp("search_serial"))
-                )
-            )
-        )
-    if "search_email" in shape:
-        # A range walks the unique index on user.email; substr keeps the answer
-        # right under collations where a range alone would not.
-        terms.append(
-            sa.select(_R.c.id).where(
-                _R.c.user_id.in_(
-                    sa.select(_U.c.id).where(
-                        _U.c.email >= bp("search_email"),
-                        _U.c.email < bp("search_email_end"),
-                        sa.func.substr(_U.c.email, 1, bp("search_email_len", type_=sa.Integer))
-                        == bp("search_email", type_=sa.String),
-                    )
-                )
-            )
-        )
-    if terms:
-        conds.append(_R.c.id.in_(sa.union_all(*terms) if len(terms) > 1 else terms[0]))
-    if "search_none" in shape:
-        conds.append(sa.false())
-    return conds
 
 
 _ROW_COLUMNS = (
@@ -251,10 +105,8 @@ _ROW_COLUMNS = (
 )
 
 
-@lru_cache(maxsize=512)
-def _page_stmt(shape: tuple[str, ...], keyed: bool, backwards: bool):
-    """The page SELECT for a filter shape: one statement, joins by primary key."""
-    joined = (
+def _joined():
+    return (
         _R.join(_P, _P.c.id == _R.c.product_id)
         .join(_S, _S.c.id == _P.c.serial_id)
         .join(_M, _M.c.id == _S.c.model_id)
@@ -262,7 +114,12 @@ def _page_stmt(shape: tuple[str, ...], keyed: bool, backwards: bool):
         .join(_U, _U.c.id == _R.c.user_id)
         .join(_ST, _ST.c.id == _P.c.store_id)
     )
-    conds = _where(shape)
+
+
+@lru_cache(maxsize=512)
+def _page_stmt(shape: tuple[str, ...], keyed: bool, backwards: bool):
+    """The page SELECT for a filter shape, oldest due first: one statement, joins by primary key."""
+    conds = where(shape)
     if keyed:
         order_key = sa.tuple_(_R.c.due_on, _R.c.id)
         bound = sa.tuple_(sa.bindparam("k_due", type_=sa.Date), sa.bindparam("k_id", type_=sa.Integer))
@@ -270,11 +127,51 @@ def _page_stmt(shape: tuple[str, ...], keyed: bool, backwards: bool):
     order = (_R.c.due_on.desc(), _R.c.id.desc()) if backwards else (_R.c.due_on, _R.c.id)
     return (
         sa.select(*_ROW_COLUMNS)
-        .select_from(joined)
+        .select_from(_joined())
         .where(*conds)
         .order_by(*order)
         .limit(sa.bindparam("lim", type_=sa.Integer))
     )
+
+
+@lru_cache(maxsize=512)
+def _risk_page_stmt(shape: tuple[str, ...], keyed: bool, backwards: bool):
+    """The page SELECT riskiest first, ``(risk_score DESC, due_on, id)`` (backwards: all reversed).
+
+    After a key ``(r, d, i)``: the rest of risk ``r`` after ``(d, i)`` and the risks below ``r``, each
+    an index range walk of at most ``lim`` rows, UNION ALL, then the first ``lim`` of those.
+    """
+    lim = sa.bindparam("lim", type_=sa.Integer)
+    risk, due, cid = _R.c.risk_score, _R.c.due_on, _R.c.id
+    order = (risk, due.desc(), cid.desc()) if backwards else (risk.desc(), due, cid)
+    base = sa.select(*_ROW_COLUMNS).select_from(_joined()).where(*where(shape))
+    if not keyed:
+        return base.order_by(*order).limit(lim)
+    k_risk = sa.bindparam("k_risk", type_=sa.Integer)
+    bound = sa.tuple_(sa.bindparam("k_due", type_=sa.Date), sa.bindparam("k_id", type_=sa.Integer))
+    same = base.where(risk == k_risk, sa.tuple_(due, cid) < bound if backwards else sa.tuple_(due, cid) > bound)
+    rest = base.where(risk > k_risk if backwards else risk < k_risk)
+    both = sa.union_all(
+        sa.select(same.order_by(*order[1:]).limit(lim).subquery()),
+        sa.select(rest.order_by(*order).limit(lim).subquery()),
+    ).subquery()
+    c = both.c
+    outer = (c.risk_score, c.due_on.desc(), c.id.desc()) if backwards else (c.risk_score.desc(), c.due_on, c.id)
+    return sa.select(both).order_by(*outer).limit(lim)
+
+
+def _statement(flt: QueueFilter, key, backwards: bool, lim: int):
+    """The page statement for ``flt`` in its order, and its bound values (``key``: that order's key)."""
+    shape, params = criteria(flt)
+    params["lim"] = lim
+    by_risk = flt.riskiest_first
+    if key is not None:
+        if by_risk:
+            params["k_risk"], params["k_due"], params["k_id"] = key
+        else:
+            params["k_due"], params["k_id"] = key
+    build = _risk_page_stmt if by_risk else _page_stmt
+    return build(shape, key is not None, backwards), params
 
 
 _OPEN = RedemptionStatus.under_review.value
@@ -323,11 +220,7 @@ def _today_of(raw) -> date:
 
 
 def _fetch(session: Session, flt: QueueFilter, key, limit: int, backwards: bool = False):
-    shape, params = _criteria(flt)
-    params["lim"] = limit
-    if key is not None:
-        params["k_due"], params["k_id"] = key
-    stmt = _page_stmt(shape, key is not None, backwards)
+    stmt, params = _statement(flt, key, backwards, limit)
     return session.connection().execute(stmt, params).all()
 
 
@@ -341,51 +234,64 @@ def queue_page(
     limit: int = 50,
     today: date | None = None,
 ) -> Page:
-    """One page of the claim queue, oldest due first (``(due_on, id)`` ascending).
+    """One page of the claim queue: riskiest first (``(risk_score DESC, due_on, id)``) when
+    ``flt.riskiest_first``, else oldest due first (``(due_on, id)`` ascending).
 
     ``after`` continues from ``next_cursor`` of the previous page; ``before``
-    goes back from a ``prev_cursor``.  A malformed cursor starts from the
-    beginning (never an error).  ``today`` (default ``clock.today``) decides
-    the overdue flag.  Rows are plain dicts: claim_id, submitted_on, due_on,
-    overdue, status, promotion_name, product_name, serial, customer_email,
-    region_code, store_name, version (the claim's version, for ``expected_version``).
+    goes back from a ``prev_cursor``.  A malformed cursor, or one of the other
+    order, starts from the beginning (never an error).  ``today`` (default
+    ``clock.today``) decides the overdue flag.  Rows are plain dicts: claim_id,
+    submitted_on, due_on, overdue, status, promotion_name, product_name, serial,
+    customer_email, region_code, store_name, version (the claim's version, for
+    ``expected_version``), risk_score.
     Raises ``Forbidden`` unless ``actor_id`` is a reviewer.
     """
     access.require_reviewer(session=session, user_id=actor_id)
     flt = flt or QueueFilter()
+    by_risk = flt.riskiest_first
     limit = max(1, min(int(limit), MAX_LIMIT))
-    back_key = decode_cursor(before) if before else None
+    back_key = decode(by_risk, before) if before else None
     if back_key is not None:
         raw = _fetch(session, flt, back_key, limit + 1, backwards=True)
         more_before = len(raw) > limit
         raw = raw[:limit][::-1]
         return Page(
             rows=_as_rows(raw, today or _today_of(raw)),
-            next_cursor=encode_cursor(raw[-1].due_on, raw[-1].id) if raw else None,
-            prev_cursor=encode_cursor(raw[0].due_on, raw[0].id) if raw and more_before else None,
+            next_cursor=cursor_of(by_risk, raw[-1]) if raw else None,
+            prev_cursor=cursor_of(by_risk, raw[0]) if raw and more_before else None,
         )
-    key = decode_cursor(after)
+    key = decode(by_risk, after)
     raw = _fetch(session, flt, key, limit + 1)
     more = len(raw) > limit
     raw = raw[:limit]
     return Page(
         rows=_as_rows(raw, today or _today_of(raw)),
-        next_cursor=encode_cursor(raw[-1].due_on, raw[-1].id) if more else None,
-        prev_cursor=encode_cursor(raw[0].due_on, raw[0].id) if key is not None and raw else None,
+        next_cursor=cursor_of(by_risk, raw[-1]) if more else None,
+        prev_cursor=cursor_of(by_risk, raw[0]) if key is not None and raw else None,
     )
+
+
+def neighbours(*, session: Session, actor_id: int, flt: QueueFilter, claim_id: int) -> tuple[int | None, int | None]:
+    """The claims just before and just after ``claim_id`` in the queue under ``flt``, in its order
+    (None: none; both None for a claim that does not exist).  Raises ``Forbidden`` unless ``actor_id``
+    is a reviewer."""
+    access.require_reviewer(session=session, user_id=actor_id)
+    me = session.connection().execute(
+        sa.select(_R.c.id, _R.c.due_on, _R.c.risk_score).where(_R.c.id == int(claim_id))).first()
+    if me is None:
+        return None, None
+    cursor = cursor_of(flt.riskiest_first, me)
+    after = queue_page(session=session, actor_id=actor_id, flt=flt, after=cursor, limit=1)
+    before = queue_page(session=session, actor_id=actor_id, flt=flt, before=cursor, limit=1)
+    return (before.rows[0]["claim_id"] if before.rows else None, after.rows[0]["claim_id"] if after.rows else None)
 
 
 def queue_plan(*, session: Session, flt: QueueFilter | None = None, after: str | None = None) -> list[str]:
     """SQLite's EXPLAIN QUERY PLAN lines for the page query of ``flt`` (tests and the bench)."""
     flt = flt or QueueFilter()
-    key = decode_cursor(after)
-    shape, params = _criteria(flt)
-    params["lim"] = 51
-    if key is not None:
-        params["k_due"], params["k_id"] = key
-    stmt = _page_stmt(shape, key is not None, False).params(params)
+    stmt, params = _statement(flt, decode(flt.riskiest_first, after), False, 51)
     conn = session.connection()
-    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    sql = str(stmt.params(params).compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     return [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
 
 
@@ -396,12 +302,12 @@ def counts(*, session: Session, actor_id: int, flt: QueueFilter | None = None) -
     """
     access.require_reviewer(session=session, user_id=actor_id)
     flt = flt or QueueFilter()
-    shape, params = _criteria(flt, with_status=False)
+    shape, params = criteria(flt, with_status=False)
     source = _R.join(_P, _P.c.id == _R.c.product_id) if "region" in shape else _R
     stmt = (
         sa.select(_R.c.status, sa.func.count())
         .select_from(source)
-        .where(*_where(shape))
+        .where(*where(shape))
         .group_by(_R.c.status)
     )
     out = {s: 0 for s in RedemptionStatus}
@@ -467,6 +373,8 @@ def rows_in_chunks(
 
 
 def _chunks(session: Session, flt: QueueFilter, today: date, chunk: int) -> Iterator[dict]:
+    # The export reads oldest due first, whatever order the queue shows.
+    flt = replace(flt, order="due")
     key = None
     while True:
         raw = _fetch(session, flt, key, chunk)

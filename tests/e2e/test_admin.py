@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
+from rxapp import db
+from rxapp.models import Redemption
 from tests.factories.flows import CUSTOMER_PASSWORD, approve, create_claim
 from tests.e2e.conftest import ARTIFACTS, log_in, open_context
 
@@ -238,3 +241,29 @@ def test_the_claim_offers_the_templates_in_the_customer_s_language_first(site, m
     expect(page.get_by_label("Template language")).to_have_value("en")  # the new template's form
     expect(page.get_by_text(german, exact=True)).to_be_visible()
     expect(page.get_by_text("Needs info · missing: Invoice · Deutsch")).to_be_visible()
+
+
+def test_the_queue_lists_a_claim_with_risk_signals_above_an_older_one_without(site, make_claim):
+    """Issue 18: riskiest first by default (the signals shown), Due first on request."""
+    older, risky = make_claim(email_prefix="e2e-risk-order"), make_claim(email_prefix="e2e-risk-order")
+    with db.write_session() as s:
+        for claim, risk, due in ((older, 0, date(2024, 2, 1)), (risky, 2, date(2024, 2, 9))):
+            row = s.get(Redemption, claim["id"])
+            row.risk_score, row.due_on = risk, due
+            s.add(row)
+    log_in(site, *REVIEWER)
+    page = site.visit("/admin")
+    expect(page.get_by_label("Sort by")).to_have_value("risk")
+    expect(page.get_by_text("Riskiest first: the claims with the most risk signals", exact=False)).to_be_visible()
+    page.get_by_label("Search").fill("e2e-risk-order-")
+    page.get_by_role("button", name="Apply filters").click()
+    rows = page.get_by_role("table").get_by_role("row")
+    expect(rows).to_have_count(3)  # header + the two claims
+    expect(rows.nth(1)).to_contain_text(risky["email"])
+    expect(rows.nth(1).get_by_title("Risk signals")).to_have_text("2")
+    expect(rows.nth(2)).to_contain_text(older["email"])
+    page.get_by_label("Sort by").select_option(label="Due first")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(rows.nth(1)).to_contain_text(older["email"])
+    expect(rows.nth(2)).to_contain_text(risky["email"])
+    expect(page.get_by_text("Oldest due first.", exact=False)).to_be_visible()

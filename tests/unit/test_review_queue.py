@@ -213,10 +213,10 @@ def test_a_search_says_which_filters_hide_its_matches(session, world):
 
 @pytest.mark.parametrize(
     "flt",
-    [
-        review_queue.QueueFilter(),
+    [  # oldest due first (riskiest first: tests/unit/test_review_queue_risk.py)
+        review_queue.QueueFilter(order="due"),
         review_queue.QueueFilter(status=S.needs_info),
-        review_queue.QueueFilter(status=S.under_review, promotion_id=1, region_code="FR"),
+        review_queue.QueueFilter(status=S.under_review, promotion_id=1, region_code="FR", order="due"),
         review_queue.QueueFilter(status=None),
     ],
 )

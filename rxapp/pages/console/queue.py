@@ -51,6 +51,8 @@ def _filters() -> rx.Component:
                          default_value=Q.f_checks, placeholder=N_("Any check result"), id_prefix="q", compact=True),
             select_field("Risk", "risk", [[k, T(v)] for k, v in queue_filter.RISK.items()], Q.errors,
                          default_value=Q.f_risk, placeholder=N_("Any risk"), id_prefix="q", compact=True),
+            select_field("Sort by", "order", [[k, T(v)] for k, v in queue_filter.ORDERS.items()], Q.errors,
+                         default_value=Q.f_order, placeholder=None, id_prefix="q", compact=True),
             field("Search", "search", Q.errors, default_value=Q.f_search, id_prefix="q", compact=True,
                   placeholder=T("S/N, email or claim number"), max_length=120),
             width="100%",
@@ -180,8 +182,11 @@ def _pending_batch() -> rx.Component:
 def queue() -> rx.Component:
     return member_page(
         "Claim Queue",
-        rx.text(T("Oldest due first. Open a claim to see its documents and decide."), size="2", color="#555",
-                margin_bottom="10px"),
+        rx.text(rx.cond(Q.f_order == "risk",
+                        T("Riskiest first: the claims with the most risk signals, then the oldest due. Open a claim "
+                          "to see its documents and decide."),
+                        T("Oldest due first. Open a claim to see its documents and decide.")),
+                size="2", color="#555", margin_bottom="10px"),
         _status_tabs(),
         _filters(),
         _hidden_matches(),

@@ -8,7 +8,6 @@ reviewer is told who moved it.  j / k follow the order of this tab's queue.
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 
 import reflex as rx
 
@@ -168,7 +167,7 @@ class ClaimState(rx.State):
         self.pending, self.pending_text = ({}, "") if waiting is None or not self.claim["open"] else rows_of.pending(
             waiting, viewer.user_id, c["prize_type"] == PrizeType.digital_code.value)
         self._show_drafts(claim_id)
-        self._neighbours(viewer, claim_id, c["due_on"])
+        self._neighbours(viewer, claim_id)
 
     def _show_evidence(self, evidence: dict) -> None:
         rows, boxes = rows_of.evidence(evidence)
@@ -212,15 +211,11 @@ class ClaimState(rx.State):
               "again.").format(id=others[-1]) if others else ""
         )
 
-    def _neighbours(self, viewer: Viewer, claim_id: int, due: date) -> None:
+    def _neighbours(self, viewer: Viewer, claim_id: int) -> None:
         """j / k: the claims before and after this one in the reviewer's current queue order."""
         flt = queue_filter.from_dict(self._queue_filter or queue_filter.DEFAULT)
         with session_scope() as s:
-            cursor = review_queue.encode_cursor(due, claim_id)
-            after = review_queue.queue_page(session=s, actor_id=viewer.user_id, flt=flt, after=cursor, limit=3)
-            before = review_queue.queue_page(session=s, actor_id=viewer.user_id, flt=flt, before=cursor, limit=1)
-        nxt = next((r["claim_id"] for r in after.rows if (r["due_on"], r["claim_id"]) > (due, claim_id)), None)
-        prv = next((r["claim_id"] for r in before.rows if (r["due_on"], r["claim_id"]) < (due, claim_id)), None)
+            prv, nxt = review_queue.neighbours(session=s, actor_id=viewer.user_id, flt=flt, claim_id=claim_id)
         self.next_href = f"{routes.ADMIN_CLAIM}?id={nxt}" if nxt else ""
         self.prev_href = f"{routes.ADMIN_CLAIM}?id={prv}" if prv else ""
 

@@ -74,6 +74,8 @@ class QueueState(rx.State):
     f_search: str = ""
     f_checks: str = ""
     f_risk: str = ""
+    # The order the queue is read in ("risk": riskiest first, "due": due first), as the filter bar shows it.
+    f_order: str = "risk"
     form_key: int = 0
     errors: dict[str, str] = {}
     page_no: int = 1
@@ -163,6 +165,7 @@ class QueueState(rx.State):
         self.f_search = f.get("search", "")
         self.f_checks = f.get("checks", "")
         self.f_risk = f.get("risk", "")
+        self.f_order = queue_filter.from_dict(f).shown_order
         self.form_key += 1
 
     @reviewer
@@ -189,6 +192,9 @@ class QueueState(rx.State):
         self.errors = {}
         self._cursors = [""]
         self.bulk_report = []
+        self.f_order = queue_filter.from_dict(self._flt).shown_order
+        if self._flt.get("order") != self.f_order:
+            self._show_filter()  # every status at once, or the audit sample: read due first, and shown so
         self._query(viewer)
 
     @reviewer
