@@ -153,9 +153,7 @@ def decide(*, session: Session, claim_id: int) -> Outcome:
     if claim.status != RedemptionStatus.under_review:
         return Outcome(claim_id, waits_because="decided")
     evidence = evidence_check.claim_checks(session=session, claim_id=claim_id)
-    found = risk_signals.signals(session=session, claim_id=claim_id, evidence=evidence)
-    session.execute(sa.update(Redemption).where(Redemption.id == claim_id).values(
-        risk_signals=risk_signals.to_json(found), risk_score=len(found)))
+    found = risk_signals.keep(session=session, claim_id=claim_id, evidence=evidence)
     promotion = session.get(Promotion, claim.promotion_id)
     if not promotion.auto_decide:
         return Outcome(claim_id, signals=found, waits_because="off")

@@ -1,4 +1,5 @@
-"""The evidence pre-check for claims that never had it: read their files, keep each claim's verdict.
+"""The evidence pre-check for claims that never had it: read their files, keep each claim's verdict and
+its risk signals.
 
 A claim keeps its verdict in ``Redemption.evidence_summary`` ("passed" /
 "failed") for the reviewers' queue filter; "" means no file of it has been
@@ -25,7 +26,7 @@ from sqlmodel import select
 
 from rxapp import db
 from rxapp.models import Redemption, RegisteredProduct
-from rxapp.services import evidence_check
+from rxapp.services import evidence_check, risk_signals
 from rxapp.services.errors import NotFound
 
 
@@ -79,7 +80,10 @@ def backfill(*, url: str | None = None, limit: int | None = None,
             if files:
                 try:
                     with db.session_scope(url) as session:
-                        verdict = evidence_check.record_claim_summary(session=session, claim_id=claim_id)
+                        evidence = evidence_check.claim_checks(session=session, claim_id=claim_id)
+                        verdict = evidence["summary"]
+                        # Its risk signals too, as the fast track keeps them: the queue reads riskiest first.
+                        risk_signals.keep(session=session, claim_id=claim_id, evidence=evidence)
                 except NotFound:  # deleted meanwhile
                     pass
             if verdict:

@@ -405,14 +405,6 @@ def claim_evidence(*, session: Session, actor_id: int, claim_id: int) -> dict:
     return _claim_evidence(session, found)
 
 
-def record_claim_summary(*, session: Session, claim_id: int) -> str:
-    """Check the claim's files (those read) and keep the verdict with the claim, for the queue's filter.
-
-    For the customer's submit handler, which has just made the claim (no reviewer acting).
-    """
-    return _claim_evidence(session, claim_review.loaded_claim(session=session, claim_id=claim_id))["summary"]
-
-
 def claim_checks(*, session: Session, claim_id: int) -> dict:
     """``claim_evidence`` for the system (the fast track, ``services.decision_policy``): no reviewer acting."""
     return _claim_evidence(session, claim_review.loaded_claim(session=session, claim_id=claim_id))

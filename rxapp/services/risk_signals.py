@@ -221,6 +221,15 @@ def signals(*, session: Session, claim_id: int, evidence: dict | None = None) ->
             + _check_signals(evidence, found.serial.serial) + _edited(session, files) + _timing(session, claim, product))
 
 
+def keep(*, session: Session, claim_id: int, evidence: dict | None = None) -> list[Signal]:
+    """``signals`` of the claim, kept with it: the sentences (Insights counts them) and their number (the
+    queue reads the riskiest first)."""
+    found = signals(session=session, claim_id=claim_id, evidence=evidence)
+    session.execute(sa.update(Redemption).where(Redemption.id == claim_id).values(
+        risk_signals=to_json(found), risk_score=len(found)))
+    return found
+
+
 def reviewer_signals(*, session: Session, actor_id: int, claim_id: int) -> list[Signal]:
     """``signals`` for the reviewer ``actor_id`` (``Forbidden`` for anyone else)."""
     claim_review.reviewed_claim(session=session, actor_id=actor_id, claim_id=claim_id)

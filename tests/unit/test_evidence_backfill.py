@@ -64,6 +64,8 @@ def test_demo_claims_are_not_checked_until_the_backfill_reads_them(engine, db_ur
     with Session(engine) as s:
         assert {c.evidence_summary for c in s.exec(select(Redemption)).all()} == {"failed"}
         assert unchecked_in_queue(s) == []
+        # their risk signals kept too (every check failed: each claim has at least that one)
+        assert all(c.risk_score >= 1 and "invoice_check" in c.risk_signals for c in s.exec(select(Redemption)))
         files = len(s.exec(select(EvidenceReading)).all())
     assert len(reads) == files  # each file read once (the twin invoice is its own file)
 
