@@ -188,7 +188,11 @@ class Policy:
         return tuple((k, NOT_A_PAGE_CSP if k == b"content-security-policy" else v) for k, v in self.headers)
 
     def headers_for(self, content_type: bytes) -> tuple[tuple[bytes, bytes], ...]:
-        return self.headers if content_type.lower().startswith(b"text/html") else self.not_a_page
+        """A page's headers unless the answer says it is something else.  An answer with no type keeps
+        them: a 304 carries none, and its headers replace those of the page the browser kept."""
+        if not content_type or content_type.lower().startswith(b"text/html"):
+            return self.headers
+        return self.not_a_page
 
 
 @lru_cache(maxsize=8)
