@@ -33,8 +33,8 @@ from rxapp import db
 from rxapp.i18n import _
 from rxapp.models import PolicyChange, Promotion, Redemption, RedemptionEvent, RedemptionStatus, User, utcnow
 from rxapp.services import access, claim_review, claims, evidence_check, risk_signals
-from rxapp.services.system_actor import system_actor
 from rxapp.services.errors import Conflict, FieldErrors, NotFound
+from rxapp.services.system_actor import system_actor
 
 log = logging.getLogger(__name__)
 

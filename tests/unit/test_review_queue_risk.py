@@ -12,23 +12,11 @@ from hypothesis import strategies as st
 from rxapp.services import queue_filter, review_queue
 from rxapp.services.queue_filter import QueueFilter
 from tests.factories.rows import S, _claim, _product, _promotion, _rid, _user
+from tests.unit.test_review_queue import _walk
 
 
 def _page(session, flt, **kw):
     return review_queue.queue_page(session=session, actor_id=_rid(session), flt=flt, **kw)
-
-
-def _walk(session, flt, limit):
-    """Every page from the first, following next_cursor; returns (ids, pages)."""
-    ids, pages, after = [], [], None
-    for _ in range(1000):  # a cursor that never advances fails instead of hanging
-        page = _page(session, flt, after=after, limit=limit)
-        pages.append(page)
-        ids += [r["claim_id"] for r in page.rows]
-        if page.next_cursor is None:
-            return ids, pages
-        after = page.next_cursor
-    raise AssertionError("the queue never reached its last page")
 
 
 def _made(session, claims):
