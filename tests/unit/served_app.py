@@ -79,7 +79,8 @@ class ServedApp:
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
             )
         try:
-            self.wait_for("start-up", lambda: "Application startup complete" in self.log_text(), START_TIMEOUT)
+            # "Application startup complete" comes before the socket is bound; "Uvicorn running on" after it.
+            self.wait_for("start-up", lambda: "Uvicorn running on" in self.log_text(), START_TIMEOUT)
         except BaseException:
             self.stop()
             raise
