@@ -67,6 +67,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from rxapp import db, settings
+from rxapp.blocking import Stopping, in_thread
 from rxapp.i18n import _
 from rxapp.models import EmailMessage, EmailStatus, utcnow
 from rxapp.services.errors import Conflict, NotFound
@@ -390,10 +391,12 @@ class Sender:
         while not stop_event.is_set():
             full = False
             try:
-                report = await asyncio.to_thread(self.run_once)
+                report = await in_thread(self.run_once)
                 self.last_report = report
                 self.last_error = ""
                 full = report is not None and len(report.claimed) >= self.batch
+            except Stopping:
+                return
             except Exception as exc:  # noqa: BLE001 - the loop must outlive a database hiccup
                 self.last_error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX_CHARS]
                 log.exception("outbox sender round failed")

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from rxapp import db
+from rxapp.blocking import Stopping, in_thread
 from rxapp.services import captcha, file_store, mail_sender, pending_approvals, sessions, throttle
 
 log = logging.getLogger(__name__)
@@ -77,10 +78,13 @@ async def run_sweeper(stop: asyncio.Event) -> None:
     ``SWEEP_INTERVAL_SECONDS`` until ``stop``; orphaned files again every ``ORPHAN_SWEEP_EVERY`` rounds."""
     rounds = 0
     while not stop.is_set():
-        if rounds % ORPHAN_SWEEP_EVERY == 0:
-            await asyncio.to_thread(sweep_orphans_once)
-        rounds += 1
-        await asyncio.to_thread(sweep_once)
+        try:
+            if rounds % ORPHAN_SWEEP_EVERY == 0:
+                await in_thread(sweep_orphans_once)
+            rounds += 1
+            await in_thread(sweep_once)
+        except Stopping:
+            return
         with contextlib.suppress(asyncio.TimeoutError, TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=SWEEP_INTERVAL_SECONDS)
 
@@ -111,7 +115,9 @@ async def run_approval_settler(stop: asyncio.Event) -> None:
     """Every ``SETTLE_INTERVAL_SECONDS``: commit the approvals whose undo window ended (closed tabs)."""
     while not stop.is_set():
         try:
-            await asyncio.to_thread(settle_approvals_once)
+            await in_thread(settle_approvals_once)
+        except Stopping:
+            return
         except Exception:  # noqa: BLE001 - a failing round is retried
             log.exception("approval settler round failed")
         with contextlib.suppress(asyncio.TimeoutError, TimeoutError):

@@ -24,6 +24,7 @@ import time
 import reflex as rx
 
 from rxapp import feedwake
+from rxapp.blocking import Stopping, in_thread
 from rxapp.db import session_scope
 from rxapp.services import changefeed
 
@@ -154,7 +155,7 @@ async def poll_forever(app: rx.App) -> None:
         while True:
             try:
                 if cursor is None:
-                    cursor = changefeed.FeedCursor(await asyncio.to_thread(_latest))
+                    cursor = changefeed.FeedCursor(await in_thread(_latest))
                 # A gap (an id committed out of order) is re-read at the fast cadence.
                 quiet = signal["connected"] and not cursor.waiting
                 try:
@@ -162,9 +163,9 @@ async def poll_forever(app: rx.App) -> None:
                 except TimeoutError:
                     pass
                 woken.clear()
-                changes = cursor.take(await asyncio.to_thread(_changes, cursor.after_id), time.monotonic())
+                changes = cursor.take(await in_thread(_changes, cursor.after_id), time.monotonic())
                 if not changes:
-                    if await asyncio.to_thread(_went_back, cursor.after_id):
+                    if await in_thread(_went_back, cursor.after_id):
                         log.warning("the change feed went back (data reset): following it from its start")
                         cursor = changefeed.FeedCursor(0)
                     continue
@@ -174,6 +175,8 @@ async def poll_forever(app: rx.App) -> None:
                 await push_to_users(app, users)
             except asyncio.CancelledError:
                 raise
+            except Stopping:
+                return
             except Exception:  # noqa: BLE001 - keep following the feed after a database hiccup
                 log.exception("live poller error; retrying")
                 await asyncio.sleep(1)
