@@ -37,4 +37,4 @@ def signed_in_as(*, session: Session, request: Request, user_id: int) -> bool:
     if not token or len(token) > 200:
         return False
     found = sessions.resolve(session=session, token=token)
-    return found is not None and found[0].id == user_id
+    return found is not None and found.user_id == user_id

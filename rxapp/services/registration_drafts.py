@@ -13,6 +13,9 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from rxapp.models import FileKind, RegistrationDraft, StoredFile, utcnow
@@ -63,16 +66,30 @@ def load(*, session: Session, user_id: int) -> dict:
     return draft
 
 
+def _upsert(dialect: str):
+    """INSERT … ON CONFLICT (user_id) DO UPDATE for ``dialect``, built once: one statement, no read first
+    (the wizard saves after every change, each keystroke's hint included)."""
+    if dialect not in _UPSERTS:
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        stmt = insert(RegistrationDraft).values(user_id=sa.bindparam("user_id"), data=sa.bindparam("data"),
+                                                updated_at=sa.bindparam("updated_at"))
+        _UPSERTS[dialect] = stmt.on_conflict_do_update(
+            index_elements=[RegistrationDraft.user_id],
+            set_={"data": stmt.excluded.data, "updated_at": stmt.excluded.updated_at})
+    return _UPSERTS[dialect]
+
+
+_UPSERTS: dict[str, sa.Insert] = {}
+
+
 def save(*, session: Session, user_id: int, data: dict) -> None:
-    """Keep ``data`` as the account's draft (replacing the last one).  Flushes; the caller commits."""
+    """Keep ``data`` as the account's draft (replacing the last one); the caller commits."""
     draft = _clean(data)
     if not _usable_invoice(session, user_id, draft["invoice_file_id"]):
         draft["invoice_file_id"], draft["invoice_name"] = None, ""
-    row = session.get(RegistrationDraft, user_id) or RegistrationDraft(user_id=user_id)
-    row.data = json.dumps(draft, sort_keys=True)
-    row.updated_at = utcnow()
-    session.add(row)
-    session.flush()
+    connection = session.connection()
+    connection.execute(_upsert(connection.dialect.name), {
+        "user_id": user_id, "data": json.dumps(draft, sort_keys=True), "updated_at": utcnow()})
 
 
 def discard(*, session: Session, user_id: int) -> None:

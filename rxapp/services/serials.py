@@ -99,7 +99,7 @@ def hints(*, session: Session, category_id: int, raw: str) -> SerialHints:
     category (in the registry, or only by its format) names that category and
     offers to switch to it.
     """
-    categories = session.exec(select(ProductCategory)).all()
+    categories = session.connection().execute(_CATEGORIES).all()
     category = next((c for c in categories if c.id == category_id), None)
     if category is None:
         return SerialHints(normalised="", status="empty", message=_("Please choose a product category first."))
@@ -109,16 +109,15 @@ def hints(*, session: Session, category_id: int, raw: str) -> SerialHints:
         return SerialHints(normalised="", status="empty")
 
     known = _registry_match(session, raw, categories)
-    if known is not None and known[2].id != category.id:
-        record, model, other = known
+    if known is not None and known.category_id != category.id:
         return SerialHints(
-            normalised=record.serial,
+            normalised=known.serial,
             status="other_category",
             message=_(
                 "This serial number belongs to a {other} ({model}), not a {category}. Switch to {other} to go on."
-            ).format(other=other.name, model=model.name, category=category.name),
-            switch_category_id=other.id,
-            switch_category=other.name,
+            ).format(other=known.category_name, model=known.model_name, category=category.name),
+            switch_category_id=known.category_id,
+            switch_category=known.category_name,
         )
 
     help_text = format_help(category)
@@ -196,20 +195,19 @@ def hints(*, session: Session, category_id: int, raw: str) -> SerialHints:
                 'character by character (mind "0" and "O", "1" and "l").'
             ),
         )
-    record, model, model_category = known
     return SerialHints(
-        normalised=record.serial,
+        normalised=known.serial,
         status="found",
-        message=_("Found: {model} ({category}).").format(model=model.name, category=model_category.name),
-        product_type=model_category.name,
-        product_name=model.name,
-        model=model.model_number,
-        model_id=model.id,
-        serial_id=record.id,
+        message=_("Found: {model} ({category}).").format(model=known.model_name, category=known.category_name),
+        product_type=known.category_name,
+        product_name=known.model_name,
+        model=known.model_number,
+        model_id=known.model_id,
+        serial_id=known.serial_id,
     )
 
 
-def _mismatch(serial: str, category: ProductCategory, categories, raw: str, message: str) -> SerialHints:
+def _mismatch(serial: str, category, categories, raw: str, message: str) -> SerialHints:
     """A serial that does not fit the chosen category; when it fits another one's format, offer that one."""
     other = _other_category(categories, category, raw)
     if other is None:
@@ -225,18 +223,28 @@ def _mismatch(serial: str, category: ProductCategory, categories, raw: str, mess
     )
 
 
+# Built once (``hints`` runs on every keystroke): a row with what a hint names, by attribute.
+_CATEGORIES = sa.select(ProductCategory.id, ProductCategory.name, ProductCategory.serial_format,
+                        ProductCategory.serial_pattern)
+_LOOKUP = (
+    sa.select(SerialRecord.id.label("serial_id"), SerialRecord.serial, ProductModel.id.label("model_id"),
+              ProductModel.name.label("model_name"), ProductModel.model_number,
+              ProductCategory.id.label("category_id"), ProductCategory.name.label("category_name"))
+    .join(ProductModel, SerialRecord.model_id == ProductModel.id)
+    .join(ProductCategory, ProductModel.category_id == ProductCategory.id)
+    .where(SerialRecord.serial.in_(sa.bindparam("serials", expanding=True)))
+    .limit(1)
+)
+
+
 def _lookup(session: Session, serial: str):
-    """(SerialRecord, ProductModel, ProductCategory) for an exact normalised serial."""
+    """The registry unit (serial, model and category, as ``_LOOKUP`` names them) of an exact normalised
+    serial, or None."""
     return _lookup_any(session, {serial})
 
 
 def _lookup_any(session: Session, serials: set[str]):
-    return session.exec(
-        select(SerialRecord, ProductModel, ProductCategory)
-        .join(ProductModel, SerialRecord.model_id == ProductModel.id)
-        .join(ProductCategory, ProductModel.category_id == ProductCategory.id)
-        .where(SerialRecord.serial.in_(serials))
-    ).first()
+    return session.connection().execute(_LOOKUP, {"serials": sorted(serials)}).first()
 
 
 def _registry_match(session: Session, raw: str, categories):
@@ -249,7 +257,7 @@ def _registry_match(session: Session, raw: str, categories):
     return _lookup_any(session, candidates) if candidates else None
 
 
-def _other_category(categories, category: ProductCategory, raw: str) -> ProductCategory | None:
+def _other_category(categories, category, raw: str):
     for other in categories:
         if other.id != category.id and re.fullmatch(other.serial_pattern, normalise(raw, other.serial_format)):
             return other

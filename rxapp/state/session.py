@@ -227,6 +227,15 @@ admin = _Declaration(Access.admin)
 anyone = _Declaration(Access.anyone)
 
 
+def assign_changed(state: rx.State, **values) -> None:
+    """Set each var whose value differs.  Assigning marks a var dirty even when the value is the same, and a
+    dirty var is sent in the event's delta and its state written back to the state store: the guard runs
+    before every event, so it writes only what changed."""
+    for name, value in values.items():
+        if getattr(state, name) != value:
+            setattr(state, name, value)
+
+
 async def public_visit(state: rx.State) -> Viewer | None:
     """On a public page: the shell's facts (vendor, demo mode), and who is signed in, if anyone."""
     session_state = await state.get_state(SessionState)
@@ -306,11 +315,7 @@ class SessionState(rx.State):
         return (self.router.headers.user_agent or "")[:300]
 
     def _sign_out_locally(self) -> None:
-        self.token = ""
-        self.file_pass = ""
-        self.signed_in = False
-        self.display_name = ""
-        self.role = ""
+        assign_changed(self, token="", file_pass="", signed_in=False, display_name="", role="")
 
     async def _forget_tab(self, *, keep_presenter: bool = False) -> None:
         """Every state of this tab back to its defaults: what one person saw is not left for the next.
@@ -352,16 +357,11 @@ class SessionState(rx.State):
             # Revoked, expired or forged: the tab forgets everything it held.
             await self._signed_out()
             return None
-        user, login = found
-        viewer = Viewer(user_id=user.id, session_id=login.id, role=user.role, email=user.email,
-                        language=user.language)
-        self.signed_in = True
-        if self.file_pass != token:
-            self.file_pass = token
-        self.display_name = user.first_name
-        self.role = user.role.value
-        if user.language and user.language != self.lang:
-            language.apply(self, user.language)  # the account's language wins, on any device
+        viewer = Viewer(user_id=found.user_id, session_id=found.session_id, role=found.role, email=found.email,
+                        language=found.language)
+        assign_changed(self, signed_in=True, file_pass=token, display_name=found.first_name, role=found.role.value)
+        if found.language and found.language != self.lang:
+            language.apply(self, found.language)  # the account's language wins, on any device
         return viewer
 
     async def _signed_out(self) -> None:
@@ -394,8 +394,7 @@ class SessionState(rx.State):
         another page is dropped (it belonged there)."""
         cfg = settings.get()
         language.settle(self)
-        self.vendor_name = cfg.vendor_name
-        self.demo_mode = cfg.demo
+        assign_changed(self, vendor_name=cfg.vendor_name, demo_mode=cfg.demo)
         self._demo_date_facts()
         if self.notice and self.notice_for != self.current_path:
             self.notice, self.notice_for = "", ""
@@ -414,8 +413,8 @@ class SessionState(rx.State):
         if self.demo_mode:
             with session_scope() as s:
                 day = clock.demo_date(s)
-        self.demo_date = i18n.format_date(day) if day else ""
-        self.real_date = i18n.format_date(clock.now().date()) if day else ""
+        assign_changed(self, demo_date=i18n.format_date(day) if day else "",
+                       real_date=i18n.format_date(clock.now().date()) if day else "")
 
     def _notify(self, message: str, route: str):
         """Raise ``message`` for the page at ``route`` and go there: the notice shows on that page only

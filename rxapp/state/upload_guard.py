@@ -200,7 +200,7 @@ def _registered_fn(name: str):
 def _resolve_role(token: str) -> Role | None:
     with session_scope() as s:
         found = session_service.resolve(session=s, token=token)
-    return None if found is None else found[0].role
+    return None if found is None else found.role
 
 
 async def _caller_role(client_token: str, state_manager=None) -> Role | None:

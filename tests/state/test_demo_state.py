@@ -63,7 +63,7 @@ def viewer_email(client) -> str:
     token = client.get(SessionState).token
     with db.session_scope() as s:
         found = sessions.resolve(session=s, token=token)
-        return found[0].email if found else ""
+        return found.email if found else ""
 
 
 def real_reviewer() -> str:

@@ -349,8 +349,7 @@ def _email_of(client) -> str:
 
     token = client.storage[f"{SessionState.get_full_name()}.token"]
     with db.session_scope() as s:
-        user, _login = sessions.resolve(session=s, token=token)
-        return user.email
+        return sessions.resolve(session=s, token=token).email
 
 
 def test_the_invoice_is_checked_after_upload_and_the_checklist_follows_what_is_typed(new_client):

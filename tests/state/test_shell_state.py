@@ -95,7 +95,7 @@ def test_an_email_opens_at_its_own_address_for_its_reader_only(new_client):
     with db.session_scope() as s:
         from rxapp.services import sessions
 
-        user_id = sessions.resolve(session=s, token=token)[0].id
+        user_id = sessions.resolve(session=s, token=token).user_id
         mine = mailbox.list_messages(session=s, actor_id=user_id)[0]
         theirs = mailbox.list_messages(session=s, actor_id=user_id, limit=500)
         everyone = [m for m in mailbox.list_messages(session=s, actor_id=_reviewer_id(s), limit=500)

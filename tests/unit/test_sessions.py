@@ -49,7 +49,7 @@ def test_resolve_returns_user_and_session(session, user):
     token, row = sessions.create(session=session, user_id=user.id, user_agent="ua", ip_address="ip", now=T0)
     found = sessions.resolve(session=session, token=token, now=T0 + timedelta(hours=1))
     assert found is not None
-    assert found[0].id == user.id and found[1].id == row.id
+    assert found.user_id == user.id and found.session_id == row.id
 
 
 @pytest.mark.parametrize("junk", [None, "", "nope", "x" * 5000, 123, ["a"], {"t": 1}, "\ud800"])
