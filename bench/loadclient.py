@@ -114,8 +114,9 @@ def has_state(state: type | str) -> Until:
 
 def has_delta() -> Until:
     """Any update carrying a delta: a handler's own answer when the tab waits for one event at a time
-    (a tab's events run one after another, and each sends one delta of every state it made dirty; a
-    ``@member`` handler always touches ``SessionState``, whose guard sets who is signed in)."""
+    (a tab's events run one after another, and each sends one delta of every state it made dirty).  A
+    handler that changes nothing sends no update at all (the guard assigns only what changed): wait for
+    the var it sets (``has_var``), or send an event that does right behind it."""
     return lambda update: bool(update.get("delta"))
 
 

@@ -97,6 +97,20 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
             raise
 
 
+def execute(session: Session, statement, params: dict | None = None) -> sa.CursorResult:
+    """Run a prebuilt Core statement (built once, with ``sa.bindparam``) on the session's connection.
+
+    The hot paths (the session guard before every event, the S/N hint on every keystroke, the All
+    Promotions page) build their statements once at import: building one per call (SQLAlchemy's
+    coercions) cost more than running it, and the connection skips the ORM's execution layer.  What
+    the session holds unflushed is flushed first, as ``session.execute`` would (autoflush), so a
+    statement sees the caller's own changes.
+    """
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection().execute(statement, params or {})
+
+
 def run(fn, /, **kwargs):
     """``fn(session=…, **kwargs)`` in a transaction of its own: a handler's one service call."""
     with session_scope() as session:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session
 
+from rxapp import db
 from rxapp.models import AppSetting, utcnow
 
 DEMO_DATE_KEY = "demo_date"
@@ -23,12 +25,16 @@ def now() -> datetime:
     return utcnow()
 
 
+# Built once: most pages and events ask for the business date.
+_DEMO_DATE = sa.select(AppSetting.value).where(AppSetting.key == DEMO_DATE_KEY)
+
+
 def demo_date(session: Session) -> date | None:
-    row = session.get(AppSetting, DEMO_DATE_KEY)
-    if row is None or not row.value:
+    value = db.execute(session, _DEMO_DATE).scalar()
+    if not value:
         return None
     try:
-        return date.fromisoformat(row.value)
+        return date.fromisoformat(value)
     except ValueError:
         return None
 

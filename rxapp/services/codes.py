@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from rxapp import db
 from rxapp.models import PrizeType, Promotion, PromotionCode, Redemption, utcnow
 from rxapp.services import access
 from rxapp.services.errors import Conflict, FieldErrors, NotFound
@@ -277,14 +278,16 @@ def is_low(*, total: int, available: int) -> bool:
     return available < 5 or available * 10 < total
 
 
+_FREE_CODES = (
+    sa.select(PromotionCode.__table__.c.promotion_id, sa.func.count(PromotionCode.__table__.c.id))
+    .where(PromotionCode.__table__.c.promotion_id.in_(sa.bindparam("ids", expanding=True)),
+           PromotionCode.__table__.c.redemption_id.is_(None))
+    .group_by(PromotionCode.__table__.c.promotion_id)
+)
+
+
 def available_by_promotion(*, session: Session, promotion_ids: list[int]) -> dict[int, int]:
     """Free codes per promotion, in one query (promotions without codes are absent)."""
     if not promotion_ids:
         return {}
-    table = PromotionCode.__table__
-    rows = session.execute(
-        sa.select(table.c.promotion_id, sa.func.count(table.c.id))
-        .where(table.c.promotion_id.in_(promotion_ids), table.c.redemption_id.is_(None))
-        .group_by(table.c.promotion_id)
-    ).all()
-    return {pid: n for pid, n in rows}
+    return {pid: n for pid, n in db.execute(session, _FREE_CODES, {"ids": promotion_ids})}

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from rxapp import i18n
+from rxapp import db, i18n
 from rxapp.models import (
     PrizeType, ProductCategory, ProductModel, Promotion, PromotionCategory, PromotionModel,
     PromotionRegion, Redemption, RedemptionStatus, Region, RegisteredProduct, SerialRecord, Store,
@@ -248,65 +248,80 @@ def evaluate(
 
 
 # --------------------------------------------------------------------------- loading
+# Every statement is built once, with bind parameters, and runs on the session's connection: the All
+# Promotions page asks them on every visit, and building a statement per call (SQLAlchemy's coercions)
+# cost more than running it.
 
 
-def _product_query():
-    return (
-        select(
-            RegisteredProduct.id,
-            RegisteredProduct.user_id,
-            SerialRecord.serial,
-            ProductModel.id,
-            ProductModel.name,
-            ProductCategory.id,
-            ProductCategory.name,
-            RegisteredProduct.region_code,
-            Region.name,
-            Store.id,
-            Store.name,
-            Store.region_code,
-            Store.is_partner,
-            RegisteredProduct.purchase_date,
-            RegisteredProduct.invoice_file_id,
-        )
-        .join(SerialRecord, SerialRecord.id == RegisteredProduct.serial_id)
-        .join(ProductModel, ProductModel.id == SerialRecord.model_id)
-        .join(ProductCategory, ProductCategory.id == ProductModel.category_id)
-        .join(Region, Region.code == RegisteredProduct.region_code)
-        .join(Store, Store.id == RegisteredProduct.store_id)
+_PRODUCTS = (
+    sa.select(
+        RegisteredProduct.id,
+        RegisteredProduct.user_id,
+        SerialRecord.serial,
+        ProductModel.id,
+        ProductModel.name,
+        ProductCategory.id,
+        ProductCategory.name,
+        RegisteredProduct.region_code,
+        Region.name,
+        Store.id,
+        Store.name,
+        Store.region_code,
+        Store.is_partner,
+        RegisteredProduct.purchase_date,
+        RegisteredProduct.invoice_file_id,
     )
+    .join(SerialRecord, SerialRecord.id == RegisteredProduct.serial_id)
+    .join(ProductModel, ProductModel.id == SerialRecord.model_id)
+    .join(ProductCategory, ProductCategory.id == ProductModel.category_id)
+    .join(Region, Region.code == RegisteredProduct.region_code)
+    .join(Store, Store.id == RegisteredProduct.store_id)
+    .where(RegisteredProduct.user_id == sa.bindparam("user_id"), RegisteredProduct.is_active)
+    .order_by(RegisteredProduct.registered_at.desc(), RegisteredProduct.id.desc())
+)
+_ONE_PRODUCT = _PRODUCTS.where(RegisteredProduct.id == sa.bindparam("product_id"))
 
 
 def load_products(session: Session, *, user_id: int, product_id: int | None = None) -> list[ProductFacts]:
     """The user's active products (or the one asked for), as facts, in one query."""
-    q = _product_query().where(RegisteredProduct.user_id == user_id, RegisteredProduct.is_active)
-    if product_id is not None:
-        q = q.where(RegisteredProduct.id == product_id)
-    q = q.order_by(RegisteredProduct.registered_at.desc(), RegisteredProduct.id.desc())
-    return [ProductFacts(*row) for row in session.exec(q).all()]
+    if product_id is None:
+        rows = db.execute(session, _PRODUCTS, {"user_id": user_id})
+    else:
+        rows = db.execute(session, _ONE_PRODUCT, {"user_id": user_id, "product_id": product_id})
+    return [ProductFacts(*row) for row in rows]
 
 
-def _linked(session: Session, ids: list[int], promotion_id, on, key, name, *, order_by) -> dict[int, list]:
+def _linked_query(promotion_id, on, key, name, *, order_by):
+    return (sa.select(promotion_id, key, name).join(key.class_, on)
+            .where(promotion_id.in_(sa.bindparam("ids", expanding=True))).order_by(*order_by))
+
+
+# What each promotion lists through a link table: (promotion id, key, name).
+_LINKED_MODELS = _linked_query(PromotionModel.promotion_id, ProductModel.id == PromotionModel.model_id,
+                               ProductModel.id, ProductModel.name, order_by=[ProductModel.name])
+_LINKED_CATEGORIES = _linked_query(PromotionCategory.promotion_id,
+                                   ProductCategory.id == PromotionCategory.category_id, ProductCategory.id,
+                                   ProductCategory.name, order_by=[ProductCategory.sort_order, ProductCategory.name])
+_LINKED_REGIONS = _linked_query(PromotionRegion.promotion_id, Region.code == PromotionRegion.region_code,
+                                Region.code, Region.name, order_by=[Region.name])
+
+
+def _linked(session: Session, ids: list[int], query) -> dict[int, list]:
     """``(key, name)`` of what each promotion lists through a link table (models, categories, regions)."""
     linked: dict[int, list] = {i: [] for i in ids}
     if ids:
-        query = select(promotion_id, key, name).join(key.class_, on).where(promotion_id.in_(ids))
-        query = query.order_by(*order_by)
-        for pid, k, n in session.exec(query).all():
+        for pid, k, n in db.execute(session, query, {"ids": ids}):
             linked[pid].append((k, n))
     return linked
 
 
-def load_promotions(session: Session, promotions: list[Promotion]) -> list[PromotionFacts]:
-    """Promotions with their model, category and region lists (three queries)."""
+def load_promotions(session: Session, promotions: list) -> list[PromotionFacts]:
+    """Promotions (``Promotion`` rows, or rows of ``_RUNNING``) with their model, category and region lists
+    (three queries)."""
     ids = [p.id for p in promotions]
-    models = _linked(session, ids, PromotionModel.promotion_id, ProductModel.id == PromotionModel.model_id,
-                     ProductModel.id, ProductModel.name, order_by=[ProductModel.name])
-    cats = _linked(session, ids, PromotionCategory.promotion_id,
-                   ProductCategory.id == PromotionCategory.category_id, ProductCategory.id,
-                   ProductCategory.name, order_by=[ProductCategory.sort_order, ProductCategory.name])
-    regions = _linked(session, ids, PromotionRegion.promotion_id, Region.code == PromotionRegion.region_code,
-                      Region.code, Region.name, order_by=[Region.name])
+    models = _linked(session, ids, _LINKED_MODELS)
+    cats = _linked(session, ids, _LINKED_CATEGORIES)
+    regions = _linked(session, ids, _LINKED_REGIONS)
     return [
         PromotionFacts(
             id=p.id,
@@ -329,6 +344,14 @@ def load_promotions(session: Session, promotions: list[Promotion]) -> list[Promo
     ]
 
 
+_PHYSICAL_CLAIMED = (
+    sa.select(Redemption.promotion_id, sa.func.count(Redemption.id))
+    .where(Redemption.promotion_id.in_(sa.bindparam("ids", expanding=True)),
+           Redemption.status != RedemptionStatus.rejected)
+    .group_by(Redemption.promotion_id)
+)
+
+
 def load_available(session: Session, promotions: list[PromotionFacts]) -> dict[int, int | None]:
     """Prizes left per promotion (``None`` = unlimited physical stock), in two queries."""
     digital = [p.id for p in promotions if p.prize_type == PrizeType.digital_code]
@@ -338,35 +361,23 @@ def load_available(session: Session, promotions: list[PromotionFacts]) -> dict[i
     for pid in digital:
         result[pid] = free.get(pid, 0)
     if physical:
-        claimed = dict(
-            session.exec(
-                select(Redemption.promotion_id, sa.func.count(Redemption.id))
-                .where(
-                    Redemption.promotion_id.in_([p.id for p in physical]),
-                    Redemption.status != RedemptionStatus.rejected,
-                )
-                .group_by(Redemption.promotion_id)
-            ).all()
-        )
+        claimed = dict(db.execute(session, _PHYSICAL_CLAIMED, {"ids": [p.id for p in physical]}).all())
         for p in physical:
             result[p.id] = max(0, p.physical_stock - claimed.get(p.id, 0))
     return result
+
+
+_USER_CLAIMS = sa.select(
+    Redemption.product_id, Redemption.promotion_id, Redemption.id, Redemption.status, Redemption.submitted_at,
+    Redemption.reason,
+).where(Redemption.user_id == sa.bindparam("user_id"), Redemption.promotion_id.in_(sa.bindparam("ids", expanding=True)))
 
 
 def _user_claims(session: Session, *, user_id: int, promotion_ids: list[int]):
     """(product_id, promotion_id) -> (claim id, status, submitted date, reason) of the user."""
     if not promotion_ids:
         return {}
-    rows = session.exec(
-        select(
-            Redemption.product_id,
-            Redemption.promotion_id,
-            Redemption.id,
-            Redemption.status,
-            Redemption.submitted_at,
-            Redemption.reason,
-        ).where(Redemption.user_id == user_id, Redemption.promotion_id.in_(promotion_ids))
-    ).all()
+    rows = db.execute(session, _USER_CLAIMS, {"user_id": user_id, "ids": promotion_ids})
     return {(r[0], r[1]): (r[2], r[3], r[4].date(), r[5]) for r in rows}
 
 
@@ -423,14 +434,18 @@ def check(
     )
 
 
-def running_promotions(session: Session, today: date) -> list[Promotion]:
-    return list(
-        session.exec(
-            select(Promotion)
-            .where(Promotion.starts_on <= today, Promotion.ends_on >= today)
-            .order_by(Promotion.ends_on, Promotion.id)
-        ).all()
-    )
+_RUNNING = (
+    sa.select(Promotion.id, Promotion.slug, Promotion.name, Promotion.description, Promotion.starts_on,
+              Promotion.ends_on, Promotion.prize_type, Promotion.prize_name, Promotion.physical_stock,
+              Promotion.per_customer_limit, Promotion.requires_partner_store)
+    .where(Promotion.starts_on <= sa.bindparam("today"), Promotion.ends_on >= sa.bindparam("today"))
+    .order_by(Promotion.ends_on, Promotion.id)
+)
+
+
+def running_promotions(session: Session, today: date) -> list:
+    """The promotions running on ``today``, soonest ending first (rows with the fields the page shows)."""
+    return db.execute(session, _RUNNING, {"today": today}).all()
 
 
 def promotions_for_user(*, session: Session, user_id: int) -> list[dict]:

@@ -59,13 +59,13 @@ def checks(
     )
 
 
-def serial_conflict(*, session: Session, user_id: int, product_id: int, file_id: int) -> str:
+def conflict_sentence(*, session: Session, product_id: int, found: list[evidence_check.Check] | None) -> str:
     """The sentence to show when the S/N photo's barcode contradicts the product's serial, else "".
 
-    "The barcode on your photo reads X, you typed Y …": the customer replaces the photo or confirms
-    the serial.  A photo not read (or unreadable) contradicts nothing.  ``NotFound`` as ``checks``.
+    "The barcode on your photo reads X, you typed Y …": the customer replaces the photo or confirms the
+    serial.  ``found``: the photo's checks (``checks(kind=SERIAL_PHOTO)``, which checked the owner); a
+    photo not read (None) or unreadable contradicts nothing.
     """
-    found = checks(session=session, user_id=user_id, product_id=product_id, file_id=file_id, kind=SERIAL_PHOTO)
     blocking = [c for c in found or [] if c.blocking]
     if not blocking:
         return ""

@@ -7,6 +7,8 @@ address for the "same address" links the reviewer sees.
 
 from __future__ import annotations
 
+import functools
+
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, fields
@@ -38,6 +40,14 @@ def _region_name(session: Session, code: str) -> str:
     """The region's name in the event's language (CLDR), else the name in the database."""
     region = session.get(Region, code)
     return i18n.territory(code, region.name if region else code)
+
+
+@functools.lru_cache(maxsize=512)
+def example_phone(region_code: str) -> str:
+    """A mobile number of ``region_code`` as people write it internationally ("" when none), for the
+    message of a wrong one (worked out once per region: phonenumbers parses its example each time)."""
+    example = phonenumbers.example_number_for_type(region_code, phonenumbers.PhoneNumberType.MOBILE)
+    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL) if example else ""
 
 
 def validate_recipient(*, session: Session, data: dict, region_code: str) -> Recipient:
@@ -82,9 +92,7 @@ def validate_recipient(*, session: Session, data: dict, region_code: str) -> Rec
     if not raw_phone:
         errors["contact_number"] = _("Please enter a contact number, so the courier can reach you.")
     else:
-        example = phonenumbers.example_number_for_type(region_code, phonenumbers.PhoneNumberType.MOBILE)
-        example_text = (phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-                        if example else "")
+        example_text = example_phone(region_code)
         try:
             parsed = phonenumbers.parse(raw_phone, region_code)
             if not phonenumbers.is_valid_number(parsed):

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from rxapp import db
 from rxapp.models import FileKind, RegistrationDraft, StoredFile, utcnow
 
 # A draft untouched for this long is forgotten (the wizard starts afresh).
@@ -87,8 +88,7 @@ def save(*, session: Session, user_id: int, data: dict) -> None:
     draft = _clean(data)
     if not _usable_invoice(session, user_id, draft["invoice_file_id"]):
         draft["invoice_file_id"], draft["invoice_name"] = None, ""
-    connection = session.connection()
-    connection.execute(_upsert(connection.dialect.name), {
+    db.execute(session, _upsert(session.get_bind().dialect.name), {
         "user_id": user_id, "data": json.dumps(draft, sort_keys=True), "updated_at": utcnow()})
 
 

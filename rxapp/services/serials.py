@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from rxapp import db
 from rxapp.i18n import N_, _, ngettext
 from rxapp.models import (
     ProductCategory,
@@ -99,7 +100,7 @@ def hints(*, session: Session, category_id: int, raw: str) -> SerialHints:
     category (in the registry, or only by its format) names that category and
     offers to switch to it.
     """
-    categories = session.connection().execute(_CATEGORIES).all()
+    categories = db.execute(session, _CATEGORIES).all()
     category = next((c for c in categories if c.id == category_id), None)
     if category is None:
         return SerialHints(normalised="", status="empty", message=_("Please choose a product category first."))
@@ -244,7 +245,7 @@ def _lookup(session: Session, serial: str):
 
 
 def _lookup_any(session: Session, serials: set[str]):
-    return session.connection().execute(_LOOKUP, {"serials": sorted(serials)}).first()
+    return db.execute(session, _LOOKUP, {"serials": sorted(serials)}).first()
 
 
 def _registry_match(session: Session, raw: str, categories):

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from rxapp.models import LoginSession, Role, User
-from rxapp import settings
+from rxapp import db, settings
 from rxapp.i18n import _
 from rxapp.services import clock
 from rxapp.services.demo_seed import is_demo_email
@@ -135,8 +135,8 @@ def resolve(*, session: Session, token: str | None, now: datetime | None = None)
     digest = _digest(token)
     if digest is None:
         return None
-    # One statement for the session and its user, on the session's connection (no ORM objects built).
-    found = session.connection().execute(_RESOLVE, {"digest": digest}).first()
+    # One statement for the session and its user (no ORM objects built).
+    found = db.execute(session, _RESOLVE, {"digest": digest}).first()
     if found is None:
         return None
     session_id, user_id, last_seen_at, expires_at, revoked_at, role, email, first_name, language = found
@@ -145,7 +145,7 @@ def resolve(*, session: Session, token: str | None, now: datetime | None = None)
     if not settings.get().demo and is_demo_email(email):
         return None  # a demo account's session is over once demo mode is off
     if now - last_seen_at >= TOUCH_INTERVAL:
-        session.connection().execute(_TOUCH, {"session_id": session_id, "now": now})
+        db.execute(session, _TOUCH, {"session_id": session_id, "now": now})
     return SignedIn(user_id=user_id, session_id=session_id, role=role, email=email, first_name=first_name,
                     language=language)
 

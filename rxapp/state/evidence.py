@@ -101,8 +101,13 @@ class EvidenceMixin(rx.State, mixin=True):
                 checks = self._evidence_checks(slot, s, file_id)
             except ServiceError:
                 checks = None
-            error = evidence_check.reading_error(session=s, file_id=file_id) if checks is None else ""
+            return self._show_evidence(slot, checks, s, file_id)
+
+    def _show_evidence(self, slot: str, checks, session, file_id: int) -> bool:
+        """Show the slot's ``checks`` (None: not read yet, or unreadable: the note says which); False while
+        the file still waits to be read."""
         if checks is None:
+            error = evidence_check.reading_error(session=session, file_id=file_id)
             setattr(self, f"{slot}_checks", [])
             setattr(self, f"{slot}_check_note", i18n.gettext(UNREADABLE) if error else "")
             return bool(error)

@@ -260,8 +260,8 @@ class RedeemState(CaptchaMixin, EvidenceMixin, rx.State):
         checks = evidence_uploads.checks(session=session, user_id=caller().user_id, product_id=self._product_id,
                                          file_id=file_id, kind=kind, promotion_id=self._promotion_id)
         if slot == "photo":
-            self.serial_conflict = evidence_uploads.serial_conflict(
-                session=session, user_id=caller().user_id, product_id=self._product_id, file_id=file_id)
+            self.serial_conflict = evidence_uploads.conflict_sentence(session=session, product_id=self._product_id,
+                                                                      found=checks)
         return checks
 
     @member.background
@@ -341,11 +341,11 @@ class RedeemState(CaptchaMixin, EvidenceMixin, rx.State):
             return False
         try:
             with session_scope() as s:
-                self.serial_conflict = evidence_uploads.serial_conflict(
-                    session=s, user_id=user_id, product_id=self._product_id, file_id=self._photo_id)
+                # The photo's checks once: the serial conflict (``_evidence_checks`` sets it) and the checklist.
+                found = self._evidence_checks("photo", s, self._photo_id)
+                self._show_evidence("photo", found, s, self._photo_id)
         except ServiceError:
             return False  # not this customer's product or file: claims.submit refuses it
-        self._refresh_evidence("photo")
         if self.serial_conflict and not parse.flag(form, "confirm_serial"):
             self._refuse({"serial_photo": self.serial_conflict,
                           "confirm_serial": i18n.gettext("Please replace the photo, or tick this box to confirm "

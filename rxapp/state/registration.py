@@ -21,7 +21,7 @@ from rxapp.services.errors import Conflict, FieldErrors, Locked, ServiceError
 from rxapp.state import parse, uploads
 from rxapp.state.captcha import CaptchaMixin
 from rxapp.state.evidence import EvidenceMixin
-from rxapp.state.session import SessionState, caller, member
+from rxapp.state.session import SessionState, assign_changed, caller, member
 from rxapp.state.upload_guard import upload_limit
 
 
@@ -189,15 +189,12 @@ class RegistrationState(CaptchaMixin, EvidenceMixin, rx.State):
         except ValueError:
             return
         h = db.run(serials.hints, category_id=cid, raw=self.serial)
-        self.hint_status = h.status
-        self.hint_message = h.message
-        self.suggestion = h.suggestion
-        self.switch_category = h.switch_category
+        # Only what changed goes into the delta (a hint per keystroke mostly repeats the last one's fields).
+        assign_changed(self, hint_status=h.status, hint_message=h.message, suggestion=h.suggestion,
+                       switch_category=h.switch_category, product_type=h.product_type,
+                       product_name=h.product_name, model=h.model)
         self._switch_category_id = h.switch_category_id
-        self.product_type = h.product_type
-        self.product_name = h.product_name
-        self.model = h.model
-        if h.status == "found":
+        if h.status == "found" and self.serial != h.normalised:
             # As printed on the sticker, wherever it is shown from now on.
             self.serial = h.normalised
 
@@ -205,7 +202,8 @@ class RegistrationState(CaptchaMixin, EvidenceMixin, rx.State):
     async def set_serial(self, value):
         """Hints while typing (debounced in the browser)."""
         self.serial = parse.text(value, 40).upper()
-        self.errors = {k: v for k, v in self.errors.items() if k != "serial"}
+        if "serial" in self.errors:
+            self.errors = {k: v for k, v in self.errors.items() if k != "serial"}
         self._compute_hints()
         self._save_draft()
 
