@@ -6,7 +6,7 @@ import sys
 import reflex as rx
 
 from rxapp import settings
-from rxapp.frontend_build import FrontendBuild
+from rxapp.frontend_build import FrontendBuild, RadixThemesStyles
 
 try:
     _settings = settings.get()
@@ -23,12 +23,13 @@ config = rx.Config(
     frontend_port=int(os.environ.get("RXAPP_PORT", "3000")),
     # The production bundle for a fast first load (issue 15): few chunks (rxapp/frontend_build.py), no
     # namespace of every Radix component on every page (the app renders no component sent by the backend),
-    # assets precompressed with brotli as well as gzip.
+    # assets precompressed with brotli as well as gzip; Radix Themes' stylesheet without the color scales the
+    # app does not use (RadixThemesStyles).
     frontend_lazy_bundled_libraries=True,
     frontend_compression_formats=["brotli", "gzip"],
     plugins=[
         FrontendBuild(),
-        rx.plugins.RadixThemesPlugin(
+        RadixThemesStyles(
             theme=rx.theme(accent_color="red", gray_color="slate", radius="small", appearance="light")
         )
     ],

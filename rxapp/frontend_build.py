@@ -28,9 +28,29 @@ It adds ``output.codeSplitting`` groups (Rolldown's ``manualChunks``):
 Libraries only some pages use stay out of the first two groups and keep their
 own chunks, loaded by those pages alone: Recharts and its d3 helpers (the
 insights page), react-dropzone (uploads), Shiki.
+
+``RadixThemesStyles`` (also in ``rxconfig.py``) is Reflex's Radix Themes
+plugin with a lighter stylesheet, the one file every page waits for before its
+first paint.  Reflex imports Radix's whole ``styles.css`` (812 KB raw): the
+tokens of all 31 color scales, each in light and dark, sRGB and P3, plain and
+alpha.  Radix publishes the same stylesheet in parts
+(``tokens/colors/<scale>.css``, ``tokens/base.css``, ``components.css``,
+``utilities.css``); the plugin imports every part but the color scales the app
+does not name, in the order ``styles.css`` has them.  Nothing is guessed from
+class names: every component and utility class stays, so the classes Radix
+builds at run time (``rt-r-size-2``...) are all there.  The scales are the
+theme's accent and gray and ``COLOR_SCHEMES``, the other colors the code
+names (``color_scheme=``, also inside ``rx.match``/``rx.cond`` and tables
+such as ``rxapp/components/status.py``); ``tests/unit/test_frontend_build.py``
+fails when the code names a color that is not there.  The color "gray" of a
+component is the theme's gray scale (Radix maps ``--gray-*`` to it inside the
+theme), so it needs no file of its own.
 """
 
 from __future__ import annotations
+
+import dataclasses
+from typing import Any
 
 import reflex as rx
 from reflex_base import constants
@@ -95,3 +115,47 @@ class FrontendBuild(rx.plugins.Plugin):
 
     def pre_compile(self, **context) -> None:
         context["add_modify_task"](constants.ReactRouter.VITE_CONFIG_FILE, patch_vite_config)
+
+
+RADIX_THEMES = "@radix-ui/themes"
+# Radix Themes' color scales, in the order its styles.css has them (src/styles/tokens/colors.css).
+SCALES = ("gray", "mauve", "slate", "sage", "olive", "sand", "amber", "blue", "bronze", "brown", "crimson", "cyan",
+          "gold", "grass", "green", "indigo", "iris", "jade", "lime", "mint", "orange", "pink", "plum", "purple",
+          "red", "ruby", "sky", "teal", "tomato", "violet", "yellow")
+# The colors components name besides the theme's accent and gray (see the module's docstring).
+COLOR_SCHEMES = ("amber", "blue", "crimson", "green", "orange", "purple")
+
+
+def _literal(var: Any) -> str:
+    """The Python value of a theme prop given as a literal (``rx.theme(accent_color="red")``)."""
+    value = getattr(var, "_var_value", var)
+    if not isinstance(value, str):
+        raise ValueError(f"rxapp.frontend_build needs the theme's colors as literals, not {var!r}")
+    return value
+
+
+@dataclasses.dataclass
+class RadixThemesStyles(rx.plugins.RadixThemesPlugin):
+    """Reflex's Radix Themes plugin, importing only the color scales the app uses (see the module's docstring)."""
+
+    color_schemes: tuple[str, ...] = COLOR_SCHEMES
+
+    def color_scales(self) -> tuple[str, ...]:
+        """The theme's accent and gray scales and ``color_schemes`` ("gray" is the theme's gray), in Radix's order."""
+        if self.theme is None:
+            raise ValueError("RadixThemesStyles needs a theme with an accent and a gray color")
+        accent = _literal(self.theme.accent_color)
+        gray = _literal(self.theme.gray_color)
+        if gray == "auto":
+            raise ValueError('RadixThemesStyles needs the theme\'s gray_color named (not "auto")')
+        names = {gray if name == "gray" else name for name in (accent, gray, *self.color_schemes)}
+        if unknown := names - set(SCALES):
+            raise ValueError(f"not a Radix Themes color scale: {sorted(unknown)}")
+        return tuple(scale for scale in SCALES if scale in names)
+
+    def get_stylesheet_paths(self, **context: Any) -> tuple[str, ...]:
+        """Radix's ``styles.css`` in its parts, without the color scales nothing uses."""
+        if not self.enabled:
+            return ()
+        return (*(f"{RADIX_THEMES}/tokens/colors/{scale}.css" for scale in self.color_scales()),
+                f"{RADIX_THEMES}/tokens/base.css", f"{RADIX_THEMES}/components.css", f"{RADIX_THEMES}/utilities.css")
