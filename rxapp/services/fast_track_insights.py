@@ -42,5 +42,6 @@ def summary(*, session: Session, actor_id: int, days: int = 30, today: date | No
     return {
         "automatic": by_kind.get(True, 0), "manual": by_kind.get(False, 0),
         "audit": {k: int(audit.get(k, 0)) for k in ("sampled", "confirmed", "flagged")},
-        "signals": counts.most_common(),
+        # Most frequent first; a tie by name, so every worker lists them in the same order.
+        "signals": sorted(counts.items(), key=lambda item: (-item[1], item[0])),
     }

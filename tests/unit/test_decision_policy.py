@@ -321,3 +321,20 @@ def test_insights_count_automatic_and_manual_decisions_the_audit_and_the_signals
     assert got["audit"] == {"sampled": 1, "confirmed": 0, "flagged": 0}
     with pytest.raises(Forbidden):
         fast_track_insights.summary(session=session, actor_id=w["user"].id)
+
+
+def test_insights_list_signals_most_frequent_first_and_a_tie_by_name(session):
+    """Two signals counted as often come out in the same order on every worker (they came from a set)."""
+    from rxapp.services import fast_track_insights
+
+    w = _world(session)
+    _, row = _submit(session, w)
+    row.risk_score = 3
+    row.risk_signals = risk_signals.to_json([risk_signals.Signal(k, k) for k in ("shared_phone", "edited_image",
+                                                                               "burst_account")])
+    session.add(row)
+    session.flush()
+    reviewer = rows._reviewer(session)
+    got = fast_track_insights.summary(session=session, actor_id=reviewer.id, days=30,
+                                      today=row.submitted_at.date())
+    assert [key for key, _ in got["signals"]] == ["burst_account", "edited_image", "shared_phone"]
