@@ -15,7 +15,7 @@ from datetime import date
 from sqlmodel import Session
 
 from rxapp.models import RedemptionStatus
-from rxapp.services import access, clock, review_queue, signing
+from rxapp.services import access, clock, queue_filter, review_queue, signing
 from rxapp.services.errors import Forbidden
 from rxapp.services.review_queue import QueueFilter
 
@@ -82,7 +82,8 @@ def _lines(rows: Iterator[dict]) -> Iterator[str]:
 
 LINK_PURPOSE = "export"
 LINK_TTL_SECONDS = 300
-_FILTER_KEYS = ("status", "promotion", "region", "from", "to", "search", "checks")
+# Every key of the queue's filter (the Risk filter and the order too): the CSV is the queue the reviewer sees.
+_FILTER_KEYS = queue_filter.KEYS
 _STATUSES = {s.value for s in RedemptionStatus} | {"all"}
 
 

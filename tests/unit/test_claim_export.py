@@ -55,3 +55,22 @@ def test_no_exported_cell_starts_like_a_formula(text):
 
 def test_export_of_an_empty_queue_is_just_the_header(session):
     assert list(claim_export.export_csv(session=session, actor_id=_rid(session))) == [",".join(claim_export.EXPORT_HEADER) + "\r\n"]
+
+
+def test_the_export_link_keeps_the_risk_filter_so_the_csv_is_the_queue_shown(session):
+    """The link used to drop the Risk filter: "Risk signals found" exported every claim."""
+    from rxapp.services import queue_filter
+
+    user = _user(session)
+    promo = _promotion(session)
+    risky, clean = (_claim(session, _product(session, user), promo) for _ in range(2))
+    risky.risk_score = 2
+    session.add(risky)
+    session.commit()
+    rid = _rid(session)
+    token = claim_export.link_token(actor_id=rid, flt={"risk": "signals", "order": "risk"})
+    _, flt = claim_export.read_link_token(session=session, token=token)
+    assert flt["risk"] == "signals"
+    lines = list(claim_export.export_csv(session=session, actor_id=rid, flt=queue_filter.from_dict(flt)))
+    rows = list(csv.DictReader(io.StringIO("".join(lines))))
+    assert [int(r["claim_id"]) for r in rows] == [risky.id]
