@@ -176,7 +176,8 @@ class Customer:
         if tab.var(R, "step") != 4:
             raise RuntimeError(
                 f"register: the wizard stayed on step {tab.var(R, 'step')}: {tab.var(R, 'errors')}")
-        await tab.call(loadclient.handler(R, "set_region"), {"value": "US"})
+        if tab.var(R, "region") != "US":  # the account's region is filled in already (no change, no update)
+            await tab.call(loadclient.handler(R, "set_region"), {"value": "US"})
         await tab.call(loadclient.handler(R, "set_store"), {"value": plan.store_id})
         await tab.call(loadclient.handler(R, "set_purchase_date"), {"value": plan.purchase_date})
         await tab.upload(loadclient.handler(R, "upload_invoice"), "invoice.jpg", _image("INVOICE"),

@@ -254,22 +254,10 @@ def evaluate(
 
 
 _PRODUCTS = (
-    sa.select(
-        RegisteredProduct.id,
-        RegisteredProduct.user_id,
-        SerialRecord.serial,
-        ProductModel.id,
-        ProductModel.name,
-        ProductCategory.id,
-        ProductCategory.name,
-        RegisteredProduct.region_code,
-        Region.name,
-        Store.id,
-        Store.name,
-        Store.region_code,
-        Store.is_partner,
-        RegisteredProduct.purchase_date,
-        RegisteredProduct.invoice_file_id,
+    sa.select(  # ``ProductFacts``' fields, in their order
+        RegisteredProduct.id, RegisteredProduct.user_id, SerialRecord.serial, ProductModel.id, ProductModel.name,
+        ProductCategory.id, ProductCategory.name, RegisteredProduct.region_code, Region.name, Store.id, Store.name,
+        Store.region_code, Store.is_partner, RegisteredProduct.purchase_date, RegisteredProduct.invoice_file_id,
     )
     .join(SerialRecord, SerialRecord.id == RegisteredProduct.serial_id)
     .join(ProductModel, ProductModel.id == SerialRecord.model_id)

@@ -124,7 +124,8 @@ def test_a_signed_in_tab_gets_serial_hints_and_uploads_an_invoice(served):
             hint = await tab.call(loadclient.handler(RegistrationState, "set_serial"),
                                   {"value": sticker["serial"]},
                                   until=loadclient.has_var(RegistrationState, "hint_status"))
-            await tab.call(loadclient.handler(RegistrationState, "set_region"), {"value": "US"})
+            if tab.var(RegistrationState, "region") != "US":  # the account's region, filled in: no update
+                await tab.call(loadclient.handler(RegistrationState, "set_region"), {"value": "US"})
             upload = await tab.upload(
                 loadclient.handler(RegistrationState, "upload_invoice"), "invoice.png",
                 image_bytes(text="INVOICE"), "image/png",
