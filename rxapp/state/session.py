@@ -356,16 +356,11 @@ class SessionState(rx.State):
         user, login = found
         viewer = Viewer(user_id=user.id, session_id=login.id, role=user.role, email=user.email,
                         language=user.language)
-        # Set only when they change: a var set is sent again, even to its own value, and every component
-        # that reads SessionState renders again (this runs on every guarded event).
-        if not self.signed_in:
-            self.signed_in = True
+        self.signed_in = True
         if self.file_pass != token:
             self.file_pass = token
-        if self.display_name != user.first_name:
-            self.display_name = user.first_name
-        if self.role != user.role.value:
-            self.role = user.role.value
+        self.display_name = user.first_name
+        self.role = user.role.value
         if user.language and user.language != self.lang:
             language.apply(self, user.language)  # the account's language wins, on any device
         return viewer
