@@ -39,6 +39,10 @@ app = edge.App(
     # then the guard of /_upload: no upload is read past its headers unless the caller may make it.
     api_transformer=[Starlette(routes=file_routes.routes + export_routes.routes), UploadGuard],
     stylesheets=["/theme.css"],
+    # The toasts' direction said once (every language of the app is written left to right): without it
+    # sonner's Toaster asks getComputedStyle(<html>).direction on each of its renders, a forced style
+    # recalculation of the whole page in the middle of the load's React commits.
+    toaster=rx.toast.provider(dir="ltr"),
     head_components=[rx.el.meta(name="description", content="Register products, redeem promotions, follow claims."),
                      # Every page names its icon by an absolute address (assets/favicon.ico).
                      rx.el.link(rel="icon", href=FAVICON, type="image/x-icon")],

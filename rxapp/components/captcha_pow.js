@@ -72,7 +72,9 @@
         channel.port2.postMessage(null);  // the next slice, after whatever the page has queued
       };
       channel.port1.onmessage = step;
-      step();
+      // The first slice too in a task of its own: not inside the React commit or the observer callback
+      // that asked for the proof, which it lengthened by a slice.
+      channel.port2.postMessage(null);
     });
     solved.set(json, promise);
     return promise;

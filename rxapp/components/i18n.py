@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 
 import reflex as rx
+from reflex.constants import MemoizationDisposition, MemoizationMode
 from reflex_base.vars.base import VarData
 
 from rxapp import i18n
@@ -68,7 +69,13 @@ def language_switch(id_suffix: str = "top", *, dark: bool = True) -> rx.Componen
 
 
 class DocumentLanguage(rx.Fragment):
-    """Keeps ``<html lang>`` on the tab's language (screen readers, hyphenation, Lighthouse)."""
+    """Keeps ``<html lang>`` on the tab's language (screen readers, hyphenation, Lighthouse).
+
+    A component of its own (always memoized): left unmemoized, its hook went into the page's
+    component, which then read the whole ``SessionState`` and re-rendered the entire page on any
+    change of it (each of a load's deltas: the path, the session token, the texts)."""
+
+    _memoization_mode = MemoizationMode(disposition=MemoizationDisposition.ALWAYS, recursive=False)
 
     def add_hooks(self) -> list:
         lang = SessionState.lang

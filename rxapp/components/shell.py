@@ -14,7 +14,7 @@ from rxapp import routes
 from rxapp.i18n import N_
 from rxapp.components.i18n import T, Tf, document_language, language_switch, tr
 from rxapp.state.demo import DemoState
-from rxapp.state.session import SessionState
+from rxapp.state.session import PageReadyState, SessionState
 
 ACCENT = "#c8102e"
 
@@ -199,7 +199,7 @@ def top_bar() -> rx.Component:
 def ready_marker() -> rx.Component:
     """An invisible marker that appears once the page is hydrated and its on_load events have all run
     (``SessionState.page_loaded`` closes every page's on_load list); tests wait for it."""
-    return rx.cond(rx.State.is_hydrated & (SessionState.loaded_path == SessionState.current_path),
+    return rx.cond(rx.State.is_hydrated & (PageReadyState.loaded_path == SessionState.current_path),
                    rx.el.span(id="app-ready", hidden=True))
 
 

@@ -282,8 +282,9 @@ class SessionState(rx.State):
     # Demo mode: the demo date in force ("" for the real date) and the real date, for the banner.
     demo_date: str = ""
     real_date: str = ""
-    # The page whose on_load events have all run (``page_loaded``): the shell's ready marker.
-    loaded_path: str = ""
+    # The page whose on_load events have all run (``page_loaded``); the shell's ready marker reads
+    # ``PageReadyState.loaded_path``, its copy in a state of its own (see there).
+    _loaded_path: str = ""
     # Demo mode: this tab typed the presenter passcode (server-side only).
     _presenter: bool = False
 
@@ -404,7 +405,7 @@ class SessionState(rx.State):
         because the connection came back (or the page was reloaded), not because the visitor came here.
 
         A page then keeps what it showed (a refused form's reasons, a captcha being answered)."""
-        return self.loaded_path == self.current_path
+        return self._loaded_path == self.current_path
 
     def _demo_date_facts(self) -> None:
         """The demo date in force (demo mode only), for the banner every page shows while one is set; both
@@ -461,10 +462,21 @@ class SessionState(rx.State):
         return self._notify(i18n.gettext("You have been logged out."), routes.LOGIN)
 
     @anyone
-    def page_loaded(self):
+    async def page_loaded(self):
         """The last on_load event of every page (``rxapp/rxapp.py``): the page has what it loads."""
-        self.loaded_path = self.current_path
+        self._loaded_path = self.current_path
+        (await self.get_state(PageReadyState)).loaded_path = self.current_path
 
     @anyone
     def clear_notice(self):
         self.notice, self.notice_for = "", ""
+
+
+class PageReadyState(rx.State):
+    """The page whose on_load events have all run, for the shell's ready marker only.
+
+    A state of its own: a change of any ``SessionState`` var re-renders every component that reads
+    one (the whole page, through its translated texts), and this one changes on every page load,
+    once everything else has arrived (it was the last long task of every page)."""
+
+    loaded_path: str = ""

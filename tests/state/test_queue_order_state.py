@@ -62,3 +62,26 @@ def test_the_reviewer_chooses_riskiest_or_due_first_and_paging_keeps_it(new_clie
     assert "order" in client.get(Q).errors
     client.call(Q.clear_filters)
     assert client.get(Q).f_order == "risk"
+
+
+def test_a_fresh_tab_load_keeps_both_forms_and_a_changed_filter_remakes_them(new_client, monkeypatch):
+    """The forms' keys (what remakes them, clearing what was typed or ticked): a fresh tab's load keeps the
+    first filter form and the claims' form (the rows coming in place of none), which show what they must;
+    a load after the filter changed remakes the filter form, and fewer rows remake the claims' form."""
+    monkeypatch.setattr(queue_module, "PAGE_SIZE", 2)
+    _claims("queue-keys")
+    client = new_client()
+    token, _ = session_token_for(REVIEWER[0])
+    client._store_token(token)
+    client.open("/admin")
+    Q = QueueState
+    client.call(Q.load, path="/admin")
+    first = client.get(Q)
+    assert (first.form_key, first.rows_key, len(first.rows)) == (0, 0, 2)
+
+    client.call(Q.apply_filters, form={"status": "under_review", "search": "queue-keys-", "order": "due"})
+    assert client.get(Q).rows_key == 0  # as many rows as before: the ticks stay, as with the old key
+    client.call(Q.load, path="/admin")  # the page again (a reload): its fields must show this filter
+    assert client.get(Q).form_key == 1 and client.get(Q).f_order == "due"
+    client.call(Q.apply_filters, form={"status": "under_review", "search": "queue-keys-nothing"})
+    assert client.get(Q).rows == [] and client.get(Q).rows_key == 1  # fewer rows: the boxes are cleared

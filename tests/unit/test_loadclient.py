@@ -20,7 +20,7 @@ from rxapp.models import Promotion
 from rxapp.services import demo_seed
 from rxapp.state.auth import LoginState, SignUpState
 from rxapp.state.registration import RegistrationState
-from rxapp.state.session import SessionState
+from rxapp.state.session import PageReadyState, SessionState
 from tests.factories import flows
 from tests.factories.images import image_bytes
 from tests.unit.served_app import ServedApp, app_env
@@ -68,7 +68,7 @@ def test_a_tab_hydrates_the_sign_up_page_and_a_reformat_round_trip_brings_a_new_
             await tab.close()
 
     hydrate, first, round_, reply, tab = run(go())
-    assert hydrate.seconds > 0 and tab.var(SessionState, "loaded_path") == routes.SIGNUP
+    assert hydrate.seconds > 0 and tab.var(PageReadyState, "loaded_path") == routes.SIGNUP
     assert loadclient.captcha_answer(first).isdigit()
     assert reply.seconds > 0
     assert tab.var(SignUpState, "captcha_round") == round_ + 1

@@ -136,7 +136,7 @@ def _queue_table() -> rx.Component:
             Q.loaded & (Q.rows.length() == 0),
             rx.text(T("No claims match these filters."), color="#555", padding="12px"),
         ),
-        key="bulk-" + Q.page_no.to(str) + "-" + Q.rows.length().to(str) + Q.message,
+        key="bulk-" + Q.page_no.to(str) + "-" + Q.rows_key.to(str) + Q.message,
         on_submit=Q.approve_selected, reset_on_submit=True, aria_label=T("Claims"),
     )
 

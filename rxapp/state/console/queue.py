@@ -60,6 +60,10 @@ def _hidden_text(flt: queue_filter.QueueFilter, hidden: review_queue.HiddenMatch
             "others": "yes" if hidden.by_other_filters else ""}
 
 
+# The filter form's fields (``QueueState._show_filter``).
+_SHOWN_FILTER = ("f_status", "f_promotion", "f_region", "f_from", "f_to", "f_search", "f_checks", "f_risk", "f_order")
+
+
 class QueueState(rx.State):
     rows: list[dict[str, str]] = []
     counts: list[dict[str, str]] = []
@@ -77,6 +81,10 @@ class QueueState(rx.State):
     # The order the queue is read in ("risk": riskiest first, "due": due first), as the filter bar shows it.
     f_order: str = "risk"
     form_key: int = 0
+    # The claims' form is remade (its boxes cleared) when this changes: a new count of rows on screen, as
+    # the form's key had it, but not the first rows in place of none (no box to clear, a whole table less to
+    # build on the page's load).
+    rows_key: int = 0
     errors: dict[str, str] = {}
     page_no: int = 1
     has_next: bool = False
@@ -134,6 +142,8 @@ class QueueState(rx.State):
                     "risk": str(r.get("risk_score") or ""),
                 }
             )
+        if self.rows and len(rows) != len(self.rows):
+            self.rows_key += 1
         self.rows = rows
         self._versions = versions
         self._next_cursor = page.next_cursor or ""
@@ -155,7 +165,10 @@ class QueueState(rx.State):
         self.hidden = _hidden_text(flt, hidden)
         self.export_href = routes.EXPORT_CLAIMS + "?t=" + claim_export.link_token(actor_id=viewer.user_id, flt=self._flt)
 
-    def _show_filter(self) -> None:
+    def _show_filter(self, *, remount: bool = True) -> None:
+        """The filter into the form's fields; the form is remade to show them (its fields keep what was
+        typed otherwise).  ``remount=False`` (a page load): not while the form is still the first one,
+        with its first values (a remount then changes nothing on screen, and costs the whole form)."""
         f = self._flt
         self.f_status = f.get("status", "")
         self.f_promotion = f.get("promotion", "")
@@ -166,7 +179,9 @@ class QueueState(rx.State):
         self.f_checks = f.get("checks", "")
         self.f_risk = f.get("risk", "")
         self.f_order = queue_filter.from_dict(f).shown_order
-        self.form_key += 1
+        fields = type(self).get_fields()
+        if remount or self.form_key or any(getattr(self, n) != fields[n].default_value() for n in _SHOWN_FILTER):
+            self.form_key += 1
 
     @reviewer
     async def load(self):
@@ -177,7 +192,7 @@ class QueueState(rx.State):
             self.region_options = [[r["code"], f"{r['name']} ({r['code']})"] for r in catalog.regions(session=s)]
         self.message = ""
         self._batch_waiting(viewer)
-        self._show_filter()
+        self._show_filter(remount=False)
         self._query(viewer)
         self.loaded = True
 
