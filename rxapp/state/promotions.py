@@ -330,7 +330,7 @@ class RedeemState(CaptchaMixin, EvidenceMixin, rx.State):
         self._draw_captcha()
         self.form_key += 1
 
-    async def _serial_unconfirmed(self, user_id: int, form: dict) -> bool:
+    async def _serial_unconfirmed(self, form: dict) -> bool:
         """The S/N rule, on the server: a new S/N photo whose barcode contradicts the product's serial is
         refused (the sentence next to the photo) unless the customer ticked the confirmation."""
         for file_id in (self._new_invoice_id, self._photo_id):
@@ -368,7 +368,7 @@ class RedeemState(CaptchaMixin, EvidenceMixin, rx.State):
         if problem:
             self._refuse({"captcha": problem})
             return
-        if await self._serial_unconfirmed(viewer.user_id, form):
+        if await self._serial_unconfirmed(form):
             return
         try:
             with session_scope() as s:

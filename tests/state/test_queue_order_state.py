@@ -25,15 +25,21 @@ def _claims(prefix: str) -> dict[str, int]:
     return ids
 
 
-def test_the_reviewer_chooses_riskiest_or_due_first_and_paging_keeps_it(new_client, monkeypatch):
-    monkeypatch.setattr(queue_module, "PAGE_SIZE", 2)
-    ids = _claims("queue-order")
+def _reviewer_on_queue(new_client):
+    """A tab signed in as the demo reviewer, on the claim queue (its load run)."""
     client = new_client()
     token, _ = session_token_for(REVIEWER[0])
     client._store_token(token)
     client.open("/admin")
+    client.call(QueueState.load, path="/admin")
+    return client
+
+
+def test_the_reviewer_chooses_riskiest_or_due_first_and_paging_keeps_it(new_client, monkeypatch):
+    monkeypatch.setattr(queue_module, "PAGE_SIZE", 2)
+    ids = _claims("queue-order")
+    client = _reviewer_on_queue(new_client)
     Q = QueueState
-    client.call(Q.load, path="/admin")
     assert client.get(Q).f_order == "risk"  # the open queue's default
 
     def shown():
@@ -70,12 +76,8 @@ def test_a_fresh_tab_load_keeps_both_forms_and_a_changed_filter_remakes_them(new
     a load after the filter changed remakes the filter form, and fewer rows remake the claims' form."""
     monkeypatch.setattr(queue_module, "PAGE_SIZE", 2)
     _claims("queue-keys")
-    client = new_client()
-    token, _ = session_token_for(REVIEWER[0])
-    client._store_token(token)
-    client.open("/admin")
+    client = _reviewer_on_queue(new_client)
     Q = QueueState
-    client.call(Q.load, path="/admin")
     first = client.get(Q)
     assert (first.form_key, first.rows_key, len(first.rows)) == (0, 0, 2)
 
