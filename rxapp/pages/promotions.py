@@ -359,25 +359,13 @@ def _status_block(row) -> rx.Component:
     )
 
 
-def _history_card(row) -> rx.Component:
-    """The same row as a card, for phones."""
-    return rx.card(
-        rx.text(row.redeem_date, " · ", row.promotion_name, size="1", color="#555"),
-        rx.text(row.product_name, weight="bold", size="2"),
-        rx.text(row.serial, size="1", color="#555", margin_bottom="6px"),
-        _status_block(row),
-        width="100%",
-    )
-
-
 def redeem_history() -> rx.Component:
     H = RedeemHistoryState
     return member_page(
         "Promotions",
         tabs(routes.REDEEM_HISTORY),
         data_table(("Redeem Date", "Promotion Name", "Product Name / Serial Number", "Status"), H.rows, _history_row,
-                   variant="surface", overflow_x=None, display=["none", "none", "block"], aria_live="polite"),
-        rx.vstack(rx.foreach(H.rows, _history_card), spacing="3", display=["flex", "flex", "none"]),
+                   variant="surface", overflow_x=None, aria_live="polite"),
         rx.cond(H.rows.length() == 0,
                 rx.text(T("No redemption yet. Eligible products show a Redeem button under each promotion."),
                         color="#555", margin_top="12px")),
