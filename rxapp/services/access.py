@@ -7,8 +7,10 @@ database at that moment, never taken from a flag the caller passes.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlmodel import Session
 
+from rxapp import db
 from rxapp.i18n import N_, _
 from rxapp.models import Role, User
 from rxapp.services.errors import Forbidden
@@ -20,10 +22,23 @@ MSG_REVIEWERS_ONLY = N_("Only reviewers can do this. Please sign in with a revie
 MSG_ADMINS_ONLY = N_("Only an administrator can do this.")
 
 
+_ROLE = sa.select(User.__table__.c.role).where(User.__table__.c.id == sa.bindparam("user_id", type_=sa.Integer))
+
+
+def _valid_id(user_id: object) -> bool:
+    return isinstance(user_id, int) and not isinstance(user_id, bool) and 0 < user_id < 2**63
+
+
 def _user(session: Session, user_id: object) -> User | None:
-    if not isinstance(user_id, int) or isinstance(user_id, bool) or not 0 < user_id < 2**63:
+    return session.get(User, user_id) if _valid_id(user_id) else None
+
+
+def role_of(session: Session, user_id: object) -> Role | None:
+    """The role of user ``user_id`` as stored now (None: no such user), without loading the row."""
+    if not _valid_id(user_id):
         return None
-    return session.get(User, user_id)
+    role = db.execute(session, _ROLE, {"user_id": user_id}).scalar()
+    return None if role is None else Role(role)
 
 
 def is_reviewer(user: User | None) -> bool:
@@ -38,8 +53,17 @@ def require_user(*, session: Session, user_id: object) -> User:
     return user
 
 
+def check_reviewer(*, session: Session, user_id: object) -> None:
+    """Raises ``Forbidden`` unless ``user_id`` is a reviewer or an admin: the check of every reviewer's
+    read (the queue's pages, one claim, the insights), one indexed read of the role alone (loading the
+    ORM row was half of a queue page's time)."""
+    if role_of(session, user_id) not in REVIEWER_ROLES:
+        raise Forbidden(_(MSG_REVIEWERS_ONLY))
+
+
 def require_reviewer(*, session: Session, user_id: object) -> User:
-    """The acting user when a reviewer or an admin. Raises ``Forbidden`` otherwise."""
+    """The acting user when a reviewer or an admin (for a service that records who acted). Raises
+    ``Forbidden`` otherwise."""
     user = _user(session, user_id)
     if not is_reviewer(user):
         raise Forbidden(_(MSG_REVIEWERS_ONLY))

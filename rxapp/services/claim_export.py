@@ -108,5 +108,5 @@ def read_link_token(*, session: Session, token: str) -> tuple[int, dict[str, str
     flt = {k: data.get(k, "") for k in _FILTER_KEYS}
     if not all(isinstance(v, str) for v in flt.values()) or (flt["status"] or "under_review") not in _STATUSES:
         raise Forbidden("bad link")
-    access.require_reviewer(session=session, user_id=user_id)
+    access.check_reviewer(session=session, user_id=user_id)
     return user_id, flt

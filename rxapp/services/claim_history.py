@@ -115,7 +115,7 @@ def reviewer_timeline(*, session: Session, actor_id: int, claim_id: int) -> dict
     Raises ``Forbidden`` unless ``actor_id`` is a reviewer, ``NotFound`` for
     an unknown claim.
     """
-    access.require_reviewer(session=session, user_id=actor_id)
+    access.check_reviewer(session=session, user_id=actor_id)
     found = session.exec(_claim_rows(session).where(Redemption.id == claim_id)).first()
     if found is None:
         raise NotFound(f"Claim #{claim_id} does not exist.")

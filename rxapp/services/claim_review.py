@@ -108,7 +108,7 @@ def linked_claims(*, session: Session, actor_id: int, claim_id: int) -> list[dic
     Raises ``Forbidden`` unless ``actor_id`` is a reviewer, ``NotFound`` for
     an unknown claim.
     """
-    access.require_reviewer(session=session, user_id=actor_id)
+    access.check_reviewer(session=session, user_id=actor_id)
     return _linked(session, claim_id)
 
 
@@ -273,7 +273,7 @@ def reviewed_claim(*, session: Session, actor_id: int, claim_id: int) -> Reviewe
 
     Raises ``Forbidden`` unless ``actor_id`` is a reviewer, ``NotFound`` for an unknown claim.
     """
-    access.require_reviewer(session=session, user_id=actor_id)
+    access.check_reviewer(session=session, user_id=actor_id)
     return loaded_claim(session=session, claim_id=claim_id)
 
 

@@ -124,7 +124,7 @@ def import_csv(*, session: Session, actor_id: int, promotion_id: int, text: str)
     added one of these codes at the same moment (roll back and retry), and
     ``Forbidden`` unless ``actor_id`` is a reviewer.
     """
-    access.require_reviewer(session=session, user_id=actor_id)
+    access.check_reviewer(session=session, user_id=actor_id)
     promotion = _digital_promotion(session, promotion_id)
     if promotion.prize_type != PrizeType.digital_code:
         raise FieldErrors({"file": "This promotion gives a physical prize: it has no code pool."})

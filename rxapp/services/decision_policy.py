@@ -122,7 +122,7 @@ def _whole(value, low: int, high: int) -> int | None:
 
 def policy_history(*, session: Session, actor_id: int, promotion_id: int) -> list[dict]:
     """The promotion's policy changes, newest first: who, when, before, after."""
-    access.require_reviewer(session=session, user_id=actor_id)
+    access.check_reviewer(session=session, user_id=actor_id)
     rows = session.exec(
         select(PolicyChange, User.email).join(User, User.id == PolicyChange.actor_id)
         .where(PolicyChange.promotion_id == promotion_id).order_by(PolicyChange.id.desc())

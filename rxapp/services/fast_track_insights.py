@@ -18,7 +18,7 @@ def summary(*, session: Session, actor_id: int, days: int = 30, today: date | No
     the claim was last decided), ``audit`` (``{"sampled", "confirmed", "flagged"}``) and ``signals``:
     ``[(key, count)]``, most frequent first, over the claims submitted in the window.
     Raises ``Forbidden`` unless ``actor_id`` is a reviewer."""
-    access.require_reviewer(session=session, user_id=actor_id)
+    access.check_reviewer(session=session, user_id=actor_id)
     days = max(1, min(int(days), 366))
     today = today or clock.today(session)
     lo = datetime.combine(today - timedelta(days=days - 1), time.min, tzinfo=timezone.utc)

@@ -62,7 +62,7 @@ def dashboard(*, session: Session, actor_id: int, days: int = 30, today: date | 
     ``open`` and ``overdue`` — claims under review now.  Raises ``Forbidden``
     unless ``actor_id`` is a reviewer.
     """
-    access.require_reviewer(session=session, user_id=actor_id)
+    access.check_reviewer(session=session, user_id=actor_id)
     days = max(1, min(int(days), 366))
     today = today or clock.today(session)
     first = today - timedelta(days=days - 1)

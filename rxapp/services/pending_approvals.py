@@ -80,7 +80,7 @@ def approve_later(
     ``NotFound`` and ``Conflict`` (decided or changed meanwhile, or already
     approved by someone and waiting out its own window).
     """
-    access.require_reviewer(session=session, user_id=reviewer_id)
+    access.check_reviewer(session=session, user_id=reviewer_id)
     claim = claims.load_claim(session, claim_id)
     if claim.version != expected_version:
         raise Conflict(claim_events.changed_message(session=session, claim=claim))
@@ -121,7 +121,7 @@ def approve_batch_later(
     changed meanwhile is reported with the reason and does not hold back the others.
     Raises ``Forbidden`` unless ``reviewer_id`` is a reviewer.
     """
-    access.require_reviewer(session=session, user_id=reviewer_id)
+    access.check_reviewer(session=session, user_id=reviewer_id)
     now = now or utcnow()
     done: list[BatchItem] = []
     for claim_id, version in versions.items():
@@ -149,7 +149,7 @@ def undo(*, session: Session, claim_id: int, reviewer_id: int) -> bool:
     False when the window had already ended (the approval stands) or there was
     none.  Raises ``Forbidden`` unless ``reviewer_id`` is a reviewer.
     """
-    access.require_reviewer(session=session, user_id=reviewer_id)
+    access.check_reviewer(session=session, user_id=reviewer_id)
     table = PendingApproval.__table__
     done = session.execute(sa.delete(table).where(table.c.redemption_id == claim_id))
     return done.rowcount == 1
@@ -162,7 +162,7 @@ def undo_batch(*, session: Session, claim_ids: list[int], reviewer_id: int) -> l
     had already been committed (or were not waiting).  Raises ``Forbidden``
     unless ``reviewer_id`` is a reviewer.
     """
-    access.require_reviewer(session=session, user_id=reviewer_id)
+    access.check_reviewer(session=session, user_id=reviewer_id)
     table = PendingApproval.__table__
     taken = []
     for claim_id in dict.fromkeys(claim_ids):
@@ -175,7 +175,7 @@ def undo_batch(*, session: Session, claim_ids: list[int], reviewer_id: int) -> l
 
 def pending(*, session: Session, claim_id: int, actor_id: int) -> Pending | None:
     """The approval of ``claim_id`` waiting out its window, if any.  Raises ``Forbidden`` for non-reviewers."""
-    access.require_reviewer(session=session, user_id=actor_id)
+    access.check_reviewer(session=session, user_id=actor_id)
     row = session.get(PendingApproval, claim_id)
     return _as_pending(session, row) if row is not None else None
 

@@ -239,7 +239,7 @@ def create_promotion(*, session: Session, actor_id: int, form: dict) -> Promotio
     prize_type, prize_name, prize_instructions, physical_stock (physical
     prizes), due_working_days.  Raises ``Forbidden`` and ``FieldErrors``.
     """
-    access.require_reviewer(session=session, user_id=actor_id)
+    access.check_reviewer(session=session, user_id=actor_id)
     data = _clean(session, form, promotion_id=None)
     return _save(session, Promotion(**{k: data[k] for k in ("name", "starts_on", "ends_on", "prize_type", "prize_name")}, slug=""), data)
 
@@ -365,7 +365,7 @@ def update_promotion(
     some customer used, a prize type change, physical stock below the claims —
     unless ``confirm`` is true.
     """
-    access.require_reviewer(session=session, user_id=actor_id)
+    access.check_reviewer(session=session, user_id=actor_id)
     old_form = current_form(session=session, promotion_id=promotion_id)
     # Missing keys keep their value (a rename keeps the slug customers may have bookmarked).
     new = _clean(session, {**old_form, **form}, promotion_id=promotion_id)

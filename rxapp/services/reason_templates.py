@@ -34,7 +34,7 @@ def list_templates(*, session: Session, actor_id: int, customer_language: str | 
 
     With ``customer_language`` (a customer's ``User.language``; "" or None is English), the templates
     written in that language come first within each kind (``"first"`` is True on them)."""
-    access.require_reviewer(session=session, user_id=actor_id)
+    access.check_reviewer(session=session, user_id=actor_id)
     rows = session.exec(
         select(ReasonTemplate).order_by(ReasonTemplate.is_rejection, ReasonTemplate.text)
     ).all()
@@ -103,7 +103,7 @@ def create_template(
 ) -> ReasonTemplate:
     """Add a reason template (flushed; ``language`` English when not given).  Raises ``Forbidden``,
     ``FieldErrors`` (text, missing_document, language)."""
-    access.require_reviewer(session=session, user_id=actor_id)
+    access.check_reviewer(session=session, user_id=actor_id)
     clean, doc, lang = _clean_template(session, text, missing_document, None, language)
     t = ReasonTemplate(text=clean, missing_document=doc, is_rejection=bool(is_rejection), language=lang)
     session.add(t)
@@ -123,7 +123,7 @@ def update_template(
 ) -> ReasonTemplate:
     """Change a template (flushed; ``language`` kept when not given).  Raises ``Forbidden``,
     ``NotFound``, ``FieldErrors``."""
-    access.require_reviewer(session=session, user_id=actor_id)
+    access.check_reviewer(session=session, user_id=actor_id)
     t = session.get(ReasonTemplate, template_id)
     if t is None:
         raise NotFound(_("This template no longer exists. Please reload the list."))
@@ -137,7 +137,7 @@ def update_template(
 
 def delete_template(*, session: Session, actor_id: int, template_id: int) -> None:
     """Remove a template (claims keep their reason text).  Raises ``Forbidden``, ``NotFound``."""
-    access.require_reviewer(session=session, user_id=actor_id)
+    access.check_reviewer(session=session, user_id=actor_id)
     t = session.get(ReasonTemplate, template_id)
     if t is None:
         raise NotFound(_("This template no longer exists. Please reload the list."))

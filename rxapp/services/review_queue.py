@@ -246,7 +246,7 @@ def queue_page(
     ``expected_version``), risk_score.
     Raises ``Forbidden`` unless ``actor_id`` is a reviewer.
     """
-    access.require_reviewer(session=session, user_id=actor_id)
+    access.check_reviewer(session=session, user_id=actor_id)
     flt = flt or QueueFilter()
     by_risk = flt.riskiest_first
     limit = max(1, min(int(limit), MAX_LIMIT))
@@ -275,7 +275,7 @@ def neighbours(*, session: Session, actor_id: int, flt: QueueFilter, claim_id: i
     """The claims just before and just after ``claim_id`` in the queue under ``flt``, in its order
     (None: none; both None for a claim that does not exist).  Raises ``Forbidden`` unless ``actor_id``
     is a reviewer."""
-    access.require_reviewer(session=session, user_id=actor_id)
+    access.check_reviewer(session=session, user_id=actor_id)
     me = session.connection().execute(
         sa.select(_R.c.id, _R.c.due_on, _R.c.risk_score).where(_R.c.id == int(claim_id))).first()
     if me is None:
@@ -300,7 +300,7 @@ def counts(*, session: Session, actor_id: int, flt: QueueFilter | None = None) -
 
     Raises ``Forbidden`` unless ``actor_id`` is a reviewer.
     """
-    access.require_reviewer(session=session, user_id=actor_id)
+    access.check_reviewer(session=session, user_id=actor_id)
     flt = flt or QueueFilter()
     shape, params = criteria(flt, with_status=False)
     source = _R.join(_P, _P.c.id == _R.c.product_id) if "region" in shape else _R
@@ -338,7 +338,7 @@ def hidden_matches(
     ``per_status`` is ``counts`` under ``flt`` when the caller has it already.  Nothing is hidden
     without a search.  Raises ``Forbidden`` unless ``actor_id`` is a reviewer.
     """
-    access.require_reviewer(session=session, user_id=actor_id)
+    access.check_reviewer(session=session, user_id=actor_id)
     if not (flt.search or "").strip():
         return HiddenMatches()
     if per_status is None:
@@ -367,7 +367,7 @@ def rows_in_chunks(
     Memory stays flat however many claims match.  Raises ``Forbidden`` unless
     ``actor_id`` is a reviewer (checked before the first row).
     """
-    access.require_reviewer(session=session, user_id=actor_id)
+    access.check_reviewer(session=session, user_id=actor_id)
     flt = flt or QueueFilter()
     return _chunks(session, flt, today, chunk)
 
@@ -389,6 +389,6 @@ def promotion_choices(*, session: Session, actor_id: int) -> list[tuple[int, str
 
     Raises ``Forbidden`` unless ``actor_id`` is a reviewer.
     """
-    access.require_reviewer(session=session, user_id=actor_id)
+    access.check_reviewer(session=session, user_id=actor_id)
     rows = session.exec(select(Promotion.id, Promotion.name).order_by(Promotion.starts_on.desc(), Promotion.id))
     return [(pid, name) for pid, name in rows.all()]

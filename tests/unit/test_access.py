@@ -32,6 +32,22 @@ def test_only_reviewers_and_admins_pass(session):
             access.require_reviewer(session=session, user_id=uid)
 
 
+def test_check_reviewer_reads_the_role_as_stored_now(session):
+    """The reads' check (one statement, no ORM row) agrees with ``require_reviewer``, and sees a role
+    changed earlier in the same transaction, not yet flushed."""
+    reviewer, admin, customer = _reviewer(session), _user(session, role=Role.admin), _user(session)
+    access.check_reviewer(session=session, user_id=reviewer.id)
+    access.check_reviewer(session=session, user_id=admin.id)
+    assert access.role_of(session, customer.id) is Role.customer and access.role_of(session, 999_999) is None
+    with pytest.raises(Forbidden):
+        access.check_reviewer(session=session, user_id=customer.id)
+    reviewer.role = Role.customer  # demoted, unflushed
+    with pytest.raises(Forbidden):
+        access.check_reviewer(session=session, user_id=reviewer.id)
+    customer.role = Role.reviewer
+    access.check_reviewer(session=session, user_id=customer.id)
+
+
 JUNK_IDS = [None, 0, -1, True, False, "1", "abc", 1.5, [], {}, 2**70, 999_999]
 
 
@@ -39,7 +55,7 @@ JUNK_IDS = [None, 0, -1, True, False, "1", "abc", 1.5, [], {}, 2**70, 999_999]
 def test_access_refuses_junk_ids(session, junk):
     _reviewer(session)  # a reviewer exists: junk must not find them
     _user(session, role=Role.admin)
-    for check in (access.require_user, access.require_reviewer, access.require_admin):
+    for check in (access.require_user, access.require_reviewer, access.check_reviewer, access.require_admin):
         with pytest.raises(Forbidden):
             check(session=session, user_id=junk)
 

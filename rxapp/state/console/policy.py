@@ -15,7 +15,7 @@ from rxapp.state.session import caller, reviewer
 
 
 def _policies(session, actor_id: int) -> list[dict[str, str]]:
-    access.require_reviewer(session=session, user_id=actor_id)
+    access.check_reviewer(session=session, user_id=actor_id)
     rows = []
     for p in session.exec(select(Promotion).order_by(Promotion.starts_on.desc(), Promotion.id)):
         history = decision_policy.policy_history(session=session, actor_id=actor_id, promotion_id=p.id)
