@@ -55,8 +55,9 @@ def require_user(*, session: Session, user_id: object) -> User:
 
 def check_reviewer(*, session: Session, user_id: object) -> None:
     """Raises ``Forbidden`` unless ``user_id`` is a reviewer or an admin: the check of every reviewer's
-    read (the queue's pages, one claim, the insights), one indexed read of the role alone (loading the
-    ORM row was half of a queue page's time)."""
+    service that does not need the acting user's row (the queue's pages, one claim, the insights, the
+    edits that record only the actor's id): one indexed read of the role alone (loading the ORM row was
+    half of a queue page's time)."""
     if role_of(session, user_id) not in REVIEWER_ROLES:
         raise Forbidden(_(MSG_REVIEWERS_ONLY))
 

@@ -131,6 +131,20 @@ def policy_history(*, session: Session, actor_id: int, promotion_id: int) -> lis
             for c, email in rows]
 
 
+def policies(*, session: Session, actor_id: int) -> list[dict]:
+    """Every promotion's policy, newest promotion first, with its last change (None: never changed):
+    id, name, enabled, daily_cap, sample_percent, last ({"actor_email", "at"} or None)."""
+    access.check_reviewer(session=session, user_id=actor_id)
+    latest = (select(PolicyChange.promotion_id, sa.func.max(PolicyChange.id).label("id"))
+              .group_by(PolicyChange.promotion_id).subquery())
+    last = {pid: {"actor_email": email, "at": at} for pid, email, at in session.exec(
+        select(PolicyChange.promotion_id, User.email, PolicyChange.created_at)
+        .join(latest, latest.c.id == PolicyChange.id).join(User, User.id == PolicyChange.actor_id))}
+    return [{"id": p.id, "name": p.name, "enabled": bool(p.auto_decide), "daily_cap": p.auto_daily_cap,
+             "sample_percent": p.audit_sample_percent, "last": last.get(p.id)}
+            for p in session.exec(select(Promotion).order_by(Promotion.starts_on.desc(), Promotion.id))]
+
+
 # --------------------------------------------------------------------------- deciding
 
 

@@ -14,6 +14,7 @@ from rxapp.services import (
     claim_review,
     claims,
     codes,
+    decision_policy,
     insights,
     pending_approvals,
     promotions_admin,
@@ -96,6 +97,7 @@ GUARDED = {
     ),
     "codes.import_csv": lambda s, uid: codes.import_csv(session=s, actor_id=uid, promotion_id=1, text="AAAA1111"),
     "insights.dashboard": lambda s, uid: insights.dashboard(session=s, actor_id=uid),
+    "decision_policy.policies": lambda s, uid: decision_policy.policies(session=s, actor_id=uid),
     "promotions_admin.create_promotion": lambda s, uid: promotions_admin.create_promotion(
         session=s, actor_id=uid, form={}
     ),

@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 from sqlmodel import select
 
 from rxapp.models import (
-    EmailMessage, EvidenceReading, FileKind, PolicyChange, PromotionCode, Redemption, RedemptionEvent,
+    EmailMessage, EvidenceReading, FileKind, PolicyChange, Promotion, PromotionCode, Redemption, RedemptionEvent,
     RedemptionStatus, Role, Store, User, utcnow,
 )
 from rxapp.services import claim_history, decision_policy, image_marks, risk_signals, system_actor
@@ -220,6 +220,24 @@ def test_policy_changes_are_checked_and_audited(session):
         "enabled": True, "daily_cap": 5, "sample_percent": 20}
     history = decision_policy.policy_history(session=session, actor_id=reviewer.id, promotion_id=w["promotion"].id)
     assert history[0]["actor_email"] == reviewer.email
+
+
+def test_the_policy_list_shows_every_promotion_with_its_latest_change(session):
+    w = _world(session, auto=False)
+    reviewer, admin = rows._reviewer(session), rows._user(session, role=Role.admin)
+    with pytest.raises(Forbidden):
+        decision_policy.policies(session=session, actor_id=w["user"].id)
+    (before,) = [p for p in decision_policy.policies(session=session, actor_id=reviewer.id)
+                 if p["id"] == w["promotion"].id]
+    assert before["enabled"] is False and before["last"] is None
+    for actor, cap in ((reviewer, "5"), (admin, "7")):
+        decision_policy.update_policy(session=session, actor_id=actor.id, promotion_id=w["promotion"].id,
+                                      enabled=True, daily_cap=cap, sample_percent="20")
+    listed = decision_policy.policies(session=session, actor_id=reviewer.id)
+    (after,) = [p for p in listed if p["id"] == w["promotion"].id]
+    assert after["enabled"] is True and after["daily_cap"] == 7 and after["sample_percent"] == 20
+    assert after["last"]["actor_email"] == admin.email  # the newest change, not the first
+    assert len(listed) == len(session.exec(select(Promotion)).all())
 
 
 def _invoice_png(seed: int) -> Image.Image:

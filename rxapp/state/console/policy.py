@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import reflex as rx
-from sqlmodel import select
 
 from rxapp import db, formatting
 from rxapp.i18n import _
-from rxapp.models import Promotion
-from rxapp.services import access, decision_policy
+from rxapp.services import decision_policy
 from rxapp.services.errors import FieldErrors, ServiceError
 from rxapp.state import parse
 from rxapp.state.session import caller, reviewer
 
 
-def _policies(session, actor_id: int) -> list[dict[str, str]]:
-    access.check_reviewer(session=session, user_id=actor_id)
-    rows = []
-    for p in session.exec(select(Promotion).order_by(Promotion.starts_on.desc(), Promotion.id)):
-        history = decision_policy.policy_history(session=session, actor_id=actor_id, promotion_id=p.id)
-        last = history[0] if history else None
-        rows.append({
-            "id": str(p.id), "name": p.name, "enabled": "yes" if p.auto_decide else "",
-            "daily_cap": str(p.auto_daily_cap), "sample_percent": str(p.audit_sample_percent),
-            "changed": f"{last['actor_email']} · {formatting.when(last['at'])}" if last else "",
-        })
-    return rows
+def _row(policy: dict) -> dict[str, str]:
+    last = policy["last"]
+    return {"id": str(policy["id"]), "name": policy["name"], "enabled": "yes" if policy["enabled"] else "",
+            "daily_cap": str(policy["daily_cap"]), "sample_percent": str(policy["sample_percent"]),
+            "changed": f"{last['actor_email']} · {formatting.when(last['at'])}" if last else ""}
 
 
 class PolicyState(rx.State):
@@ -36,7 +27,7 @@ class PolicyState(rx.State):
     form_key: int = 0
 
     def _reload(self) -> None:
-        self.policies = db.run(_policies, actor_id=caller().user_id)
+        self.policies = [_row(p) for p in db.run(decision_policy.policies, actor_id=caller().user_id)]
 
     @reviewer
     async def load(self):
