@@ -322,4 +322,26 @@ def test_promotions_for_user_takes_a_handful_of_queries(session, world, engine):
         sa.event.remove(engine, "before_cursor_execute", count)
     assert len(rows) == 7 and all(len(r["products"]) == 11 for r in rows)
     assert all(p["eligible"] for p in rows[-1]["products"])
-    assert len(statements) <= 8, statements
+    assert len(statements) <= 7, statements
+
+
+def test_each_promotion_gets_its_own_model_category_and_region_lists_in_order(session, world):
+    """The models, categories and regions of several promotions come back from one statement: each list
+    belongs to its own promotion, models and regions by name, categories in the catalog's order."""
+    first, second = f.make_category(session, name="Zeta"), f.make_category(session, name="Alpha")
+    first.sort_order, second.sort_order = 1, 2
+    b, a = f.make_model(session, first, name="B-model"), f.make_model(session, second, name="A-model")
+    both = f.make_promotion(session, categories=[second, first], models=[b, a], regions=["FR", "DE"])
+    bare = f.make_promotion(session)
+    only_regions = f.make_promotion(session, regions=["US"])
+    session.commit()
+    facts = {p.id: p for p in el.load_promotions(session, [both, bare, only_regions])}
+    assert facts[both.id].model_names == ("A-model", "B-model")
+    assert facts[both.id].model_ids == frozenset({a.id, b.id})
+    assert facts[both.id].category_names == ("Zeta", "Alpha")  # sort_order 1, then 2
+    assert facts[both.id].category_ids == frozenset({first.id, second.id})
+    assert facts[both.id].region_codes == frozenset({"FR", "DE"})
+    assert facts[both.id].region_names == ("France", "Germany")
+    assert (facts[bare.id].model_ids, facts[bare.id].category_ids, facts[bare.id].region_codes) == (
+        frozenset(), frozenset(), frozenset())
+    assert facts[only_regions.id].region_codes == frozenset({"US"}) and not facts[only_regions.id].model_ids
