@@ -306,7 +306,13 @@ def lighthouse(url: str, port: int, out: Path, *, keep_storage: bool,
     if keep_storage:
         args.append("--disable-storage-reset")
     env = {**base_env(), "CHROME_PATH": CHROMIUM}
-    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+    for _attempt in range(2):
+        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+        # Lighthouse's own runtime errors ("Something went wrong with recording the trace … Please run
+        # Lighthouse again", NO_NAVSTART: seen once on Redeem History) are its trace failing, not the page:
+        # it is asked once more, as it says.
+        if (done.returncode == 0 and out.exists()) or "Runtime error" not in (done.stderr or done.stdout or ""):
+            break
     if done.returncode != 0 or not out.exists():
         # One page's failed audit is that page's row (with Lighthouse's words), not the end of the module.
         said = " ".join((done.stderr or done.stdout or "").split())[-300:]
