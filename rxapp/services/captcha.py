@@ -32,7 +32,7 @@ import altcha
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from rxapp import settings
+from rxapp import db, settings
 from rxapp.i18n import N_, _
 from rxapp.models import CaptchaChallenge
 from rxapp.services import clock
@@ -190,6 +190,17 @@ def _parse_answer(answer: object) -> int | None:
     return int(text)
 
 
+# One statement, built once: the challenge is used up (only an unused, unexpired one matches) and its
+# answer read back.
+_CONSUME = (
+    sa.update(CaptchaChallenge)
+    .where(CaptchaChallenge.id == sa.bindparam("challenge_id"), CaptchaChallenge.used_at.is_(None),
+           CaptchaChallenge.expires_at > sa.bindparam("now"))
+    .values(used_at=sa.bindparam("now"))
+    .returning(CaptchaChallenge.answer)
+)
+
+
 def consume(
     *, session: Session, challenge_id: object, answer: object, proof: object, now: datetime | None = None
 ) -> Outcome:
@@ -205,24 +216,13 @@ def consume(
     now = now or clock.now()
     if not isinstance(challenge_id, str) or not _ID.fullmatch(challenge_id):
         return Outcome.expired
-    result = session.execute(
-        sa.update(CaptchaChallenge)
-        .where(
-            CaptchaChallenge.id == challenge_id,
-            CaptchaChallenge.used_at.is_(None),
-            CaptchaChallenge.expires_at > now,
-        )
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    expected = db.execute(session, _CONSUME, {"challenge_id": challenge_id, "now": now}).scalar()
+    if expected is None:
         return Outcome.expired
-    expected = session.exec(select(CaptchaChallenge.answer).where(CaptchaChallenge.id == challenge_id)).one()
-    # Keep the identity map honest after the bulk UPDATE.
-    cached = session.get(CaptchaChallenge, challenge_id)
+    # Keep the identity map honest after the UPDATE: a loaded row reads itself again when next used.
+    cached = session.identity_map.get(session.identity_key(CaptchaChallenge, challenge_id))
     if cached is not None:
-        session.refresh(cached)
-    session.flush()
+        session.expire(cached)
     if not proof_is_valid(challenge_id=challenge_id, proof=proof, now=now):
         return Outcome.no_proof
     return Outcome.right if _parse_answer(answer) == expected else Outcome.wrong
