@@ -299,8 +299,7 @@ _LINKED = sa.union_all(
 
 
 def _linked(session: Session, ids: list[int]) -> dict[str, dict[int, list]]:
-    """``{kind: {promotion id: [(id or code, name)]}}`` of the models, categories and regions each promotion
-    lists."""
+    """``{kind: {promotion id: [(id or code, name)]}}``: the models, categories and regions listed."""
     linked: dict[str, dict[int, list]] = {kind: {i: [] for i in ids} for kind in ("model", "category", "region")}
     if ids:
         for kind, pid, number, code, name, _sort in db.execute(session, _LINKED, {"ids": ids}):
@@ -309,8 +308,7 @@ def _linked(session: Session, ids: list[int]) -> dict[str, dict[int, list]]:
 
 
 def load_promotions(session: Session, promotions: list) -> list[PromotionFacts]:
-    """Promotions (``Promotion`` rows, or rows of ``_RUNNING``) with their model, category and region lists
-    (one query)."""
+    """Promotions (``Promotion`` or ``_RUNNING`` rows) with their model, category and region lists (one query)."""
     linked = _linked(session, [p.id for p in promotions])
     models, cats, regions = linked["model"], linked["category"], linked["region"]
     return [
@@ -394,12 +392,11 @@ def check(
 ) -> Eligibility:
     """Every rule for one of the user's products and one promotion.
 
-    ``invoice_file_id`` (optional) stands for a replacement invoice given at
-    submission.  ``as_of`` is the day the "promotion running" rule asks about
-    (default: ``clock.today``); a reviewer re-checking a claim passes the day
-    it was submitted, so a claim sent in time is not flagged once the
-    promotion has ended.  Raises ``NotFound`` when the product is not the user's
-    (or no longer active) or the promotion does not exist.
+    ``invoice_file_id`` (optional) stands for a replacement invoice given at submission.  ``as_of`` is the
+    day the "promotion running" rule asks about (default: ``clock.today``); a reviewer re-checking a claim
+    passes the day it was submitted, so a claim sent in time is not flagged once the promotion has ended.
+    Raises ``NotFound`` when the product is not the user's (or no longer active) or the promotion does not
+    exist.
     """
     products = load_products(session, user_id=user_id, product_id=product_id)
     if not products:
