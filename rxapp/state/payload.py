@@ -31,8 +31,8 @@ def fits(fn, args, kwargs) -> bool:
 
 @functools.cache
 def _signature(fn) -> inspect.Signature:
-    """A handler's signature, read once (``inspect.signature`` on every event cost a tenth of a guarded
-    no-op event)."""
+    """A handler's signature, read once (``inspect.signature`` on every guarded event was 3 % of the
+    backend's samples under ``bench_events``)."""
     return inspect.signature(fn)
 
 
