@@ -61,6 +61,16 @@ def test_right_answer_passes_once(session):
     assert session.get(CaptchaChallenge, ch.id).used_at is not None
 
 
+def test_a_challenge_the_session_holds_reads_as_used_after_the_answer(session):
+    """The answer is checked by one UPDATE outside the ORM: a row the session already holds must not go on
+    showing the challenge unused."""
+    ch = captcha.new_challenge(session=session)
+    row = session.get(CaptchaChallenge, ch.id)  # held here, so it stays in the session's identity map
+    assert row.used_at is None
+    assert captcha.check(session=session, challenge_id=ch.id, answer=str(row.answer), proof=solve(ch.pow))
+    assert row.used_at is not None
+
+
 def test_wrong_answer_uses_the_challenge_up(session):
     ch = captcha.new_challenge(session=session)
     right = _answer(session, ch.id)
