@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 
 import altcha
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from rxapp import db, settings
 from rxapp.i18n import N_, _
